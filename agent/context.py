@@ -1,0 +1,76 @@
+"""Build the long-lived parts (database, embedder) from the settings, once per entry point."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from indexes.database import Database, connect
+from indexes.embeddings import Embedder, load_embedder
+from ragtune.settings import Settings
+
+
+def quiet_libraries() -> None:
+    """Silence model-loading chatter (progress bars, kernel hub notices) on the console."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    for name in ("transformers", "sentence_transformers", "bitsandbytes", "httpx", "pgserver"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass
+
+
+@dataclass
+class Context:
+    """What commands need, created lazily so `ragtune --help` stays fast."""
+
+    settings: Settings
+    _db: Database | None = field(default=None, repr=False)
+
+    @property
+    def db(self) -> Database:
+        """The database, connected and migrated on first use."""
+        if self._db is None:
+            s = self.settings
+            self._db = connect(
+                state_dir=s.resolved_state_dir(),
+                database_url=s.database_url.get_secret_value() if s.database_url else None,
+                pool_max=s.db_pool_max,
+                timeout_s=s.db_connect_timeout_s,
+            )
+        return self._db
+
+    @property
+    def embedder(self) -> Embedder:
+        """The configured embedder (loaded once per process)."""
+        quiet_libraries()
+        s = self.settings
+        return load_embedder(
+            s.embed_model,
+            device=s.embed_device,
+            batch_size=s.embed_batch_size,
+            allow_download=s.allow_model_download,
+        )
+
+    def close(self) -> None:
+        """Release the database pools."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+@contextmanager
+def open_context(settings: Settings) -> Iterator[Context]:
+    """A Context that is closed on exit."""
+    ctx = Context(settings)
+    try:
+        yield ctx
+    finally:
+        ctx.close()

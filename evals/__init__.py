@@ -1,0 +1,1 @@
+"""Eval suites, entailment judges, metrics, runner and reports."""

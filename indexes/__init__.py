@@ -1,0 +1,1 @@
+"""Postgres + pgvector: connection, migrations, loading, chunking, embeddings, ingestion, search."""

