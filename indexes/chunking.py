@@ -1,33 +1,30 @@
 """Split a loaded document into chunks that follow its structure and keep exact offsets.
 
-Markdown is cut at headings by LlamaIndex's MarkdownNodeParser (code fences respected), and
-sections longer than the token budget are split further by its SentenceSplitter, sized with
-the embedding model's own tokenizer so no chunk is silently truncated when embedded. Every
-chunk's ``text`` equals ``document.text[start_char:end_char]``.
+Markdown is cut at its headings (fenced code respected), and sections longer than the token
+budget are split further by LlamaIndex's SentenceSplitter, sized with the embedding model's
+own tokenizer so no chunk is silently truncated when embedded. Every chunk's ``text`` equals
+``document.text[start_char:end_char]``.
+
+Headings come from ``loaders.markdown_headings``, the same scan that picks the title, rather
+than from LlamaIndex's MarkdownNodeParser: the parser rewrites heading lines ("##<tab>A"
+becomes "## A"), so some of its sections could not be found in the source and were dropped,
+and it does not know ``~~~`` fences.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from indexes.loaders import _FRONT_MATTER, LoadedDocument, Span, markdown_title
+from indexes.loaders import (
+    LoadedDocument,
+    Span,
+    front_matter,
+    front_matter_title,
+    markdown_headings,
+)
 
 SECTION_SEPARATOR = " > "
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
-
-
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_ANCHOR = re.compile(r"\s*\{#+[^}]*\}\s*$")
-_MARKUP = re.compile(r"(?<!\w)[*_`]+|[*_`]+(?!\w)")
-
-
-def clean_heading(text: str) -> str:
-    """Heading text as a reader sees it: links, anchors, emphasis and escapes removed."""
-    text = _ANCHOR.sub("", _LINK.sub(r"\1", text))
-    text = _MARKUP.sub("", text).replace("\\", "")
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -57,62 +54,72 @@ def _split(text: str, budget: int, overlap: int, count: Callable[[str], int]) ->
     from llama_index.core.node_parser import SentenceSplitter
 
     splitter = SentenceSplitter(
-        chunk_size=budget,
-        chunk_overlap=min(overlap, budget // 2),
-        tokenizer=lambda s: [0] * count(s),
+        chunk_size=budget, chunk_overlap=overlap, tokenizer=lambda s: [0] * count(s)
     )
     return [piece for piece in splitter.split_text(text) if piece.strip()]
 
 
-def _locate(source: str, pieces: list[str], base: int) -> Iterator[tuple[int, int]]:
-    """Offsets of each piece in ``source``, searching forward so overlaps resolve in order."""
-    cursor = 0
+def _locate(
+    source: str, pieces: list[str], base: int, overlap: int, count: Callable[[str], int]
+) -> Iterator[tuple[int, int]]:
+    """Offsets of each of the splitter's pieces in ``source``, in order.
+
+    Pieces follow one another, or overlap the previous piece's last ``overlap`` tokens.
+    Searching only there matters for repetitive text (tables, lists, logs), where a piece's
+    words also occur earlier: a plain forward search would place it inside text already
+    covered and leave the real end of the section in no chunk at all.
+    """
+    start, end = -1, 0
     for piece in pieces:
-        found = source.find(piece, cursor)
+        found = -1
+        if overlap and start >= 0:
+            inside: list[int] = []
+            at = source.find(piece, start + 1)
+            while 0 <= at < end:
+                inside.append(at)
+                at = source.find(piece, at + 1)
+            # The splitter takes as much overlap as fits, so the earliest start that keeps
+            # within ``overlap`` tokens is the one; count from the end, where starts fit.
+            for at in reversed(inside):
+                if count(source[at:end]) > overlap:
+                    break
+                found = at
+        if found < 0:
+            found = source.find(piece, end)
         if found < 0:
             # The splitter normalised whitespace; fall back to the stripped prefix.
-            found = source.find(piece.strip()[:40], cursor)
-            found = max(found, cursor)
-            end = min(len(source), found + len(piece))
-        else:
-            end = found + len(piece)
-        yield base + found, base + end
-        cursor = found + 1
+            found = max(source.find(piece.strip()[:40], max(start + 1, 0)), start + 1, 0)
+        start, end = found, min(len(source), found + len(piece))
+        yield base + start, base + end
 
 
 def _markdown_pieces(doc: LoadedDocument) -> list[_Piece]:
-    from llama_index.core import Document
-    from llama_index.core.node_parser import MarkdownNodeParser
+    """One piece per heading section, named by its heading path ("A > B").
 
-    front = _FRONT_MATTER.match(doc.text)
-    body_start = front.end() if front else 0
-    body = doc.text[body_start:]
-    has_h1 = any(
-        (m := _HEADING.match(line)) and len(m.group(1)) == 1 for line in body.splitlines()
-    )
-    root = [markdown_title(doc.text, doc.title)] if front and not has_h1 else []
-    nodes = MarkdownNodeParser(include_metadata=False).get_nodes_from_documents(
-        [Document(text=body)]
-    )
+    The front matter title is the root of every path when the body has no level-1 heading.
+    """
+    front = front_matter(doc.text)
+    body_start = front[0] if front else 0
+    headings = markdown_headings(doc.text[body_start:])
+    has_h1 = any(level == 1 for _, level, _ in headings)
+    title = front_matter_title(doc.text)
+    root = [title] if title and not has_h1 else []
+    bounds = [0] + [offset for offset, _, _ in headings] + [len(doc.text) - body_start]
+    names: list[tuple[int, int, str] | None] = [None, *headings]
     stack: list[tuple[int, str]] = []
     pieces: list[_Piece] = []
-    cursor = 0
-    for node in nodes:
-        text = node.get_content()
-        start = body.find(text, cursor)
-        if start < 0:
-            continue
-        cursor = start + len(text)
-        first_line = text.lstrip().split("\n", 1)[0]
-        heading = _HEADING.match(first_line)
-        if heading:
-            level = len(heading.group(1))
-            stack = [(lvl, name) for lvl, name in stack if lvl < level]
-            stack.append((level, clean_heading(heading.group(2))))
-            if not text.split("\n", 1)[1:] or not text.split("\n", 1)[1].strip():
+    for heading, start, end in zip(names, bounds[:-1], bounds[1:], strict=True):
+        start, end = body_start + start, body_start + end
+        if heading is not None:
+            _, level, name = heading
+            stack = [(lvl, n) for lvl, n in stack if lvl < level]
+            stack.append((level, name))
+            if "\n" not in doc.text[start:end].strip():
                 continue  # a heading with no body: its name lives on in the next section path
-        section = SECTION_SEPARATOR.join(root + [name for _, name in stack])
-        pieces.append(_Piece(body_start + start, body_start + cursor, section, None))
+        if not doc.text[start:end].strip():
+            continue
+        section = SECTION_SEPARATOR.join(root + [n for _, n in stack])
+        pieces.append(_Piece(start, end, section, None))
     return pieces
 
 
@@ -159,11 +166,12 @@ def chunk_document(
     else:
         pieces = [_Piece(0, len(doc.text), "", None)]
 
+    overlap = max(0, min(overlap_tokens, chunk_tokens // 2))
     chunks: list[Chunk] = []
     for piece in pieces:
         region = doc.text[piece.start : piece.end]
-        parts = _split(region, chunk_tokens, overlap_tokens, count_tokens)
-        for start, end in _locate(region, parts, piece.start):
+        parts = _split(region, chunk_tokens, overlap, count_tokens)
+        for start, end in _locate(region, parts, piece.start, overlap, count_tokens):
             # Trim surrounding whitespace without breaking text == source[start:end].
             raw = doc.text[start:end]
             lead = len(raw) - len(raw.lstrip())

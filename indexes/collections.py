@@ -52,29 +52,40 @@ def vector_expression(collection: Collection) -> sql.Composable:
     return sql.SQL("(embedding::vector({}))").format(sql.Literal(int(collection.embed_dim)))
 
 
+def index_predicate(collection: Collection) -> sql.Composable:
+    """The partial-index predicate; queries must repeat it to use the collection's index.
+
+    It names the dimension as well as the collection: an index built right after a re-embed
+    in the same transaction also scans the superseded row versions, and those must fall
+    outside the predicate rather than fail the cast to the new dimension.
+    """
+    return sql.SQL("collection_id = {} AND vector_dims(embedding) = {}").format(
+        sql.Literal(int(collection.id)), sql.Literal(int(collection.embed_dim))
+    )
+
+
+def _index_name(collection: Collection) -> sql.Identifier:
+    return sql.Identifier(f"chunks_hnsw_c{collection.id}_d{collection.embed_dim}")
+
+
 def create_vector_index(conn: psycopg.Connection, collection: Collection) -> None:
     """HNSW (cosine) over this collection's rows only, so collections may differ in dimension.
 
-    The index is partial (``WHERE collection_id = <id>``); queries repeat that literal so the
-    planner can match the index at plan time.
+    The index is partial; queries repeat its predicate as literals (integers from the
+    collections table) so the planner can match the index at plan time.
     """
     conn.execute(
         sql.SQL(
-            "CREATE INDEX IF NOT EXISTS {} ON chunks USING hnsw ({} vector_cosine_ops)"
-            " WHERE collection_id = {}"
+            "CREATE INDEX IF NOT EXISTS {} ON chunks USING hnsw ({} vector_cosine_ops) WHERE {}"
         ).format(
-            sql.Identifier(f"chunks_hnsw_c{collection.id}"),
-            vector_expression(collection),
-            sql.Literal(collection.id),
+            _index_name(collection), vector_expression(collection), index_predicate(collection)
         )
     )
 
 
 def drop_vector_index(conn: psycopg.Connection, collection: Collection) -> None:
     """Drop the collection's HNSW index (before re-embedding with another model)."""
-    conn.execute(
-        sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(f"chunks_hnsw_c{collection.id}"))
-    )
+    conn.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(_index_name(collection)))
 
 
 def ensure_collection(

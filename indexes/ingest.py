@@ -147,7 +147,7 @@ def _reusable_vectors(
         " WHERE document_id = %s AND text_hash = ANY(%s)",
         (doc_id, hashes),
     )
-    return {h: np.asarray(v, dtype=np.float32) for h, v in rows}
+    return {h: np.asarray(v.to_numpy(), dtype=np.float32) for h, v in rows}
 
 
 def _text_hash(text: str) -> str:

@@ -15,6 +15,7 @@ import html
 import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -68,53 +69,162 @@ def format_of(path: Path) -> str | None:
     return FORMATS.get(path.suffix.lower())
 
 
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1e6:.1f} MB"
+    return f"{n / 1e3:.1f} KB" if n >= 1_000 else f"{n} bytes"
+
+
+def _binary_error(path: Path) -> LoadError:
+    return LoadError(
+        f"{path}: looks like a binary file (NUL bytes) but has a text extension",
+        hint="check the file; only text, Markdown, HTML, CSV and JSON are read as text",
+    )
+
+
 def decode_text(data: bytes, path: Path) -> str:
-    """Decode a text file strictly: UTF-8 (with or without BOM) or BOM-marked UTF-16."""
+    """Decode a text file strictly: UTF-8 (with or without BOM) or BOM-marked UTF-16.
+
+    NUL characters are refused anywhere in the file: PostgreSQL text cannot store them.
+    """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise LoadError(f"{path}: invalid UTF-16 text ({exc.reason})") from exc
-    if b"\x00" in data[:8192]:
-        raise LoadError(
-            f"{path}: looks like a binary file (NUL bytes) but has a text extension",
-            hint="check the file; only text, Markdown, HTML, CSV and JSON are read as text",
-        )
+        if "\x00" in text:
+            raise _binary_error(path)
+        return text
+    if b"\x00" in data:
+        raise _binary_error(path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        # utf-8-sig reports positions after the BOM it skipped; point into the file instead.
+        offset = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        line = data.count(b"\n", 0, offset) + 1
         raise LoadError(
-            f"{path}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            f"{path}: not valid UTF-8 (byte 0x{data[offset]:02x} at offset {offset}, line {line})",
             hint="re-save the file as UTF-8, e.g. iconv -f latin1 -t utf-8",
         ) from exc
 
 
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
-_H1 = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
+# Front matter must close on a line of its own; the file may end right after it.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*\r?$")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_ANCHOR = re.compile(r"\s*\{#+[^}]*\}\s*$")
+# A backslash-escaped punctuation character stays as that character; other *, _ and ` at a
+# word's edge are emphasis or code markup and go.
+_INLINE_MARKUP = re.compile(r"\\([!-/:-@\[-`{-~])|(?<!\w)[*_`]+|[*_`]+(?!\w)")
+
+
+def clean_heading(text: str) -> str:
+    """Heading text as a reader sees it: links, anchors, emphasis and escapes removed."""
+    text = _ANCHOR.sub("", _LINK.sub(r"\1", text))
+    text = _INLINE_MARKUP.sub(lambda m: m.group(1) or "", text)
+    return " ".join(text.split())
+
+
+def front_matter(text: str) -> tuple[int, dict[str, Any]] | None:
+    """Where a leading YAML front matter block ends, and its mapping; None when there is none.
+
+    A leading ``---`` block that is not a YAML mapping is a thematic break around body text,
+    not metadata, so it stays part of the body.
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return None
+    import yaml
+
+    try:
+        meta = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return None
+    if meta is None:
+        meta = {}
+    return (match.end(), meta) if isinstance(meta, dict) else None
+
+
+def markdown_headings(text: str) -> list[tuple[int, int, str]]:
+    """``(offset, level, name)`` of each ATX heading, skipping fenced code (``` and ~~~).
+
+    ``offset`` is where the heading line starts in ``text``; ``name`` is cleaned for display.
+    """
+    headings: list[tuple[int, int, str]] = []
+    fence = ""
+    offset = 0
+    for line in text.split("\n"):
+        start, offset = offset, offset + len(line) + 1
+        marker = _FENCE.match(line)
+        if fence:
+            closes = marker and marker.group(1)[0] == fence[0] and not marker.group(2).strip()
+            if closes and len(marker.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if marker and not (marker.group(1)[0] == "`" and "`" in marker.group(2)):
+            fence = marker.group(1)
+            continue
+        heading = _HEADING.match(line)
+        if heading and (name := clean_heading(heading.group(2))):
+            headings.append((start, len(heading.group(1)), name))
+    return headings
+
+
+def front_matter_title(text: str) -> str:
+    """The ``title`` of the YAML front matter, whitespace folded; empty when there is none."""
+    front = front_matter(text)
+    title = front[1].get("title") if front else None
+    if not isinstance(title, str | int | float):
+        return ""
+    return html.unescape(" ".join(str(title).split()))
 
 
 def markdown_title(text: str, fallback: str) -> str:
     """Title from YAML front matter, else the first level-1 heading, else ``fallback``."""
-    front = _FRONT_MATTER.match(text)
-    if front:
-        import yaml
-
-        try:
-            meta = yaml.safe_load(front.group(1))
-        except yaml.YAMLError:
-            meta = None
-        if isinstance(meta, dict) and str(meta.get("title") or "").strip():
-            return html.unescape(" ".join(str(meta["title"]).split()))
-    heading = _H1.search(text)
-    return heading.group(1).strip() if heading else fallback
+    title = front_matter_title(text)
+    if title:
+        return title
+    front = front_matter(text)
+    body = text[front[0] :] if front else text
+    return next((name for _, level, name in markdown_headings(body) if level == 1), fallback)
 
 
-def _load_pdf(path: Path) -> LoadedDocument:
+_LOOKS_LIKE_MARKUP = re.compile(r"#+\s|```|~~~")
+
+
+def _body_line(text: str) -> str:
+    """A line of converted prose, escaped so it cannot turn into a heading or a code fence."""
+    return "\\" + text if _LOOKS_LIKE_MARKUP.match(text) else text
+
+
+def _load_pdf(path: Path, data: bytes) -> LoadedDocument:
+    import pypdf
+
+    # Parse once with pypdf first: a broken or locked file fails here with one clear error,
+    # instead of inside PDFReader, whose retry decorator parses a broken file three times.
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError(
+                f"{path}: the PDF is password-protected",
+                hint="save an unprotected copy of the PDF",
+            )
+        meta_title = (reader.metadata.title if reader.metadata else None) or ""
+        len(reader.pages)
+    except LoadError:
+        raise
+    except Exception as exc:  # pypdf raises many unrelated types on bad files
+        raise LoadError(
+            f"{path}: not a readable PDF ({type(exc).__name__}: {exc})",
+            hint="re-export the PDF, or remove it from the folder",
+        ) from exc
     from llama_index.readers.file import PDFReader
 
     try:
         pages = PDFReader(return_full_document=False).load_data(path)
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many unrelated types on bad files
+    except Exception as exc:  # pypdf raises many unrelated types on bad files
         cause = exc.last_attempt.exception() if hasattr(exc, "last_attempt") else exc
         raise LoadError(
             f"{path}: not a readable PDF ({type(cause).__name__}: {cause})",
@@ -124,7 +234,7 @@ def _load_pdf(path: Path) -> LoadedDocument:
     spans: list[Span] = []
     cursor = 0
     for number, page in enumerate(pages, start=1):
-        page_text = (page.text or "").strip()
+        page_text = (page.text or "").replace("\x00", "").strip()
         if not page_text:
             continue
         if parts:
@@ -133,68 +243,121 @@ def _load_pdf(path: Path) -> LoadedDocument:
         parts.append(page_text)
         cursor += len(page_text)
     text = "\n\n".join(parts)
+    # The document's own title beats the first line, which is often a running page header.
+    title = " ".join(str(meta_title).split())
     first_line = text.strip().splitlines()[0].strip() if text.strip() else ""
-    return LoadedDocument(text, first_line[:120] or path.stem, "pdf", "pages", spans)
+    return LoadedDocument(text, title or first_line[:120] or path.stem, "pdf", "pages", spans)
 
 
-def _html_to_markdown(html: str) -> tuple[str, str]:
-    from bs4 import BeautifulSoup
+_HTML_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_HTML_LINES = {"p", "li", "dt", "dd", "blockquote", "caption", "figcaption", "summary"}
+_HTML_INLINE = {
+    "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "font",
+    "i", "img", "ins", "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strong",
+    "sub", "sup", "time", "tt", "u", "var", "wbr",
+}  # fmt: skip
 
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "nav"]):
+
+def _html_to_markdown(markup: str) -> tuple[str, str]:
+    """Markdown lines for an HTML page (headings kept), and its <title>."""
+    from bs4 import BeautifulSoup, NavigableString, Tag
+    from bs4.element import PreformattedString
+
+    soup = BeautifulSoup(markup, "html.parser")
+    title = " ".join(soup.title.get_text(" ").split()) if soup.title else ""
+    for tag in soup(["head", "title", "script", "style", "noscript", "template", "nav"]):
         tag.decompose()
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
     lines: list[str] = []
-    blocks = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "tr", "dt", "dd", "blockquote"]
-    for el in soup.find_all(blocks):
-        if el.find_parent(["li", "pre", "tr", "blockquote"]) and el.name not in ("tr",):
-            continue  # nested blocks are rendered with their parent
-        if el.name == "tr":
-            cells = [c.get_text(" ", strip=True) for c in el.find_all(["th", "td"])]
-            line = " | ".join(c for c in cells)
-        else:
-            line = el.get_text(" ", strip=True)
-        if not line:
-            continue
-        if el.name[0] == "h" and el.name[1:].isdigit():
-            line = "#" * int(el.name[1:]) + " " + line
-            lines.append("")
-        elif el.name == "li":
-            line = "- " + line
-        lines.append(line)
+    loose: list[str] = []  # text outside any block element, e.g. directly inside a <div>
+
+    def flush() -> None:
+        text = " ".join(" ".join(loose).split())
+        loose.clear()
+        if text:
+            lines.append(_body_line(text))
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, PreformattedString):
+                continue  # comments, doctype, CDATA
+            if isinstance(child, NavigableString):
+                loose.append(str(child))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name
+            if name in _HTML_INLINE:
+                walk(child)
+                continue
+            flush()
+            text = " ".join(child.get_text(" ").split())
+            if name in _HTML_HEADINGS:
+                if text:
+                    lines.extend(["", "#" * int(name[1]) + " " + text])
+            elif name == "pre":
+                # Fenced, so code lines such as "# comment" never read as headings.
+                code = child.get_text().strip("\n")
+                longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+                fence = "`" * max(3, longest + 1)
+                if code.strip():
+                    lines.extend([fence, code, fence])
+            elif name == "tr":
+                cells = [" ".join(c.get_text(" ").split()) for c in child.find_all(["th", "td"])]
+                if any(cells):
+                    lines.append(_body_line(" | ".join(cells)))
+            elif name in _HTML_LINES:
+                if text:
+                    lines.append(("- " if name == "li" else "") + _body_line(text))
+            else:
+                walk(child)
+                flush()
+
+    walk(soup)
+    flush()
     return "\n".join(lines).strip() + "\n", title
 
 
-def _docx_to_markdown(path: Path) -> str:
+def _load_docx(path: Path, data: bytes) -> LoadedDocument:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from lxml.etree import XMLSyntaxError
 
     try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        document = docx.Document(io.BytesIO(data))
+        styles = [(p.style.name if p.style is not None else "") or "" for p in document.paragraphs]
+        # A "Title" paragraph is the root; Heading 1 sections then sit one level below it.
+        shift = 1 if "Title" in styles else 0
+        lines: list[str] = []
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                for row in block.rows:
+                    cells = [" ".join(cell.text.split()) for cell in row.cells]
+                    if any(cells):
+                        lines.append(_body_line(" | ".join(cells)))
+                continue
+            text = block.text.strip()
+            if not text:
+                continue
+            style = (block.style.name if block.style is not None else "") or ""
+            level = re.match(r"Heading (\d)$", style)
+            if style == "Title":
+                lines += ["", "# " + " ".join(text.split())]
+            elif level:
+                depth = min(6, int(level.group(1)) + shift)
+                lines += ["", "#" * depth + " " + " ".join(text.split())]
+            else:
+                body = "\n".join(_body_line(line) for line in text.split("\n"))
+                lines.append(("- " if "List" in style else "") + body)
+        meta_title = " ".join((document.core_properties.title or "").split())
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError,
+            XMLSyntaxError) as exc:  # fmt: skip
         raise LoadError(
-            f"{path}: not a readable DOCX file ({type(exc).__name__})",
+            f"{path}: not a readable DOCX file ({type(exc).__name__}: {exc})",
             hint="re-save it from Word or LibreOffice as .docx",
         ) from exc
-    lines: list[str] = []
-    for para in document.paragraphs:
-        text = para.text.strip()
-        if not text:
-            continue
-        style = (para.style.name if para.style is not None else "") or ""
-        level = re.match(r"Heading (\d)", style)
-        if style == "Title":
-            lines += ["", "# " + text]
-        elif level:
-            lines += ["", "#" * int(level.group(1)) + " " + text]
-        elif "List" in style:
-            lines.append("- " + text)
-        else:
-            lines.append(text)
-    for table in document.tables:
-        for row in table.rows:
-            lines.append(" | ".join(cell.text.strip() for cell in row.cells))
-    return "\n".join(lines).strip() + "\n"
+    text = "\n".join(lines).strip() + "\n"
+    return LoadedDocument(text, markdown_title(text, meta_title or path.stem), "docx", "markdown")
 
 
 def _flatten(value: Any, prefix: str = "") -> list[str]:
@@ -248,6 +411,13 @@ def _load_csv(text: str, path: Path) -> LoadedDocument:
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     if not reader.fieldnames or any(not (f or "").strip() for f in reader.fieldnames):
         raise LoadError(f"{path}: CSV needs a header row naming every column")
+    repeated = sorted({f for f in reader.fieldnames if reader.fieldnames.count(f) > 1})
+    if repeated:
+        # DictReader would keep only the last of the same-named columns, losing the others.
+        raise LoadError(
+            f"{path}: CSV header repeats column {', '.join(repeated)}",
+            hint="give every column a unique name",
+        )
     rows: list[tuple[int, Any]] = []
     for row in reader:
         if None in row:
@@ -262,7 +432,9 @@ def _load_csv(text: str, path: Path) -> LoadedDocument:
 def _load_json(text: str, path: Path, *, lines: bool) -> LoadedDocument:
     records: list[tuple[int, Any]] = []
     if lines:
-        for number, line in enumerate(text.splitlines(), start=1):
+        # Split on "\n" only: str.splitlines() also breaks at U+2028 and friends, which JSON
+        # allows unescaped inside strings.
+        for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
@@ -299,7 +471,7 @@ def load_file(path: Path, *, max_bytes: int) -> LoadedDocument:
         size = path.stat().st_size
         if size > max_bytes:
             raise LoadError(
-                f"{path}: too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.1f} MB)",
+                f"{path}: too large ({_size(size)} > {_size(max_bytes)})",
                 hint="split the file, or raise RAGTUNE_MAX_FILE_MB",
             )
         if size == 0:
@@ -313,12 +485,12 @@ def load_file(path: Path, *, max_bytes: int) -> LoadedDocument:
         raise LoadError(f"{path}: no such file") from exc
 
     if fmt == "pdf":
-        if not data.startswith(b"%PDF"):
+        # The PDF spec lets the header sit anywhere in the first 1024 bytes.
+        if b"%PDF-" not in data[:1024]:
             raise LoadError(f"{path}: not a PDF file (no %PDF header)")
-        doc = _load_pdf(path)
+        doc = _load_pdf(path, data)
     elif fmt == "docx":
-        doc = LoadedDocument(_docx_to_markdown(path), path.stem, "docx", "markdown")
-        doc.title = markdown_title(doc.text, path.stem)
+        doc = _load_docx(path, data)
     else:
         text = decode_text(data, path)
         if fmt == "markdown":
@@ -334,7 +506,7 @@ def load_file(path: Path, *, max_bytes: int) -> LoadedDocument:
             doc = _load_json(text, path, lines=fmt == "jsonl")
     if not doc.text.strip():
         raise LoadError(f"{path}: no extractable text", hint="is it a scanned image or empty?")
-    front = _FRONT_MATTER.match(doc.text) if doc.structure == "markdown" else None
-    if front and not doc.text[front.end() :].strip():
+    front = front_matter(doc.text) if doc.structure == "markdown" else None
+    if front and not doc.text[front[0] :].strip():
         raise LoadError(f"{path}: only front matter, no body text")
     return doc

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 from psycopg import sql
 
-from indexes.collections import Collection, get_collection, vector_expression
+from indexes.collections import Collection, get_collection, index_predicate, vector_expression
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.principal import Principal
@@ -75,7 +75,7 @@ _VECTOR_SIDE = """
 vec_raw AS MATERIALIZED (
     SELECT c.id, {vexpr} <=> %(qvec)s::vector({dim}) AS distance
     FROM chunks c
-    WHERE c.collection_id = {cid} {source_filter}
+    WHERE {predicate} {source_filter}
     ORDER BY {vexpr} <=> %(qvec)s::vector({dim})
     LIMIT %(candidates)s
 ),
@@ -134,6 +134,7 @@ def build_query(collection: Collection, mode: Mode, with_sources: bool) -> sql.C
         vexpr=vector_expression(collection),
         dim=sql.Literal(int(collection.embed_dim)),
         cid=sql.Literal(int(collection.id)),
+        predicate=index_predicate(collection),
         source_filter=source_filter,
     )
 

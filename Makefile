@@ -1,0 +1,51 @@
+# ragtune: `make demo` runs the assistant on the embedded defaults; `make test` installs
+# everything and runs the tests. Both create the virtual environment on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# The CPU build of torch; a bare `torch` requirement would pull a multi-GB CUDA build.
+TORCH_SPEC ?= torch==2.13.0
+CORPUS := samples/corpus
+
+.PHONY: install test test-fast lint typecheck demo bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install lint
+	$(BIN)/pytest -q
+
+test-fast: install
+	$(BIN)/pytest -q -m "not slow"
+
+demo: install
+	$(BIN)/ragtune ingest $(CORPUS)/public
+	$(BIN)/ragtune ingest $(CORPUS)/restricted/hr --groups hr
+	$(BIN)/ragtune ingest $(CORPUS)/restricted/finance --groups finance
+	$(BIN)/ragtune db status
+	@echo
+	@echo '--- an employee without HR rights asks about pay bands:'
+	$(BIN)/ragtune search "What is the salary range for a level 3 engineer?" --k 3
+	@echo
+	@echo '--- the same question from someone in HR:'
+	$(BIN)/ragtune search "What is the salary range for a level 3 engineer?" --k 3 --user dana --groups hr
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .ragtune .pytest_cache .mypy_cache .ruff_cache

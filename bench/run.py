@@ -1,0 +1,81 @@
+"""Run every benchmark, write bench/results/*.json and print one markdown summary.
+
+    python -m bench.run [--quick]
+
+The ingest and retrieval benchmarks share one fresh database: retrieval's own ingest call then
+finds every file unchanged, so the handbook is embedded once. Search latency gets its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from bench import ingest_throughput, retrieval_compare, search_latency
+from bench.fresh_database import fresh_database, server_facts
+from bench.handbook import handbook_or_none
+from bench.results import write_result
+from indexes.embeddings import load_embedder
+
+# Above this 1-minute load average another process competes for the CPU and the latencies
+# measure that contention rather than ragtune.
+BUSY_LOAD = 0.5
+
+
+def _ingest_and_retrieval(quick: bool) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    root = handbook_or_none()
+    if root is None:
+        return None
+    load_average = os.getloadavg()
+    started = time.perf_counter()
+    embedder = load_embedder("all-MiniLM-L6-v2")
+    load_s = time.perf_counter() - started
+    with fresh_database(pool_max=4) as (db, _):
+        facts = server_facts(db)
+        ingested = ingest_throughput.measure(
+            db, embedder, ingest_throughput.handbook_paths(root, quick=quick)
+        )
+        compared = retrieval_compare.measure(db, embedder, root, quick=quick)
+    return (
+        ingest_throughput.envelope(ingested, facts, quick=quick, load_s=load_s,
+                                   load_average=load_average),
+        retrieval_compare.envelope(compared, facts, quick=quick, load_average=os.getloadavg()),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from agent.context import quiet_libraries
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    args = parser.parse_args(argv)
+    quiet_libraries()
+    load = os.getloadavg()[0]
+    if load > BUSY_LOAD:
+        print(f"warning: load average {load:.2f}; other processes will distort the timings",
+              file=sys.stderr)
+    started = time.perf_counter()
+    sections = []
+    pair = _ingest_and_retrieval(args.quick)
+    if pair is not None:
+        ingest_result, retrieval_result = pair
+        path = write_result(ingest_throughput.NAME, ingest_result, quick=args.quick)
+        sections.append(("Ingest throughput", ingest_throughput.table(ingest_result), path))
+        path = write_result(retrieval_compare.NAME, retrieval_result, quick=args.quick)
+        sections.append(("Retrieval quality", retrieval_compare.table(retrieval_result), path))
+    latency = search_latency.run(quick=args.quick)
+    if latency is not None:
+        path = write_result(search_latency.NAME, latency, quick=args.quick)
+        sections.append(("Search latency", search_latency.table(latency), path))
+    for title, table, path in sections:
+        print(f"\n### {title}\n\n{table}\n\n({path.name})")
+    print(f"\nall benchmarks finished in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

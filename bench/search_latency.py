@@ -1,0 +1,433 @@
+"""Search latency (p50/p95) at 10k and 100k chunks, with and without row-level permission
+filters, in every mode; and HNSW recall@10 against exact search.
+
+Rows are real handbook passages (1-3 sentences) embedded with the bundled model. The larger
+size reuses those vectors with small Gaussian noise (re-normalised), because embedding 100k
+passages on a laptop CPU takes hours; the JSON says how many rows are real. Rows are written
+with COPY, straight into the tables ingest writes, and the HNSW index is built after the load.
+
+    python -m bench.search_latency [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from psycopg import sql
+
+from bench.fresh_database import fresh_database, server_facts
+from bench.handbook import HANDBOOK, QUESTIONS, Passage, handbook_or_none, passages
+from bench.machine import describe_machine, now_iso
+from bench.results import markdown_table, percentile, write_result
+from indexes.collections import (
+    Collection,
+    create_vector_index,
+    drop_vector_index,
+    ensure_collection,
+    get_collection,
+)
+from indexes.database import Database
+from indexes.embeddings import Embedder, load_embedder
+from indexes.principal import EVERYONE, Principal
+from indexes.search import MODES, SearchOptions, build_query, search
+
+NAME = "search_latency"
+COLLECTION = "bench"
+SEED = 20240611
+DOC_PASSAGES = 10  # passages per synthetic document: permissions are set per document
+# Expected cosine between a noisy copy and its real vector: 1 / sqrt(1 + dim * sigma^2).
+COPY_COSINE = 0.9
+TARGET_P95_MS = 50.0
+TARGET_RECALL = 0.95
+
+# Three principals over the same rows. Every chunk's document carries exactly one tag:
+# 1% "everyone", 10% "restricted", 89% "staff".
+PRINCIPALS: dict[str, tuple[Principal, str]] = {
+    "all (100%)": (Principal("bench-admin", frozenset({"staff", "restricted"})), "reads every chunk"),
+    "90% (10% restricted)": (Principal("bench-staff", frozenset({"staff"})), "lacks 'restricted'"),
+    "1%": (Principal("bench-guest"), "reads only chunks tagged 'everyone'"),
+}
+
+
+@dataclass
+class Corpus:
+    """The rows of the benchmark collection, in memory, so exact search can run in numpy."""
+
+    vectors: np.ndarray  # (n, dim), unit rows
+    ids: list[uuid.UUID]
+    tags: np.ndarray  # (n,) tag of each row's document
+    n_real: int
+    rows_docs: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+class FixedVectors:
+    """An Embedder that returns precomputed query vectors: the DB-only recall pass uses it so
+    every query is not embedded again."""
+
+    def __init__(self, real: Embedder, table: dict[str, np.ndarray]) -> None:
+        self.name, self.dim = real.name, real.dim
+        self._real, self._table = real, table
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return np.stack([self._table[t] for t in texts])
+
+    def count_tokens(self, text: str) -> int:
+        return self._real.count_tokens(text)
+
+
+def _queries(held_out: list[Passage], n_questions: int) -> list[str]:
+    questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line]
+    return questions[:n_questions] + [p.text for p in held_out]
+
+
+def _embed(embedder: Embedder, texts: list[str], desc: str) -> tuple[np.ndarray, float]:
+    from tqdm import tqdm
+
+    started = time.perf_counter()
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    batch = 256
+    for i in tqdm(range(0, len(texts), batch), desc=desc, unit="batch", leave=False):
+        out[i : i + batch] = embedder.embed(texts[i : i + batch])
+    return out, time.perf_counter() - started
+
+
+def _tag_documents(n_docs: int, rng: np.random.Generator) -> np.ndarray:
+    """Exactly 1% of documents 'everyone', 10% 'restricted', the rest 'staff', shuffled."""
+    tags = np.array(["staff"] * n_docs, dtype=object)
+    order = rng.permutation(n_docs)
+    n_everyone = max(1, round(n_docs * 0.01))
+    n_restricted = max(1, round(n_docs * 0.10))
+    tags[order[:n_everyone]] = EVERYONE
+    tags[order[n_everyone : n_everyone + n_restricted]] = "restricted"
+    return tags
+
+
+def _write_rows(
+    db: Database,
+    collection: Collection,
+    batch_name: str,
+    items: list[Passage],
+    vectors: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[list[uuid.UUID], np.ndarray]:
+    """COPY ``items`` as documents of DOC_PASSAGES passages each; return chunk ids and tags."""
+    n_docs = (len(items) + DOC_PASSAGES - 1) // DOC_PASSAGES
+    doc_tags = _tag_documents(n_docs, rng)
+    doc_ids = [uuid.uuid4() for _ in range(n_docs)]
+    chunk_ids = [uuid.uuid4() for _ in items]
+    tags = np.array([doc_tags[i // DOC_PASSAGES] for i in range(len(items))], dtype=object)
+    with db.administering() as conn, conn.cursor() as cur:
+        with cur.copy(
+            "COPY documents (id, collection_id, path, source, title, format, content_hash,"
+            " byte_size, n_chunks, allowed_groups) FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["uuid", "int4", "text", "text", "text", "text", "text", "int8",
+                            "int4", "text[]"])
+            for d in range(n_docs):
+                members = items[d * DOC_PASSAGES : (d + 1) * DOC_PASSAGES]
+                body = "\n\n".join(p.text for p in members)
+                copy.write_row((
+                    doc_ids[d], collection.id, f"/bench/{batch_name}/{d:06d}/{members[0].source}",
+                    members[0].source, members[0].title, "markdown",
+                    hashlib.sha256(body.encode()).hexdigest(), len(body.encode()), len(members),
+                    [str(doc_tags[d])],
+                ))
+        with cur.copy(
+            "COPY chunks (id, document_id, collection_id, ordinal, section, page, start_char,"
+            " end_char, text, text_hash, allowed_groups, embedding) FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy:
+            copy.set_types(["uuid", "uuid", "int4", "int4", "text", "int4", "int4", "int4", "text",
+                            "text", "text[]", "vector"])
+            offset = 0
+            for i, (passage, vector) in enumerate(zip(items, vectors, strict=True)):
+                ordinal = i % DOC_PASSAGES
+                offset = 0 if ordinal == 0 else offset
+                copy.write_row((
+                    chunk_ids[i], doc_ids[i // DOC_PASSAGES], collection.id, ordinal, "", None,
+                    offset, offset + len(passage.text), passage.text, passage.text_hash,
+                    [str(tags[i])], vector,
+                ))
+                offset += len(passage.text) + 2
+    return chunk_ids, tags
+
+
+def _build_index(db: Database, collection: Collection) -> float:
+    """(Re)build the HNSW index after a bulk load; return seconds. Bigger maintenance memory
+    keeps the graph in memory while it is built, as an operator would set for a bulk load."""
+    started = time.perf_counter()
+    with db.administering() as conn:
+        conn.execute("SET LOCAL maintenance_work_mem = '2GB'")
+        drop_vector_index(conn, collection)
+        create_vector_index(conn, collection)
+    with db.admin.connection() as conn:
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE chunks")
+        conn.execute("VACUUM ANALYZE documents")
+        conn.autocommit = False
+    return time.perf_counter() - started
+
+
+def _noisy_copies(vectors: np.ndarray, copies: int, rng: np.random.Generator) -> tuple[np.ndarray, float, float]:
+    dim = vectors.shape[1]
+    sigma = float(np.sqrt((1 / COPY_COSINE**2 - 1) / dim))
+    # Whole replicas of the corpus, so each copied document keeps its passages together.
+    base = np.tile(vectors, (copies, 1))
+    noisy = base + rng.normal(0.0, sigma, size=base.shape).astype(np.float32)
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    return noisy.astype(np.float32), sigma, float(np.mean(np.sum(noisy * base, axis=1)))
+
+
+def _latencies(
+    db: Database, embedder: Embedder, queries: list[str], principal: Principal, mode: str
+) -> dict[str, float]:
+    total, db_ms, embed_ms = [], [], []
+    for query in queries:
+        started = time.perf_counter()
+        response = search(db, embedder, query, principal, SearchOptions(collection=COLLECTION, mode=mode))  # type: ignore[arg-type]
+        total.append((time.perf_counter() - started) * 1000)
+        db_ms.append(response.timings_ms["db"])
+        embed_ms.append(response.timings_ms.get("embed", 0.0))
+    return {
+        "p50_ms": percentile(total, 50),
+        "p95_ms": percentile(total, 95),
+        "mean_ms": float(np.mean(total)),
+        "db_p50_ms": percentile(db_ms, 50),
+        "db_p95_ms": percentile(db_ms, 95),
+        "embed_p50_ms": percentile(embed_ms, 50),
+        "embed_p95_ms": percentile(embed_ms, 95),
+    }
+
+
+def _recall(
+    db: Database,
+    fixed: FixedVectors,
+    corpus: Corpus,
+    queries: list[str],
+    qvecs: np.ndarray,
+    principal: Principal,
+    readable: np.ndarray,
+    ef_search: int,
+    k: int = 10,
+) -> dict[str, float]:
+    """Mean recall@k of search(mode='vector') against exact cosine top-k over readable rows."""
+    index_of = {cid: i for i, cid in enumerate(corpus.ids)}
+    rows = np.flatnonzero(readable)
+    sims_all = corpus.vectors[rows] @ qvecs.T  # (readable, queries)
+    recalls, returned = [], []
+    for j, query in enumerate(queries):
+        exact = rows[np.argsort(-sims_all[:, j], kind="stable")[:k]]
+        got = search(
+            db, fixed, query, principal,
+            SearchOptions(collection=COLLECTION, mode="vector", k=k, ef_search=ef_search),
+        )
+        found = {index_of[uuid.UUID(r.chunk_id)] for r in got.results}
+        returned.append(len(got.results))
+        recalls.append(len(found & set(exact.tolist())) / min(k, len(rows)))
+    return {
+        "recall_at_10": float(np.mean(recalls)),
+        "min_recall_at_10": float(np.min(recalls)),
+        "mean_results_returned": float(np.mean(returned)),
+    }
+
+
+def _explain(db: Database, embedder: Embedder, query: str, principal: Principal, mode: str) -> list[str]:
+    """EXPLAIN ANALYZE of the exact statement search() runs, as the principal."""
+    qvec = embedder.embed([query])[0]
+    options = SearchOptions(collection=COLLECTION, mode=mode)  # type: ignore[arg-type]
+    with db.reading(principal) as conn:
+        collection = get_collection(conn, COLLECTION)
+        conn.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true),"
+            " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+            (str(max(options.ef_search, options.candidates)),),
+        )
+        statement = sql.SQL("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ") + build_query(
+            collection, options.mode, False
+        )
+        rows = conn.execute(
+            statement,
+            {"qvec": qvec, "qtext": query, "candidates": options.candidates,
+             "rrf_k": options.rrf_k, "k": options.k, "sources": []},
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _measure(
+    db: Database,
+    embedder: Embedder,
+    corpus: Corpus,
+    queries: list[str],
+    qvecs: np.ndarray,
+    ef_values: Sequence[int],
+) -> dict[str, Any]:
+    fixed = FixedVectors(embedder, dict(zip(queries, qvecs, strict=True)))
+    for mode in MODES:  # warm caches and the pools before timing
+        _latencies(db, embedder, queries[:10], PRINCIPALS["all (100%)"][0], mode)
+    out: dict[str, Any] = {"n_chunks": len(corpus.ids), "n_real": corpus.n_real, "principals": {}}
+    for label, (principal, note) in PRINCIPALS.items():
+        groups = principal.effective_groups
+        readable = np.array([t in groups for t in corpus.tags])
+        entry: dict[str, Any] = {
+            "note": note,
+            "groups": sorted(principal.groups),
+            "readable_fraction": float(readable.mean()),
+            "readable_chunks": int(readable.sum()),
+            "modes": {},
+            "recall": {},
+        }
+        for mode in MODES:
+            entry["modes"][mode] = _latencies(db, embedder, queries, principal, mode)
+            print(f"  {len(corpus.ids)} chunks, {label}, {mode}: "
+                  f"p50 {entry['modes'][mode]['p50_ms']:.1f} ms, "
+                  f"p95 {entry['modes'][mode]['p95_ms']:.1f} ms", file=sys.stderr)
+        for ef in ef_values:
+            entry["recall"][f"ef_search={ef}"] = _recall(
+                db, fixed, corpus, queries, qvecs, principal, readable, ef
+            )
+        out["principals"][label] = entry
+    out["plans"] = {
+        f"{label}/{mode}": _explain(db, embedder, queries[0], PRINCIPALS[label][0], mode)
+        for label in ("all (100%)", "1%")
+        for mode in ("hybrid", "text")
+    }
+    return out
+
+
+def run(*, quick: bool = False) -> dict[str, Any] | None:
+    """Run the benchmark and return the result (None when the corpus is missing)."""
+    from agent.context import quiet_libraries
+
+    root = handbook_or_none()
+    if root is None:
+        return None
+    quiet_libraries()
+    load_average = os.getloadavg()
+    sizes = (1_000, 5_000) if quick else (10_000, 100_000)
+    n_questions, n_held_out = (10, 20) if quick else (40, 80)
+    ef_values = (40,) if quick else (40, 100)
+
+    embedder = load_embedder("all-MiniLM-L6-v2")
+    rng = np.random.default_rng(SEED)
+    pool = passages(root)
+    page_order = {p.text: i for i, p in enumerate(pool)}
+    random.Random(SEED).shuffle(pool)
+    held_out, indexable = pool[:n_held_out], pool[n_held_out:]
+    real = indexable[: min(len(indexable), sizes[0])]
+    # Keep each document's passages together and in page order, as a real corpus is.
+    real.sort(key=lambda p: page_order[p.text])
+
+    queries = _queries(held_out, n_questions)
+    qvecs, _ = _embed(embedder, queries, "embed queries")
+    real_vecs, embed_s = _embed(embedder, [p.text for p in real], "embed passages")
+    print(f"embedded {len(real)} passages in {embed_s:.0f} s", file=sys.stderr)
+
+    result: dict[str, Any] = {
+        "benchmark": NAME,
+        "date": now_iso(),
+        "machine": describe_machine(),
+        "load_average_at_start": load_average,
+        "quick": quick,
+        "corpus": str(HANDBOOK),
+        "embed_model": embedder.name,
+        "data": {
+            "real_passages": len(real),
+            "passage": "1-3 consecutive sentences of one handbook page, embedded as is",
+            "embed_seconds": embed_s,
+            "embed_passages_per_s": len(real) / embed_s,
+            "synthetic_rows": (
+                "rows beyond the real passages reuse real vectors with Gaussian noise "
+                "(sigma below) and re-normalisation, and repeat the real passage text"
+            ),
+            "documents": f"{DOC_PASSAGES} passages per document; permissions set per document",
+            "tags": "1% of documents 'everyone', 10% 'restricted', 89% 'staff'",
+        },
+        "queries": {
+            "count": len(queries),
+            "questions": n_questions,
+            "held_out_passages": n_held_out,
+            "note": "questions from tests/data/18f_questions.jsonl plus passages left out of "
+            "the index; none is in the index",
+        },
+        "search_options": {"k": 5, "candidates": 40, "ef_search": 40, "rrf_k": 60},
+        "latency": "search() end to end including the query embedding; db_* is the "
+        "timings_ms['db'] part (pool checkout, principal, query, fetch)",
+        "recall": "recall@10 of search(mode='vector', k=10) against exact cosine top-10 over "
+        "the rows the principal may read (numpy); same queries",
+        "targets": {"p95_ms_at_100k_with_embedding": TARGET_P95_MS, "recall_at_10": TARGET_RECALL},
+        "sizes": {},
+    }
+    with fresh_database(pool_max=4) as (db, _):
+        result["server"] = server_facts(db)
+        with db.administering() as conn:
+            collection = ensure_collection(conn, COLLECTION, embedder.name, embedder.dim)
+            drop_vector_index(conn, collection)
+        ids, tags = _write_rows(db, collection, "real", real, real_vecs, rng)
+        corpus = Corpus(real_vecs, ids, tags, len(real))
+        for size in sizes:
+            extra = size - len(corpus.ids)
+            if extra > 0:
+                copies = -(-extra // len(real))
+                noisy, sigma, cosine = _noisy_copies(real_vecs, copies, rng)
+                items = [p for _ in range(copies) for p in real][:extra]
+                noisy = noisy[:extra]
+                started = time.perf_counter()
+                new_ids, new_tags = _write_rows(db, collection, f"copies-{size}", items, noisy, rng)
+                print(f"copied {extra} rows in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+                corpus = Corpus(
+                    np.vstack([corpus.vectors, noisy]), corpus.ids + new_ids,
+                    np.concatenate([corpus.tags, new_tags]), corpus.n_real,
+                )
+                result["data"]["noise_sigma"] = sigma
+                result["data"]["copy_mean_cosine_to_source"] = cosine
+            index_s = _build_index(db, collection)
+            print(f"{len(corpus.ids)} chunks: HNSW built in {index_s:.0f} s", file=sys.stderr)
+            measured = _measure(db, embedder, corpus, queries, qvecs, ef_values)
+            measured["hnsw_build_seconds"] = index_s
+            result["sizes"][str(len(corpus.ids))] = measured
+    return result
+
+
+def table(result: dict[str, Any]) -> str:
+    """Latency and recall per size, principal and mode."""
+    rows = []
+    for size, entry in result["sizes"].items():
+        for label, p in entry["principals"].items():
+            recall = p["recall"]["ef_search=40"]["recall_at_10"]
+            for mode, m in p["modes"].items():
+                rows.append([
+                    size, label, mode, m["p50_ms"], m["p95_ms"], m["db_p50_ms"], m["db_p95_ms"],
+                    f"{recall:.3f}" if mode == "vector" else "",
+                ])
+    return markdown_table(
+        ["chunks", "principal reads", "mode", "p50 ms", "p95 ms", "DB p50 ms", "DB p95 ms",
+         "recall@10 (ef 40)"],
+        rows,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    args = parser.parse_args(argv)
+    result = run(quick=args.quick)
+    if result is None:
+        return 0
+    path = write_result(NAME, result, quick=args.quick)
+    print(table(result))
+    print(f"\nwrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

