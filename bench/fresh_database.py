@@ -18,8 +18,10 @@ from psycopg.conninfo import make_conninfo
 from indexes.database import APP_ROLE, Database, embedded_conninfo, open_database, stop_embedded
 
 # Server settings worth recording next to the numbers they influence.
-_SETTINGS = ("shared_buffers", "work_mem", "maintenance_work_mem", "max_parallel_workers_per_gather",
-             "max_parallel_maintenance_workers", "effective_cache_size", "jit")
+_SETTINGS = (
+    "shared_buffers", "work_mem", "maintenance_work_mem", "effective_cache_size",
+    "max_parallel_workers_per_gather", "max_parallel_maintenance_workers", "jit",
+)
 
 
 @contextmanager

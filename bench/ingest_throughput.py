@@ -37,7 +37,9 @@ def _report(report: IngestReport) -> dict[str, Any]:
     other = report.seconds - report.embed_seconds - report.db_seconds
     out["other_seconds"] = other  # reading, parsing and chunking files, and hashing
     out["chunks_per_s"] = report.chunks / report.seconds if report.seconds else 0.0
-    out["embed_chunks_per_s"] = report.embedded / report.embed_seconds if report.embed_seconds else 0.0
+    out["embed_chunks_per_s"] = (
+        report.embedded / report.embed_seconds if report.embed_seconds else 0.0
+    )
     out["db_chunks_per_s"] = report.chunks / report.db_seconds if report.db_seconds else 0.0
     return out
 

@@ -227,6 +227,7 @@ def llama_embedding(embedder: Embedder) -> Any:
 def _llama_index(files: list[Path], embedder: Embedder) -> tuple[Any, dict[str, Any]]:
     """LlamaIndex defaults: SimpleDirectoryReader, default node parser, in-memory store."""
     from llama_index.core import Settings, SimpleDirectoryReader, VectorStoreIndex
+    from llama_index.core.schema import MetadataMode
 
     started = time.perf_counter()
     documents = SimpleDirectoryReader(input_files=[str(f) for f in files]).load_data()
@@ -235,7 +236,7 @@ def _llama_index(files: list[Path], embedder: Embedder) -> tuple[Any, dict[str, 
     )
     build_s = time.perf_counter() - started
     nodes = list(index.docstore.docs.values())
-    tokens = [embedder.count_tokens(n.get_content(metadata_mode="embed")) for n in nodes]
+    tokens = [embedder.count_tokens(n.get_content(metadata_mode=MetadataMode.EMBED)) for n in nodes]
     window = MODEL_WINDOW
     parser = Settings.node_parser
     facts = {

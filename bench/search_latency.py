@@ -54,7 +54,9 @@ TARGET_RECALL = 0.95
 # Three principals over the same rows. Every chunk's document carries exactly one tag:
 # 1% "everyone", 10% "restricted", 89% "staff".
 PRINCIPALS: dict[str, tuple[Principal, str]] = {
-    "all (100%)": (Principal("bench-admin", frozenset({"staff", "restricted"})), "reads every chunk"),
+    "all (100%)": (
+        Principal("bench-admin", frozenset({"staff", "restricted"})), "reads every chunk"
+    ),
     "90% (10% restricted)": (Principal("bench-staff", frozenset({"staff"})), "lacks 'restricted'"),
     "1%": (Principal("bench-guest"), "reads only chunks tagged 'everyone'"),
 }
@@ -87,7 +89,8 @@ class FixedVectors:
 
 
 def _queries(held_out: list[Passage], n_questions: int) -> list[str]:
-    questions = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line]
+    lines = QUESTIONS.read_text().splitlines()
+    questions = [json.loads(line)["question"] for line in lines if line.strip()]
     return questions[:n_questions] + [p.text for p in held_out]
 
 
@@ -178,7 +181,10 @@ def _build_index(db: Database, collection: Collection) -> float:
     return time.perf_counter() - started
 
 
-def _noisy_copies(vectors: np.ndarray, copies: int, rng: np.random.Generator) -> tuple[np.ndarray, float, float]:
+def _noisy_copies(
+    vectors: np.ndarray, copies: int, rng: np.random.Generator
+) -> tuple[np.ndarray, float, float]:
+    """``copies`` noisy replicas of ``vectors``, the noise sigma, and the mean cosine to source."""
     dim = vectors.shape[1]
     sigma = float(np.sqrt((1 / COPY_COSINE**2 - 1) / dim))
     # Whole replicas of the corpus, so each copied document keeps its passages together.
@@ -194,7 +200,8 @@ def _latencies(
     total, db_ms, embed_ms = [], [], []
     for query in queries:
         started = time.perf_counter()
-        response = search(db, embedder, query, principal, SearchOptions(collection=COLLECTION, mode=mode))  # type: ignore[arg-type]
+        options = SearchOptions(collection=COLLECTION, mode=mode)  # type: ignore[arg-type]
+        response = search(db, embedder, query, principal, options)
         total.append((time.perf_counter() - started) * 1000)
         db_ms.append(response.timings_ms["db"])
         embed_ms.append(response.timings_ms.get("embed", 0.0))
@@ -241,7 +248,9 @@ def _recall(
     }
 
 
-def _explain(db: Database, embedder: Embedder, query: str, principal: Principal, mode: str) -> list[str]:
+def _explain(
+    db: Database, embedder: Embedder, query: str, principal: Principal, mode: str
+) -> list[str]:
     """EXPLAIN ANALYZE of the exact statement search() runs, as the principal."""
     qvec = embedder.embed([query])[0]
     options = SearchOptions(collection=COLLECTION, mode=mode)  # type: ignore[arg-type]
@@ -382,8 +391,11 @@ def run(*, quick: bool = False) -> dict[str, Any] | None:
                 items = [p for _ in range(copies) for p in real][:extra]
                 noisy = noisy[:extra]
                 started = time.perf_counter()
-                new_ids, new_tags = _write_rows(db, collection, f"copies-{size}", items, noisy, rng)
-                print(f"copied {extra} rows in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+                new_ids, new_tags = _write_rows(
+                    db, collection, f"copies-{size}", items, noisy, rng
+                )
+                copy_s = time.perf_counter() - started
+                print(f"copied {extra} rows in {copy_s:.0f} s", file=sys.stderr)
                 corpus = Corpus(
                     np.vstack([corpus.vectors, noisy]), corpus.ids + new_ids,
                     np.concatenate([corpus.tags, new_tags]), corpus.n_real,

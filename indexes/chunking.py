@@ -13,6 +13,7 @@ and it does not know ``~~~`` fences.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from indexes.loaders import (
 )
 
 SECTION_SEPARATOR = " > "
+_NON_SPACE = re.compile(r"\S")
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,9 @@ class _Piece:
 
 
 def _split(text: str, budget: int, overlap: int, count: Callable[[str], int]) -> list[str]:
-    """Token-bounded pieces of ``text`` (sentence-aware), each a substring of ``text``."""
+    """Token-bounded pieces of ``text`` (sentence-aware), each a stripped substring of it."""
     if count(text) <= budget:
-        return [text]
+        return [text.strip()] if text.strip() else []
     from llama_index.core.node_parser import SentenceSplitter
 
     splitter = SentenceSplitter(
@@ -60,37 +62,70 @@ def _split(text: str, budget: int, overlap: int, count: Callable[[str], int]) ->
 
 
 def _locate(
-    source: str, pieces: list[str], base: int, overlap: int, count: Callable[[str], int]
-) -> Iterator[tuple[int, int]]:
-    """Offsets of each of the splitter's pieces in ``source``, in order.
+    source: str, pieces: list[str], overlap: int, count: Callable[[str], int]
+) -> list[tuple[int, int]]:
+    """Offsets of the splitter's pieces in ``source``, in order, together covering all of it.
 
-    Pieces follow one another, or overlap the previous piece's last ``overlap`` tokens.
-    Searching only there matters for repetitive text (tables, lists, logs), where a piece's
-    words also occur earlier: a plain forward search would place it inside text already
-    covered and leave the real end of the section in no chunk at all.
+    Each piece starts inside the previous one (at most ``overlap`` tokens back, preferred) or
+    at the next non-space after it. Repetitive text (tables, lists, logs) can match in several
+    such places, so the search backtracks until every piece fits and the last one ends the
+    text: a plain forward search placed pieces inside text already covered and left the end
+    of a section in no chunk at all.
     """
-    start, end = -1, 0
+
+    def next_text(at: int) -> int:
+        found = _NON_SPACE.search(source, at)
+        return found.start() if found else len(source)
+
+    def options(i: int, prev: tuple[int, int] | None) -> list[int]:
+        piece = pieces[i]
+        if prev is None:
+            first = next_text(0)
+            return [first] if source.startswith(piece, first) else []
+        start, end = prev
+        fitting: list[int] = []
+        other: list[int] = []
+        if overlap:
+            # Starts inside the previous piece whose piece still reaches past its end.
+            at = source.find(piece, start + 1, end - 1 + len(piece))
+            while at >= 0:
+                if at + len(piece) > end:
+                    (fitting if count(source[at:end]) <= overlap else other).append(at)
+                at = source.find(piece, at + 1, end - 1 + len(piece))
+        after = next_text(end)
+        follows = [after] if source.startswith(piece, after) else []
+        return fitting + follows + other[::-1]
+
+    last = len(source.rstrip())
+    placed: list[tuple[int, int]] = []
+    choices = [options(0, None)] if pieces else []
+    dead_ends: set[tuple[int, int]] = set()
+    while choices:
+        i = len(choices) - 1
+        if not choices[-1]:
+            choices.pop()
+            if placed:
+                dead_ends.add((i - 1, placed.pop()[0]))
+            continue
+        at = choices[-1].pop(0)
+        if (i, at) in dead_ends:
+            continue
+        span = (at, at + len(pieces[i]))
+        if i + 1 < len(pieces):
+            placed.append(span)
+            choices.append(options(i + 1, span))
+        elif span[1] == last:
+            return [*placed, span]
+        else:
+            dead_ends.add((i, at))
+    # Only if the splitter ever changed the text: place each piece by its stripped prefix.
+    spans: list[tuple[int, int]] = []
+    cursor = 0
     for piece in pieces:
-        found = -1
-        if overlap and start >= 0:
-            inside: list[int] = []
-            at = source.find(piece, start + 1)
-            while 0 <= at < end:
-                inside.append(at)
-                at = source.find(piece, at + 1)
-            # The splitter takes as much overlap as fits, so the earliest start that keeps
-            # within ``overlap`` tokens is the one; count from the end, where starts fit.
-            for at in reversed(inside):
-                if count(source[at:end]) > overlap:
-                    break
-                found = at
-        if found < 0:
-            found = source.find(piece, end)
-        if found < 0:
-            # The splitter normalised whitespace; fall back to the stripped prefix.
-            found = max(source.find(piece.strip()[:40], max(start + 1, 0)), start + 1, 0)
-        start, end = found, min(len(source), found + len(piece))
-        yield base + start, base + end
+        found = max(source.find(piece.strip()[:40], cursor), cursor)
+        spans.append((found, min(len(source), found + len(piece))))
+        cursor = found + 1
+    return spans
 
 
 def _markdown_pieces(doc: LoadedDocument) -> list[_Piece]:
@@ -171,7 +206,8 @@ def chunk_document(
     for piece in pieces:
         region = doc.text[piece.start : piece.end]
         parts = _split(region, chunk_tokens, overlap, count_tokens)
-        for start, end in _locate(region, parts, piece.start, overlap, count_tokens):
+        for offset, stop in _locate(region, parts, overlap, count_tokens):
+            start, end = piece.start + offset, piece.start + stop
             # Trim surrounding whitespace without breaking text == source[start:end].
             raw = doc.text[start:end]
             lead = len(raw) - len(raw.lstrip())

@@ -159,9 +159,13 @@ def markdown_headings(text: str) -> list[tuple[int, int, str]]:
         start, offset = offset, offset + len(line) + 1
         marker = _FENCE.match(line)
         if fence:
-            closes = marker and marker.group(1)[0] == fence[0] and not marker.group(2).strip()
-            if closes and len(marker.group(1)) >= len(fence):
-                fence = ""
+            if (
+                marker
+                and marker.group(1)[0] == fence[0]
+                and len(marker.group(1)) >= len(fence)
+                and not marker.group(2).strip()
+            ):
+                fence = ""  # a closing fence: same character, at least as long, nothing after
             continue
         if marker and not (marker.group(1)[0] == "`" and "`" in marker.group(2)):
             fence = marker.group(1)
@@ -258,6 +262,24 @@ _HTML_INLINE = {
 }  # fmt: skip
 
 
+def _inline_text(element: Any) -> str:
+    """An element's text on one line, as a reader sees it.
+
+    Inline markup joins up ("<b>72 h</b>." reads "72 h."); line breaks and nested blocks
+    become spaces.
+    """
+    from bs4 import NavigableString, Tag
+    from bs4.element import PreformattedString
+
+    parts: list[str] = []
+    for node in element.descendants:
+        if isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+            parts.append(str(node))
+        elif isinstance(node, Tag) and (node.name == "br" or node.name not in _HTML_INLINE):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
 def _html_to_markdown(markup: str) -> tuple[str, str]:
     """Markdown lines for an HTML page (headings kept), and its <title>."""
     from bs4 import BeautifulSoup, NavigableString, Tag
@@ -271,7 +293,7 @@ def _html_to_markdown(markup: str) -> tuple[str, str]:
     loose: list[str] = []  # text outside any block element, e.g. directly inside a <div>
 
     def flush() -> None:
-        text = " ".join(" ".join(loose).split())
+        text = " ".join("".join(loose).split())
         loose.clear()
         if text:
             lines.append(_body_line(text))
@@ -287,10 +309,11 @@ def _html_to_markdown(markup: str) -> tuple[str, str]:
                 continue
             name = child.name
             if name in _HTML_INLINE:
+                loose.append(" " if name == "br" else "")
                 walk(child)
                 continue
             flush()
-            text = " ".join(child.get_text(" ").split())
+            text = _inline_text(child)
             if name in _HTML_HEADINGS:
                 if text:
                     lines.extend(["", "#" * int(name[1]) + " " + text])
@@ -302,7 +325,7 @@ def _html_to_markdown(markup: str) -> tuple[str, str]:
                 if code.strip():
                     lines.extend([fence, code, fence])
             elif name == "tr":
-                cells = [" ".join(c.get_text(" ").split()) for c in child.find_all(["th", "td"])]
+                cells = [_inline_text(c) for c in child.find_all(["th", "td"])]
                 if any(cells):
                     lines.append(_body_line(" | ".join(cells)))
             elif name in _HTML_LINES:
@@ -407,7 +430,7 @@ def _load_csv(text: str, path: Path) -> LoadedDocument:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     reader = csv.DictReader(io.StringIO(text), dialect=dialect)
     if not reader.fieldnames or any(not (f or "").strip() for f in reader.fieldnames):
         raise LoadError(f"{path}: CSV needs a header row naming every column")

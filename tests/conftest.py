@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -43,28 +44,64 @@ def server_url() -> Iterator[str]:
     shutil.rmtree(state, ignore_errors=True)
 
 
-@pytest.fixture
-def database_url(server_url: str) -> Iterator[str]:
-    """Admin URL of a brand-new, empty database, dropped after the test."""
+@contextmanager
+def fresh_database_url(server_url: str) -> Iterator[str]:
+    """Admin URL of a brand-new, empty database, dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield make_conninfo(server_url, dbname=name)
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    try:
+        yield make_conninfo(server_url, dbname=name)
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
-def _embedded(url: str) -> bool:
-    return "RAGTUNE_TEST_DATABASE_URL" not in os.environ
+@contextmanager
+def opened(database_url: str) -> Iterator[Database]:
+    """Open ``database_url`` as ragtune does (app pool as ragtune_app) and close it after."""
+    embedded = "RAGTUNE_TEST_DATABASE_URL" not in os.environ
+    app_url = make_conninfo(database_url, user=APP_ROLE) if embedded else None
+    database = open_database(database_url, app_conninfo=app_url, pool_max=4, timeout_s=10)
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@pytest.fixture
+def database_url(server_url: str) -> Iterator[str]:
+    """A fresh database for one test."""
+    with fresh_database_url(server_url) as url:
+        yield url
 
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Database]:
     """A migrated database with both pools open, as ragtune itself opens it."""
-    app_url = make_conninfo(database_url, user=APP_ROLE) if _embedded(database_url) else None
-    database = open_database(database_url, app_conninfo=app_url, pool_max=4, timeout_s=10)
-    yield database
-    database.close()
+    with opened(database_url) as database:
+        yield database
+
+
+@pytest.fixture(scope="module")
+def sample_db(server_url: str, embedder: Embedder) -> Iterator[Database]:
+    """One database per test module holding the whole sample corpus, restricted parts included.
+
+    Tests using it must not modify it.
+    """
+    from indexes.ingest import IngestOptions, ingest
+
+    with fresh_database_url(server_url) as url, opened(url) as database:
+        for folder, groups in (("public", None), ("restricted/hr", "hr"),
+                               ("restricted/finance", "finance")):
+            options = IngestOptions(progress=False)
+            if groups:
+                options = IngestOptions(progress=False, groups=frozenset({groups}))
+            report = ingest(database, embedder, [SAMPLE_CORPUS / folder], options)
+            assert not report.failed, report.failed
+        yield database
 
 
 @pytest.fixture(scope="session")

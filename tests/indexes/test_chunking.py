@@ -402,8 +402,11 @@ def readable(text: str) -> str:
 
 @pytest.mark.parametrize(
     ("fact", "answer", "file", "section"),
-    [row for row in corpus_facts() if Path(row[2]).suffix in (".md", ".html", ".docx")],
-    ids=lambda value: value if str(value).startswith("F") else "",
+    [
+        pytest.param(*row, id=row[0])
+        for row in corpus_facts()
+        if Path(row[2]).suffix in (".md", ".html", ".docx")
+    ],
 )
 def test_sample_fact_is_in_the_section_its_citation_names(
     fact: str, answer: str, file: str, section: str

@@ -1,0 +1,74 @@
+"""Retrieval quality on a real, externally written corpus: the 18F handbook.
+
+Reports recall@5 of the right file and of the right file and section for a question set
+written for ragtune (tests/data/18f_questions.jsonl), and writes the figures to
+test-artifacts/retrieval_18f.json.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexes.database import Database
+from indexes.embeddings import Embedder
+from indexes.ingest import IngestOptions, ingest
+from indexes.principal import Principal
+from indexes.search import SearchOptions, SearchResult, search
+from tests.conftest import HANDBOOK, REPO, fresh_database_url, opened
+
+QUESTIONS = REPO / "tests" / "data" / "18f_questions.jsonl"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not HANDBOOK.is_dir(), reason=f"18F handbook corpus not found at {HANDBOOK}"),
+]
+
+
+@pytest.fixture(scope="module")
+def handbook_db(server_url: str, embedder: Embedder) -> Iterator[Database]:
+    with fresh_database_url(server_url) as url, opened(url) as database:
+        report = ingest(database, embedder, [HANDBOOK], IngestOptions(progress=False))
+        # Redirect stubs hold only front matter; they are reported, everything else is indexed.
+        assert all("front matter" in reason for reason in report.failed.values()), report.failed
+        assert report.added > 200
+        yield database
+
+
+def section_matches(result: SearchResult, gold: str) -> bool:
+    """The gold section, or for preamble answers (gold "") a chunk before any subheading."""
+    if gold == "":
+        return result.section in ("", result.title)
+    return result.section == gold
+
+
+def test_recall_at_5_on_the_18f_handbook(handbook_db: Database, embedder: Embedder) -> None:
+    questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]
+    assert len(questions) >= 40
+    file_hits = section_hits = 0
+    misses = []
+    for q in questions:
+        results = search(handbook_db, embedder, q["question"], Principal("eval"),
+                         SearchOptions(k=5)).results
+        in_file = [r for r in results if r.source == q["source"]]
+        file_hits += bool(in_file)
+        section_hits += any(section_matches(r, q["section"]) for r in in_file)
+        if not in_file:
+            misses.append({"id": q["id"], "expected": q["source"],
+                           "got": [r.source for r in results]})
+    figures = {
+        "questions": len(questions),
+        "recall_at_5_file": file_hits / len(questions),
+        "recall_at_5_file_and_section": section_hits / len(questions),
+        "misses": misses,
+    }
+    out = REPO / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    (out / "retrieval_18f.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    print(f"\n18F recall@5 file={figures['recall_at_5_file']:.2f} "
+          f"file+section={figures['recall_at_5_file_and_section']:.2f}")
+    assert figures["recall_at_5_file"] >= 0.8
+    assert figures["recall_at_5_file_and_section"] >= 0.6

@@ -1,0 +1,178 @@
+"""Search against a real PostgreSQL: the JSON contract, modes, and permissions in the database."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexes.collections import ensure_collection
+from indexes.database import Database
+from indexes.embeddings import Embedder
+from indexes.principal import Principal
+from indexes.search import MODES, SearchOptions, search
+from ragtune.errors import InputError, NotFoundError
+
+EMPLOYEE = Principal("sam", frozenset({"support"}))
+HR = Principal("dana", frozenset({"hr"}))
+RESTRICTED_QUESTIONS = [
+    "What is the midpoint of the L4 salary band?",
+    "salary pay bands",
+    "On what date are final 2024 performance ratings locked?",
+    "How long does a Performance Improvement Plan last?",
+    "What payment terms does Quillmark have with Norvane Optics?",
+    "discount authority matrix Regional Sales Director",
+]
+
+
+def test_json_shape_is_exactly_the_contract(sample_db: Database, embedder: Embedder) -> None:
+    response = search(sample_db, embedder, "lidar occlusion E-214", EMPLOYEE, SearchOptions(k=3))
+    data = response.to_json()
+    assert set(data) == {"query", "results"} and data["query"] == "lidar occlusion E-214"
+    assert len(data["results"]) == 3
+    types = {
+        "rank": int, "score": float, "chunk_id": str, "document_id": str, "source": str,
+        "title": str, "section": str, "page": (int, type(None)), "start_char": int,
+        "end_char": int, "text": str,
+    }
+    for i, result in enumerate(data["results"], start=1):
+        assert set(result) == set(types)
+        for key, kind in types.items():
+            assert isinstance(result[key], kind), key
+        assert result["rank"] == i
+    top = data["results"][0]
+    assert top["source"] == "manuals/error-code-reference.md"
+    assert top["section"].endswith("E-214 Lidar occlusion")
+    assert top["end_char"] - top["start_char"] == len(top["text"])
+
+
+def test_citation_offsets_point_into_the_source_file(
+    sample_db: Database, embedder: Embedder
+) -> None:
+    from tests.conftest import SAMPLE_CORPUS
+
+    response = search(sample_db, embedder,
+                      "At what tread depth must a Stacker S6 drive wheel be replaced?", EMPLOYEE,
+                      SearchOptions(k=3))
+    for hit in response.results:
+        if hit.source.endswith((".md", ".txt")):
+            source = (SAMPLE_CORPUS / "public" / hit.source).read_text(encoding="utf-8")
+            assert source[hit.start_char : hit.end_char] == hit.text
+    assert any("8 mm" in hit.text for hit in response.results)
+
+
+def test_pdf_results_carry_their_page(sample_db: Database, embedder: Embedder) -> None:
+    response = search(sample_db, embedder, "lockout tagout procedure", EMPLOYEE,
+                      SearchOptions(k=5))
+    pdf_hits = [r for r in response.results if r.source.endswith(".pdf")]
+    assert pdf_hits and pdf_hits[0].page == 4
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_restricted_chunks_never_reach_other_principals(
+    sample_db: Database, embedder: Embedder, mode: str
+) -> None:
+    for question in RESTRICTED_QUESTIONS:
+        response = search(sample_db, embedder, question, EMPLOYEE,
+                          SearchOptions(k=20, mode=mode))  # type: ignore[arg-type]
+        assert all(not r.source.startswith(("salary", "performance", "disciplinary",
+                                            "q3-discount", "vendor-payment"))
+                   for r in response.results), question
+
+
+def test_group_members_do_see_their_restricted_documents(
+    sample_db: Database, embedder: Embedder
+) -> None:
+    response = search(sample_db, embedder, "What is the midpoint of the L4 salary band?", HR,
+                      SearchOptions(k=3))
+    assert response.results[0].source == "salary-pay-bands.md"
+    finance_only = search(sample_db, embedder, "Norvane Optics payment terms", HR,
+                          SearchOptions(k=10))
+    assert "vendor-payment-terms.md" not in {r.source for r in finance_only.results}
+
+
+def test_caller_filters_cannot_widen_access(sample_db: Database, embedder: Embedder) -> None:
+    response = search(sample_db, embedder, "salary band midpoint", EMPLOYEE,
+                      SearchOptions(k=10, groups=frozenset({"hr", "finance"})))
+    # Narrowed to groups the caller does not hold: nothing, not the HR documents.
+    assert response.results == []
+    narrowed = search(sample_db, embedder, "salary band midpoint", HR,
+                      SearchOptions(k=10, groups=frozenset({"hr"})))
+    assert narrowed.results and {r.source for r in narrowed.results} <= {
+        "salary-pay-bands.md", "performance-review-calibration.md", "disciplinary-procedure.md"
+    }
+
+
+def test_source_filter(sample_db: Database, embedder: Embedder) -> None:
+    response = search(sample_db, embedder, "speed limit", EMPLOYEE,
+                      SearchOptions(k=5, sources=["manuals/stacker-s4-operator-manual.md"]))
+    assert response.results
+    assert {r.source for r in response.results} == {"manuals/stacker-s4-operator-manual.md"}
+
+
+def test_modes_rank_differently_but_each_finds_the_answer(
+    sample_db: Database, embedder: Embedder
+) -> None:
+    for mode in MODES:
+        response = search(sample_db, embedder, "How many vacation days can be carried over?",
+                          EMPLOYEE, SearchOptions(k=5, mode=mode))  # type: ignore[arg-type]
+        assert "policies/paid-time-off.md" in {r.source for r in response.results}, mode
+
+
+def test_bad_queries_are_refused_clearly(sample_db: Database, embedder: Embedder) -> None:
+    with pytest.raises(InputError, match="empty"):
+        search(sample_db, embedder, "   ", EMPLOYEE, SearchOptions())
+    with pytest.raises(InputError, match="limit"):
+        search(sample_db, embedder, "x" * 5000, EMPLOYEE, SearchOptions())
+    with pytest.raises(InputError, match="mode"):
+        search(sample_db, embedder, "x", EMPLOYEE, SearchOptions(mode="fuzzy"))  # type: ignore[arg-type]
+    with pytest.raises(NotFoundError, match="nope"):
+        search(sample_db, embedder, "x", EMPLOYEE, SearchOptions(collection="nope"))
+
+
+def _seed_selective(db: Database, embedder: Embedder, total: int, readable: int) -> None:
+    """``total`` chunks of real sentence embeddings; only ``readable`` of them for group g1."""
+    sentences = [f"Warehouse robot report {i}: aisle {i % 37} pallet {i % 11} dock {i % 7}"
+                 for i in range(200)]
+    base = embedder.embed(sentences)
+    rng = np.random.default_rng(7)
+    with db.administering() as conn:
+        coll = ensure_collection(conn, "sel", embedder.name, embedder.dim)
+        conn.execute(
+            "INSERT INTO documents (id, collection_id, path, source, title, format, content_hash,"
+            " byte_size, n_chunks, allowed_groups) VALUES"
+            " ('00000000-0000-0000-0000-000000000001', %s, '/a', 'a', 'A', 'text', 'h', 1, %s,"
+            " '{g1}'), ('00000000-0000-0000-0000-000000000002', %s, '/b', 'b', 'B', 'text', 'h',"
+            " 1, %s, '{other}')",
+            (coll.id, readable, coll.id, total - readable),
+        )
+        rows = []
+        for i in range(total):
+            vec = base[i % len(base)] + rng.normal(0, 0.02, embedder.dim).astype(np.float32)
+            vec /= np.linalg.norm(vec)
+            allowed = i < readable
+            doc = f"00000000-0000-0000-0000-00000000000{1 if allowed else 2}"
+            rows.append((f"00000000-0000-0000-0001-{i:012d}", doc, coll.id, i, "", None, 0, 1,
+                         sentences[i % len(sentences)], "h", ["g1" if allowed else "other"], vec))
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO chunks (id, document_id, collection_id, ordinal, section, page,"
+                " start_char, end_char, text, text_hash, allowed_groups, embedding)"
+                " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+                rows,
+            )
+
+
+@pytest.mark.slow
+def test_filtered_search_still_returns_k_at_one_percent_selectivity(
+    db: Database, embedder: Embedder
+) -> None:
+    _seed_selective(db, embedder, total=5000, readable=50)
+    reader = Principal("u", frozenset({"g1"}))
+    for query in ("robot report aisle 3", "pallet dock", "warehouse"):
+        response = search(db, embedder, query, reader,
+                          SearchOptions(collection="sel", k=10, mode="vector"))
+        assert len(response.results) == 10, query
+        assert all(r.source == "a" for r in response.results)
+    outsider = search(db, embedder, "warehouse", Principal("x"),
+                      SearchOptions(collection="sel", k=10))
+    assert outsider.results == []
