@@ -21,7 +21,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-db_app = typer.Typer(help="The database: status, migrations, the embedded server.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database: status, migrations, the embedded server.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 
 CollectionOpt = Annotated[
@@ -51,11 +53,14 @@ def ingest(
     groups: Annotated[
         str | None, typer.Option(help="Groups allowed to read these documents (default: everyone).")
     ] = None,
-    sync: Annotated[bool, typer.Option("--sync", help="Remove documents whose files are gone.")] = False,
+    sync: Annotated[
+        bool, typer.Option("--sync", help="Remove documents whose files are gone.")
+    ] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Ingest documents (Markdown, text, PDF, HTML, DOCX, CSV, JSON/JSONL) into a collection."""
-    from indexes.ingest import IngestOptions, ingest as run_ingest
+    from indexes.ingest import IngestOptions
+    from indexes.ingest import ingest as run_ingest
     from indexes.principal import EVERYONE, parse_groups
 
     settings = _settings()
@@ -91,7 +96,8 @@ def search(
     json_out: JsonOpt = False,
 ) -> None:
     """Search a collection as a user; only chunks that user may read are returned."""
-    from indexes.search import SearchOptions, search as run_search
+    from indexes.search import SearchOptions
+    from indexes.search import search as run_search
 
     settings = _settings()
     options = SearchOptions(
@@ -122,7 +128,9 @@ def _rerank(ctx: Context, response: Any) -> Any:
         return response
     from indexes.rerank import load_reranker, rerank
 
-    model = load_reranker(ctx.settings.rerank_model, allow_download=ctx.settings.allow_model_download)
+    model = load_reranker(
+        ctx.settings.rerank_model, allow_download=ctx.settings.allow_model_download
+    )
     return rerank(model, response)
 
 
@@ -174,8 +182,9 @@ def reindex(collection: CollectionOpt = None) -> None:
 
     settings = _settings()
     with open_context(settings) as ctx:
-        report = run_reindex(ctx.db, ctx.embedder, collection or settings.collection,
-                             progress=sys.stderr.isatty())
+        report = run_reindex(
+            ctx.db, ctx.embedder, collection or settings.collection, progress=sys.stderr.isatty()
+        )
     typer.echo(
         f"re-embedded {report.chunks} chunks of {report.collection}: {report.old_model} -> "
         f"{report.new_model} in {report.seconds:.1f} s"
@@ -197,23 +206,28 @@ def db_status(json_out: JsonOpt = False) -> None:
             " FROM collections c ORDER BY c.name"
         ).fetchall()
         label = ctx.db.label
+    collections = [
+        {"name": n, "embed_model": m, "embed_dim": d, "documents": nd, "chunks": nc}
+        for n, m, d, nd, nc in rows
+    ]
+    embedded = settings.database_url is None
     info = {
         "database": label,
-        "embedded": settings.database_url is None,
+        "embedded": embedded,
         "schema_version": version,
-        "collections": [
-            {"name": n, "embed_model": m, "embed_dim": d, "documents": nd, "chunks": nc}
-            for n, m, d, nd, nc in rows
-        ],
+        "collections": collections,
     }
     if json_out:
         _print_json(info)
         return
-    typer.echo(f"database: {label} ({'embedded' if info['embedded'] else 'external'}), "
-               f"schema version {version}")
-    for c in info["collections"]:
-        typer.echo(f"  {c['name']}: {c['documents']} documents, {c['chunks']} chunks, "
-                   f"{c['embed_model']} ({c['embed_dim']} dims)")
+    typer.echo(
+        f"database: {label} ({'embedded' if embedded else 'external'}), schema version {version}"
+    )
+    for c in collections:
+        typer.echo(
+            f"  {c['name']}: {c['documents']} documents, {c['chunks']} chunks, "
+            f"{c['embed_model']} ({c['embed_dim']} dims)"
+        )
 
 
 @db_app.command("migrate")

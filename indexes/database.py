@@ -90,7 +90,7 @@ def embedded_conninfo(state_dir: Path) -> str:
     pgdata.mkdir(parents=True, exist_ok=True)
     try:
         server = pgserver.get_server(pgdata, cleanup_mode=None)
-    except Exception as exc:  # noqa: BLE001 - pgserver raises plain subprocess/OS errors
+    except Exception as exc:
         raise DatabaseError(
             f"Could not start the embedded PostgreSQL in {pgdata}: {exc}",
             hint=f"see {pgdata / 'log'}, or set DATABASE_URL to an external server",
@@ -105,13 +105,14 @@ def embedded_conninfo(state_dir: Path) -> str:
 
 def stop_embedded(state_dir: Path) -> bool:
     """Stop the embedded server if it runs; return whether one was running."""
-    from pgserver import pg_ctl
+    import pgserver
 
     pgdata = state_dir / "pgdata"
     if not (pgdata / "postmaster.pid").exists():
         return False
     user = "pgserver" if _running_as_root() else None
-    pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
+    # pgserver generates its command wrappers at import time, so they have no static type.
+    pgserver.pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)  # type: ignore[attr-defined]
     return True
 
 
@@ -177,7 +178,9 @@ def check_pgvector(conn: psycopg.Connection) -> None:
         )
 
 
-def open_pool(conninfo: str, *, max_size: int, timeout_s: float, role: str | None) -> ConnectionPool:
+def open_pool(
+    conninfo: str, *, max_size: int, timeout_s: float, role: str | None
+) -> ConnectionPool:
     """Open a pool whose connections have pgvector registered (and ``role`` set, if given)."""
 
     def configure(conn: psycopg.Connection) -> None:
@@ -243,7 +246,9 @@ def open_database(
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         conn.commit()
         migrations.apply(conn)
-    admin = open_pool(admin_conninfo, max_size=max(2, pool_max // 2), timeout_s=timeout_s, role=None)
+    admin = open_pool(
+        admin_conninfo, max_size=max(2, pool_max // 2), timeout_s=timeout_s, role=None
+    )
     try:
         app = open_pool(
             app_conninfo or admin_conninfo,

@@ -54,6 +54,7 @@ def delete_documents(db: Database, collection: str, refs: list[str]) -> dict[str
         coll = get_collection(conn, collection)
         for ref in refs:
             doc_id = _as_uuid(ref)
+            params: list[object]
             if doc_id is not None:
                 where, params = "id = %s", [doc_id]
             else:

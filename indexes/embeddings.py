@@ -58,8 +58,9 @@ def resolve_model_path(name: str, *, allow_download: bool) -> str:
 class SentenceTransformerEmbedder:
     """A sentence-transformers bi-encoder, run in batches."""
 
-    def __init__(self, name: str, *, device: str = "cpu", batch_size: int = 64,
-                 allow_download: bool = False) -> None:
+    def __init__(
+        self, name: str, *, device: str = "cpu", batch_size: int = 64, allow_download: bool = False
+    ) -> None:
         from sentence_transformers import SentenceTransformer
 
         path = resolve_model_path(name, allow_download=allow_download)
@@ -73,9 +74,11 @@ class SentenceTransformerEmbedder:
                 hint="check RAGTUNE_EMBED_MODEL",
             ) from exc
         self.name = name
-        dim = self._model.get_embedding_dimension() if hasattr(
-            self._model, "get_embedding_dimension"
-        ) else self._model.get_sentence_embedding_dimension()
+        dim = (
+            self._model.get_embedding_dimension()
+            if hasattr(self._model, "get_embedding_dimension")
+            else self._model.get_sentence_embedding_dimension()
+        )
         if not dim:
             raise ModelLoadError(f"Model {name!r} does not report an embedding dimension")
         self.dim = int(dim)

@@ -154,7 +154,9 @@ def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def _embed_group(db: Database, embedder: Embedder, group: list[_Pending], report: IngestReport) -> None:
+def _embed_group(
+    db: Database, embedder: Embedder, group: list[_Pending], report: IngestReport
+) -> None:
     """Fill ``vectors`` for every pending document, reusing unchanged chunk vectors."""
     todo: list[tuple[_Pending, int, str]] = []
     for item in group:
@@ -272,7 +274,9 @@ def _groups_changed(old: list[str], new: list[str]) -> bool:
 def _retag(db: Database, doc_id: uuid.UUID, groups: list[str]) -> None:
     with db.administering() as conn:
         conn.execute("UPDATE documents SET allowed_groups = %s WHERE id = %s", (groups, doc_id))
-        conn.execute("UPDATE chunks SET allowed_groups = %s WHERE document_id = %s", (groups, doc_id))
+        conn.execute(
+            "UPDATE chunks SET allowed_groups = %s WHERE document_id = %s", (groups, doc_id)
+        )
 
 
 def remove_missing(db: Database, collection: Collection, roots: Sequence[Path]) -> int:
@@ -293,7 +297,9 @@ def remove_missing(db: Database, collection: Collection, roots: Sequence[Path]) 
     return removed
 
 
-def _load(file: SourceFile, options: IngestOptions, embedder: Embedder) -> tuple[LoadedDocument, list[Chunk]]:
+def _load(
+    file: SourceFile, options: IngestOptions, embedder: Embedder
+) -> tuple[LoadedDocument, list[Chunk]]:
     doc = load_file(file.path, max_bytes=options.max_bytes)
     chunks = chunk_document(
         doc,

@@ -27,7 +27,9 @@ class ReindexReport:
     seconds: float
 
 
-def reindex(db: Database, embedder: Embedder, collection: str, *, progress: bool = True) -> ReindexReport:
+def reindex(
+    db: Database, embedder: Embedder, collection: str, *, progress: bool = True
+) -> ReindexReport:
     """Re-embed every chunk of ``collection`` with ``embedder`` in one transaction.
 
     Searches keep using the old vectors until the transaction commits.
@@ -45,7 +47,9 @@ def reindex(db: Database, embedder: Embedder, collection: str, *, progress: bool
             (coll.id,),
         ).fetchall()
         drop_vector_index(conn, coll)
-        bar = tqdm(total=len(rows), desc=f"reindex {collection}", unit="chunk", disable=not progress)
+        bar = tqdm(
+            total=len(rows), desc=f"reindex {collection}", unit="chunk", disable=not progress
+        )
         for i in range(0, len(rows), _BATCH):
             batch = rows[i : i + _BATCH]
             inputs = [embedding_text(title, section, text) for _, title, section, text in batch]
@@ -63,5 +67,6 @@ def reindex(db: Database, embedder: Embedder, collection: str, *, progress: bool
         )
         updated = get_collection(conn, collection)
         create_vector_index(conn, updated)
-    return ReindexReport(collection, coll.embed_model, embedder.name, len(rows),
-                         time.perf_counter() - started)
+    return ReindexReport(
+        collection, coll.embed_model, embedder.name, len(rows), time.perf_counter() - started
+    )

@@ -22,11 +22,14 @@ def load_reranker(name: str, *, allow_download: bool = False) -> Any:
             hint="set RAGTUNE_RERANK_MODEL to a local cross-encoder directory, or unset it",
         )
     try:
-        return CrossEncoder(str(Path(name).expanduser()) if Path(name).expanduser().is_dir()
-                            else name, local_files_only=not allow_download)
+        return CrossEncoder(
+            str(Path(name).expanduser()) if Path(name).expanduser().is_dir() else name,
+            local_files_only=not allow_download,
+        )
     except (OSError, ValueError) as exc:
-        raise ModelLoadError(f"Could not load re-ranking model {name!r}: {exc}",
-                             hint="check RAGTUNE_RERANK_MODEL") from exc
+        raise ModelLoadError(
+            f"Could not load re-ranking model {name!r}: {exc}", hint="check RAGTUNE_RERANK_MODEL"
+        ) from exc
 
 
 def rerank(model: Any, response: SearchResponse) -> SearchResponse:
@@ -35,7 +38,5 @@ def rerank(model: Any, response: SearchResponse) -> SearchResponse:
         return response
     scores = model.predict([(response.query, r.text) for r in response.results])
     order = sorted(zip(scores, response.results, strict=True), key=lambda p: -float(p[0]))
-    results = [
-        replace(r, rank=i, score=float(s)) for i, (s, r) in enumerate(order, start=1)
-    ]
+    results = [replace(r, rank=i, score=float(s)) for i, (s, r) in enumerate(order, start=1)]
     return SearchResponse(response.query, results, response.timings_ms)

@@ -205,8 +205,7 @@ def search(
         ).fetchall()
     timings["db"] = (time.perf_counter() - db_started) * 1000
     results = [
-        SearchResult(rank, float(row[0]), *row[1:])
-        for rank, row in enumerate(rows, start=1)
+        SearchResult(rank, float(row[0]), *row[1:]) for rank, row in enumerate(rows, start=1)
     ]
     timings["total"] = (time.perf_counter() - started) * 1000
     return SearchResponse(text, results, timings)

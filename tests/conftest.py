@@ -94,8 +94,11 @@ def sample_db(server_url: str, embedder: Embedder) -> Iterator[Database]:
     from indexes.ingest import IngestOptions, ingest
 
     with fresh_database_url(server_url) as url, opened(url) as database:
-        for folder, groups in (("public", None), ("restricted/hr", "hr"),
-                               ("restricted/finance", "finance")):
+        for folder, groups in (
+            ("public", None),
+            ("restricted/hr", "hr"),
+            ("restricted/finance", "finance"),
+        ):
             options = IngestOptions(progress=False)
             if groups:
                 options = IngestOptions(progress=False, groups=frozenset({groups}))

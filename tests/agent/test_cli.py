@@ -13,10 +13,16 @@ import pytest
 from tests.conftest import SAMPLE_CORPUS
 
 
-def _run(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "agent.cli", *args],
-        env=env, capture_output=True, text=True, timeout=timeout, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -47,8 +53,11 @@ def test_ingest_then_search_json(cli_env: dict[str, str], tmp_path: Path) -> Non
 
 
 def test_database_down_is_a_clear_error(tmp_path: Path) -> None:
-    env = {**os.environ, "DATABASE_URL": f"postgresql://x@/db?host={tmp_path}&port=1",
-           "RAGTUNE_DB_CONNECT_TIMEOUT_S": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgresql://x@/db?host={tmp_path}&port=1",
+        "RAGTUNE_DB_CONNECT_TIMEOUT_S": "1",
+    }
     result = _run(["search", "anything"], env, timeout=60)
     assert result.returncode == 3
     assert "error: Cannot connect to PostgreSQL" in result.stderr

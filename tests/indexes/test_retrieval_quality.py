@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -24,7 +23,9 @@ QUESTIONS = REPO / "tests" / "data" / "18f_questions.jsonl"
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not HANDBOOK.is_dir(), reason=f"18F handbook corpus not found at {HANDBOOK}"),
+    pytest.mark.skipif(
+        not HANDBOOK.is_dir(), reason=f"18F handbook corpus not found at {HANDBOOK}"
+    ),
 ]
 
 
@@ -51,14 +52,16 @@ def test_recall_at_5_on_the_18f_handbook(handbook_db: Database, embedder: Embedd
     file_hits = section_hits = 0
     misses = []
     for q in questions:
-        results = search(handbook_db, embedder, q["question"], Principal("eval"),
-                         SearchOptions(k=5)).results
+        results = search(
+            handbook_db, embedder, q["question"], Principal("eval"), SearchOptions(k=5)
+        ).results
         in_file = [r for r in results if r.source == q["source"]]
         file_hits += bool(in_file)
         section_hits += any(section_matches(r, q["section"]) for r in in_file)
         if not in_file:
-            misses.append({"id": q["id"], "expected": q["source"],
-                           "got": [r.source for r in results]})
+            misses.append(
+                {"id": q["id"], "expected": q["source"], "got": [r.source for r in results]}
+            )
     figures = {
         "questions": len(questions),
         "recall_at_5_file": file_hits / len(questions),
@@ -68,7 +71,9 @@ def test_recall_at_5_on_the_18f_handbook(handbook_db: Database, embedder: Embedd
     out = REPO / "test-artifacts"
     out.mkdir(exist_ok=True)
     (out / "retrieval_18f.json").write_text(json.dumps(figures, indent=2), encoding="utf-8")
-    print(f"\n18F recall@5 file={figures['recall_at_5_file']:.2f} "
-          f"file+section={figures['recall_at_5_file_and_section']:.2f}")
+    print(
+        f"\n18F recall@5 file={figures['recall_at_5_file']:.2f} "
+        f"file+section={figures['recall_at_5_file_and_section']:.2f}"
+    )
     assert figures["recall_at_5_file"] >= 0.8
     assert figures["recall_at_5_file_and_section"] >= 0.6

@@ -30,9 +30,17 @@ def test_json_shape_is_exactly_the_contract(sample_db: Database, embedder: Embed
     assert set(data) == {"query", "results"} and data["query"] == "lidar occlusion E-214"
     assert len(data["results"]) == 3
     types = {
-        "rank": int, "score": float, "chunk_id": str, "document_id": str, "source": str,
-        "title": str, "section": str, "page": (int, type(None)), "start_char": int,
-        "end_char": int, "text": str,
+        "rank": int,
+        "score": float,
+        "chunk_id": str,
+        "document_id": str,
+        "source": str,
+        "title": str,
+        "section": str,
+        "page": (int, type(None)),
+        "start_char": int,
+        "end_char": int,
+        "text": str,
     }
     for i, result in enumerate(data["results"], start=1):
         assert set(result) == set(types)
@@ -50,9 +58,13 @@ def test_citation_offsets_point_into_the_source_file(
 ) -> None:
     from tests.conftest import SAMPLE_CORPUS
 
-    response = search(sample_db, embedder,
-                      "At what tread depth must a Stacker S6 drive wheel be replaced?", EMPLOYEE,
-                      SearchOptions(k=3))
+    response = search(
+        sample_db,
+        embedder,
+        "At what tread depth must a Stacker S6 drive wheel be replaced?",
+        EMPLOYEE,
+        SearchOptions(k=3),
+    )
     for hit in response.results:
         if hit.source.endswith((".md", ".txt")):
             source = (SAMPLE_CORPUS / "public" / hit.source).read_text(encoding="utf-8")
@@ -61,8 +73,7 @@ def test_citation_offsets_point_into_the_source_file(
 
 
 def test_pdf_results_carry_their_page(sample_db: Database, embedder: Embedder) -> None:
-    response = search(sample_db, embedder, "lockout tagout procedure", EMPLOYEE,
-                      SearchOptions(k=5))
+    response = search(sample_db, embedder, "lockout tagout procedure", EMPLOYEE, SearchOptions(k=5))
     pdf_hits = [r for r in response.results if r.source.endswith(".pdf")]
     assert pdf_hits and pdf_hits[0].page == 4
 
@@ -72,39 +83,60 @@ def test_restricted_chunks_never_reach_other_principals(
     sample_db: Database, embedder: Embedder, mode: str
 ) -> None:
     for question in RESTRICTED_QUESTIONS:
-        response = search(sample_db, embedder, question, EMPLOYEE,
-                          SearchOptions(k=20, mode=mode))  # type: ignore[arg-type]
-        assert all(not r.source.startswith(("salary", "performance", "disciplinary",
-                                            "q3-discount", "vendor-payment"))
-                   for r in response.results), question
+        response = search(sample_db, embedder, question, EMPLOYEE, SearchOptions(k=20, mode=mode))  # type: ignore[arg-type]
+        assert all(
+            not r.source.startswith(
+                ("salary", "performance", "disciplinary", "q3-discount", "vendor-payment")
+            )
+            for r in response.results
+        ), question
 
 
 def test_group_members_do_see_their_restricted_documents(
     sample_db: Database, embedder: Embedder
 ) -> None:
-    response = search(sample_db, embedder, "What is the midpoint of the L4 salary band?", HR,
-                      SearchOptions(k=3))
+    response = search(
+        sample_db, embedder, "What is the midpoint of the L4 salary band?", HR, SearchOptions(k=3)
+    )
     assert response.results[0].source == "salary-pay-bands.md"
-    finance_only = search(sample_db, embedder, "Norvane Optics payment terms", HR,
-                          SearchOptions(k=10))
+    finance_only = search(
+        sample_db, embedder, "Norvane Optics payment terms", HR, SearchOptions(k=10)
+    )
     assert "vendor-payment-terms.md" not in {r.source for r in finance_only.results}
 
 
 def test_caller_filters_cannot_widen_access(sample_db: Database, embedder: Embedder) -> None:
-    response = search(sample_db, embedder, "salary band midpoint", EMPLOYEE,
-                      SearchOptions(k=10, groups=frozenset({"hr", "finance"})))
+    response = search(
+        sample_db,
+        embedder,
+        "salary band midpoint",
+        EMPLOYEE,
+        SearchOptions(k=10, groups=frozenset({"hr", "finance"})),
+    )
     # Narrowed to groups the caller does not hold: nothing, not the HR documents.
     assert response.results == []
-    narrowed = search(sample_db, embedder, "salary band midpoint", HR,
-                      SearchOptions(k=10, groups=frozenset({"hr"})))
+    narrowed = search(
+        sample_db,
+        embedder,
+        "salary band midpoint",
+        HR,
+        SearchOptions(k=10, groups=frozenset({"hr"})),
+    )
     assert narrowed.results and {r.source for r in narrowed.results} <= {
-        "salary-pay-bands.md", "performance-review-calibration.md", "disciplinary-procedure.md"
+        "salary-pay-bands.md",
+        "performance-review-calibration.md",
+        "disciplinary-procedure.md",
     }
 
 
 def test_source_filter(sample_db: Database, embedder: Embedder) -> None:
-    response = search(sample_db, embedder, "speed limit", EMPLOYEE,
-                      SearchOptions(k=5, sources=["manuals/stacker-s4-operator-manual.md"]))
+    response = search(
+        sample_db,
+        embedder,
+        "speed limit",
+        EMPLOYEE,
+        SearchOptions(k=5, sources=["manuals/stacker-s4-operator-manual.md"]),
+    )
     assert response.results
     assert {r.source for r in response.results} == {"manuals/stacker-s4-operator-manual.md"}
 
@@ -113,8 +145,13 @@ def test_modes_rank_differently_but_each_finds_the_answer(
     sample_db: Database, embedder: Embedder
 ) -> None:
     for mode in MODES:
-        response = search(sample_db, embedder, "How many vacation days can be carried over?",
-                          EMPLOYEE, SearchOptions(k=5, mode=mode))  # type: ignore[arg-type]
+        response = search(
+            sample_db,
+            embedder,
+            "How many vacation days can be carried over?",
+            EMPLOYEE,
+            SearchOptions(k=5, mode=mode),
+        )  # type: ignore[arg-type]
         assert "policies/paid-time-off.md" in {r.source for r in response.results}, mode
 
 
@@ -131,8 +168,10 @@ def test_bad_queries_are_refused_clearly(sample_db: Database, embedder: Embedder
 
 def _seed_selective(db: Database, embedder: Embedder, total: int, readable: int) -> None:
     """``total`` chunks of real sentence embeddings; only ``readable`` of them for group g1."""
-    sentences = [f"Warehouse robot report {i}: aisle {i % 37} pallet {i % 11} dock {i % 7}"
-                 for i in range(200)]
+    sentences = [
+        f"Warehouse robot report {i}: aisle {i % 37} pallet {i % 11} dock {i % 7}"
+        for i in range(200)
+    ]
     base = embedder.embed(sentences)
     rng = np.random.default_rng(7)
     with db.administering() as conn:
@@ -151,8 +190,22 @@ def _seed_selective(db: Database, embedder: Embedder, total: int, readable: int)
             vec /= np.linalg.norm(vec)
             allowed = i < readable
             doc = f"00000000-0000-0000-0000-00000000000{1 if allowed else 2}"
-            rows.append((f"00000000-0000-0000-0001-{i:012d}", doc, coll.id, i, "", None, 0, 1,
-                         sentences[i % len(sentences)], "h", ["g1" if allowed else "other"], vec))
+            rows.append(
+                (
+                    f"00000000-0000-0000-0001-{i:012d}",
+                    doc,
+                    coll.id,
+                    i,
+                    "",
+                    None,
+                    0,
+                    1,
+                    sentences[i % len(sentences)],
+                    "h",
+                    ["g1" if allowed else "other"],
+                    vec,
+                )
+            )
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO chunks (id, document_id, collection_id, ordinal, section, page,"
@@ -169,10 +222,12 @@ def test_filtered_search_still_returns_k_at_one_percent_selectivity(
     _seed_selective(db, embedder, total=5000, readable=50)
     reader = Principal("u", frozenset({"g1"}))
     for query in ("robot report aisle 3", "pallet dock", "warehouse"):
-        response = search(db, embedder, query, reader,
-                          SearchOptions(collection="sel", k=10, mode="vector"))
+        response = search(
+            db, embedder, query, reader, SearchOptions(collection="sel", k=10, mode="vector")
+        )
         assert len(response.results) == 10, query
         assert all(r.source == "a" for r in response.results)
-    outsider = search(db, embedder, "warehouse", Principal("x"),
-                      SearchOptions(collection="sel", k=10))
+    outsider = search(
+        db, embedder, "warehouse", Principal("x"), SearchOptions(collection="sel", k=10)
+    )
     assert outsider.results == []
