@@ -169,12 +169,16 @@ def check_pgvector(conn: psycopg.Connection) -> None:
         )
     installed = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
     got = installed.fetchone()
-    version = got[0] if got else row[0]
+    require_pgvector_version(got[0] if got else row[0])
+
+
+def require_pgvector_version(version: str) -> None:
+    """Raise DatabaseError when ``version`` (e.g. "0.7.4") is older than 0.8."""
     numbers = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
     if numbers < MIN_PGVECTOR:
         raise DatabaseError(
             f"pgvector {version} is too old: ragtune needs 0.8 or newer for iterative index scans",
-            hint="ALTER EXTENSION vector UPDATE after upgrading pgvector on the server",
+            hint="upgrade pgvector on the server, then run ALTER EXTENSION vector UPDATE",
         )
 
 

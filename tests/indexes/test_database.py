@@ -87,3 +87,15 @@ def test_database_down_gives_a_clear_error(tmp_path: object) -> None:
         open_database(url, timeout_s=1)
     assert "Cannot connect to PostgreSQL" in info.value.message
     assert "DATABASE_URL" in info.value.hint
+
+
+def test_pgvector_version_requirement(db: Database) -> None:
+    from indexes.database import check_pgvector, require_pgvector_version
+
+    with db.admin.connection() as conn:
+        check_pgvector(conn)  # the real server: 0.8.x passes
+    require_pgvector_version("0.8.2")
+    require_pgvector_version("1.0.0")
+    with pytest.raises(DatabaseError, match="0.7.4 is too old") as info:
+        require_pgvector_version("0.7.4")
+    assert "ALTER EXTENSION vector UPDATE" in info.value.hint
