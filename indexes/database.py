@@ -131,8 +131,13 @@ def describe(conninfo: str) -> str:
 def ensure_app_role(admin_conninfo: str, *, login: bool) -> None:
     """Create the non-owner application role if missing (cluster-wide, so outside migrations)."""
     with psycopg.connect(admin_conninfo, autocommit=True) as conn:
-        row = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
+        row = conn.execute(
+            "SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (APP_ROLE,)
+        ).fetchone()
         if row is not None:
+            if login and not row[0]:
+                # Created earlier for SET ROLE use; the embedded server logs in as it directly.
+                conn.execute(sql.SQL("ALTER ROLE {} LOGIN").format(sql.Identifier(APP_ROLE)))
             return
         try:
             conn.execute(
@@ -183,7 +188,7 @@ def require_pgvector_version(version: str) -> None:
 
 
 def open_pool(
-    conninfo: str, *, max_size: int, timeout_s: float, role: str | None
+    conninfo: str, *, name: str, max_size: int, timeout_s: float, role: str | None
 ) -> ConnectionPool:
     """Open a pool whose connections have pgvector registered (and ``role`` set, if given)."""
 
@@ -201,7 +206,7 @@ def open_pool(
         configure=configure,
         timeout=timeout_s,
         kwargs={"connect_timeout": max(1, int(timeout_s))},
-        name=f"ragtune-{role or 'admin'}",
+        name=f"ragtune-{name}",
     )
     try:
         pool.open(wait=True, timeout=timeout_s)
@@ -251,11 +256,16 @@ def open_database(
         conn.commit()
         migrations.apply(conn)
     admin = open_pool(
-        admin_conninfo, max_size=max(2, pool_max // 2), timeout_s=timeout_s, role=None
+        admin_conninfo,
+        name="admin",
+        max_size=max(2, pool_max // 2),
+        timeout_s=timeout_s,
+        role=None,
     )
     try:
         app = open_pool(
             app_conninfo or admin_conninfo,
+            name="app",
             max_size=pool_max,
             timeout_s=timeout_s,
             role=None if app_conninfo else APP_ROLE,

@@ -99,3 +99,20 @@ def test_pgvector_version_requirement(db: Database) -> None:
     with pytest.raises(DatabaseError, match="0.7.4 is too old") as info:
         require_pgvector_version("0.7.4")
     assert "ALTER EXTENSION vector UPDATE" in info.value.hint
+
+
+def test_embedded_login_works_after_role_was_made_for_set_role(database_url: str) -> None:
+    # An external-style open creates ragtune_app NOLOGIN; the embedded style must still work.
+    from psycopg.conninfo import make_conninfo
+
+    from indexes.database import APP_ROLE
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"ALTER ROLE {APP_ROLE} NOLOGIN")
+    open_database(database_url, pool_max=2, timeout_s=5).close()
+    database = open_database(
+        database_url, app_conninfo=make_conninfo(database_url, user=APP_ROLE), timeout_s=5
+    )
+    with database.reading(Principal("a")) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == (APP_ROLE,)
+    database.close()
