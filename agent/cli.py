@@ -12,6 +12,8 @@ from typing import Annotated, Any
 import typer
 
 from agent.context import Context, open_context
+from agent.data_command import data_app
+from agent.generate_command import generate
 from ragtune.errors import RagtuneError
 from ragtune.settings import Settings, load_settings
 
@@ -253,6 +255,10 @@ def db_stop() -> None:
     settings = _settings()
     stopped = stop_embedded(settings.resolved_state_dir())
     typer.echo("stopped" if stopped else "not running")
+
+
+app.command()(generate)
+app.add_typer(data_app, name="data")
 
 
 def main() -> None:
