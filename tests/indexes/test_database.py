@@ -96,7 +96,7 @@ def test_pgvector_version_requirement(db: Database) -> None:
         check_pgvector(conn)  # the real server: 0.8.x passes
     require_pgvector_version("0.8.2")
     require_pgvector_version("1.0.0")
-    with pytest.raises(DatabaseError, match="0.7.4 is too old") as info:
+    with pytest.raises(DatabaseError, match=r"0\.7\.4 is too old") as info:
         require_pgvector_version("0.7.4")
     assert "ALTER EXTENSION vector UPDATE" in info.value.hint
 
