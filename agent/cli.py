@@ -11,9 +11,12 @@ from typing import Annotated, Any
 
 import typer
 
+from agent.adapters_command import adapters_app
 from agent.context import Context, open_context
 from agent.data_command import data_app
+from agent.eval_command import eval_app
 from agent.generate_command import generate
+from agent.train_command import train
 from ragtune.errors import RagtuneError
 from ragtune.settings import Settings, load_settings
 
@@ -259,6 +262,9 @@ def db_stop() -> None:
 
 app.command()(generate)
 app.add_typer(data_app, name="data")
+app.add_typer(eval_app, name="eval")
+app.command()(train)
+app.add_typer(adapters_app, name="adapters")
 
 
 def main() -> None:

@@ -19,8 +19,13 @@ from indexes.database import APP_ROLE, Database, embedded_conninfo, open_databas
 
 # Server settings worth recording next to the numbers they influence.
 _SETTINGS = (
-    "shared_buffers", "work_mem", "maintenance_work_mem", "effective_cache_size",
-    "max_parallel_workers_per_gather", "max_parallel_maintenance_workers", "jit",
+    "shared_buffers",
+    "work_mem",
+    "maintenance_work_mem",
+    "effective_cache_size",
+    "max_parallel_workers_per_gather",
+    "max_parallel_maintenance_workers",
+    "jit",
 )
 
 

@@ -71,7 +71,11 @@ def measure(db: Database, embedder: Embedder, paths: list[Path]) -> dict[str, An
 
 
 def envelope(
-    measured: dict[str, Any], facts: dict[str, Any], *, quick: bool, load_s: float,
+    measured: dict[str, Any],
+    facts: dict[str, Any],
+    *,
+    quick: bool,
+    load_s: float,
     load_average: tuple[float, float, float],
 ) -> dict[str, Any]:
     """The result file: what was measured, plus where and when."""
@@ -116,14 +120,35 @@ def table(result: dict[str, Any]) -> str:
     rows = []
     for label, key in (("first run", "first_run"), ("unchanged re-run", "unchanged_rerun")):
         r = result[key]
-        rows.append([
-            label, r["added"], r["unchanged"], r["failed"], r["chunks"], r["embedded"],
-            r["seconds"], r["embed_seconds"], r["db_seconds"], r["other_seconds"],
-            r["chunks_per_s"],
-        ])
+        rows.append(
+            [
+                label,
+                r["added"],
+                r["unchanged"],
+                r["failed"],
+                r["chunks"],
+                r["embedded"],
+                r["seconds"],
+                r["embed_seconds"],
+                r["db_seconds"],
+                r["other_seconds"],
+                r["chunks_per_s"],
+            ]
+        )
     return markdown_table(
-        ["run", "added", "unchanged", "failed", "chunks", "embedded", "total s", "embed s",
-         "db s", "other s", "chunks/s"],
+        [
+            "run",
+            "added",
+            "unchanged",
+            "failed",
+            "chunks",
+            "embedded",
+            "total s",
+            "embed s",
+            "db s",
+            "other s",
+            "chunks/s",
+        ],
         rows,
     )
 

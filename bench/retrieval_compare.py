@@ -136,7 +136,9 @@ def gold_texts(root: Path, questions: list[Question], embedder: Embedder) -> dic
 
 
 def score(
-    questions: list[Question], hits: dict[str, list[Hit]], gold: dict[str, str],
+    questions: list[Question],
+    hits: dict[str, list[Hit]],
+    gold: dict[str, str],
     latencies_ms: list[float],
 ) -> dict[str, Any]:
     """Recall@K and MRR@K for file and file+section, latency, and per-question ranks."""
@@ -146,21 +148,31 @@ def score(
         got = hits[q.id][:K]
         file_rank = next((i + 1 for i, h in enumerate(got) if h.source == q.source), None)
         sec_rank = next(
-            (i + 1 for i, h in enumerate(got)
-             if h.source == q.source and text_overlaps(h.text, gold[q.id])),
+            (
+                i + 1
+                for i, h in enumerate(got)
+                if h.source == q.source and text_overlaps(h.text, gold[q.id])
+            ),
             None,
         )
         label_rank = next(
-            (i + 1 for i, h in enumerate(got)
-             if h.source == q.source and h.section is not None
-             and section_label_matches(h.section, q.section)),
+            (
+                i + 1
+                for i, h in enumerate(got)
+                if h.source == q.source
+                and h.section is not None
+                and section_label_matches(h.section, q.section)
+            ),
             None,
         )
         file_rr.append(1 / file_rank if file_rank else 0.0)
         section_rr.append(1 / sec_rank if sec_rank else 0.0)
         label_rr.append(1 / label_rank if label_rank else 0.0)
-        per_question[q.id] = {"file_rank": file_rank, "section_rank": sec_rank,
-                              "top_sources": [h.source for h in got]}
+        per_question[q.id] = {
+            "file_rank": file_rank,
+            "section_rank": sec_rank,
+            "top_sources": [h.source for h in got],
+        }
     has_labels = all(h.section is not None for q in questions for h in hits[q.id])
     out = {
         "questions": len(questions),
@@ -263,8 +275,11 @@ def _llama_hits(
         nodes = retriever.retrieve(q.question)
         latencies.append((time.perf_counter() - started) * 1000)
         hits[q.id] = [
-            Hit(Path(n.node.metadata["file_path"]).resolve().relative_to(root).as_posix(), None,
-                n.node.get_content())
+            Hit(
+                Path(n.node.metadata["file_path"]).resolve().relative_to(root).as_posix(),
+                None,
+                n.node.get_content(),
+            )
             for n in nodes
         ]
     return hits, latencies
@@ -274,8 +289,9 @@ def measure(db: Database, embedder: Embedder, root: Path, *, quick: bool) -> dic
     """Ingest (idempotent: instant when the ingest benchmark already did it), then compare."""
     questions = load_questions(QUICK_QUESTIONS if quick else None)
     paths = sorted({root / q.source for q in questions}) if quick else [root]
-    report = ingest(db, embedder, paths, IngestOptions(collection=COLLECTION,
-                                                        progress=sys.stderr.isatty()))
+    report = ingest(
+        db, embedder, paths, IngestOptions(collection=COLLECTION, progress=sys.stderr.isatty())
+    )
     print(f"ragtune ingest: {report.summary()}", file=sys.stderr)
     gold = gold_texts(root, questions, embedder)
     with db.administering() as conn:
@@ -295,8 +311,11 @@ def measure(db: Database, embedder: Embedder, root: Path, *, quick: bool) -> dic
             "chunking": "markdown headings, then <= 256 model tokens with 32 overlap; embedded "
             "as 'title > section' + text",
             "search_options": {"k": K, "candidates": 40, "ef_search": 40, "rrf_k": 60},
-            "ingest_this_run": {"added": report.added, "unchanged": report.unchanged,
-                                "seconds": report.seconds},
+            "ingest_this_run": {
+                "added": report.added,
+                "unchanged": report.unchanged,
+                "seconds": report.seconds,
+            },
         },
         "llamaindex": llama_facts,
         "systems": systems,
@@ -320,7 +339,10 @@ def run(*, quick: bool = False) -> dict[str, Any] | None:
 
 
 def envelope(
-    measured: dict[str, Any], facts: dict[str, Any], *, quick: bool,
+    measured: dict[str, Any],
+    facts: dict[str, Any],
+    *,
+    quick: bool,
     load_average: tuple[float, float, float],
 ) -> dict[str, Any]:
     """The result file: what was measured, plus where, when and how it is scored."""
@@ -345,21 +367,38 @@ def envelope(
 def table(result: dict[str, Any]) -> str:
     """One row per system."""
     rows = [
-        [name, s[f"file_recall_at_{K}"], s[f"file_mrr_at_{K}"], s[f"section_recall_at_{K}"],
-         s[f"section_mrr_at_{K}"], s["latency_mean_ms"], s["latency_p95_ms"]]
+        [
+            name,
+            s[f"file_recall_at_{K}"],
+            s[f"file_mrr_at_{K}"],
+            s[f"section_recall_at_{K}"],
+            s[f"section_mrr_at_{K}"],
+            s["latency_mean_ms"],
+            s["latency_p95_ms"],
+        ]
         for name, s in result["systems"].items()
     ]
     return markdown_table(
-        ["system", f"file R@{K}", f"file MRR@{K}", f"file+section R@{K}",
-         f"file+section MRR@{K}", "mean ms", "p95 ms"],
+        [
+            "system",
+            f"file R@{K}",
+            f"file MRR@{K}",
+            f"file+section R@{K}",
+            f"file+section MRR@{K}",
+            "mean ms",
+            "p95 ms",
+        ],
         rows,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK_QUESTIONS} questions over their gold files only")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_QUESTIONS} questions over their gold files only",
+    )
     args = parser.parse_args(argv)
     result = run(quick=args.quick)
     if result is None:

@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from bench import ingest_throughput, retrieval_compare, search_latency
@@ -41,8 +42,9 @@ def _ingest_and_retrieval(quick: bool) -> tuple[dict[str, Any], dict[str, Any]] 
         )
         compared = retrieval_compare.measure(db, embedder, root, quick=quick)
     return (
-        ingest_throughput.envelope(ingested, facts, quick=quick, load_s=load_s,
-                                   load_average=load_average),
+        ingest_throughput.envelope(
+            ingested, facts, quick=quick, load_s=load_s, load_average=load_average
+        ),
         retrieval_compare.envelope(compared, facts, quick=quick, load_average=os.getloadavg()),
     )
 
@@ -52,12 +54,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument(
+        "--vector-cache",
+        type=Path,
+        default=None,
+        help="an .npz file keeping search_latency's passage vectors between runs",
+    )
     args = parser.parse_args(argv)
     quiet_libraries()
     load = os.getloadavg()[0]
     if load > BUSY_LOAD:
-        print(f"warning: load average {load:.2f}; other processes will distort the timings",
-              file=sys.stderr)
+        print(
+            f"warning: load average {load:.2f}; other processes will distort the timings",
+            file=sys.stderr,
+        )
     started = time.perf_counter()
     sections = []
     pair = _ingest_and_retrieval(args.quick)
@@ -67,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sections.append(("Ingest throughput", ingest_throughput.table(ingest_result), path))
         path = write_result(retrieval_compare.NAME, retrieval_result, quick=args.quick)
         sections.append(("Retrieval quality", retrieval_compare.table(retrieval_result), path))
-    latency = search_latency.run(quick=args.quick)
+    latency = search_latency.run(quick=args.quick, vector_cache=args.vector_cache)
     if latency is not None:
         path = write_result(search_latency.NAME, latency, quick=args.quick)
         sections.append(("Search latency", search_latency.table(latency), path))

@@ -21,13 +21,21 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from psycopg import sql
 
 from bench.fresh_database import fresh_database, server_facts
-from bench.handbook import HANDBOOK, QUESTIONS, Passage, handbook_or_none, passages
+from bench.handbook import (
+    HANDBOOK,
+    QUESTIONS,
+    Passage,
+    handbook_or_none,
+    passages,
+    sentences_by_page,
+)
 from bench.machine import describe_machine, now_iso
 from bench.results import markdown_table, percentile, write_result
 from indexes.collections import (
@@ -55,7 +63,8 @@ TARGET_RECALL = 0.95
 # 1% "everyone", 10% "restricted", 89% "staff".
 PRINCIPALS: dict[str, tuple[Principal, str]] = {
     "all (100%)": (
-        Principal("bench-admin", frozenset({"staff", "restricted"})), "reads every chunk"
+        Principal("bench-admin", frozenset({"staff", "restricted"})),
+        "reads every chunk",
     ),
     "90% (10% restricted)": (Principal("bench-staff", frozenset({"staff"})), "lacks 'restricted'"),
     "1%": (Principal("bench-guest"), "reads only chunks tagged 'everyone'"),
@@ -135,50 +144,88 @@ def _write_rows(
             "COPY documents (id, collection_id, path, source, title, format, content_hash,"
             " byte_size, n_chunks, allowed_groups) FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
-            copy.set_types(["uuid", "int4", "text", "text", "text", "text", "text", "int8",
-                            "int4", "text[]"])
+            copy.set_types(
+                ["uuid", "int4", "text", "text", "text", "text", "text", "int8", "int4", "text[]"]
+            )
             for d in range(n_docs):
                 members = items[d * DOC_PASSAGES : (d + 1) * DOC_PASSAGES]
                 body = "\n\n".join(p.text for p in members)
-                copy.write_row((
-                    doc_ids[d], collection.id, f"/bench/{batch_name}/{d:06d}/{members[0].source}",
-                    members[0].source, members[0].title, "markdown",
-                    hashlib.sha256(body.encode()).hexdigest(), len(body.encode()), len(members),
-                    [str(doc_tags[d])],
-                ))
+                copy.write_row(
+                    (
+                        doc_ids[d],
+                        collection.id,
+                        f"/bench/{batch_name}/{d:06d}/{members[0].source}",
+                        members[0].source,
+                        members[0].title,
+                        "markdown",
+                        hashlib.sha256(body.encode()).hexdigest(),
+                        len(body.encode()),
+                        len(members),
+                        [str(doc_tags[d])],
+                    )
+                )
         with cur.copy(
             "COPY chunks (id, document_id, collection_id, ordinal, section, page, start_char,"
             " end_char, text, text_hash, allowed_groups, embedding) FROM STDIN WITH (FORMAT BINARY)"
         ) as copy:
-            copy.set_types(["uuid", "uuid", "int4", "int4", "text", "int4", "int4", "int4", "text",
-                            "text", "text[]", "vector"])
+            copy.set_types(
+                [
+                    "uuid",
+                    "uuid",
+                    "int4",
+                    "int4",
+                    "text",
+                    "int4",
+                    "int4",
+                    "int4",
+                    "text",
+                    "text",
+                    "text[]",
+                    "vector",
+                ]
+            )
             offset = 0
             for i, (passage, vector) in enumerate(zip(items, vectors, strict=True)):
                 ordinal = i % DOC_PASSAGES
                 offset = 0 if ordinal == 0 else offset
-                copy.write_row((
-                    chunk_ids[i], doc_ids[i // DOC_PASSAGES], collection.id, ordinal, "", None,
-                    offset, offset + len(passage.text), passage.text, passage.text_hash,
-                    [str(tags[i])], vector,
-                ))
+                copy.write_row(
+                    (
+                        chunk_ids[i],
+                        doc_ids[i // DOC_PASSAGES],
+                        collection.id,
+                        ordinal,
+                        "",
+                        None,
+                        offset,
+                        offset + len(passage.text),
+                        passage.text,
+                        passage.text_hash,
+                        [str(tags[i])],
+                        vector,
+                    )
+                )
                 offset += len(passage.text) + 2
     return chunk_ids, tags
 
 
-def _build_index(db: Database, collection: Collection) -> float:
-    """(Re)build the HNSW index after a bulk load; return seconds. Bigger maintenance memory
-    keeps the graph in memory while it is built, as an operator would set for a bulk load."""
+def _build_index(db: Database, collection: Collection) -> tuple[float, float]:
+    """(Re)build the HNSW index after a bulk load, then VACUUM ANALYZE; return both durations.
+
+    Bigger maintenance memory keeps the graph in memory while it is built, as an operator
+    would set it for a bulk load.
+    """
     started = time.perf_counter()
     with db.administering() as conn:
         conn.execute("SET LOCAL maintenance_work_mem = '2GB'")
         drop_vector_index(conn, collection)
         create_vector_index(conn, collection)
+    built = time.perf_counter()
     with db.admin.connection() as conn:
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE chunks")
         conn.execute("VACUUM ANALYZE documents")
         conn.autocommit = False
-    return time.perf_counter() - started
+    return built - started, time.perf_counter() - built
 
 
 def _noisy_copies(
@@ -192,6 +239,20 @@ def _noisy_copies(
     noisy = base + rng.normal(0.0, sigma, size=base.shape).astype(np.float32)
     noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
     return noisy.astype(np.float32), sigma, float(np.mean(np.sum(noisy * base, axis=1)))
+
+
+def _copy_texts(
+    real: list[Passage], copies: int, extra: int, root: Path, rng: np.random.Generator
+) -> list[Passage]:
+    """Texts for the noisy copies, in the order of _noisy_copies: each real passage plus one
+    random handbook sentence, so full-text ranks do not tie across copies."""
+    sentences = [s for _, _, page in sentences_by_page(root) for s in page]
+    picks = rng.integers(0, len(sentences), size=extra)
+    out = []
+    for i in range(extra):
+        source = real[i % len(real)]
+        out.append(Passage(source.source, source.title, f"{source.text} {sentences[picks[i]]}"))
+    return out
 
 
 def _latencies(
@@ -235,7 +296,10 @@ def _recall(
     for j, query in enumerate(queries):
         exact = rows[np.argsort(-sims_all[:, j], kind="stable")[:k]]
         got = search(
-            db, fixed, query, principal,
+            db,
+            fixed,
+            query,
+            principal,
             SearchOptions(collection=COLLECTION, mode="vector", k=k, ef_search=ef_search),
         )
         found = {index_of[uuid.UUID(r.chunk_id)] for r in got.results}
@@ -266,10 +330,80 @@ def _explain(
         )
         rows = conn.execute(
             statement,
-            {"qvec": qvec, "qtext": query, "candidates": options.candidates,
-             "rrf_k": options.rrf_k, "k": options.k, "sources": []},
+            {
+                "qvec": qvec,
+                "qtext": query,
+                "candidates": options.candidates,
+                "rrf_k": options.rrf_k,
+                "k": options.k,
+                "sources": [],
+            },
         ).fetchall()
     return [r[0] for r in rows]
+
+
+# What-if rewrites of the search SQL, timed on the same rows (DB only) to size the proposals in
+# the README; each is a text substitution on build_query's output, skipped if it no longer applies.
+VARIANT_QUERIES = 40
+VARIANTS: dict[str, list[tuple[str, str]]] = {
+    # The unchanged statement again: how much top-5 agreement run-to-run noise alone gives.
+    "current (again)": [],
+    "fused AS MATERIALIZED": [("fused AS (", "fused AS MATERIALIZED (")],
+    "ts_rank instead of ts_rank_cd": [("ts_rank_cd(", "ts_rank(")],
+    "both": [("fused AS (", "fused AS MATERIALIZED ("), ("ts_rank_cd(", "ts_rank(")],
+}
+
+
+def _variants(
+    db: Database, queries: list[str], qvecs: np.ndarray, principal: Principal, mode: str
+) -> dict[str, Any]:
+    """DB time of search()'s statement and of each VARIANTS rewrite, interleaved per query, and
+    how many of each variant's top-5 chunk ids the current statement also returns."""
+    options = SearchOptions(collection=COLLECTION, mode=mode)  # type: ignore[arg-type]
+    with db.reading(principal) as conn:
+        collection = get_collection(conn, COLLECTION)
+        current = build_query(collection, options.mode, False).as_string(conn)
+    statements = {"current": current}
+    for name, edits in VARIANTS.items():
+        text = current
+        for old, new in edits:
+            text = text.replace(old, new)
+        if all(old in current for old, _ in edits):
+            statements[name] = text
+    times: dict[str, list[float]] = {name: [] for name in statements}
+    overlap: dict[str, list[float]] = {name: [] for name in statements}
+    for query, qvec in zip(queries, qvecs, strict=True):
+        params = {
+            "qvec": qvec,
+            "qtext": query,
+            "candidates": options.candidates,
+            "rrf_k": options.rrf_k,
+            "k": options.k,
+            "sources": [],
+        }
+        baseline: set[str] = set()
+        for name, statement in statements.items():
+            with db.reading(principal) as conn:
+                conn.execute(
+                    "SELECT set_config('hnsw.ef_search', %s, true),"
+                    " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+                    (str(max(options.ef_search, options.candidates)),),
+                )
+                started = time.perf_counter()
+                rows = conn.execute(statement.encode(), params).fetchall()  # fixed SQL text
+                times[name].append((time.perf_counter() - started) * 1000)
+            ids = {r[1] for r in rows}
+            baseline = ids if name == "current" else baseline
+            shared = len(ids & baseline) / len(baseline) if baseline else float(not ids)
+            overlap[name].append(shared)
+    return {
+        name: {
+            "db_p50_ms": percentile(t, 50),
+            "db_p95_ms": percentile(t, 95),
+            "top5_overlap_with_current": float(np.mean(overlap[name])),
+        }
+        for name, t in times.items()
+    }
 
 
 def _measure(
@@ -279,6 +413,8 @@ def _measure(
     queries: list[str],
     qvecs: np.ndarray,
     ef_values: Sequence[int],
+    *,
+    variants: bool,
 ) -> dict[str, Any]:
     fixed = FixedVectors(embedder, dict(zip(queries, qvecs, strict=True)))
     for mode in MODES:  # warm caches and the pools before timing
@@ -297,9 +433,12 @@ def _measure(
         }
         for mode in MODES:
             entry["modes"][mode] = _latencies(db, embedder, queries, principal, mode)
-            print(f"  {len(corpus.ids)} chunks, {label}, {mode}: "
-                  f"p50 {entry['modes'][mode]['p50_ms']:.1f} ms, "
-                  f"p95 {entry['modes'][mode]['p95_ms']:.1f} ms", file=sys.stderr)
+            print(
+                f"  {len(corpus.ids)} chunks, {label}, {mode}: "
+                f"p50 {entry['modes'][mode]['p50_ms']:.1f} ms, "
+                f"p95 {entry['modes'][mode]['p95_ms']:.1f} ms",
+                file=sys.stderr,
+            )
         for ef in ef_values:
             entry["recall"][f"ef_search={ef}"] = _recall(
                 db, fixed, corpus, queries, qvecs, principal, readable, ef
@@ -310,11 +449,39 @@ def _measure(
         for label in ("all (100%)", "1%")
         for mode in ("hybrid", "text")
     }
+    if variants:
+        out["variants"] = {
+            f"{label}/{mode}": _variants(
+                db, queries[:VARIANT_QUERIES], qvecs[:VARIANT_QUERIES], PRINCIPALS[label][0], mode
+            )
+            for label in ("all (100%)", "1%")
+            for mode in ("hybrid", "text")
+        }
     return out
 
 
-def run(*, quick: bool = False) -> dict[str, Any] | None:
-    """Run the benchmark and return the result (None when the corpus is missing)."""
+def _cached_embed(
+    embedder: Embedder, texts: list[str], cache: Path | None
+) -> tuple[np.ndarray, float, str]:
+    """Embed ``texts``, or load the vectors a previous run saved for exactly these texts."""
+    key = hashlib.sha256("\n".join([embedder.name, *texts]).encode()).hexdigest()[:16]
+    if cache is not None and cache.exists():
+        saved = np.load(cache)
+        if str(saved["key"]) == key:
+            return saved["vectors"], float(saved["seconds"]), f"cache {cache}"
+    vectors, seconds = _embed(embedder, texts, "embed passages")
+    if cache is not None:
+        np.savez(cache, key=key, vectors=vectors, seconds=seconds)
+    return vectors, seconds, "embedded in this run"
+
+
+def run(*, quick: bool = False, vector_cache: Path | None = None) -> dict[str, Any] | None:
+    """Run the benchmark and return the result (None when the corpus is missing).
+
+    ``vector_cache`` (an .npz path) keeps the passage vectors between runs, so latency can be
+    re-measured without re-embedding; the embedding throughput reported is then the cached
+    run's.
+    """
     from agent.context import quiet_libraries
 
     root = handbook_or_none()
@@ -338,7 +505,7 @@ def run(*, quick: bool = False) -> dict[str, Any] | None:
 
     queries = _queries(held_out, n_questions)
     qvecs, _ = _embed(embedder, queries, "embed queries")
-    real_vecs, embed_s = _embed(embedder, [p.text for p in real], "embed passages")
+    real_vecs, embed_s, embed_source = _cached_embed(embedder, [p.text for p in real], vector_cache)
     print(f"embedded {len(real)} passages in {embed_s:.0f} s", file=sys.stderr)
 
     result: dict[str, Any] = {
@@ -354,9 +521,12 @@ def run(*, quick: bool = False) -> dict[str, Any] | None:
             "passage": "1-3 consecutive sentences of one handbook page, embedded as is",
             "embed_seconds": embed_s,
             "embed_passages_per_s": len(real) / embed_s,
+            "embed_source": embed_source,
             "synthetic_rows": (
                 "rows beyond the real passages reuse real vectors with Gaussian noise "
-                "(sigma below) and re-normalisation, and repeat the real passage text"
+                "(sigma below) and re-normalisation; their text is the source passage's text "
+                "plus one random handbook sentence, so no two rows share a text (identical "
+                "texts would tie in full-text rank)"
             ),
             "documents": f"{DOC_PASSAGES} passages per document; permissions set per document",
             "tags": "1% of documents 'everyone', 10% 'restricted', 89% 'staff'",
@@ -388,24 +558,26 @@ def run(*, quick: bool = False) -> dict[str, Any] | None:
             if extra > 0:
                 copies = -(-extra // len(real))
                 noisy, sigma, cosine = _noisy_copies(real_vecs, copies, rng)
-                items = [p for _ in range(copies) for p in real][:extra]
+                items = _copy_texts(real, copies, extra, root, rng)
                 noisy = noisy[:extra]
                 started = time.perf_counter()
-                new_ids, new_tags = _write_rows(
-                    db, collection, f"copies-{size}", items, noisy, rng
-                )
+                new_ids, new_tags = _write_rows(db, collection, f"copies-{size}", items, noisy, rng)
                 copy_s = time.perf_counter() - started
                 print(f"copied {extra} rows in {copy_s:.0f} s", file=sys.stderr)
                 corpus = Corpus(
-                    np.vstack([corpus.vectors, noisy]), corpus.ids + new_ids,
-                    np.concatenate([corpus.tags, new_tags]), corpus.n_real,
+                    np.vstack([corpus.vectors, noisy]),
+                    corpus.ids + new_ids,
+                    np.concatenate([corpus.tags, new_tags]),
+                    corpus.n_real,
                 )
                 result["data"]["noise_sigma"] = sigma
                 result["data"]["copy_mean_cosine_to_source"] = cosine
-            index_s = _build_index(db, collection)
+            index_s, analyze_s = _build_index(db, collection)
             print(f"{len(corpus.ids)} chunks: HNSW built in {index_s:.0f} s", file=sys.stderr)
-            measured = _measure(db, embedder, corpus, queries, qvecs, ef_values)
+            measured = _measure(db, embedder, corpus, queries, qvecs, ef_values, variants=True)
             measured["hnsw_build_seconds"] = index_s
+            measured["vacuum_analyze_seconds"] = analyze_s
+            measured["load_average_after"] = os.getloadavg()
             result["sizes"][str(len(corpus.ids))] = measured
     return result
 
@@ -417,13 +589,29 @@ def table(result: dict[str, Any]) -> str:
         for label, p in entry["principals"].items():
             recall = p["recall"]["ef_search=40"]["recall_at_10"]
             for mode, m in p["modes"].items():
-                rows.append([
-                    size, label, mode, m["p50_ms"], m["p95_ms"], m["db_p50_ms"], m["db_p95_ms"],
-                    f"{recall:.3f}" if mode == "vector" else "",
-                ])
+                rows.append(
+                    [
+                        size,
+                        label,
+                        mode,
+                        m["p50_ms"],
+                        m["p95_ms"],
+                        m["db_p50_ms"],
+                        m["db_p95_ms"],
+                        f"{recall:.3f}" if mode == "vector" else "",
+                    ]
+                )
     return markdown_table(
-        ["chunks", "principal reads", "mode", "p50 ms", "p95 ms", "DB p50 ms", "DB p95 ms",
-         "recall@10 (ef 40)"],
+        [
+            "chunks",
+            "principal reads",
+            "mode",
+            "p50 ms",
+            "p95 ms",
+            "DB p50 ms",
+            "DB p95 ms",
+            "recall@10 (ef 40)",
+        ],
         rows,
     )
 
@@ -431,8 +619,14 @@ def table(result: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
+    parser.add_argument(
+        "--vector-cache",
+        type=Path,
+        default=None,
+        help="an .npz file to keep passage vectors between runs",
+    )
     args = parser.parse_args(argv)
-    result = run(quick=args.quick)
+    result = run(quick=args.quick, vector_cache=args.vector_cache)
     if result is None:
         return 0
     path = write_result(NAME, result, quick=args.quick)

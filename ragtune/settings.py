@@ -68,6 +68,88 @@ class Settings(BaseSettings):
         default=None, description="Cross-encoder path or id for re-ranking; off when unset."
     )
 
+    data_max_answer_tokens: int = Field(
+        default=256, ge=1, description="Answers longer than this are dropped (never truncated)."
+    )
+    data_near_duplicate_threshold: float = Field(
+        default=0.9, gt=0, le=1, description="Cosine at which two questions count as the same."
+    )
+    data_validation_fraction: float = Field(default=0.1, gt=0, lt=1)
+    data_split_seed: int = 42
+
+    model: str = Field(
+        default="smollm2-135m",
+        description="Base model: a registered name (smollm2-135m, phi-3-mini-4k), a local model "
+        "directory, or a hub id. With generator_backend=openai: the served model's name.",
+    )
+    model_precision: str = Field(
+        default="fp32",
+        pattern=r"^(fp32|bf16|4bit)$",
+        description="fp32, bf16, or 4bit (bitsandbytes NF4 with double quantization).",
+    )
+    model_device: str = Field(default="cpu", description="Torch device for local generation.")
+    adapters_dir: Path | None = Field(
+        default=None, description="LoRA adapters, one folder each. Unset: <state_dir>/adapters."
+    )
+    generator_backend: str = Field(
+        default="local",
+        description="local (transformers + peft in this process) or openai (any "
+        "OpenAI-compatible server: vLLM, Ollama, llama.cpp).",
+    )
+    openai_base_url: str | None = Field(
+        default=None, description="Base URL of the OpenAI-compatible server, e.g. http://h:8000/v1"
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, description="API key for that server; never printed or logged."
+    )
+    request_timeout_s: float = Field(default=60.0, gt=0, description="Per remote request.")
+    max_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries (with backoff) on 429, 5xx and timeouts."
+    )
+    max_new_tokens: int = Field(default=256, ge=1, le=32768)
+    temperature: float = Field(default=0.0, ge=0, le=2, description="0: greedy, deterministic.")
+    top_p: float = Field(default=1.0, gt=0, le=1)
+    context_overflow: str = Field(
+        default="truncate",
+        pattern=r"^(truncate|refuse)$",
+        description="Prompt over the window: drop the oldest part with a warning, or refuse.",
+    )
+    max_context_tokens: int | None = Field(
+        default=None, ge=64, description="Cap the context below the model's own window."
+    )
+
+    train_max_seq_tokens: int = Field(
+        default=512, ge=16, le=32768, description="Token cap per training example (ragtune train)."
+    )
+    train_f1_items: int = Field(
+        default=32, ge=0, description="Validation items scored for base vs adapter answer F1."
+    )
+    train_device: str = Field(
+        default="auto", description="Training device: auto (cuda when present), cpu or cuda."
+    )
+
+    judge: str = Field(
+        default="offline",
+        description="Entailment judge for eval check and eval runs: offline, nli, llm, or the "
+        "overlap baseline.",
+    )
+    judge_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Support threshold; unset: the judge's calibrated one.",
+    )
+    judge_batch_size: int = Field(default=16, ge=1, le=1024, description="Pairs per NLI batch.")
+    judge_cache_dir: Path | None = Field(
+        default=None, description="Keep judgements on disk here too; unset: in memory only."
+    )
+    nli_model: str | None = Field(
+        default=None, description="NLI / HHEM-style cross-encoder directory for judge=nli."
+    )
+    nli_entailment_label: str | None = Field(
+        default=None, description="The NLI model's entailment label (name or index) if generic."
+    )
+
     log_level: str = "WARNING"
 
     @classmethod

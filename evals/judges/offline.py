@@ -1,0 +1,413 @@
+"""The offline judge: align each claim to its best premise sentence, then check the facts agree.
+
+No download, no GPU, deterministic. For every clause of the claim it finds the premise sentence
+(or pair of adjacent sentences) that best supports it, scoring
+
+    base  = SIMILARITY_WEIGHT * cosine(claim, unit) + (1 - SIMILARITY_WEIGHT) * word coverage
+    score = base * product of penalties for every fact the unit does not back
+
+The facts (evals.judges.facts) are the claim's numbers with their units, dates, names and
+codes, value words (colours, periods), polarity (negation, restriction, dropped exceptions),
+comparative words (rose/fell), which name or value each fact is bound to (the "international"
+per diem is $90, not $65), and noun phrases put in place of the evidence's ("a hard hat" where
+the evidence lists a vest and footwear). A claim is as strong as its weakest clause, so an added
+claim ("..., and it clears itself after one minute") fails on its own.
+
+The embedder is the bundled all-MiniLM-L6-v2 whatever ``embed_model`` says: the threshold was
+calibrated with it (``python -m evals.judges.calibration``) and means nothing for another model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+
+import numpy as np
+
+from evals.citations import split_sentences, strip_markers
+from evals.judges import binding as B
+from evals.judges import facts as F
+from evals.judges.protocol import BatchJudge, Judgement, Pair, as_premises
+from indexes.embeddings import Embedder
+
+VERSION = 1
+# Calibrated on the "calibration" split of evals/data/calibration.jsonl (never the held-out
+# split) by evals.judges.calibration; bench/results/judges.json has the figures.
+DEFAULT_THRESHOLD = 0.5836
+SIMILARITY_WEIGHT = 0.4
+# A claim phrase in the place of an evidence phrase whose words are all less similar than
+# this says something else ("hard hat" for "safety footwear"); see ``substitutions``.
+SUBSTITUTE_BELOW = 0.45
+_TRAIL = 3
+_PHRASE_OPENERS = frozenset(
+    "a an the at of with by for from to in on into their its his her our your this that these "
+    "those".split()
+)
+# Multiplicative penalties, one per unbacked fact. A changed number or date is the commonest
+# hallucination and nearly always decisive; a missing name is weaker evidence (paraphrases
+# drop titles), polarity flips are decisive when the rest of the sentence matches.
+PENALTY = {
+    "quantity": 0.35,
+    "date": 0.35,
+    "entity": 0.5,
+    "entity_elsewhere": 0.85,
+    "negation": 0.4,
+    "antonym": 0.5,
+    "binding": 0.4,
+    "substitution": 0.6,
+}
+# Clauses joined by these are judged separately ("X, and Y": both must hold). A bare "and"
+# only splits before a verb phrase ("... 14 days and are then sent"), never inside a list.
+_CLAUSE_BREAK = re.compile(
+    r"\s*;\s+|,\s+(?=(?:and|but|while|whereas|who|which|then)\s)"
+    r"|\s+(?=and\s+(?:also\s+)?(?:must|may|will|can|could|should|shall|is|are|was|were|has|"
+    r"have|had|then|it|they)\b)"
+    r"|\s+(?=(?:if|unless)\s)"
+)
+# Premise sentences are also cut before "and" + verb, and at colons.
+_EVIDENCE_BREAK = re.compile(
+    r"\s*[;:]\s+|,\s+(?=(?:and|but|while|whereas|which|so)\s)"
+    r"|\s+(?=(?:and|but)\s+(?:also\s+)?(?:must|may|will|can|could|should|shall|is|are|was|"
+    r"were|has|have|had|does|do|did|not|never|then|it|they)\b)"
+)
+_ELLIPSIS = re.compile(
+    r"\b(?:do|does|did|is|are|was|were|will|can|may|must|should|would|could|have|has)"
+    r"(?:\s+not|n't)\s*[.!?]?\s*$|\bcannot\s*[.!?]?\s*$",
+    re.IGNORECASE,
+)
+_MIN_CLAUSE_WORDS = 2
+# Sentences on each side of a unit whose names count as its context.
+_NEARBY = 3
+# Units scored in full per clause, after a cheap ranking by similarity and word coverage.
+_SHORTLIST = 12
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A run of adjacent premise sentences, and the sentences around it (``nearby``)."""
+
+    sentences: tuple[str, ...]
+    nearby: str
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The best premise unit for one claim clause, and what did not agree."""
+
+    clause: str
+    unit: str
+    similarity: float
+    coverage: float
+    problems: tuple[str, ...]
+    score: float
+    nearby: str = ""  # the unit's neighbourhood: where a following clause must be stated
+
+
+_facts = lru_cache(maxsize=65536)(F.extract_facts)
+
+
+def clauses(sentence: str) -> list[str]:
+    """Split a claim at clause joints; fragments too short to judge stay with their neighbour."""
+    parts = [p.strip(" ,;") for p in _CLAUSE_BREAK.split(sentence) if p.strip(" ,;")]
+    merged: list[str] = []
+    for part in parts:
+        if merged and len(_facts(part).content) < _MIN_CLAUSE_WORDS:
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    if len(merged) > 1 and len(_facts(merged[0]).content) < _MIN_CLAUSE_WORDS:
+        merged[1] = f"{merged[0]} {merged[1]}"
+        merged = merged[1:]
+    return merged or [sentence]
+
+
+def premise_units(premises: Sequence[str], window: int = 2) -> list[Unit]:
+    """Every sentence of every passage, and every run of up to ``window`` adjacent sentences."""
+    units: dict[Unit, None] = {}
+    for passage in premises:
+        sentences = [strip_markers(s) for s in split_sentences(passage)]
+        for size in range(1, window + 1):
+            for i in range(len(sentences) - size + 1):
+                around = " ".join(sentences[max(0, i - _NEARBY) : i + size + _NEARBY])
+                units.setdefault(Unit(tuple(sentences[i : i + size]), around), None)
+    return list(units)
+
+
+def evidence_clauses(sentence: str) -> list[str]:
+    """A premise sentence cut at its clause joints (for reading polarity clause by clause).
+
+    An elliptical clause ("...; hybrid employees do not") is completed with the clause before
+    it, whose verb it negates.
+    """
+    parts = [c for c in _EVIDENCE_BREAK.split(sentence) if c.strip(" ,;:")] or [sentence]
+    for i in range(1, len(parts)):
+        if _ELLIPSIS.search(parts[i]):
+            parts[i] = f"{parts[i]} {parts[i - 1]}"
+    return parts
+
+
+def _carriers(claim: F.Facts, unit: Unit) -> list[str]:
+    """The premise clauses that carry most of the claim's words."""
+    parts = [c for s in unit.sentences for c in evidence_clauses(s)]
+    covers = [F.coverage(claim, _facts(c)) for c in parts]
+    top = max(covers)
+    return [c for c, cover in zip(parts, covers, strict=True) if cover >= top - 1e-9]
+
+
+def _negation_differs(clause: str, claim: F.Facts, unit: Unit) -> bool:
+    """Polarity is read from the premise clauses that carry the claim's words, not the whole
+    unit: in "remote employees receive $40 per month; hybrid employees do not" the negation
+    belongs to the hybrid clause. It differs only when every best-matching clause disagrees.
+
+    "Only reimbursed if the CFO approves" and "not reimbursed unless the CFO approves" say the
+    same: a restriction in the claim matches a negated exception in the premise.
+    """
+    negated = claim.negations > 0
+    restricted = F.states_restriction(clause)
+
+    def agrees(text: str) -> bool:
+        theirs = _facts(text).negations > 0
+        if restricted and theirs and F.states_exception(text):
+            return True
+        return theirs == negated
+
+    return not any(agrees(c) for c in _carriers(claim, unit))
+
+
+def _restriction_added(clause: str, claim: F.Facts, unit: Unit) -> bool:
+    """The claim says "only the front lidar"; the premise restricts nothing."""
+    return F.states_restriction(clause) and not any(
+        F.states_restriction(c) or F.states_exception(c) for c in _carriers(claim, unit)
+    )
+
+
+def _exception_dropped(clause: str, claim: F.Facts, unit: Unit) -> bool:
+    """The premise says "not reimbursed unless the CFO approves"; the claim says "never"."""
+    return not F.states_condition(clause) and all(
+        F.states_exception(c) for c in _carriers(claim, unit)
+    )
+
+
+WordVectors = Mapping[str, np.ndarray]
+
+
+def _anchors(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
+    """Longest common subsequence of two stem lists, as index pairs."""
+    n, m = len(a), len(b)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            table[i][j] = (
+                table[i + 1][j + 1] + 1 if a[i] == b[j] else max(table[i + 1][j], table[i][j + 1])
+            )
+    pairs, i, j = [], 0, 0
+    while i < n and j < m:
+        if a[i] == b[j]:
+            pairs.append((i, j))
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+def _phrase(facts: F.Facts, terms: Sequence[F.Term]) -> list[str]:
+    """The content words of ``terms`` if they open a noun phrase ("a hard hat", "at full")."""
+    words = [
+        facts.words[facts.content.index(t.stem)]
+        for t in terms
+        if t.quantity is None and t.date is None and not t.entity and t.stem in facts.content
+    ]
+    if not words or terms[0].position == 0:
+        return []
+    return words if facts.tokens[terms[0].position - 1] in _PHRASE_OPENERS else []
+
+
+def substitutions(claim: F.Facts, evidence: F.Facts, vectors: WordVectors) -> list[tuple[str, str]]:
+    """Noun phrases of the claim standing where the evidence has a phrase of other meaning.
+
+    Claim and evidence are aligned on their shared words; a phrase of the claim between two
+    aligned words (or after the last) is compared with the evidence's phrase in the same place:
+    "wear a hard hat on the warehouse floor" against "wear a high-visibility vest and safety
+    footwear on the warehouse floor", "at full speed" against "at reduced speed". Only phrases
+    opened by an article or preposition count: verbs are reworded freely by paraphrases.
+    """
+    a, b = claim.terms, evidence.terms
+    anchors = _anchors([t.stem for t in a], [t.stem for t in b])
+    if not anchors:
+        return []
+    found: list[tuple[str, str]] = []
+    bounds = [*anchors, (len(a), min(len(b), anchors[-1][1] + 1 + _TRAIL))]
+    for (i0, j0), (i1, j1) in pairwise(bounds):
+        mine = _phrase(claim, a[i0 + 1 : i1])
+        theirs = _phrase(evidence, b[j0 + 1 : j1])
+        if not mine or not theirs:
+            continue
+        matrix = np.stack([vectors[w] for w in theirs])
+        best = max(float(np.max(matrix @ vectors[w])) for w in mine)
+        if best < SUBSTITUTE_BELOW:
+            found.append((" ".join(mine), " ".join(theirs)))
+    return found
+
+
+def compare(
+    clause: str, unit: Unit, similarity: float, word_vectors: WordVectors | None = None
+) -> Alignment:
+    """Score one clause against one premise unit (the similarity is computed by the caller)."""
+    claim, evidence = _facts(clause), _facts(unit.text)
+    cover = F.coverage(claim, evidence)
+    problems: list[str] = []
+    factor = 1.0
+    for q in F.missing_quantities(claim, evidence):
+        problems.append(f"{q} not in the evidence")
+        factor *= PENALTY["quantity"]
+    for d in F.missing_dates(claim, evidence):
+        problems.append(f"date {d} not in the evidence")
+        factor *= PENALTY["date"]
+    nearby = _facts(unit.nearby)
+    for e in F.missing_entities(claim, evidence):
+        # A name the neighbouring sentences use is context ("the robot" right after a
+        # sentence about the S4), not an invention; it still weakens the match a little.
+        rival = B.replaced_by(claim, evidence, e)
+        # ... unless this sentence names a rival of its kind (Gold Care where the claim says
+        # Standard Care): then the claim may have swapped them.
+        elsewhere = F.stem(e) in nearby.stems and not B.has_rival(claim, evidence, e)
+        if rival is not None:
+            problems.append(
+                f"{e!r} not in the evidence, which has {B.surface(evidence, rival)!r} there"
+            )
+            factor *= PENALTY["entity"]
+            continue
+        problems.append(
+            f"{e!r} not in this sentence" if elsewhere else f"{e!r} not in the evidence"
+        )
+        factor *= PENALTY["entity_elsewhere" if elsewhere else "entity"]
+    # A condition ("if the CFO approves") asserts nothing by itself: only its facts count.
+    conditional = clause.lstrip().lower().startswith(("if ", "unless "))
+    negation_differs = not conditional and _negation_differs(clause, claim, unit)
+    if _exception_dropped(clause, claim, unit):
+        problems.append("the evidence states an exception the claim leaves out")
+        factor *= PENALTY["negation"]
+    if _restriction_added(clause, claim, unit):
+        problems.append("the claim restricts what the evidence does not")
+        factor *= PENALTY["negation"]
+    antonyms = F.antonym_conflicts(claim, evidence)
+    if negation_differs and antonyms:
+        pass  # "does not include" against "excludes": a negated opposite says the same
+    else:
+        if negation_differs:
+            problems.append("negation differs")
+            factor *= PENALTY["negation"]
+        for mine, theirs in antonyms:
+            problems.append(f"claim says {mine!r}, evidence says {theirs!r}")
+            factor *= PENALTY["antonym"]
+    if word_vectors is not None:
+        for mine, theirs in substitutions(claim, evidence, word_vectors):
+            problems.append(f"claim says {mine!r} where the evidence says {theirs!r}")
+            factor *= PENALTY["substitution"]
+    parts = [_facts(c) for s in unit.sentences for c in evidence_clauses(s)]
+    for problem in B.misbound(claim, evidence) + B.misplaced_names(claim, parts):
+        problems.append(problem)
+        factor *= PENALTY["binding"]
+    base = SIMILARITY_WEIGHT * max(similarity, 0.0) + (1 - SIMILARITY_WEIGHT) * cover
+    return Alignment(
+        clause, unit.text, similarity, cover, tuple(problems), base * factor, unit.nearby
+    )
+
+
+class OfflineJudge(BatchJudge):
+    """Embedding alignment plus number, date, name and polarity agreement."""
+
+    name = "offline"
+
+    def __init__(
+        self, embedder: Embedder, *, threshold: float = DEFAULT_THRESHOLD, window: int = 2
+    ) -> None:
+        self.embedder = embedder
+        self.threshold = threshold
+        self.window = window
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._max_vectors = 50_000
+
+    @property
+    def fingerprint(self) -> str:
+        return f"offline:v{VERSION}:{self.embedder.name}:w{self.window}:t{self.threshold:.4f}"
+
+    def _embed(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            for text, vector in zip(missing, self.embedder.embed(missing), strict=True):
+                self._vectors[text] = vector
+            while len(self._vectors) > self._max_vectors:
+                self._vectors.popitem(last=False)
+        return {t: self._vectors[t] for t in texts}
+
+    def align_many(self, pairs: Sequence[Pair]) -> list[list[Alignment]]:
+        """For each pair, the best alignment of each claim clause (the calibration reads these)."""
+        prepared = []
+        for premises, sentence in pairs:
+            units = premise_units(as_premises(premises), self.window)
+            prepared.append((units, clauses(strip_markers(sentence))))
+        texts = [t for units, parts in prepared for t in (*(u.text for u in units), *parts)]
+        words = {w for t in texts for w in _facts(t).words}
+        vectors = self._embed([*texts, *sorted(words)])
+        results: list[list[Alignment]] = []
+        for units, parts in prepared:
+            if not units:
+                results.append(
+                    [Alignment(p, "", 0.0, 0.0, ("no premise text",), 0.0) for p in parts]
+                )
+                continue
+            unit_matrix = np.stack([vectors[u.text] for u in units])
+            best: list[Alignment] = []
+            for part in parts:
+                sims = unit_matrix @ vectors[part]
+                claim = _facts(part)
+                # A clause that continues the one before ("..., then raises E-322") must be
+                # stated near it, not anywhere in a long document.
+                allowed = [
+                    n
+                    for n, u in enumerate(units)
+                    if not best or any(s in best[-1].nearby for s in u.sentences)
+                ]
+                # Penalties only lower a score, so the best unit is nearly always among the
+                # best by similarity and coverage; the full comparison is the expensive part.
+                rough = {
+                    n: SIMILARITY_WEIGHT * float(sims[n])
+                    + (1 - SIMILARITY_WEIGHT) * F.coverage(claim, _facts(units[n].text))
+                    for n in allowed
+                }
+                order = sorted(rough, key=lambda n: -rough[n])[:_SHORTLIST]
+                candidates = [compare(part, units[n], float(sims[n]), vectors) for n in order]
+                best.append(max(candidates, key=lambda a: (a.score, a.similarity)))
+            results.append(best)
+        return results
+
+    def judge_many(self, pairs: Sequence[Pair]) -> list[Judgement]:
+        return [self.verdict(aligned) for aligned in self.align_many(pairs)]
+
+    def score(self, aligned: Sequence[Alignment]) -> float:
+        """A claim is as well supported as its weakest clause."""
+        return min(a.score for a in aligned)
+
+    def verdict(self, aligned: Sequence[Alignment]) -> Judgement:
+        score = round(self.score(aligned), 4)
+        supported = score >= self.threshold
+        evidence = " … ".join(dict.fromkeys(a.unit for a in aligned if a.unit))
+        if not supported:
+            weakest = min(aligned, key=lambda a: a.score)
+            why = "; ".join(weakest.problems) or (
+                f"weak match (similarity {weakest.similarity:.2f}, "
+                f"word coverage {weakest.coverage:.2f})"
+            )
+            evidence = f"{weakest.unit} [not supported: {why}]" if weakest.unit else why
+        return Judgement(supported=supported, score=score, evidence=evidence)
