@@ -44,6 +44,12 @@ demo: install
 	@echo
 	@echo '--- the same question from someone in HR:'
 	$(BIN)/ragtune search "What is the salary range for a level 3 engineer?" --k 3 --user dana --groups hr
+	@echo
+	@echo '--- the sample domain adapter (trained once, then reused from .ragtune/adapters):'
+	@$(BIN)/ragtune adapters show quillmark >/dev/null 2>&1 || \
+		$(BIN)/ragtune train samples/qa/quillmark_qa.jsonl --name quillmark --method lora \
+		--max-steps 40 --f1-items 8
+	$(BIN)/ragtune generate "What is a dock cycle?" --adapter quillmark --max-new-tokens 60
 
 bench: install
 	$(BIN)/python -m bench.run

@@ -91,9 +91,10 @@ def train(
             f1_items=settings.train_f1_items if f1_items is None else f1_items,
             device=settings.train_device,
         )
+        from training.backends import adapters_dir
+
         options.validate()
-        adapters_dir = settings.adapters_dir or settings.resolved_state_dir() / "adapters"
-        out_dir = out or adapters_dir / name
+        out_dir = out or adapters_dir(settings) / name
         with open_context(settings) as ctx:
             if not no_register and registry.is_registered(ctx.db, name) and not force:
                 raise InputError(

@@ -64,7 +64,7 @@ class SearchOptions:
     k: int = 5
     mode: Mode = "hybrid"
     candidates: int = 40
-    ef_search: int = 40
+    ef_search: int = 100
     rrf_k: int = 60
     # Requested narrowing by the caller; always intersected with the principal's own groups.
     groups: frozenset[str] | None = None

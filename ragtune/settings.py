@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     search_candidates: int = Field(
         default=40, ge=1, le=1000, description="Rows each side contributes to fusion."
     )
-    hnsw_ef_search: int = Field(default=40, ge=1, le=1000)
+    hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
     rrf_k: int = Field(default=60, ge=1)
     rerank_model: str | None = Field(
         default=None, description="Cross-encoder path or id for re-ranking; off when unset."
