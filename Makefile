@@ -53,6 +53,9 @@ demo: install
 
 bench: install
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.model_runtime
+	$(BIN)/python -m bench.training
+	$(BIN)/python -m bench.judges
 
 clean:
 	rm -rf $(VENV) .ragtune .pytest_cache .mypy_cache .ruff_cache

@@ -25,6 +25,7 @@ from indexes.embeddings import load_embedder
 # Above this 1-minute load average another process competes for the CPU and the latencies
 # measure that contention rather than ragtune.
 BUSY_LOAD = 0.5
+PARTS = ("ingest", "retrieval", "search")
 
 
 def _ingest_and_retrieval(quick: bool) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -60,6 +61,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="an .npz file keeping search_latency's passage vectors between runs",
     )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=PARTS,
+        default=list(PARTS),
+        help="run only these benchmarks (ingest and retrieval share a database when both run)",
+    )
     args = parser.parse_args(argv)
     quiet_libraries()
     load = os.getloadavg()[0]
@@ -70,14 +78,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     started = time.perf_counter()
     sections = []
-    pair = _ingest_and_retrieval(args.quick)
-    if pair is not None:
-        ingest_result, retrieval_result = pair
+    if "ingest" in args.only and "retrieval" in args.only:
+        pair = _ingest_and_retrieval(args.quick)
+        ingest_result, retrieval_result = pair if pair is not None else (None, None)
+    else:
+        ingest_result = ingest_throughput.run(quick=args.quick) if "ingest" in args.only else None
+        retrieval_result = (
+            retrieval_compare.run(quick=args.quick) if "retrieval" in args.only else None
+        )
+    if ingest_result is not None:
         path = write_result(ingest_throughput.NAME, ingest_result, quick=args.quick)
         sections.append(("Ingest throughput", ingest_throughput.table(ingest_result), path))
+    if retrieval_result is not None:
         path = write_result(retrieval_compare.NAME, retrieval_result, quick=args.quick)
         sections.append(("Retrieval quality", retrieval_compare.table(retrieval_result), path))
-    latency = search_latency.run(quick=args.quick, vector_cache=args.vector_cache)
+    latency = (
+        search_latency.run(quick=args.quick, vector_cache=args.vector_cache)
+        if "search" in args.only
+        else None
+    )
     if latency is not None:
         path = write_result(search_latency.NAME, latency, quick=args.quick)
         sections.append(("Search latency", search_latency.table(latency), path))
