@@ -95,7 +95,7 @@ txt AS (
 )"""
 
 _FUSE = {
-    "hybrid": """fused AS (
+    "hybrid": """fused AS MATERIALIZED (
     SELECT coalesce(vec.id, txt.id) AS id,
            coalesce(1.0 / (%(rrf_k)s + vec.r), 0) + coalesce(1.0 / (%(rrf_k)s + txt.r), 0) AS score
     FROM vec FULL OUTER JOIN txt ON vec.id = txt.id
