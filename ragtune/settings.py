@@ -150,6 +150,42 @@ class Settings(BaseSettings):
         default=None, description="The NLI model's entailment label (name or index) if generic."
     )
 
+    agent_max_question_chars: int = Field(
+        default=2000, ge=10, le=100_000, description="Longer questions are refused."
+    )
+    agent_sources_k: int = Field(default=5, ge=1, le=20, description="Sources given to a route.")
+    agent_min_relevance: float = Field(
+        default=0.35,
+        ge=0,
+        le=1,
+        description="Best source's cosine similarity below which the documents do not cover "
+        "the question (rag -> none, both -> adapter or none).",
+    )
+    router: str = Field(
+        default="classifier", description="Router: classifier (rules + embeddings) or llm."
+    )
+    router_min_confidence: float = Field(
+        default=0.55,
+        ge=0,
+        le=1,
+        description="Below this an adapter route also retrieves (adapter -> both).",
+    )
+    router_examples: Path | None = Field(
+        default=None, description="Labelled routing examples (JSONL); unset: the bundled ones."
+    )
+    agent_generate: bool = Field(
+        default=True,
+        description="Generate RAG answers with the model; off: extractive answers only.",
+    )
+    agent_verify_retry: bool = Field(
+        default=False,
+        description="Retry an unsupported RAG answer once with a stricter prompt before the "
+        "extractive fallback (costs one more generation).",
+    )
+    agent_max_new_tokens: int = Field(
+        default=160, ge=1, le=4096, description="Generation budget of one agent answer."
+    )
+
     log_level: str = "WARNING"
 
     @classmethod

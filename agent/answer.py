@@ -1,0 +1,102 @@
+"""What the agent returns: the answer contract shared by ``ragtune ask --json``, the Python API,
+the HTTP service and the eval runner, plus the events of a streamed answer.
+
+``Answer.to_json()`` is the exact public shape; fields beyond it (route confidence, per-sentence
+verification) are kept on the object for the service and the reports, not added to the JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Route = Literal["rag", "adapter", "both", "none"]
+ROUTES: tuple[Route, ...] = ("rag", "adapter", "both", "none")
+RouteChoice = Literal["auto", "rag", "adapter", "both"]
+ROUTE_CHOICES: tuple[RouteChoice, ...] = ("auto", "rag", "adapter", "both")
+
+EventType = Literal["route", "retrieval", "token", "citation", "done", "error"]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source the answer cites: ``quote`` is the retrieved passage text."""
+
+    n: int
+    source: str
+    section: str
+    page: int | None
+    chunk_id: str
+    quote: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SentenceVerdict:
+    """One answer sentence as the verify step judged it against the sources it cites."""
+
+    text: str
+    supported: bool
+    score: float
+    cited: tuple[int, ...]
+    evidence: str
+
+
+@dataclass
+class Verification:
+    """Counts of the final answer's sentences that the entailment judge found supported."""
+
+    supported_sentences: int = 0
+    total_sentences: int = 0
+    sentences: list[SentenceVerdict] = field(default_factory=list)
+    repaired: str | None = None  # "retry", "extractive" or None
+
+    def to_json(self) -> dict[str, int]:
+        return {
+            "supported_sentences": self.supported_sentences,
+            "total_sentences": self.total_sentences,
+        }
+
+
+@dataclass
+class Answer:
+    """A finished answer (or an abstention that says what is missing)."""
+
+    answer: str
+    route: Route
+    route_reason: str
+    abstained: bool
+    citations: list[Citation]
+    verification: Verification
+    thread_id: str
+    timings_ms: dict[str, float]
+    route_confidence: float = 1.0
+    adapter: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``ragtune ask --json`` / ``POST /v1/ask`` shape, exactly."""
+        return {
+            "answer": self.answer,
+            "route": self.route,
+            "route_reason": self.route_reason,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "verification": self.verification.to_json(),
+            "thread_id": self.thread_id,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+@dataclass(frozen=True)
+class AgentEvent:
+    """One event of a streamed answer.
+
+    ``route``: {"route", "reason", "confidence"}; ``retrieval``: {"results": n}; ``token``:
+    {"text"}; ``citation``: a Citation's JSON; ``done``: the Answer's JSON; ``error``:
+    {"message", "hint"}. ``done`` or ``error`` is always the last event.
+    """
+
+    type: EventType
+    data: dict[str, Any]
