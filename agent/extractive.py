@@ -1,0 +1,145 @@
+"""Extractive answers: the sentences of the retrieved passages that best answer the question,
+quoted with their ``[n]``.
+
+This is the verify step's repair when generation is not supported by the sources, and the whole
+answer when generation is off. Quoting is grounded by construction; sentences that look like
+instructions to the assistant (a planted injection) are never quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agent.guard import looks_like_injection
+from evals.citations import split_sentences, strip_markers
+from indexes.embeddings import Embedder
+from tools.rag import Source
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
+_STOP = frozenset(
+    "a an the of to in on at for and or is are was be by with what which who how when where "
+    "does do did can may i we our you your it its this that as from per".split()
+)
+MIN_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A passage sentence and how well it answers the question."""
+
+    text: str
+    n: int
+    score: float
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
+_EMPHASIS = re.compile(r"(\*\*|__|`)")
+
+
+def quotable_units(passage: str) -> list[str]:
+    """The passage's sentences, with a lead-in ending in ":" joined to the list that follows
+    ("covered by a per diem: Domestic: $65 per day; International: $90 per day"), since the
+    items alone lose their subject. Headings and Markdown emphasis are dropped."""
+    units: list[str] = []
+    lead: str | None = None
+    items: list[str] = []
+
+    def flush() -> None:
+        nonlocal lead
+        if lead is not None:
+            units.append(f"{lead} {'; '.join(items)}." if items else lead)
+        lead = None
+        items.clear()
+
+    for raw in _EMPHASIS.sub("", passage).splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            if line.startswith("#"):
+                flush()
+            continue
+        if _BULLET.match(line):
+            item = _BULLET.sub("", line).rstrip(" .;")
+            if lead is not None:
+                items.append(item)
+            else:
+                units.extend(split_sentences(item))
+            continue
+        flush()
+        sentences = split_sentences(line)
+        if sentences and sentences[-1].rstrip().endswith(":"):
+            units.extend(sentences[:-1])
+            lead = sentences[-1].rstrip()
+        else:
+            units.extend(sentences)
+    flush()
+    return units
+
+
+def _content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+
+
+def candidates(
+    embedder: Embedder, question: str, sources: Sequence[Source], min_relevance: float
+) -> list[Candidate]:
+    """Sentences of the sources relevant enough to quote, best first.
+
+    Score: cosine similarity to the question plus a share of the question's content words the
+    sentence contains (numbers and names matter more than paraphrase for a quote).
+    """
+    pieces: list[tuple[str, int, float]] = []
+    for source in sources:
+        if source.relevance < min_relevance:
+            continue
+        for sentence in quotable_units(source.result.text):
+            text = strip_markers(sentence).strip()
+            if len(text.split()) < MIN_WORDS or looks_like_injection(text):
+                continue
+            pieces.append((text, source.n, source.relevance))
+    if not pieces:
+        return []
+    vectors = embedder.embed([question] + [p[0] for p in pieces])
+    sims = np.asarray(vectors[1:]) @ np.asarray(vectors[0])
+    asked = _content_words(question)
+    scored = []
+    for (text, n, passage_relevance), sim in zip(pieces, sims, strict=True):
+        overlap = len(asked & _content_words(text)) / max(1, len(asked))
+        score = 0.6 * float(sim) + 0.3 * overlap + 0.1 * passage_relevance
+        scored.append(Candidate(text, n, score))
+    return sorted(scored, key=lambda c: (-c.score, c.n))
+
+
+def extractive_answer(
+    embedder: Embedder,
+    question: str,
+    sources: Sequence[Source],
+    *,
+    min_relevance: float,
+    max_sentences: int = 2,
+) -> str:
+    """Up to ``max_sentences`` quoted sentences with ``[n]``; "" when nothing is relevant.
+
+    A second sentence is added only when it scores close to the first, so a precise quote is
+    not diluted by a loosely related one.
+    """
+    found = candidates(embedder, question, sources, min_relevance)
+    if not found:
+        return ""
+    chosen = [found[0]]
+    for cand in found[1:]:
+        if len(chosen) >= max_sentences:
+            break
+        if cand.score >= 0.85 * found[0].score and cand.text != chosen[0].text:
+            chosen.append(cand)
+    return " ".join(_cite(c) for c in chosen)
+
+
+def _cite(candidate: Candidate) -> str:
+    text = candidate.text.rstrip()
+    if text[-1:] in ".!?":
+        return f"{text[:-1]} [{candidate.n}]{text[-1]}"
+    return f"{text} [{candidate.n}]."

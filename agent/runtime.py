@@ -1,0 +1,296 @@
+"""The agent's Python API: ``build_agent(settings)``, then ``ask``, ``astream``, ``history``.
+
+One Agent per process holds the compiled graph, the database pools, the embedder, the judge,
+the router and (loaded on first use) the generator. Conversations are checkpointed in Postgres
+by langgraph-checkpoint-postgres, so a restarted process continues any thread; the thread
+table records who owns each one, and only the owner may continue or read it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any, cast
+
+from langgraph.checkpoint.postgres import PostgresSaver
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from agent.answer import ROUTE_CHOICES, AgentEvent, Answer, Citation, RouteChoice, Verification
+from agent.graph import AgentConfig, Deps, build_graph
+from agent.router import build_router, load_classifier
+from agent.state import TURN_RESET, AgentState, Cancelled, RunContext
+from evals.judges.protocol import Judge
+from indexes import threads
+from indexes.database import Database, connect
+from indexes.embeddings import Embedder, load_embedder
+from indexes.principal import Principal
+from indexes.search import SearchOptions
+from ragtune.errors import DatabaseError, InputError, RagtuneError
+from ragtune.settings import Settings
+from training.generation import Generator
+
+_DONE = object()
+
+
+def agent_config(settings: Settings) -> AgentConfig:
+    """The agent's knobs from the settings object."""
+    return AgentConfig(
+        max_question_chars=settings.agent_max_question_chars,
+        search=SearchOptions(
+            collection=settings.collection,
+            k=settings.agent_sources_k,
+            candidates=settings.search_candidates,
+            ef_search=settings.hnsw_ef_search,
+            rrf_k=settings.rrf_k,
+        ),
+        min_relevance=settings.agent_min_relevance,
+        min_confidence=settings.router_min_confidence,
+        generate=settings.agent_generate,
+        verify_retry=settings.agent_verify_retry,
+        max_new_tokens=settings.agent_max_new_tokens,
+    )
+
+
+class Agent:
+    """The compiled graph and what it runs on; thread-safe, one per process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        embedder: Embedder,
+        judge: Judge,
+        generator: Generator | None = None,
+        *,
+        owns_db: bool = False,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.embedder = embedder
+        self._generator = generator
+        self._owns_generator = generator is None
+        self._owns_db = owns_db
+        self._lock = threading.Lock()
+        classifier = load_classifier(
+            embedder, settings.router_examples, settings.resolved_state_dir()
+        )
+        router = build_router(
+            settings.router,
+            embedder,
+            classifier,
+            self.generator if settings.router == "llm" else None,
+        )
+        self.deps = Deps(
+            db, embedder, judge, router, lambda: self.generator, agent_config(settings)
+        )
+        self._pool = _checkpoint_pool(db)
+        checkpointer = PostgresSaver(self._pool)
+        checkpointer.setup()
+        self.graph = build_graph(self.deps).compile(checkpointer=checkpointer)
+
+    @property
+    def generator(self) -> Generator:
+        """The configured generator, loaded on first use (routes without generation never
+        pay for it)."""
+        with self._lock:
+            if self._generator is None:
+                from training.backends import create_generator
+
+                self._generator = create_generator(self.settings)
+            return self._generator
+
+    def mermaid(self) -> str:
+        """The graph drawn as a Mermaid flowchart (from the compiled graph itself)."""
+        return self.graph.get_graph().draw_mermaid()
+
+    def ask(
+        self,
+        question: str,
+        principal: Principal,
+        *,
+        thread_id: str | None = None,
+        route: RouteChoice = "auto",
+        adapter: str | None = None,
+    ) -> Answer:
+        """Answer ``question`` as ``principal``; ``thread_id`` continues a conversation."""
+        return self._run(question, principal, thread_id, route, adapter, RunContext(principal))
+
+    def _run(
+        self,
+        question: str,
+        principal: Principal,
+        thread_id: str | None,
+        route: RouteChoice,
+        adapter: str | None,
+        ctx: RunContext,
+    ) -> Answer:
+        if route not in ROUTE_CHOICES:
+            raise InputError(f"Unknown route {route!r}", hint=f"use one of {ROUTE_CHOICES}")
+        ctx.requested_route = route
+        ctx.adapter = adapter
+        if not isinstance(question, str) or not question.strip():
+            raise InputError("The question is empty", hint="ask something")
+        tid = thread_id or uuid.uuid4().hex
+        threads.claim(self.db, tid, principal, question.strip())
+        started = time.perf_counter()
+        start = cast(AgentState, {**TURN_RESET, "question": question, "timings_ms": {}})
+        state = self.graph.invoke(
+            start,
+            {"configurable": {"thread_id": tid}},
+            context=ctx,
+        )
+        timings = dict(state.get("timings_ms", {}))
+        timings["total"] = (time.perf_counter() - started) * 1000
+        v = state.get("verification", {})
+        return Answer(
+            answer=state["answer"],
+            route=state["route"],
+            route_reason=state["route_reason"],
+            abstained=state["abstained"],
+            citations=[Citation(**c) for c in state["citations"]],
+            verification=Verification(
+                v.get("supported_sentences", 0),
+                v.get("total_sentences", 0),
+                repaired=v.get("repaired"),
+            ),
+            thread_id=tid,
+            timings_ms=timings,
+            route_confidence=state.get("route_confidence", 1.0),
+            adapter=state.get("adapter"),
+        )
+
+    async def astream(
+        self,
+        question: str,
+        principal: Principal,
+        *,
+        thread_id: str | None = None,
+        route: RouteChoice = "auto",
+        adapter: str | None = None,
+    ) -> AsyncIterator[AgentEvent]:
+        """Events of one answer: route, retrieval, token..., citation..., then done (or error).
+
+        The graph runs in a worker thread; closing the iterator early (a client that went
+        away) cancels the run at its next node or token.
+        """
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+
+        def emit(event: AgentEvent) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, event)
+
+        ctx = RunContext(principal, emit=emit)
+
+        def work() -> None:
+            try:
+                answer = self._run(question, principal, thread_id, route, adapter, ctx)
+                event = AgentEvent("done", answer.to_json())
+            except Cancelled:
+                event = None
+            except RagtuneError as exc:
+                event = AgentEvent(
+                    "error",
+                    {"message": exc.message, "hint": exc.hint, "status": exc.http_status},
+                )
+            except Exception as exc:  # noqa: BLE001 - reported to the client, not swallowed
+                event = AgentEvent(
+                    "error",
+                    {"message": f"internal error: {type(exc).__name__}", "hint": "", "status": 500},
+                )
+            loop.call_soon_threadsafe(queue.put_nowait, event)
+            loop.call_soon_threadsafe(queue.put_nowait, _DONE)
+
+        task = loop.run_in_executor(None, work)
+        try:
+            while True:
+                item = await queue.get()
+                if item is _DONE:
+                    break
+                if item is not None:
+                    yield item
+        finally:
+            ctx.cancel.set()
+            await asyncio.shield(task)
+
+    def history(self, thread_id: str, principal: Principal) -> list[dict[str, Any]]:
+        """The turns of ``principal``'s thread: ``{"role", "content", ...}``."""
+        threads.get_owned(self.db, thread_id, principal)
+        snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id}})
+        return list(snapshot.values.get("history", []))
+
+    def threads(self, principal: Principal) -> list[dict[str, Any]]:
+        """``principal``'s conversations, most recent first."""
+        return [
+            {"thread_id": t.thread_id, "title": t.title, "updated_at": t.updated_at.isoformat()}
+            for t in threads.list_owned(self.db, principal)
+        ]
+
+    def close(self) -> None:
+        """Release the checkpoint pool, the generator (if loaded here) and owned pools."""
+        self._pool.close()
+        if self._owns_generator and self._generator is not None:
+            self._generator.close()
+        if self._owns_db:
+            self.db.close()
+
+
+def _checkpoint_pool(db: Database) -> ConnectionPool[Any]:
+    # The checkpointer needs autocommit connections with dict rows; it gets its own small pool
+    # on the admin login, since checkpoint tables hold retrieved text only the agent may read.
+    try:
+        return ConnectionPool(
+            db.admin.conninfo,
+            min_size=1,
+            max_size=4,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+            open=True,
+            name="ragtune-checkpoints",
+        )
+    except Exception as exc:
+        raise DatabaseError(
+            f"Cannot open the conversation store: {exc}", hint="check the database"
+        ) from exc
+
+
+def build_agent(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    embedder: Embedder | None = None,
+    generator: Generator | None = None,
+    judge: Judge | None = None,
+) -> Agent:
+    """An Agent from the settings; pass parts that are already open to share them."""
+    from agent.context import quiet_libraries
+    from evals.judges.registry import judge_from_settings
+
+    quiet_libraries()
+    owns_db = db is None
+    if db is None:
+        db = connect(
+            state_dir=settings.resolved_state_dir(),
+            database_url=settings.database_url.get_secret_value()
+            if settings.database_url
+            else None,
+            pool_max=settings.db_pool_max,
+            timeout_s=settings.db_connect_timeout_s,
+        )
+    try:
+        if embedder is None:
+            embedder = load_embedder(
+                settings.embed_model,
+                device=settings.embed_device,
+                batch_size=settings.embed_batch_size,
+                allow_download=settings.allow_model_download,
+            )
+        if judge is None:
+            judge = judge_from_settings(settings, embedder=embedder)
+        return Agent(settings, db, embedder, judge, generator, owns_db=owns_db)
+    except BaseException:
+        if owns_db:
+            db.close()
+        raise
