@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from agent.adapters_command import adapters_app
+from agent.ask_command import ask, router_app
 from agent.context import Context, open_context
 from agent.data_command import data_app
 from agent.eval_command import eval_app
@@ -265,6 +266,8 @@ app.add_typer(data_app, name="data")
 app.add_typer(eval_app, name="eval")
 app.command()(train)
 app.add_typer(adapters_app, name="adapters")
+app.command()(ask)
+app.add_typer(router_app, name="router")
 
 
 def main() -> None:
