@@ -84,12 +84,19 @@ def _content_words(text: str) -> set[str]:
 
 
 def candidates(
-    embedder: Embedder, question: str, sources: Sequence[Source], min_relevance: float
+    embedder: Embedder,
+    question: str,
+    sources: Sequence[Source],
+    min_relevance: float,
+    focus: str | None = None,
 ) -> list[Candidate]:
     """Sentences of the sources relevant enough to quote, best first.
 
     Score: cosine similarity to the question plus a share of the question's content words the
-    sentence contains (numbers and names matter more than paraphrase for a quote).
+    sentence contains (numbers and names matter more than paraphrase for a quote). ``focus``
+    is the turn's own words when ``question`` was rewritten from a follow-up: half the word
+    share and half the similarity come from it, so "what about the first day?" quotes the
+    first-day rule rather than the earlier turn's answer again.
     """
     pieces: list[tuple[str, int, float]] = []
     for source in sources:
@@ -102,12 +109,19 @@ def candidates(
             pieces.append((text, source.n, source.relevance))
     if not pieces:
         return []
-    vectors = embedder.embed([question] + [p[0] for p in pieces])
-    sims = np.asarray(vectors[1:]) @ np.asarray(vectors[0])
+    focus = focus if focus and focus != question else None
+    queries = [question] if focus is None else [question, focus]
+    vectors = np.asarray(embedder.embed(queries + [p[0] for p in pieces]))
+    # Similarity to the rewritten question and, for a follow-up, equally to its own words.
+    sims = (vectors[len(queries) :] @ vectors[: len(queries)].T).mean(axis=1)
     asked = _content_words(question)
+    focused = _content_words(focus) if focus else set()
     scored = []
     for (text, n, passage_relevance), sim in zip(pieces, sims, strict=True):
-        overlap = len(asked & _content_words(text)) / max(1, len(asked))
+        words = _content_words(text)
+        overlap = len(asked & words) / max(1, len(asked))
+        if focused:
+            overlap = 0.5 * overlap + 0.5 * len(focused & words) / len(focused)
         score = 0.6 * float(sim) + 0.3 * overlap + 0.1 * passage_relevance
         scored.append(Candidate(text, n, score))
     return sorted(scored, key=lambda c: (-c.score, c.n))
@@ -120,13 +134,14 @@ def extractive_answer(
     *,
     min_relevance: float,
     max_sentences: int = 2,
+    focus: str | None = None,
 ) -> str:
     """Up to ``max_sentences`` quoted sentences with ``[n]``; "" when nothing is relevant.
 
     A second sentence is added only when it scores close to the first, so a precise quote is
     not diluted by a loosely related one.
     """
-    found = candidates(embedder, question, sources, min_relevance)
+    found = candidates(embedder, question, sources, min_relevance, focus)
     if not found:
         return ""
     chosen = [found[0]]

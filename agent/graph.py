@@ -209,7 +209,11 @@ def build_nodes(deps: Deps) -> dict[str, Node]:
             repaired = "pruned"
         if checked is None or checked.supported_sentences == 0:
             draft = extractive_answer(
-                deps.embedder, state["standalone"], sources, min_relevance=cfg.min_relevance
+                deps.embedder,
+                state["standalone"],
+                sources,
+                min_relevance=cfg.min_relevance,
+                focus=state["question"],
             )
             checked = verify(deps.judge, draft, sources) if draft else None
             repaired = "extractive"
