@@ -17,6 +17,8 @@ from agent.context import Context, open_context
 from agent.data_command import data_app
 from agent.eval_command import eval_app
 from agent.generate_command import generate
+from agent.keys_command import keys_app
+from agent.serve_command import serve
 from agent.train_command import train
 from ragtune.errors import RagtuneError
 from ragtune.settings import Settings, load_settings
@@ -266,6 +268,8 @@ app.add_typer(data_app, name="data")
 app.add_typer(eval_app, name="eval")
 app.command()(train)
 app.add_typer(adapters_app, name="adapters")
+app.command()(serve)
+app.add_typer(keys_app, name="keys")
 app.command()(ask)
 app.add_typer(router_app, name="router")
 

@@ -186,6 +186,31 @@ class Settings(BaseSettings):
         default=160, ge=1, le=4096, description="Generation budget of one agent answer."
     )
 
+    service_max_body_kb: int = Field(
+        default=256, ge=1, description="Largest JSON request body (KiB) the service accepts."
+    )
+    service_max_upload_mb: float = Field(
+        default=100.0, gt=0, description="Largest POST /v1/documents upload body (MB)."
+    )
+    service_rate_per_minute: float = Field(
+        default=120.0, ge=0, description="Requests per minute per API key; 0: no limit."
+    )
+    service_rate_burst: int = Field(default=30, ge=1, description="Requests a key may burst.")
+    service_timeout_s: float = Field(
+        default=120.0, gt=0, description="Longest a generated answer may take."
+    )
+    service_max_concurrent_answers: int = Field(
+        default=4, ge=1, le=1024, description="Answers generated at once per service process."
+    )
+    service_dev_user: str | None = Field(
+        default=None, description="Local dev mode: requests without a key run as this user."
+    )
+    service_dev_groups: str = Field(default="", description="That dev user's groups (a,b).")
+    service_chat: bool = Field(default=True, description="Mount the chat frontend at /chat.")
+    service_uploads_dir: Path | None = Field(
+        default=None, description="Uploaded files; unset: <state_dir>/uploads."
+    )
+
     log_level: str = "WARNING"
 
     @classmethod

@@ -1,0 +1,141 @@
+"""Errors as JSON: every failure is ``{"error": {"message", "hint", "type"}}`` with its status.
+
+ragtune errors carry their own status (ragtune/errors.py); the few failures only the service
+has (no key, too many requests, too large, too slow) are added here. The body has the shape
+OpenAI clients read (``error.message``), so SDK users see the message too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ragtune.errors import RagtuneError
+
+log = logging.getLogger("ragtune.service")
+
+
+class UnauthorizedError(RagtuneError):
+    """No API key, or one that is unknown or revoked."""
+
+    http_status = 401
+
+
+class RateLimitedError(RagtuneError):
+    """The key sent more requests than its rate allows."""
+
+    http_status = 429
+
+    def __init__(self, message: str, hint: str = "", *, retry_after_s: float = 1.0) -> None:
+        super().__init__(message, hint)
+        self.retry_after_s = retry_after_s
+
+
+class PayloadTooLargeError(RagtuneError):
+    """The request body is over the configured limit."""
+
+    http_status = 413
+
+
+class GenerationTimeoutError(RagtuneError):
+    """The answer took longer than the configured generation timeout."""
+
+    http_status = 504
+
+
+class OverloadedError(RagtuneError):
+    """Too many answers are being generated; waited too long for a free slot."""
+
+    http_status = 503
+
+
+def error_type(exc: RagtuneError) -> str:
+    """``PermissionDeniedError`` -> ``permission_denied``."""
+    name = type(exc).__name__.removesuffix("Error") or "Ragtune"
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+def error_body(message: str, hint: str, kind: str) -> dict[str, Any]:
+    return {"error": {"message": message, "hint": hint, "type": kind}}
+
+
+def error_response(exc: RagtuneError) -> JSONResponse:
+    headers = {}
+    if isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(max(1, round(exc.retry_after_s)))
+    if isinstance(exc, UnauthorizedError):
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(
+        error_body(exc.message, exc.hint, error_type(exc)),
+        status_code=exc.http_status,
+        headers=headers,
+    )
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[str, bool]:
+    """A one-line message naming each bad field, and whether the body was not JSON at all."""
+    problems = []
+    malformed = False
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            malformed = True
+            problems.append(f"the body is not valid JSON ({err.get('ctx', {}).get('error', '')})")
+            continue
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        problems.append(f"{loc}: {err.get('msg', 'invalid')}")
+    return "Invalid request: " + "; ".join(problems), malformed
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every exception the app can raise to one JSON shape."""
+
+    async def ragtune_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RagtuneError)
+        if exc.http_status >= 500:
+            log.warning(
+                "request failed", extra={"fields": {"error": error_type(exc), "why": exc.message}}
+            )
+        return error_response(exc)
+
+    async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        message, malformed = _describe_validation(exc)
+        hint = "send a JSON body with Content-Type: application/json; see /docs"
+        return JSONResponse(
+            error_body(message, hint, "invalid_json" if malformed else "invalid_request"),
+            status_code=400 if malformed else 422,
+        )
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        kinds = {404: "not_found", 405: "method_not_allowed"}
+        message = str(exc.detail) if exc.detail else "HTTP error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"No such endpoint: {request.method} {request.url.path}"
+        return JSONResponse(
+            error_body(message, "see /docs for the endpoints", kinds.get(exc.status_code, "http")),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error(
+            "unhandled error",
+            exc_info=exc,
+            extra={"fields": {"path": request.url.path, "error": type(exc).__name__}},
+        )
+        return JSONResponse(
+            error_body("Internal server error", "see the service log", "internal"),
+            status_code=500,
+        )
+
+    app.add_exception_handler(RagtuneError, ragtune_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,149 @@
+"""The native API's request and response bodies (pydantic), pinned by tests to the JSON
+contracts: ``AskResponse`` is ``Answer.to_json()``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+THREAD_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
+
+
+class AskRequest(BaseModel):
+    """``POST /v1/ask`` and ``/v1/ask/stream``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, description="The question, in plain text.")
+    thread_id: str | None = Field(
+        default=None, pattern=THREAD_ID_PATTERN, description="Continue this conversation."
+    )
+    route: Literal["auto", "rag", "adapter", "both"] = Field(
+        default="auto", description="Force a route; auto lets the agent choose."
+    )
+
+
+class CitationOut(BaseModel):
+    n: int
+    source: str
+    section: str
+    page: int | None
+    chunk_id: str
+    quote: str
+
+
+class VerificationOut(BaseModel):
+    supported_sentences: int
+    total_sentences: int
+
+
+class AskResponse(BaseModel):
+    """Exactly what ``ragtune ask --json`` prints."""
+
+    answer: str
+    route: Literal["rag", "adapter", "both", "none"]
+    route_reason: str
+    abstained: bool
+    citations: list[CitationOut]
+    verification: VerificationOut
+    thread_id: str
+    timings_ms: dict[str, float]
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    hint: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    """Every error the API returns."""
+
+    error: ErrorDetail
+
+
+class DocumentOut(BaseModel):
+    id: str
+    source: str
+    title: str
+    format: str
+    n_chunks: int
+    groups: list[str]
+    ingested_at: datetime
+
+
+class DocumentList(BaseModel):
+    collection: str
+    documents: list[DocumentOut]
+
+
+class UploadedDocument(BaseModel):
+    id: str
+    source: str
+
+
+class UploadReport(BaseModel):
+    """What one upload did; ``failed`` maps each refused file name to the reason."""
+
+    collection: str
+    added: int
+    updated: int
+    unchanged: int
+    failed: dict[str, str]
+    chunks: int
+    embedded: int
+    seconds: float
+    documents: list[UploadedDocument]
+
+
+class DeletedDocument(BaseModel):
+    id: str
+    deleted_chunks: int
+
+
+class FeedbackRequest(BaseModel):
+    """``POST /v1/feedback``: a rating of an answer in a thread."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    thread_id: str = Field(pattern=THREAD_ID_PATTERN)
+    message_id: str | None = Field(
+        default=None, max_length=128, description="The rated answer; unset: the thread."
+    )
+    rating: Literal["up", "down"]
+    comment: str = Field(default="", max_length=4000)
+
+
+class FeedbackOut(BaseModel):
+    id: str
+    thread_id: str
+    message_id: str | None
+    rating: Literal["up", "down"]
+    comment: str
+    created_at: datetime
+
+
+class AdapterOut(BaseModel):
+    name: str
+    base_model: str
+    method: str
+    allowed_groups: list[str]
+    active_scopes: list[str]
+    created_at: datetime
+
+
+class AdapterList(BaseModel):
+    adapters: list[AdapterOut]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    ready: bool
+    database: bool
+    agent: bool
+    detail: str = ""

@@ -1,0 +1,170 @@
+"""The chat frontend's conversations: threads and their displayed steps (named queries).
+
+Writes go through the admin pool; reads go through ``Database.reading(principal)``, where
+row-level security shows a thread only to its owner. Citations are stored as chunk ids, and
+their quoted text is read again through ``readable_chunks`` with the reader's current groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from psycopg.types.json import Jsonb
+
+from indexes.database import Database
+from indexes.principal import Principal
+
+
+@dataclass(frozen=True)
+class ChatThread:
+    """A stored conversation: its id doubles as the agent's thread id."""
+
+    id: str
+    user: str
+    name: str
+    metadata: dict[str, Any]
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+
+_THREAD = "SELECT id, user_name, name, metadata, tags, created_at, updated_at FROM chat_threads"
+
+
+def _thread(row: tuple[Any, ...]) -> ChatThread:
+    tid, user, name, metadata, tags, created, updated = row
+    return ChatThread(tid, user, name, dict(metadata or {}), list(tags or []), created, updated)
+
+
+def save_thread(
+    db: Database,
+    thread_id: str,
+    user: str,
+    *,
+    name: str | None = None,
+    metadata: dict[str, Any] | None = None,
+    tags: list[str] | None = None,
+) -> bool:
+    """Create or update a thread of ``user``; False when the id belongs to someone else."""
+    with db.administering() as conn:
+        row = conn.execute(
+            "INSERT INTO chat_threads (id, user_name, name, metadata, tags)"
+            " VALUES (%s, %s, coalesce(%s, ''), coalesce(%s, '{}'::jsonb), coalesce(%s, '{}'))"
+            " ON CONFLICT (id) DO UPDATE SET"
+            " name = coalesce(%s, chat_threads.name),"
+            " metadata = chat_threads.metadata || coalesce(%s, '{}'::jsonb),"
+            " tags = coalesce(%s, chat_threads.tags), updated_at = now()"
+            " WHERE chat_threads.user_name = EXCLUDED.user_name RETURNING id",
+            (
+                thread_id,
+                user,
+                name,
+                Jsonb(metadata) if metadata is not None else None,
+                tags,
+                name,
+                Jsonb(metadata) if metadata is not None else None,
+                tags,
+            ),
+        ).fetchone()
+    return row is not None
+
+
+def thread_owner(db: Database, thread_id: str) -> str | None:
+    """Who owns a thread (None if unknown): used to refuse other users before any read."""
+    with db.administering() as conn:
+        row = conn.execute("SELECT user_name FROM chat_threads WHERE id = %s", (thread_id,))
+        found = row.fetchone()
+    return found[0] if found else None
+
+
+def save_step(db: Database, thread_id: str, user: str, step: dict[str, Any]) -> bool:
+    """Create or replace a displayed step (a message) of ``user``'s thread."""
+    if not save_thread(db, thread_id, user):
+        return False
+    with db.administering() as conn:
+        conn.execute(
+            "INSERT INTO chat_steps (id, thread_id, user_name, step) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (id) DO UPDATE SET step = chat_steps.step || EXCLUDED.step"
+            " WHERE chat_steps.user_name = EXCLUDED.user_name",
+            (step["id"], thread_id, user, Jsonb(step)),
+        )
+    return True
+
+
+def delete_step(db: Database, step_id: str, user: str) -> None:
+    with db.administering() as conn:
+        conn.execute("DELETE FROM chat_steps WHERE id = %s AND user_name = %s", (step_id, user))
+
+
+def delete_thread(db: Database, thread_id: str, user: str) -> None:
+    with db.administering() as conn:
+        conn.execute("DELETE FROM chat_threads WHERE id = %s AND user_name = %s", (thread_id, user))
+
+
+def list_threads(
+    db: Database,
+    principal: Principal,
+    *,
+    search: str | None = None,
+    limit: int = 20,
+    before: datetime | None = None,
+) -> list[ChatThread]:
+    """``principal``'s threads, most recently updated first (row security filters others)."""
+    pattern = f"%{search}%" if search else None
+    with db.reading(principal) as conn:
+        rows = conn.execute(
+            _THREAD + " WHERE (%s::text IS NULL OR name ILIKE %s)"
+            " AND (%s::timestamptz IS NULL OR updated_at < %s)"
+            " ORDER BY updated_at DESC LIMIT %s",
+            (pattern, pattern, before, before, limit),
+        ).fetchall()
+    return [_thread(r) for r in rows]
+
+
+def get_thread(db: Database, principal: Principal, thread_id: str) -> ChatThread | None:
+    """One of ``principal``'s threads with its steps in order; None if not theirs or unknown."""
+    with db.reading(principal) as conn:
+        row = conn.execute(_THREAD + " WHERE id = %s", (thread_id,)).fetchone()
+        if row is None:
+            return None
+        steps = conn.execute(
+            "SELECT step FROM chat_steps WHERE thread_id = %s ORDER BY created_at, id",
+            (thread_id,),
+        ).fetchall()
+    thread = _thread(row)
+    thread.steps.extend(dict(s[0]) for s in steps)
+    return thread
+
+
+def readable_chunks(db: Database, principal: Principal, chunk_ids: list[str]) -> dict[str, str]:
+    """The text of those chunks ``principal`` may read now, by id; the rest are left out."""
+    if not chunk_ids:
+        return {}
+    with db.reading(principal) as conn:
+        rows = conn.execute(
+            "SELECT id::text, text FROM chunks WHERE id::text = ANY(%s)", (chunk_ids,)
+        ).fetchall()
+    return {cid: text for cid, text in rows}
+
+
+def link_history(db: Database, history_hash: str, user: str, thread_id: str) -> None:
+    """Remember that the conversation hashing to ``history_hash`` continues ``thread_id``."""
+    with db.administering() as conn:
+        conn.execute(
+            "INSERT INTO conversation_links (history_hash, user_name, thread_id)"
+            " VALUES (%s, %s, %s) ON CONFLICT (history_hash) DO NOTHING",
+            (history_hash, user, thread_id),
+        )
+
+
+def linked_thread(db: Database, history_hash: str, user: str) -> str | None:
+    """The thread a conversation history continues, if this user had one."""
+    with db.administering() as conn:
+        row = conn.execute(
+            "SELECT thread_id FROM conversation_links WHERE history_hash = %s AND user_name = %s",
+            (history_hash, user),
+        ).fetchone()
+    return row[0] if row else None

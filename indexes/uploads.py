@@ -1,0 +1,65 @@
+"""Files uploaded over HTTP: kept under one folder per collection, then ingested like any file.
+
+A document's identity is its path, so uploading a file of the same name into the same
+collection again replaces that document (and unchanged bytes embed nothing).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from indexes.collections import check_collection_name
+from indexes.database import Database
+from indexes.loaders import FORMATS
+from ragtune.errors import InputError
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def safe_file_name(filename: str) -> str:
+    """The file's base name made safe; InputError when none is left or the type is unknown."""
+    base = PurePosixPath(filename.replace("\\", "/")).name
+    cleaned = _UNSAFE.sub("_", base).strip(" .")[:120]
+    if not cleaned:
+        raise InputError(f"Unusable file name {filename!r}")
+    suffix = PurePosixPath(cleaned).suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(
+            f"Unsupported file type {suffix or '(none)'}",
+            hint="supported: " + ", ".join(sorted(FORMATS)),
+        )
+    return cleaned
+
+
+def store_upload(root: Path, collection: str, name: str, data: bytes) -> Path:
+    """Write ``data`` atomically to ``root/collection/name`` and return that path."""
+    check_collection_name(collection)
+    folder = (root / collection).resolve()
+    target = (folder / name).resolve()
+    if folder not in target.parents:
+        raise InputError(f"Unusable file name {name!r}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def document_ids(db: Database, collection: str, paths: list[Path]) -> dict[str, tuple[str, str]]:
+    """``{path: (document id, source)}`` for those paths stored in ``collection`` (admin)."""
+    with db.administering() as conn:
+        rows = conn.execute(
+            "SELECT d.path, d.id::text, d.source FROM documents d"
+            " JOIN collections c ON c.id = d.collection_id"
+            " WHERE c.name = %s AND d.path = ANY(%s)",
+            (collection, [str(p) for p in paths]),
+        ).fetchall()
+    return {path: (doc_id, source) for path, doc_id, source in rows}
