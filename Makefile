@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python -m bench.model_runtime
 	$(BIN)/python -m bench.training
 	$(BIN)/python -m bench.judges
+	$(BIN)/python -m bench.eval_run
 
 clean:
 	rm -rf $(VENV) .ragtune .pytest_cache .mypy_cache .ruff_cache

@@ -150,6 +150,29 @@ class Settings(BaseSettings):
         default=None, description="The NLI model's entailment label (name or index) if generic."
     )
 
+    eval_api_key: SecretStr | None = Field(
+        default=None, description="Bearer key for eval run --target URL; never printed."
+    )
+    eval_api_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Per suite user: the key to ask as that user over HTTP (JSON object).",
+    )
+    eval_timeout_s: float = Field(default=120.0, gt=0, description="Per question over HTTP.")
+    eval_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Questions in flight for URL targets."
+    )
+    eval_runs_dir: Path | None = Field(
+        default=None, description="Where run reports go; unset: <state_dir>/evals/<run id>."
+    )
+    eval_bootstrap_resamples: int = Field(default=2000, ge=100, le=100_000)
+    eval_bootstrap_seed: int = 0
+    eval_gate_confidence: float = Field(default=0.95, gt=0.5, lt=1)
+    eval_gate_tolerances: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="Per metric tolerance overriding the defaults in docs/metrics.md; null: "
+        "not gated.",
+    )
+
     agent_max_question_chars: int = Field(
         default=2000, ge=10, le=100_000, description="Longer questions are refused."
     )

@@ -1,0 +1,129 @@
+"""The ask JSON shape as the eval runner reads it, and recorded-answers files.
+
+``AskResponse`` is what ``ragtune ask --json`` prints and ``POST /v1/ask`` returns (see
+agent/answer.py). A recorded-answers file is JSONL, one ``{"id": <suite item id>, ...the ask
+shape...}`` per line; ``route`` and ``abstained`` may be left out of recorded answers (the item
+is then unscorable for routing, and refusals are recognised from the text). A bad file is
+refused whole, with every problem listed as ``file:line: problem``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ragtune.errors import InputError, NotFoundError
+
+MAX_REPORTED = 20
+
+
+class AskCitation(BaseModel):
+    """One numbered source of an answer; ``quote`` is the passage text the model was given."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    n: int = Field(ge=1)
+    source: str
+    section: str = ""
+    page: int | None = None
+    chunk_id: str = ""
+    quote: str = ""
+
+
+class AskVerification(BaseModel):
+    """The agent's own verify-step counts (reported, not trusted: the runner re-judges)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    supported_sentences: int = 0
+    total_sentences: int = 0
+
+
+class AskResponse(BaseModel):
+    """The ask JSON shape. Extra fields from a newer service are ignored, not refused."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    answer: str
+    route: Literal["rag", "adapter", "both", "none"] | None = None
+    route_reason: str = ""
+    abstained: bool | None = None
+    citations: list[AskCitation] = Field(default_factory=list)
+    verification: AskVerification | None = None
+    thread_id: str | None = None
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class RecordedAnswer(AskResponse):
+    """One line of a recorded-answers file: the suite item id plus the ask shape."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+
+
+def _describe(error: ValidationError) -> list[str]:
+    problems = []
+    for err in error.errors():
+        where = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "missing":
+            problems.append(f"missing field {where!r}")
+        elif err["type"] == "extra_forbidden":
+            problems.append(f"unknown field {where!r}")
+        else:
+            problems.append(f"{where}: {err['msg']}" if where else str(err["msg"]))
+    return problems
+
+
+def parse_answers(text: str, name: str = "answers") -> dict[str, RecordedAnswer]:
+    """Validate recorded-answers JSONL; raise InputError listing every problem with its line."""
+    answers: dict[str, RecordedAnswer] = {}
+    lines: dict[str, int] = {}
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{name}:{number}: malformed JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(data, dict):
+            problems.append(f"{name}:{number}: expected a JSON object, got {type(data).__name__}")
+            continue
+        try:
+            record = RecordedAnswer.model_validate(data)
+        except ValidationError as exc:
+            problems += [f"{name}:{number}: {p}" for p in _describe(exc)]
+            continue
+        if record.id in lines:
+            problems.append(
+                f"{name}:{number}: duplicate id {record.id!r} (first on line {lines[record.id]})"
+            )
+            continue
+        lines[record.id] = number
+        answers[record.id] = record
+    if problems:
+        shown = problems[:MAX_REPORTED]
+        more = len(problems) - len(shown)
+        listing = "\n".join(shown) + (f"\n... and {more} more" if more else "")
+        raise InputError(
+            f"Invalid answers file ({len(problems)} problem{'s' if len(problems) != 1 else ''}):"
+            f"\n{listing}",
+            hint='each line is {"id": <suite item id>, "answer": ..., ...the ask JSON shape}',
+        )
+    return answers
+
+
+def load_answers(path: Path) -> dict[str, RecordedAnswer]:
+    """Read and validate the recorded-answers file at ``path``, keyed by suite item id."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NotFoundError(f"Answers file {path} does not exist", hint="check --answers") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read answers file {path}: {exc}") from None
+    return parse_answers(text, name=path.name)

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Build samples/suites/quillmark.recorded.jsonl: recorded answers for the sample suite.
+
+These are *not* the agent's answers. They stand in for a run of it so that scoring, the gate
+and the reports can be tried (``ragtune eval run samples/suites/quillmark.jsonl --answers
+samples/suites/quillmark.recorded.jsonl``) and benchmarked (bench/eval_run.py) without
+generation. Each answer is built from the suite item and real retrieval:
+
+* rag and both: the item's reference answer, citing the passages that hybrid search (k = 4,
+  as the item's user) returned from the gold sources, or the top result when none did;
+* adapter: the reference answer, no citations;
+* unanswerable and permissions: a refusal.
+
+Needs the sample corpus ingested into the configured database (``make demo`` does that).
+Deterministic for a given index.
+
+Usage:
+    .venv/bin/python samples/make_recorded_answers.py
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from agent.context import open_context, quiet_libraries
+from evals.metrics import SourceRef, source_matches
+from evals.suites import SuiteItem, load_suite
+from indexes.principal import Principal
+from indexes.search import SearchOptions, search
+from ragtune.settings import load_settings
+
+SUITES = Path(__file__).resolve().parent / "suites"
+SUITE = SUITES / "quillmark.jsonl"
+OUT = SUITES / "quillmark.recorded.jsonl"
+REFUSAL = "The documents I can read do not say, so I cannot answer that."
+
+
+def _cited(text: str, markers: str) -> str:
+    """Put the markers before the final full stop: "... per day [1]."."""
+    text = text.strip()
+    return re.sub(r"\.?$", f" {markers}.", text, count=1)
+
+
+def _answer(item: SuiteItem, results: list[Any]) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "route_reason": "recorded sample answer",
+        "verification": {"supported_sentences": 0, "total_sentences": 0},
+        "thread_id": f"recorded-{item.id}",
+        "timings_ms": {},
+        "citations": [],
+    }
+    if item.expected_route == "none":
+        return {**base, "answer": REFUSAL, "route": "none", "abstained": True}
+    reference = item.reference_answer or ""
+    if item.expected_route == "adapter":
+        return {**base, "answer": reference, "route": "adapter", "abstained": False}
+    golds = [SourceRef(g.source, g.section, g.page) for g in item.gold_citations]
+    picked = [
+        r
+        for r in results
+        if any(source_matches(SourceRef(r.source, r.section or None, r.page), g) for g in golds)
+    ][: len(golds)] or results[:1]
+    citations = [
+        {
+            "n": n,
+            "source": r.source,
+            "section": r.section,
+            "page": r.page,
+            "chunk_id": r.chunk_id,
+            "quote": r.text,
+        }
+        for n, r in enumerate(picked, start=1)
+    ]
+    markers = "".join(f"[{c['n']}]" for c in citations)
+    return {
+        **base,
+        "answer": _cited(reference, markers),
+        "route": item.expected_route,
+        "abstained": False,
+        "citations": citations,
+    }
+
+
+def main() -> int:
+    quiet_libraries()
+    settings = load_settings()
+    suite = load_suite(SUITE)
+    lines = []
+    with open_context(settings) as ctx:
+        embedder = ctx.embedder
+        for item in suite.items:
+            results: list[Any] = []
+            if item.expected_route in ("rag", "both"):
+                principal = Principal(item.user, frozenset(item.groups))
+                options = SearchOptions(collection=settings.collection, k=4)
+                results = search(ctx.db, embedder, item.question, principal, options).results
+            record = {"id": item.id, **_answer(item, results)}
+            lines.append(json.dumps(record, ensure_ascii=False))
+    OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {len(lines)} recorded answers to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""Reports: JUnit XML that CI parses, the Markdown summary, a self-contained escaped HTML page."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from evals.answers import AskResponse
+from evals.gate import compare_runs
+from evals.judges import build_judge
+from evals.reports import render_html, render_junit, render_markdown, write_reports
+from evals.reports.html_report import word_diff
+from evals.run_record import RunRecord, read_run_file
+from evals.runner import run_suite
+from evals.suites import Suite, SuiteItem
+from evals.targets import RecordedTarget
+from tests.evals.recorded import BAD, GOOD, PTO_CITE, SUITE, ask
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+def _run(answers: dict[str, dict[str, object]]) -> RunRecord:
+    suite = Suite(name="mini.jsonl", items=[SuiteItem.model_validate(i) for i in SUITE])
+    target = RecordedTarget(
+        {k: AskResponse.model_validate(v) for k, v in answers.items()}, "answers.jsonl"
+    )
+    return run_suite(suite, target, build_judge("overlap"), None, config={"git_commit": "abc"})
+
+
+@pytest.fixture(scope="module")
+def good_run() -> RunRecord:
+    return _run(GOOD)
+
+
+@pytest.fixture(scope="module")
+def bad_run(good_run: RunRecord) -> RunRecord:
+    answers = {k: v for k, v in BAD.items() if k != "ceo-birthday"}  # one missing: partial
+    answers["dark-robot"] = ask(
+        f"A dark robot {SCRIPT} has stopped [1].",
+        "rag",
+        [{**PTO_CITE, "quote": f"<b>bold</b> {SCRIPT} & more"}],
+    )
+    run = _run(answers)
+    gate = compare_runs(good_run, run, resamples=200, baseline_source="good/run.json")
+    return run.model_copy(update={"gate": gate})
+
+
+def test_junit_has_one_testcase_per_item_and_per_gate_metric(bad_run: RunRecord) -> None:
+    root = ET.fromstring(render_junit(bad_run))
+    items, gate = root.findall("testsuite")
+    cases = items.findall("testcase")
+    assert [c.get("name") for c in cases] == [i["id"] for i in SUITE]
+    failed = {c.get("name") for c in cases if c.find("failure") is not None}
+    errored = {c.get("name") for c in cases if c.find("error") is not None}
+    expected_failed = {i.id for i in bad_run.items if i.failures and i.status == "ok"}
+    assert failed == expected_failed
+    assert {"pto-carry", "per-diem", "passwords", "parking"} <= failed
+    assert errored == {"ceo-birthday"}
+    assert items.get("failures") == str(len(failed)) and items.get("errors") == "1"
+    assert items.get("tests") == str(len(SUITE))
+    per_diem = next(c for c in cases if c.get("name") == "per-diem").find("failure")
+    assert per_diem is not None and "unsupported" in (per_diem.get("message") or "")
+    assert bad_run.gate is not None
+    gate_cases = gate.findall("testcase")
+    assert len(gate_cases) == len(bad_run.gate.metrics)
+    regressions = [c.get("name") for c in gate_cases if c.find("failure") is not None]
+    assert regressions == bad_run.gate.regressions
+    assert root.get("failures") == str(len(failed) + len(regressions))
+
+
+def test_html_is_self_contained_and_escapes_answer_and_passage_text(
+    bad_run: RunRecord,
+) -> None:
+    page = render_html(bad_run)
+    assert "<script" not in page.lower()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "&amp; more" in page
+    for external in ("<link", "<img", "src=", "@import", "url("):
+        assert external not in page
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page
+    # Each item: question, sentences with support and evidence, citations, baseline diff.
+    assert "What per diem do I get for meals on an international trip?" in page
+    assert "$120" in page and "<del>$90</del>" in page and "<ins>$120</ins>" in page
+    assert "Sentences" in page and "Citations" in page and "evidence" in page
+    assert "Partial run" in page and "ceo-birthday: missing" in page
+
+
+def test_word_diff_escapes_both_sides() -> None:
+    assert word_diff("a <b> c", "a <i> c") == "a <del>&lt;b&gt;</del><ins>&lt;i&gt;</ins> c"
+
+
+def test_markdown_summary_has_the_metric_table_with_the_baseline_diff(bad_run: RunRecord) -> None:
+    text = render_markdown(bad_run)
+    assert "| metric | value | scored | unscorable | baseline | change | CI | verdict |" in text
+    assert "| Citation recall (ALCE) |" in text
+    assert "## Gate: FAILED" in text or "## Gate: passed" in text
+    assert "## Partial run: 1 items without an answer" in text
+    assert "`per-diem`" in text  # failed items listed
+
+
+def test_write_reports_writes_all_four_and_run_json_reads_back(
+    bad_run: RunRecord, tmp_path: Path
+) -> None:
+    written = write_reports(bad_run, tmp_path / "out")
+    assert sorted(written) == ["junit.xml", "report.html", "run.json", "summary.md"]
+    data = json.loads(written["run.json"].read_text(encoding="utf-8"))
+    assert data["status"] == "partial" and data["config"]["git_commit"] == "abc"
+    assert read_run_file(tmp_path / "out") == bad_run
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".tmp")] == []

@@ -1,0 +1,135 @@
+"""Scoring recorded answers with the real offline judge: good, hallucinated, refused, misrouted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from evals.answers import AskResponse
+from evals.judges.offline import OfflineJudge
+from evals.run_record import ItemResult
+from evals.scoring import score_attempt, score_attempts
+from evals.suites import SuiteItem
+from evals.targets import Attempt
+from indexes.embeddings import Embedder
+from tests.evals.recorded import BAD, GOOD, REFUSAL, SUITE, ask
+
+ITEMS = {i["id"]: SuiteItem.model_validate(i) for i in SUITE}
+
+
+def _score(judge: OfflineJudge, item_id: str, answer: dict[str, Any]) -> ItemResult:
+    attempt = Attempt(item_id, "ok", response=AskResponse.model_validate(answer))
+    return score_attempt(ITEMS[item_id], attempt, judge)
+
+
+def test_a_good_cited_answer_scores_full_marks(offline_judge: OfflineJudge) -> None:
+    item = _score(offline_judge, "pto-carry", GOOD["pto-carry"])
+    assert item.failures == []
+    assert item.contributions["citation_recall"] == (1.0, 1.0)
+    assert item.contributions["citation_precision"] == (1.0, 1.0)
+    assert item.contributions["hallucination_sentence_rate"] == (0.0, 2.0)
+    assert item.contributions["gold_citation_recall"] == (1.0, 1.0)
+    assert item.contributions["route_accuracy"] == (1.0, 1.0)
+    assert [s.supported for s in item.sentences] == [True, True]
+    assert item.sentences[0].citations == [1] and item.sentences[0].evidence
+    assert item.latency_ms == 800.0
+    assert 0 < item.contributions["answer_f1"][0] < 1
+
+
+def test_a_hallucinated_answer_fails_with_its_unsupported_sentences(
+    offline_judge: OfflineJudge,
+) -> None:
+    item = _score(offline_judge, "pto-carry", BAD["pto-carry"])
+    assert item.contributions["hallucination_sentence_rate"] == (2.0, 2.0)
+    assert item.contributions["hallucination_answer_rate"] == (1.0, 1.0)
+    assert item.contributions["citation_recall"] == (0.0, 1.0)
+    assert item.failures == ["2 of 2 sentences unsupported by the passages"]
+    assert all(s.supported is False and s.score is not None for s in item.sentences)
+    # Citation correctness is about where it points, which is still right.
+    assert item.contributions["gold_citation_precision"] == (1.0, 1.0)
+
+
+def test_a_correct_refusal_is_a_success_never_nan(offline_judge: OfflineJudge) -> None:
+    item = _score(offline_judge, "ceo-birthday", GOOD["ceo-birthday"])
+    assert item.abstention == "correct_refusal" and item.failures == []
+    assert item.contributions["abstention_recall"] == (1.0, 1.0)
+    assert item.contributions["abstention_precision"] == (1.0, 1.0)
+    for name in ("citation_recall", "hallucination_sentence_rate", "answer_f1"):
+        assert name in item.unscorable and name not in item.contributions
+
+
+def test_a_missed_refusal_and_a_wrong_route_fail(offline_judge: OfflineJudge) -> None:
+    missed = _score(offline_judge, "parking", BAD["parking"])
+    assert missed.abstention == "missed_refusal"
+    assert missed.contributions["abstention_recall"] == (0.0, 1.0)
+    assert "answered a question it should have refused" in missed.failures
+    assert "routed to 'rag', expected 'none'" in missed.failures
+    routed = _score(offline_judge, "passwords", BAD["passwords"])
+    assert routed.contributions["route_accuracy"] == (0.0, 1.0)
+    assert routed.failures == ["routed to 'both', expected 'rag'"]
+
+
+def test_a_false_refusal_is_reported(offline_judge: OfflineJudge) -> None:
+    item = _score(offline_judge, "per-diem", ask(REFUSAL, "none", [], abstained=True))
+    assert item.abstention == "false_refusal"
+    assert item.contributions["abstention_precision"] == (0.0, 1.0)
+    assert "refused a question it could answer" in item.failures
+    assert item.contributions["gold_citation_recall"] == (0.0, 1.0)
+
+
+def test_an_adapter_answer_is_not_judged_against_passages_it_never_had(
+    offline_judge: OfflineJudge,
+) -> None:
+    item = _score(offline_judge, "dark-robot", GOOD["dark-robot"])
+    assert "hallucination_sentence_rate" in item.unscorable
+    assert "citation_recall" in item.unscorable
+    assert item.sentences and item.sentences[0].supported is None
+    assert item.failures == []
+
+
+def test_a_rag_answer_without_passages_is_unsupported(offline_judge: OfflineJudge) -> None:
+    item = _score(offline_judge, "per-diem", ask("The per diem is $90 per day.", "rag", []))
+    assert item.contributions["hallucination_sentence_rate"] == (1.0, 1.0)
+    assert "gold_citation_precision" in item.unscorable  # it cites nothing
+
+
+def test_a_refusal_without_the_flag_is_recognised_from_its_text(
+    offline_judge: OfflineJudge,
+) -> None:
+    response = {"answer": "I don't know; the documents do not say."}
+    item = _score(offline_judge, "parking", response)
+    assert item.abstained is True and item.abstention == "correct_refusal"
+    assert "route_accuracy" in item.unscorable and item.latency_ms is None
+
+
+def test_missing_and_errored_items_are_unscorable_for_everything(
+    offline_judge: OfflineJudge, embedder: Embedder
+) -> None:
+    attempts = [Attempt(i, "missing", error="no recorded answer") for i in ITEMS]
+    attempts[1] = Attempt("per-diem", "error", error="timed out after 1 s")
+    results = score_attempts(list(ITEMS.values()), attempts, offline_judge, embedder)
+    for r in results:
+        assert r.contributions == {} and r.abstention == "unscorable"
+        assert "citation_recall" in r.unscorable and "latency" in r.unscorable
+    assert results[1].unscorable["route_accuracy"] == "error: timed out after 1 s"
+
+
+def test_semantic_similarity_is_scored_in_one_batch(
+    offline_judge: OfflineJudge, embedder: Embedder
+) -> None:
+    attempts = [Attempt(i, "ok", response=AskResponse.model_validate(GOOD[i])) for i in ITEMS]
+    results = score_attempts(list(ITEMS.values()), attempts, offline_judge, embedder)
+    by_id = {r.id: r for r in results}
+    sim = by_id["pto-carry"].contributions["semantic_similarity"][0]
+    assert 0.5 < sim <= 1.0
+    assert "semantic_similarity" in by_id["parking"].unscorable  # no reference answer
+
+
+@pytest.mark.parametrize("answer_id", ["pto-carry", "per-diem"])
+def test_alce_sentences_line_up_with_the_answer(
+    offline_judge: OfflineJudge, answer_id: str
+) -> None:
+    item = _score(offline_judge, answer_id, GOOD[answer_id])
+    assert item.sentences[0].text.endswith("[1].")
+    assert all(s.citation_supported for s in item.sentences)
