@@ -20,17 +20,19 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
 from agent.answer import AgentEvent, Citation, Route
+from agent.coverage import Coverage, coverage
 from agent.extractive import extractive_answer
 from agent.guard import check_question, looks_like_injection
 from agent.prompts import adapter_messages, grounded_messages
 from agent.rewrite import standalone
 from agent.router import Router
-from agent.state import AgentState, RunContext
+from agent.state import TURN_RESET, AgentState, RunContext
 from agent.verify import verify
 from evals.judges.protocol import Judge
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.search import SearchOptions, SearchResult
+from indexes.terms import mentioned
 from ragtune.errors import NotFoundError
 from tools.adapter import choose_adapter
 from tools.rag import Source, retrieve
@@ -156,7 +158,13 @@ def build_nodes(deps: Deps) -> dict[str, Node]:
             "sources": [s.to_json() for s in found.sources],
             "best_relevance": best,
         }
-        update.update(_reroute(state, best, cfg, ctx))
+        cov = coverage(state["standalone"], found.sources)
+        unknown = [
+            term
+            for term in cov.missing_identifiers
+            if not mentioned(deps.db, ctx.principal, cfg.search.collection, term)
+        ]
+        update.update(_reroute(state, best, cov, unknown, cfg))
         return update
 
     def generate(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -278,27 +286,60 @@ def _decision(route: Route, reason: str, confidence: float, by: str) -> dict[str
     }
 
 
-def _reroute(state: AgentState, best: float, cfg: AgentConfig, ctx: RunContext) -> dict[str, Any]:
-    """The route after retrieval, when relevance (or its absence) overrules the router."""
+def _reroute(
+    state: AgentState, best: float, cov: Coverage, unknown: list[str], cfg: AgentConfig
+) -> dict[str, Any]:
+    """The route after retrieval, when relevance and coverage overrule the router.
+
+    ``unknown``: identifiers of the question that no document the caller may read mentions;
+    the adapter learned from the same company knowledge, so it is not asked about them either.
+    """
     route = state["route"]
     by = state.get("route_by", "")
     confidence = state.get("route_confidence", 0.0)
     reason = state.get("route_reason", "")
-    covered = best >= cfg.min_relevance
-    note = f"best source relevance {best:.2f}, threshold {cfg.min_relevance:.2f}"
-    if route in ("rag", "both") and not covered:
+    if unknown and route in ("rag", "adapter") and by != "caller":
         return _decision(
-            "none", f"the documents you can access do not cover this ({note})", confidence, by
-        )
-    if route == "adapter" and by != "caller" and confidence < cfg.min_confidence and covered:
-        return _decision(
-            "both",
-            f"{reason}; unsure of the route ({confidence:.2f} < {cfg.min_confidence:.2f}) and "
-            f"the documents cover it ({note}), so sources back the adapter",
+            "none",
+            f"no document you can access mentions {', '.join(unknown)}",
             confidence,
             "relevance",
         )
-    if route == "none" and by == "classifier" and best >= cfg.min_relevance + NONE_OVERRIDE_MARGIN:
+    relevant = best >= cfg.min_relevance
+    # Coverage checks the question's own terms; a writing task ("both") is full of scenario
+    # details (a customer's name, an aisle number) that no document mentions, so only
+    # relevance decides for it.
+    covered = relevant and cov.covered
+    note = f"best source relevance {best:.2f}, threshold {cfg.min_relevance:.2f}"
+    if relevant and not cov.covered:
+        note = f"{cov.describe()}; {note}"
+    if (route == "rag" and not covered) or (route == "both" and not relevant):
+        return _decision(
+            "none", f"the documents you can access do not cover this ({note})", confidence, by
+        )
+    unsure = by == "classifier" and confidence < cfg.min_confidence
+    if route == "adapter" and unsure:
+        if covered:
+            return _decision(
+                "both",
+                f"{reason}; unsure of the route ({confidence:.2f} < {cfg.min_confidence:.2f})"
+                f" and the documents cover it ({note}), so sources back the adapter",
+                confidence,
+                "relevance",
+            )
+        return _decision(
+            "none",
+            f"unsure the domain adapter knows this ({confidence:.2f} < "
+            f"{cfg.min_confidence:.2f}) and the documents do not cover it ({note})",
+            confidence,
+            "relevance",
+        )
+    if (
+        route == "none"
+        and by == "classifier"
+        and covered
+        and best >= cfg.min_relevance + NONE_OVERRIDE_MARGIN
+    ):
         return _decision(
             "rag",
             f"looked out of scope, but the documents cover it ({note})",
@@ -394,6 +435,20 @@ def _abstention(state: AgentState) -> str:
         f"I don't know: {reason or 'no source I can access supports an answer'}. Try "
         "rephrasing, or ask someone with access to the documents that cover it."
     )
+
+
+def plan(deps: Deps, question: str, ctx: RunContext) -> AgentState:
+    """The route the graph would take for ``question``, without generating: guard, rewrite,
+    route and (where the graph would) retrieve, with the same node code. For route-accuracy
+    evaluation and benchmarks; nothing is checkpointed."""
+    nodes = build_nodes(deps)
+    runtime: Runtime[RunContext] = Runtime(context=ctx)
+    state: dict[str, Any] = {**TURN_RESET, "question": question, "history": [], "timings_ms": {}}
+    for name in ("guard", "rewrite", "route"):
+        state.update(nodes[name](cast(AgentState, state), runtime))
+    if needs_retrieval(cast(AgentState, state)):
+        state.update(nodes["retrieve"](cast(AgentState, state), runtime))
+    return cast(AgentState, state)
 
 
 def build_graph(deps: Deps) -> StateGraph[AgentState, RunContext, AgentState, AgentState]:

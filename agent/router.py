@@ -54,8 +54,9 @@ class Router(Protocol):
 # The policy's strongest cues. A writing task naming a customer/ticket deliverable that must
 # quote documents is the "both" case; vocabulary and house-style questions are the adapter's.
 _WRITE_TASK = re.compile(
-    r"^\s*(please\s+)?(write|draft|compose|prepare|create|turn|summari[sz]e)\b.*"
-    r"\b(reply|email|e-mail|response|ticket|summary|note|message|update|letter)\b",
+    r"(^|[.?!]\s+)(please\s+)?(write|draft|compose|prepare|create|turn|summari[sz]e|fill\s+(in|out)"
+    r"|(answer|respond|reply)\s+in\s+our)\b.*"
+    r"\b(reply|email|e-mail|response|ticket|summary|note|message|update|letter|template|style)\b",
     re.IGNORECASE,
 )
 _CITES = re.compile(r"\b(cit(e|ing|ation)s?|quot(e|ing)|sources?|according to|from the)\b", re.I)
@@ -69,10 +70,15 @@ _VOCABULARY = re.compile(
 def rule_route(question: str) -> RouteDecision | None:
     """The route a policy rule gives ``question``, or None when no rule applies."""
     if _WRITE_TASK.search(question):
-        if _CITES.search(question):
-            return RouteDecision(
-                "both", "a writing task in house style that must quote the documents", 0.95, "rule"
-            )
+        # A deliverable for a customer or a ticket states facts, so it needs the documents as
+        # well as the house style, whether or not the request says "cite".
+        quoted = _CITES.search(question) is not None
+        return RouteDecision(
+            "both",
+            "a writing task in house style that must state facts from the documents",
+            0.95 if quoted else 0.8,
+            "rule",
+        )
     if _VOCABULARY.search(question):
         return RouteDecision(
             "adapter", "asks for the company's vocabulary (a definition)", 0.9, "rule"
@@ -187,10 +193,10 @@ def fit(embedder: Embedder, examples: Sequence[Example]) -> ClassifierModel:
     )
 
 
-def vote(
+def shares(
     model: ClassifierModel, vector: np.ndarray, exclude: int | None = None
-) -> tuple[Route, float]:
-    """The route the nearest examples vote for and its softmax share of the vote."""
+) -> dict[Route, float]:
+    """Each route's softmax share of the nearest examples' summed similarity."""
     sims = model.vectors @ vector
     if exclude is not None:
         sims = sims.copy()
@@ -202,8 +208,16 @@ def vote(
     scores = np.array([totals[r] for r in ROUTES]) / TEMPERATURE
     probs = np.exp(scores - scores.max())
     probs /= probs.sum()
-    best = int(np.argmax(probs))
-    return ROUTES[best], float(probs[best])
+    return {route: float(p) for route, p in zip(ROUTES, probs, strict=True)}
+
+
+def vote(
+    model: ClassifierModel, vector: np.ndarray, exclude: int | None = None
+) -> tuple[Route, float]:
+    """The route the nearest examples vote for and its share of the vote."""
+    found = shares(model, vector, exclude)
+    best = max(found, key=lambda r: found[r])
+    return best, found[best]
 
 
 def leave_one_out_accuracy(model: ClassifierModel) -> float:
@@ -225,7 +239,13 @@ class ClassifierRouter:
         ruled = rule_route(question)
         if ruled is not None:
             return ruled
-        route, confidence = vote(self.model, self.embedder.embed([question])[0])
+        found = shares(self.model, self.embedder.embed([question])[0])
+        if not _WRITE_TASK.search(question):
+            # "both" is the policy's route for writing tasks; a question that asks for no
+            # deliverable goes to the better of the other routes.
+            found.pop("both")
+        route = max(found, key=lambda r: found[r])
+        confidence = found[route] / sum(found.values())
         return RouteDecision(route, _REASONS[route], confidence, "classifier")
 
 

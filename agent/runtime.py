@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from agent.answer import ROUTE_CHOICES, AgentEvent, Answer, Citation, RouteChoice, Verification
-from agent.graph import AgentConfig, Deps, build_graph
+from agent.graph import AgentConfig, Deps, build_graph, plan
 from agent.router import build_router, load_classifier
 from agent.state import TURN_RESET, AgentState, Cancelled, RunContext
 from evals.judges.protocol import Judge
@@ -162,6 +162,20 @@ class Agent:
             route_confidence=state.get("route_confidence", 1.0),
             adapter=state.get("adapter"),
         )
+
+    def plan(
+        self, question: str, principal: Principal, *, route: RouteChoice = "auto"
+    ) -> dict[str, Any]:
+        """The route (and its reason and confidence) ``ask`` would take, without generating."""
+        state = plan(self.deps, question, RunContext(principal, requested_route=route))
+        return {
+            "route": state["route"],
+            "route_reason": state["route_reason"],
+            "route_confidence": state["route_confidence"],
+            "route_by": state["route_by"],
+            "best_relevance": state.get("best_relevance", 0.0),
+            "timings_ms": dict(state.get("timings_ms", {})),
+        }
 
     async def astream(
         self,

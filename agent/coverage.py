@@ -1,0 +1,77 @@
+"""Do the retrieved passages mention what the question asks about?
+
+Relevance (embedding similarity) says a passage is on the topic; it cannot tell "the S6's
+payload" from "the S9's payload", or "our travel policy" from "our revenue". Two cheap checks
+on the question's own words catch most in-domain questions the documents cannot answer:
+a specific identifier (a token with a digit such as S9, E-999, 2023, or an acronym such as
+ERP) that no retrieved passage contains, or most of the question's content words missing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tools.rag import Source
+
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
+_STOP = frozenset(
+    """a an the of to in on at for and or is are was be by with what which who whom how when
+    where does do did can may i we our you your it its this that as from per if my me much many
+    long there have has get got need must should would could will not no any all than then so
+    into about after before under over up out more most less first last next new whose their
+    they them he she his her us am were been being quillmark company""".split()
+)
+# Acronyms common enough in questions that their absence from a passage says nothing.
+_COMMON_ACRONYMS = frozenset("FAQ API PDF USB URL PC DC AC US USA UK EU HR IT OK".split())
+# Above this share of missing content words the passages are about something else.
+MAX_MISSING_SHARE = 0.65
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which of the question's terms no retrieved passage contains."""
+
+    terms: tuple[str, ...]
+    missing: tuple[str, ...]
+    missing_identifiers: tuple[str, ...]
+
+    @property
+    def covered(self) -> bool:
+        if self.missing_identifiers:
+            return False
+        return not self.terms or len(self.missing) / len(self.terms) <= MAX_MISSING_SHARE
+
+    def describe(self) -> str:
+        if self.missing_identifiers:
+            return f"no source mentions {', '.join(self.missing_identifiers)}"
+        return f"no source mentions {', '.join(self.missing)}"
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in ("ies", "es", "s"):
+        if word.endswith(suffix) and len(word) > 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def is_identifier(term: str) -> bool:
+    """A model number, code, year or acronym: a term that names one specific thing."""
+    if any(ch.isdigit() for ch in term):
+        return True
+    return term.isupper() and len(term) >= 3 and term not in _COMMON_ACRONYMS
+
+
+def coverage(question: str, sources: Sequence[Source]) -> Coverage:
+    """The question's content terms and which of them the sources never mention."""
+    seen: set[str] = set()
+    for s in sources:
+        r = s.result
+        seen.update(_stem(w) for w in _TOKEN.findall(f"{r.title} {r.section} {r.text}"))
+    terms = tuple(
+        dict.fromkeys(w for w in _TOKEN.findall(question) if len(w) > 1 and w.lower() not in _STOP)
+    )
+    missing = tuple(t for t in terms if _stem(t) not in seen)
+    return Coverage(terms, missing, tuple(t for t in missing if is_identifier(t)))

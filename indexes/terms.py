@@ -1,0 +1,27 @@
+"""Does any chunk a principal may read mention a term? (A GIN-indexed full-text probe.)
+
+The agent asks this for identifiers in a question (a model number, an error code, a year)
+that the retrieved passages lack: one the documents never mention is a question about
+something the company's knowledge does not contain.
+"""
+
+from __future__ import annotations
+
+from indexes.collections import get_collection
+from indexes.database import Database
+from indexes.principal import Principal
+
+_MENTIONS = """
+SELECT EXISTS (
+    SELECT 1 FROM chunks c
+    WHERE c.collection_id = %s AND c.tsv @@ phraseto_tsquery('english', %s)
+)"""
+
+
+def mentioned(db: Database, principal: Principal, collection: str, term: str) -> bool:
+    """Whether a chunk of ``collection`` that ``principal`` may read contains ``term`` (as a
+    phrase, after English text search normalisation)."""
+    with db.reading(principal) as conn:
+        found = get_collection(conn, collection)
+        row = conn.execute(_MENTIONS, (found.id, term)).fetchone()
+    return bool(row and row[0])
