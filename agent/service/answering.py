@@ -111,6 +111,7 @@ async def answer_events(
             asyncio.ensure_future(disconnected()) if disconnected else loop.create_future()
         )
         nxt: asyncio.Future[AgentEvent] | None = None
+        finished = False
         state.metrics.streams_active.inc()
         try:
             while True:
@@ -129,15 +130,17 @@ async def answer_events(
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 if nxt in done:
-                    finished, nxt = nxt, None
+                    ready, nxt = nxt, None
                     try:
-                        event = finished.result()
+                        event = ready.result()
                     except StopAsyncIteration:
                         return
                     if event.type == "done":
                         _count_answer(state, event.data, time.perf_counter() - started)
-                    yield event
                     if event.type in ("done", "error"):
+                        finished = True
+                    yield event
+                    if finished:
                         return
                 elif gone in done:
                     state.metrics.cancelled.labels("disconnect").inc()
@@ -148,6 +151,15 @@ async def answer_events(
                     raise ClientGoneError("The client disconnected")
                 elif loop.time() < deadline:
                     yield None
+        except (asyncio.CancelledError, GeneratorExit):
+            # The response was abandoned mid-stream (the server saw the client go).
+            if not finished:
+                state.metrics.cancelled.labels("disconnect").inc()
+                log.info(
+                    "client disconnected; generation cancelled",
+                    extra={"fields": {"user": principal.user}},
+                )
+            raise
         finally:
             state.metrics.streams_active.dec()
             gone.cancel()
