@@ -194,3 +194,9 @@ def test_graph_draws_itself(agent: Agent) -> None:
     drawing = agent.mermaid()
     for node in ("guard", "rewrite", "route", "retrieve", "generate", "verify", "finalize"):
         assert re.search(rf"\b{node}\b", drawing)
+
+
+def test_docs_show_the_current_graph(agent: Agent) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "agent.md").read_text()
+    lines = [ln.strip() for ln in agent.mermaid().splitlines() if "-->" in ln or "-.->" in ln]
+    assert lines and all(line in doc for line in lines), "regenerate with `ragtune router graph`"

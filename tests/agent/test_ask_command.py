@@ -1,0 +1,53 @@
+"""``ragtune ask`` as a user runs it: a subprocess against a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexes.database import Database
+
+pytestmark = pytest.mark.slow
+
+
+def _ask(sample_db: Database, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": sample_db.admin.conninfo,
+        "RAGTUNE_STATE_DIR": str(state),
+        "RAGTUNE_AGENT_GENERATE": "false",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "agent.cli", "ask", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_ask_json_and_thread(sample_db: Database, tmp_path: Path) -> None:
+    first = _ask(sample_db, tmp_path, "What is the minimum password length?", "--json")
+    assert first.returncode == 0, first.stderr
+    data = json.loads(first.stdout)
+    assert data["route"] == "rag" and "14" in data["answer"] and data["citations"]
+    follow = _ask(
+        sample_db, tmp_path, "And how often must it change?", "--thread", data["thread_id"]
+    )
+    assert follow.returncode == 0, follow.stderr
+    assert f"thread {data['thread_id']}" in follow.stderr
+
+
+def test_ask_reports_bad_input_clearly(sample_db: Database, tmp_path: Path) -> None:
+    bad_route = _ask(sample_db, tmp_path, "Anything?", "--route", "sideways")
+    assert bad_route.returncode == 2 and "Unknown route" in bad_route.stderr
+    other = _ask(sample_db, tmp_path, "What is the minimum password length?", "--json")
+    thread = json.loads(other.stdout)["thread_id"]
+    stolen = _ask(sample_db, tmp_path, "Go on", "--thread", thread, "--user", "mallory")
+    assert stolen.returncode == 5 and "belongs to another user" in stolen.stderr
