@@ -1,7 +1,7 @@
 """The LLM judge: ask a generator, at temperature 0, whether the premise supports the sentence.
 
-Any backend works that has ``generate(messages, max_new_tokens=..., temperature=...)`` returning
-an object with ``.text`` (the model runtime's Generator satisfies this). The reply must be one
+The generator is the model runtime's (training.generation.Generator: local, 4-bit or any
+OpenAI-compatible server), called with greedy decoding. The reply must be one
 JSON object, ``{"supported": true|false, "evidence": "<quote>"}`` (optionally ``"score"`` in
 [0, 1]), alone or in one fenced block. Anything else is a parse failure, judged unsupported with
 score 0 and an evidence string that says what was wrong: a judge that cannot be read must never
@@ -13,26 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Any
 
 from evals.citations import strip_markers
 from evals.judges.protocol import BatchJudge, Judgement, Pair, as_premises
-
-
-class Generation(Protocol):
-    """What a generator returns; only the text is read."""
-
-    text: str
-
-
-class Generator(Protocol):
-    """The part of the model runtime's generator the judge needs."""
-
-    def generate(
-        self, messages: Sequence[Mapping[str, str]], *, max_new_tokens: int, temperature: float
-    ) -> Generation: ...
-
+from training.generation import GenerationParams, Generator
 
 SYSTEM_PROMPT = (
     "You check whether a claim is fully supported by a premise. Use only the premise; do not "
@@ -105,7 +91,7 @@ class LlmJudge(BatchJudge):
         for premises, sentence in pairs:
             messages = build_messages(as_premises(premises), strip_markers(sentence))
             reply = self.generator.generate(
-                messages, max_new_tokens=MAX_NEW_TOKENS, temperature=0.0
+                messages, GenerationParams(max_new_tokens=MAX_NEW_TOKENS, temperature=0.0)
             )
             out.append(parse_verdict(reply.text))
         return out

@@ -110,6 +110,12 @@ def judge_from_settings(
     generator: Generator | None = None,
 ) -> Judge:
     """Build the configured judge (or ``name``) at an entry point, with its cache."""
+    chosen = name or settings.judge
+    if chosen == "llm" and generator is None:
+        # The same model runtime the agent and training use, from the same settings.
+        from training.backends import create_generator
+
+        generator = create_generator(settings)
     options = JudgeOptions(
         threshold=settings.judge_threshold,
         embedder=embedder,
@@ -122,4 +128,4 @@ def judge_from_settings(
         generator_model=settings.model,
     )
     cache = JudgementCache(directory=settings.judge_cache_dir)
-    return build_judge(name or settings.judge, options, cache=cache)
+    return build_judge(chosen, options, cache=cache)

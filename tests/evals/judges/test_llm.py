@@ -1,7 +1,8 @@
 """The LLM judge through the Generator protocol: temperature 0, strict parsing, defined failure.
 
-The generator here is scripted (no model runs in this test); it implements the same protocol
-the model runtime's generator is adapted to, and records what it was asked.
+The generator here is scripted (no model runs in these fast tests); it has the model runtime's
+``generate(messages, params)`` signature and records what it was asked. The last test runs
+the judge on the real bundled SmolLM2.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from evals.judges.llm import Generator, LlmJudge, build_messages, parse_verdict
+from evals.judges.llm import LlmJudge, build_messages, parse_verdict
+from training.generation import GenerationParams
 
 
 @dataclass
@@ -25,16 +27,17 @@ class ScriptedGenerator:
         self.requests: list[tuple[list[Mapping[str, str]], int, float]] = []
 
     def generate(
-        self, messages: Sequence[Mapping[str, str]], *, max_new_tokens: int, temperature: float
+        self, messages: Sequence[Mapping[str, str]], params: GenerationParams | None = None
     ) -> Reply:
-        self.requests.append((list(messages), max_new_tokens, temperature))
+        assert params is not None
+        self.requests.append((list(messages), params.max_new_tokens, params.temperature))
         return Reply(self.replies[len(self.requests) - 1])
 
 
 def test_it_asks_at_temperature_zero_with_the_premise_and_claim() -> None:
     generator = ScriptedGenerator(['{"supported": true, "evidence": "per diem is $90"}'])
-    typed: Generator = generator
-    judgement = LlmJudge(typed).judge(["The per diem is $90."], "The per diem is $90 [1].")
+    judge = LlmJudge(generator)  # type: ignore[arg-type]
+    judgement = judge.judge(["The per diem is $90."], "The per diem is $90 [1].")
     assert judgement.supported and judgement.score == 1.0
     assert judgement.evidence == "per diem is $90"
     messages, max_new_tokens, temperature = generator.requests[0]
@@ -85,3 +88,17 @@ def test_fingerprint_is_stable_across_processes() -> None:
         == LlmJudge(ScriptedGenerator([]), model="m").fingerprint
     )
     assert "m" in LlmJudge(ScriptedGenerator([]), model="m").fingerprint
+
+
+@pytest.mark.slow
+def test_the_real_runtime_generator_gives_a_defined_verdict() -> None:
+    from tests.training.model_cache import converted_state_dir
+    from training.local import LocalGenerator
+    from training.models import DEFAULT_MODEL, load_model
+
+    base = load_model(DEFAULT_MODEL, state_dir=converted_state_dir(), precision="fp32")
+    judge = LlmJudge(LocalGenerator(base), model=DEFAULT_MODEL)
+    judgement = judge.judge(["The per diem is $90 per day."], "The per diem is $90.")
+    # A 135M model rarely writes the strict JSON; either way the verdict is defined.
+    assert isinstance(judgement.supported, bool) and 0.0 <= judgement.score <= 1.0
+    assert judgement.evidence
