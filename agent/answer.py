@@ -95,7 +95,8 @@ class AgentEvent:
 
     ``route``: {"route", "reason", "confidence"}; ``retrieval``: {"results": n}; ``token``:
     {"text"}; ``citation``: a Citation's JSON; ``done``: the Answer's JSON; ``error``:
-    {"message", "hint"}. ``done`` or ``error`` is always the last event.
+    {"message", "hint", "status", "type"} (the ragtune error's HTTP status and class name).
+    ``done`` or ``error`` is always the last event.
     """
 
     type: EventType

@@ -208,7 +208,12 @@ class Agent:
             except RagtuneError as exc:
                 event = AgentEvent(
                     "error",
-                    {"message": exc.message, "hint": exc.hint, "status": exc.http_status},
+                    {
+                        "message": exc.message,
+                        "hint": exc.hint,
+                        "status": exc.http_status,
+                        "type": type(exc).__name__,
+                    },
                 )
             except Exception as exc:  # noqa: BLE001 - reported to the client, not swallowed
                 event = AgentEvent(
