@@ -1,0 +1,78 @@
+"""Coverage: which of the question's terms the retrieved passages never mention."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.coverage import MAX_MISSING_SHARE, coverage, is_identifier
+from indexes.search import SearchResult
+from tools.rag import Source
+
+S6 = (
+    "The Stacker S6 can carry a payload of up to 1,200 kg. Its drive wheels are replaced when "
+    "the tread depth falls below 4 mm."
+)
+
+
+def source(n: int, text: str, *, title: str = "Manual", section: str = "") -> Source:
+    result = SearchResult(n, 0.1, f"c{n}", "d", "manual.md", title, section, None, 0, 0, text)
+    return Source(n, 0.6, result)
+
+
+def test_a_question_about_what_the_passages_say_is_covered() -> None:
+    found = coverage("What payload can the Stacker S6 carry?", [source(1, S6)])
+    assert found.covered
+    assert found.missing == () and found.missing_identifiers == ()
+    assert found.terms == ("payload", "Stacker", "S6", "carry")
+
+
+def test_a_model_number_no_passage_mentions_is_not_covered() -> None:
+    found = coverage("What payload can the Stacker S9 carry?", [source(1, S6)])
+    assert not found.covered
+    assert found.missing == ("S9",) and found.missing_identifiers == ("S9",)
+    assert found.describe() == "no source mentions S9"
+
+
+def test_error_codes_years_and_acronyms_are_identifiers() -> None:
+    found = coverage("Does the ERP export E-999 codes since 2023?", [source(1, S6)])
+    assert set(found.missing_identifiers) == {"ERP", "E-999", "2023"}
+    for term in ("S6", "E-214", "2023", "ERP", "RMA"):
+        assert is_identifier(term)
+    for term in ("HR", "FAQ", "API", "Stacker", "payload", "Ok"):
+        assert not is_identifier(term)
+
+
+def test_most_content_words_missing_is_not_covered() -> None:
+    question = "What is our quarterly revenue target for European distributors?"
+    found = coverage(question, [source(1, S6)])
+    assert found.missing_identifiers == ()
+    assert len(found.missing) / len(found.terms) > MAX_MISSING_SHARE
+    assert not found.covered
+    assert found.describe().startswith("no source mentions quarterly, revenue")
+
+
+def test_some_missing_words_are_tolerated() -> None:
+    # "maximum" and "weight" are paraphrases the passage does not use; 2 of 5 is fine.
+    found = coverage("Maximum payload weight of the Stacker S6?", [source(1, S6)])
+    assert set(found.missing) == {"Maximum", "weight"}
+    assert found.covered
+
+
+def test_plurals_titles_and_sections_count_as_mentions() -> None:
+    passage = source(2, "Replace them every 500 hours.", title="Stacker S6", section="Wheels")
+    found = coverage("How often are Stacker wheels replaced?", [passage])
+    assert "wheels" not in {m.lower() for m in found.missing}  # from the section
+    assert "Stacker" not in found.missing  # from the title
+    assert coverage("Which robot?", [source(1, "Robots are serviced yearly.")]).missing == ()
+
+
+def test_identifiers_are_found_in_any_source() -> None:
+    other = source(2, "Error E-214 means the lidar window is dirty.")
+    found = coverage("What does E-214 mean on an S6?", [source(1, S6), other])
+    assert found.missing_identifiers == ()
+
+
+@pytest.mark.parametrize("question", ["What is it?", "How?", ""])
+def test_a_question_without_content_words_is_covered(question: str) -> None:
+    found = coverage(question, [])
+    assert found.terms == () and found.covered

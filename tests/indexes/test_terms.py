@@ -1,0 +1,66 @@
+"""The full-text mention probe in a real Postgres: phrases, stemming, and row-level security
+(a term only a restricted document contains is not "mentioned" to someone outside its group)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from indexes.database import Database
+from indexes.embeddings import Embedder
+from indexes.ingest import IngestOptions, ingest
+from indexes.principal import Principal
+from indexes.terms import mentioned
+from ragtune.errors import NotFoundError
+from tests.conftest import SAMPLE_CORPUS, fresh_database_url, opened
+
+EMPLOYEE = Principal("erin")
+HR = Principal("dana", frozenset({"hr"}))
+FINANCE = Principal("fin", frozenset({"finance"}))
+
+
+@pytest.fixture(scope="module")
+def terms_db(server_url: str, embedder: Embedder) -> Iterator[Database]:
+    """The partner portal notes (everyone) and the salary pay bands (hr only)."""
+    with fresh_database_url(server_url) as url, opened(url) as db:
+        public = SAMPLE_CORPUS / "public" / "faq" / "partner-portal-notes.md"
+        pay_bands = SAMPLE_CORPUS / "restricted" / "hr" / "salary-pay-bands.md"
+        assert not ingest(db, embedder, [public], IngestOptions(progress=False)).failed
+        hr_only = IngestOptions(progress=False, groups=frozenset({"hr"}))
+        assert not ingest(db, embedder, [pay_bands], hr_only).failed
+        yield db
+
+
+@pytest.mark.parametrize("term", ["Desmond Achterberg", "midpoint", "Tier 2"])
+def test_a_term_only_in_an_hr_document_is_mentioned_to_hr_only(
+    terms_db: Database, term: str
+) -> None:
+    assert mentioned(terms_db, HR, "default", term)
+    assert not mentioned(terms_db, EMPLOYEE, "default", term)
+    assert not mentioned(terms_db, FINANCE, "default", term)
+
+
+def test_public_terms_are_mentioned_to_everyone(terms_db: Database) -> None:
+    for principal in (EMPLOYEE, HR, FINANCE):
+        assert mentioned(terms_db, principal, "default", "QM-LW-06")
+        assert mentioned(terms_db, principal, "default", "deal registration")
+
+
+def test_phrases_match_in_order_after_stemming(terms_db: Database) -> None:
+    assert mentioned(terms_db, EMPLOYEE, "default", "deal registrations")  # stemmed
+    assert mentioned(terms_db, EMPLOYEE, "default", "DEMO ROBOTS")  # case
+    assert not mentioned(terms_db, EMPLOYEE, "default", "registration deal")  # order
+    assert not mentioned(terms_db, EMPLOYEE, "default", "QM-LW-99")
+    assert not mentioned(terms_db, EMPLOYEE, "default", "Stacker S9")
+
+
+def test_odd_terms_are_data_not_syntax(terms_db: Database) -> None:
+    for term in ("'; DROP TABLE chunks; --", "a & b | !c", "the", "<->", ""):
+        assert not mentioned(terms_db, HR, "default", term)
+    assert mentioned(terms_db, HR, "default", "deal registration")  # the table is still there
+
+
+def test_an_unknown_collection_is_not_found(terms_db: Database) -> None:
+    with pytest.raises(NotFoundError, match="No collection named 'nope'"):
+        mentioned(terms_db, EMPLOYEE, "nope", "deal registration")
