@@ -3,8 +3,10 @@
 ``AskResponse`` is what ``ragtune ask --json`` prints and ``POST /v1/ask`` returns (see
 agent/answer.py). A recorded-answers file is JSONL, one ``{"id": <suite item id>, ...the ask
 shape...}`` per line; ``route`` and ``abstained`` may be left out of recorded answers (the item
-is then unscorable for routing, and refusals are recognised from the text). A bad file is
-refused whole, with every problem listed as ``file:line: problem``.
+is then unscorable for routing, and refusals are recognised from the text). A recorded answer
+may also carry ``retrieved``, the ranked search results for its question (what retrieval
+recall@k and MRR score); the ask shape itself has no such field. A bad file is refused whole,
+with every problem listed as ``file:line: problem``.
 """
 
 from __future__ import annotations
@@ -57,12 +59,28 @@ class AskResponse(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 
+class RetrievedSource(BaseModel):
+    """One ranked search result of a recorded answer: where it points, as a citation does."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = Field(min_length=1)
+    section: str | None = None
+    page: int | None = Field(default=None, ge=1)
+
+
 class RecordedAnswer(AskResponse):
-    """One line of a recorded-answers file: the suite item id plus the ask shape."""
+    """One line of a recorded-answers file: the suite item id plus the ask shape.
+
+    ``retrieved`` lists the search results for the question, best first; None (left out) means
+    no retrieval was recorded and the item is unscorable for recall@k and MRR, while ``[]``
+    records a search that found nothing (recall 0).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(min_length=1)
+    retrieved: list[RetrievedSource] | None = None
 
 
 def _describe(error: ValidationError) -> list[str]:
@@ -113,7 +131,8 @@ def parse_answers(text: str, name: str = "answers") -> dict[str, RecordedAnswer]
         raise InputError(
             f"Invalid answers file ({len(problems)} problem{'s' if len(problems) != 1 else ''}):"
             f"\n{listing}",
-            hint='each line is {"id": <suite item id>, "answer": ..., ...the ask JSON shape}',
+            hint='each line is {"id": <suite item id>, "answer": ..., ...the ask JSON shape}, '
+            'optionally with "retrieved": [{"source": ..., "section": ..., "page": ...}, ...]',
         )
     return answers
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -27,11 +27,31 @@ class MetricSpec:
     percentile: float = 0.0
 
 
+# The cut-offs of retrieval recall@k: @1 asks whether the best hit is a gold source, @5
+# whether the agent's default five sources (agent_sources_k) hold them.
+RETRIEVAL_KS: tuple[int, ...] = (1, 5)
+
+
+def recall_at_k_metric(k: int) -> str:
+    """The run-metric name of retrieval recall at cut-off ``k``."""
+    return f"retrieval_recall_at_{k}"
+
+
+RETRIEVAL_METRICS: tuple[str, ...] = (
+    *(recall_at_k_metric(k) for k in RETRIEVAL_KS),
+    "retrieval_mrr",
+)
+
 METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("citation_recall", "Citation recall (ALCE)", True),
     MetricSpec("citation_precision", "Citation precision (ALCE)", True),
     MetricSpec("gold_citation_precision", "Citation correctness: precision", True),
     MetricSpec("gold_citation_recall", "Citation correctness: recall", True),
+    *(
+        MetricSpec(recall_at_k_metric(k), f"Retrieval recall@{k} (gold sources)", True)
+        for k in RETRIEVAL_KS
+    ),
+    MetricSpec("retrieval_mrr", "Retrieval MRR (gold sources)", True),
     MetricSpec("hallucination_sentence_rate", "Hallucination rate (sentences)", False),
     MetricSpec("hallucination_answer_rate", "Hallucination rate (answers)", False),
     MetricSpec("answer_f1", "Answer token F1", True),
@@ -87,3 +107,17 @@ def format_change(name: str, value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"{value:+.0f}" if name.endswith("_ms") else f"{value:+.3f}"
+
+
+def retrieval_note(config: dict[str, Any]) -> str | None:
+    """One line saying how a run scored retrieval (the k of recall@k, where the ranking came
+    from, or why it was not scored), from the run's ``config["retrieval"]``; None if absent."""
+    retrieval = config.get("retrieval")
+    if not isinstance(retrieval, dict):
+        return None
+    ks = ", ".join(f"recall@{k}" for k in retrieval.get("recall_at_k", []))
+    if not retrieval.get("scored"):
+        return f"retrieval {ks} and MRR not scored: {retrieval.get('reason', 'no ranking')}"
+    depth = retrieval.get("search", {}).get("k")
+    top = f" (top {depth} results)" if depth is not None else ""
+    return f"retrieval {ks} and MRR of the gold sources over {retrieval.get('from')}{top}"

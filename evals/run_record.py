@@ -41,6 +41,16 @@ class SentenceResult(_Model):
     irrelevant_citations: list[int] = Field(default_factory=list)
 
 
+class RetrievedResult(_Model):
+    """One ranked search result of an item (rank 1 is the best) and whether it is a gold one."""
+
+    rank: int
+    source: str
+    section: str | None = None
+    page: int | None = None
+    gold: bool  # matches at least one of the item's gold citations
+
+
 class ItemResult(_Model):
     """One suite item in a run: what was asked, what came back, and how it scored."""
 
@@ -60,6 +70,7 @@ class ItemResult(_Model):
     abstention: AbstentionOutcome = "unscorable"
     latency_ms: float | None = None
     adapter: str | None = None
+    retrieved: list[RetrievedResult] | None = None  # None: the target recorded no retrieval
     sentences: list[SentenceResult] = Field(default_factory=list)
     contributions: dict[str, tuple[float, float]] = Field(default_factory=dict)
     unscorable: dict[str, str] = Field(default_factory=dict)

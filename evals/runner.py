@@ -22,7 +22,7 @@ from tqdm import tqdm
 from evals.judges.protocol import Judge
 from evals.metrics import abstention_scores, route_accuracy
 from evals.run_config import describe_judge
-from evals.run_metrics import aggregate
+from evals.run_metrics import RETRIEVAL_KS, aggregate
 from evals.run_record import RunRecord
 from evals.scoring import score_attempts
 from evals.suites import Suite
@@ -103,6 +103,7 @@ def run_suite(
         config={
             **config,
             "target": target.describe,
+            "retrieval": {"recall_at_k": list(RETRIEVAL_KS), **target.retrieval},
             "judge": describe_judge(judge),
             "concurrency": concurrency,
         },

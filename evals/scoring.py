@@ -1,8 +1,9 @@
 """Score a target's attempts against their suite items with the metrics of evals/metrics.py.
 
 Per item: ALCE citation recall and precision (passages are the citations' quotes, by ``n``),
-citation correctness against the gold sources, hallucination (each sentence judged against
-all the passages the answer was given), token F1 and semantic similarity against the
+citation correctness against the gold sources, retrieval recall@k and reciprocal rank of the
+gold sources in the target's ranked search results, hallucination (each sentence judged
+against all the passages the answer was given), token F1 and semantic similarity against the
 reference, the abstention outcome, the route, the latency. What cannot be scored is named with
 the reason (``ItemResult.unscorable``), never turned into a number.
 """
@@ -20,11 +21,14 @@ from evals.metrics import (
     alce_citations,
     citation_correctness,
     looks_like_refusal,
+    recall_at_k,
+    reciprocal_rank,
     semantic_similarity,
+    source_matches,
     token_f1,
 )
-from evals.run_metrics import RATIO_METRICS
-from evals.run_record import ItemResult, SentenceResult
+from evals.run_metrics import RATIO_METRICS, RETRIEVAL_KS, RETRIEVAL_METRICS, recall_at_k_metric
+from evals.run_record import ItemResult, RetrievedResult, SentenceResult
 from evals.suites import SuiteItem
 from evals.targets import Attempt
 from indexes.embeddings import Embedder
@@ -136,6 +140,41 @@ def _gold(item: ItemResult, response: AskResponse, suite_item: SuiteItem) -> Non
         item.contributions["gold_citation_recall"] = (scores.recall.value, 1.0)
 
 
+def _retrieval(item: ItemResult, attempt: Attempt, suite_item: SuiteItem) -> None:
+    """Recall@k and reciprocal rank of the gold sources in the ranked retrieval (answerable
+    items with gold citations only; the ranking is recorded for every item that has one)."""
+    gold = [SourceRef(g.source, g.section, g.page) for g in suite_item.gold_citations]
+    retrieved = attempt.retrieved
+    if retrieved is not None:
+        item.retrieved = [
+            RetrievedResult(
+                rank=rank,
+                source=r.source,
+                section=r.section,
+                page=r.page,
+                gold=any(source_matches(r, g) for g in gold),
+            )
+            for rank, r in enumerate(retrieved, start=1)
+        ]
+    if not suite_item.answerable:
+        reason = "unanswerable item: no gold sources to retrieve"
+    elif not gold:
+        reason = "the item has no gold citations"
+    elif retrieved is None:
+        reason = attempt.retrieval_note or "the target recorded no retrieval"
+    else:
+        for k in RETRIEVAL_KS:
+            recall = recall_at_k(retrieved, gold, k)
+            assert recall is not None  # there is gold
+            item.contributions[recall_at_k_metric(k)] = (recall, 1.0)
+        rr = reciprocal_rank(retrieved, gold)
+        assert rr is not None
+        item.contributions["retrieval_mrr"] = (rr, 1.0)
+        return
+    for name in RETRIEVAL_METRICS:
+        item.unscorable[name] = reason
+
+
 def score_attempt(suite_item: SuiteItem, attempt: Attempt, judge: Judge) -> ItemResult:
     """Score one attempt (semantic similarity is added in a batch by ``score_attempts``)."""
     item = ItemResult(
@@ -192,6 +231,7 @@ def score_attempt(suite_item: SuiteItem, attempt: Attempt, judge: Judge) -> Item
     else:
         _claims(item, response, judge)
     _gold(item, response, suite_item)
+    _retrieval(item, attempt, suite_item)
     if suite_item.reference_answer is None:
         item.unscorable["answer_f1"] = "the item has no reference answer"
         item.unscorable["semantic_similarity"] = "the item has no reference answer"

@@ -1,10 +1,11 @@
 """Where a suite's answers come from: recorded answers, a running service, or the agent in-process.
 
 Every target turns one suite item into an ``Attempt``: the ask JSON (``AskResponse``) or the
-reason there is none. A target never raises for one item's failure (a service that is down,
-a timeout, an agent error): the attempt carries the error and the run is marked partial, so one
-bad item cannot hide the results of the others. ``collect`` runs a target over a suite with a
-thread pool and keeps suite order.
+reason there is none, and, where the target can tell, the ranked search results for the
+question (retrieval recall@k and MRR score them). A target never raises for one item's failure
+(a service that is down, a timeout, an agent error): the attempt carries the error and the run
+is marked partial, so one bad item cannot hide the results of the others. ``collect`` runs a
+target over a suite with a thread pool and keeps suite order.
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import ValidationError
 
-from evals.answers import AskResponse
+from evals.answers import AskResponse, RecordedAnswer
+from evals.metrics import SourceRef
 from evals.suites import SuiteItem
 from ragtune.errors import ConfigError, RagtuneError
 
 if TYPE_CHECKING:
     import httpx
 
+    from indexes.search import SearchOptions
     from ragtune.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,21 +45,37 @@ class Attempt:
     error: str | None = None
     wall_ms: float | None = None  # measured around the call (None for recorded answers)
     adapter: str | None = None  # the adapter the agent used, when the target can tell
+    # The ranked search results for the question, best first; None when the target has none,
+    # with the reason in ``retrieval_note``.
+    retrieved: tuple[SourceRef, ...] | None = None
+    retrieval_note: str | None = None
 
 
 class Target(Protocol):
-    """Produces one attempt per suite item; ``describe`` names it in the run's configuration."""
+    """Produces one attempt per suite item; ``describe`` names it in the run's configuration,
+    ``retrieval`` says where its ranked search results come from (or why there are none)."""
 
     @property
     def describe(self) -> str: ...
+
+    @property
+    def retrieval(self) -> dict[str, Any]: ...
 
     def ask(self, item: SuiteItem) -> Attempt: ...
 
     def close(self) -> None: ...
 
 
+NO_RECORDED_RETRIEVAL = "the recorded answer has no 'retrieved' list"
+NO_SEARCH_ENDPOINT = "the service has no search endpoint: retrieval is not scored for a URL target"
+
+
 class RecordedTarget:
-    """Recorded answers keyed by item id; an item without one is ``missing``."""
+    """Recorded answers keyed by item id; an item without one is ``missing``.
+
+    A ``RecordedAnswer``'s ``retrieved`` list becomes the attempt's ranked retrieval; a plain
+    ``AskResponse`` has none.
+    """
 
     def __init__(self, answers: Mapping[str, AskResponse], source: str) -> None:
         self.answers = answers
@@ -66,11 +85,19 @@ class RecordedTarget:
     def describe(self) -> str:
         return f"answers:{self.source}"
 
+    @property
+    def retrieval(self) -> dict[str, Any]:
+        return {"scored": True, "from": "the 'retrieved' list of each recorded answer"}
+
     def ask(self, item: SuiteItem) -> Attempt:
         found = self.answers.get(item.id)
         if found is None:
             return Attempt(item.id, "missing", error="no recorded answer for this item")
-        return Attempt(item.id, "ok", response=found)
+        listed = found.retrieved if isinstance(found, RecordedAnswer) else None
+        if listed is None:
+            return Attempt(item.id, "ok", response=found, retrieval_note=NO_RECORDED_RETRIEVAL)
+        retrieved = tuple(SourceRef(r.source, r.section or None, r.page) for r in listed)
+        return Attempt(item.id, "ok", response=found, retrieved=retrieved)
 
     def close(self) -> None:
         pass
@@ -117,6 +144,10 @@ class HttpTarget:
     def describe(self) -> str:
         return self.base_url
 
+    @property
+    def retrieval(self) -> dict[str, Any]:
+        return {"scored": False, "reason": NO_SEARCH_ENDPOINT}
+
     def ask(self, item: SuiteItem) -> Attempt:
         import httpx
 
@@ -150,30 +181,59 @@ class HttpTarget:
                 error=f"the response is not the ask JSON shape ({where}: {first['msg']})",
                 wall_ms=wall_ms,
             )
-        return Attempt(item.id, "ok", response=parsed, wall_ms=wall_ms)
+        return Attempt(
+            item.id, "ok", response=parsed, wall_ms=wall_ms, retrieval_note=NO_SEARCH_ENDPOINT
+        )
 
     def close(self) -> None:
         self._client.close()
 
 
 class InprocTarget:
-    """The agent in this process (``agent.runtime.build_agent``), asked as each item's principal."""
+    """The agent in this process (``agent.runtime.build_agent``), asked as each item's principal.
+
+    After each answer the question is searched again with ``tools.rag.retrieve``, as the same
+    principal and with the agent's own search options (``agent.deps.config.search``), so the
+    recorded ranking is the one the agent's retrieve step sees for a question without a thread.
+    """
 
     def __init__(self, settings: Settings) -> None:
         try:
             # Imported here: evals -> agent is allowed, but the agent (and its models) are
             # only needed for this target, and agent.runtime may not exist in every checkout.
             from agent.runtime import build_agent
+            from tools.rag import retrieve
         except ImportError as exc:
             raise ConfigError(
                 f"The in-process agent is not available ({exc})",
                 hint="score recorded answers with --answers FILE, or a service with --target URL",
             ) from exc
+        self._retrieve = retrieve
         self._agent = build_agent(settings)
 
     @property
     def describe(self) -> str:
         return "inproc"
+
+    @property
+    def _search(self) -> SearchOptions:
+        return self._agent.deps.config.search
+
+    @property
+    def retrieval(self) -> dict[str, Any]:
+        o = self._search
+        return {
+            "scored": True,
+            "from": "tools.rag.retrieve with the agent's search options, as the item's principal",
+            "search": {
+                "collection": o.collection,
+                "k": o.k,
+                "mode": o.mode,
+                "candidates": o.candidates,
+                "ef_search": o.ef_search,
+                "rrf_k": o.rrf_k,
+            },
+        }
 
     def ask(self, item: SuiteItem) -> Attempt:
         from indexes.principal import Principal
@@ -190,13 +250,31 @@ class InprocTarget:
             # and logged with its traceback.
             log.warning("agent failed on item %s", item.id, exc_info=True)
             return Attempt(item.id, "error", error=f"{type(exc).__name__}: {exc}")
-        wall_ms = (time.perf_counter() - started) * 1000
+        wall_ms = (time.perf_counter() - started) * 1000  # the answer only, not the re-search
+        agent = self._agent
+        try:
+            found = self._retrieve(agent.db, agent.embedder, item.question, principal, self._search)
+        except Exception as exc:
+            # An error, not an unscorable note: a retrieval that fails on every item would
+            # otherwise leave recall@k n/a and let the gate pass it.
+            log.warning("retrieval failed on item %s", item.id, exc_info=True)
+            return Attempt(
+                item.id,
+                "error",
+                error=f"retrieval for recall@k failed: {type(exc).__name__}: {exc}",
+                wall_ms=wall_ms,
+            )
+        retrieved = tuple(
+            SourceRef(s.result.source, s.result.section or None, s.result.page)
+            for s in found.sources
+        )
         return Attempt(
             item.id,
             "ok",
             response=response,
             wall_ms=wall_ms,
             adapter=getattr(answer, "adapter", None),
+            retrieved=retrieved,
         )
 
     def close(self) -> None:

@@ -1,7 +1,8 @@
 """``report.html``: one self-contained page (inline CSS, no scripts, no external assets).
 
 Each item shows its question, the answer, every sentence with its support, score and evidence,
-the citations with their quoted passages, and a word diff against the baseline's answer.
+the citations with their quoted passages, the ranked retrieval with its gold matches, and a
+word diff against the baseline's answer.
 Every piece of answer or document text goes through ``html.escape``: answers and passages are
 untrusted (a passage can carry markup or a prompt injection), and the page must render them as
 text, never as HTML.
@@ -15,7 +16,14 @@ import json
 import re
 from typing import Any
 
-from evals.run_metrics import METRICS, format_change, format_value
+from evals.run_metrics import (
+    BY_NAME,
+    METRICS,
+    RETRIEVAL_METRICS,
+    format_change,
+    format_value,
+    retrieval_note,
+)
 from evals.run_record import GateMetric, ItemResult, RunRecord, SentenceResult
 
 _CSS = """
@@ -112,6 +120,28 @@ def _citations(answer: dict[str, Any]) -> str:
     return "".join(parts) + "</ol>"
 
 
+def _retrieved(item: ItemResult) -> str:
+    if item.retrieved is None:
+        return ""
+    scores = "; ".join(
+        f"{BY_NAME[name].label}: {format_value(name, item.contributions[name][0])}"
+        for name in RETRIEVAL_METRICS
+        if name in item.contributions
+    )
+    head = "<h4>Retrieved (ranked)</h4>" + (f"<p>{_e(scores)}</p>" if scores else "")
+    if not item.retrieved:
+        return head + "<p class=na>The search returned nothing.</p>"
+    rows = ["<tr><th>rank</th><th>source</th><th>page</th><th>gold source</th></tr>"]
+    for r in item.retrieved:
+        where = " › ".join(p for p in (r.source, r.section) if p)
+        gold = '<span class="ok">yes</span>' if r.gold else '<span class="na">no</span>'
+        rows.append(
+            f"<tr><td>{r.rank}</td><td><code>{_e(where)}</code></td>"
+            f"<td>{_e('' if r.page is None else r.page)}</td><td>{gold}</td></tr>"
+        )
+    return head + "<table>" + "".join(rows) + "</table>"
+
+
 def word_diff(old: str, new: str) -> str:
     """HTML word diff of two texts: removed words in <del>, added in <ins>, all escaped."""
     a, b = re.findall(r"\S+|\s+", old), re.findall(r"\S+|\s+", new)
@@ -165,6 +195,7 @@ def _item(item: ItemResult, baseline: dict[str, str]) -> str:
         parts.append(f"<h4>Answer</h4><div class=answer>{_e(item.answer.get('answer'))}</div>")
         parts.append(_sentences(item))
         parts.append(_citations(item.answer))
+        parts.append(_retrieved(item))
         parts.append(_baseline_diff(item, baseline))
     if item.reference_answer:
         parts.append(f"<p><b>Reference:</b> {_e(item.reference_answer)}</p>")
@@ -187,6 +218,9 @@ def render_html(run: RunRecord) -> str:
         "<h2>Metrics</h2>",
         _metrics_table(run),
     ]
+    note = retrieval_note(run.config)
+    if note:
+        body.append(f"<p>{_e(note[0].upper() + note[1:])}.</p>")
     if gate is not None:
         verdict = "passed" if gate.passed else "FAILED: " + ", ".join(gate.regressions)
         body.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evals.run_metrics import METRICS, format_change, format_value
+from evals.run_metrics import METRICS, format_change, format_value, retrieval_note
 from evals.run_record import GateMetric, RunRecord
 
 MAX_LISTED = 30
@@ -29,6 +29,7 @@ def _header(run: RunRecord) -> list[str]:
         f"judge `{_cell(judge.get('name', ''))}` "
         f"(`{_cell(judge.get('fingerprint', ''))}`), commit `{str(commit)[:12]}`",
         f"- started {run.started_at}, {run.seconds:.1f} s",
+        *([f"- {_cell(note)}"] if (note := retrieval_note(config)) else []),
         "",
     ]
 

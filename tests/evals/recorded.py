@@ -183,3 +183,65 @@ def write_answers(path: Path, answers: dict[str, dict[str, Any]]) -> Path:
         "".join(json.dumps({"id": k, **v}) + "\n" for k, v in answers.items()), encoding="utf-8"
     )
     return path
+
+
+# --- Ranked retrieval, the worked example of docs/metrics.md ("Retrieval: recall@k and MRR") ---
+
+PTO_FILE = "policies/paid-time-off.md"
+TRAVEL_FILE = "policies/travel-and-expenses.md"
+SECURITY_FILE = "policies/security-acceptable-use.md"
+FAQ_FILE = "faq/faq.md"
+
+
+def hit(source: str, section: str | None = None) -> dict[str, Any]:
+    """One entry of a recorded answer's ``retrieved`` list."""
+    return {"source": source} if section is None else {"source": source, "section": section}
+
+
+# pto-carry has two gold sources (A = 1.3 Carry-over, B = 2. Sick Leave) found at ranks 2 and
+# 4: recall@1 0, recall@5 1, reciprocal rank 1/2. per-diem: gold first, 1, 1, 1. passwords:
+# a sibling section first and the gold only at rank 6: 0, 0, 1/6. dark-robot has no gold and
+# ceo-birthday is unanswerable (both unscorable, their rankings still recorded); parking
+# records no ranking. Run: recall@1 = 1/3, recall@5 = 2/3, MRR = (1/2 + 1 + 1/6) / 3 = 5/9.
+RETRIEVAL_SUITE: list[dict[str, Any]] = [
+    {
+        **SUITE[0],
+        "gold_citations": [
+            {"source": f"public/{PTO_FILE}", "section": "1.3 Carry-over"},
+            {"source": f"public/{PTO_FILE}", "section": "2. Sick Leave"},
+        ],
+    },
+    *SUITE[1:],
+]
+RETRIEVED: dict[str, list[dict[str, Any]]] = {
+    "pto-carry": [
+        hit(FAQ_FILE),
+        hit(PTO_FILE, "Paid Time Off Policy > 1. Vacation Entitlement > 1.3 Carry-over"),
+        hit(TRAVEL_FILE, "Travel and Expense Policy > 4. Meals and Per Diem"),
+        hit(PTO_FILE, "Paid Time Off Policy > 2. Sick Leave > 2.1 Reporting"),
+        hit(SECURITY_FILE),
+    ],
+    "per-diem": [
+        hit(TRAVEL_FILE, "Travel and Expense Policy > 4. Meals and Per Diem > 4.1 Per diem rates"),
+        hit(TRAVEL_FILE, "Travel and Expense Policy > 4. Meals and Per Diem > 4.2 Business meals"),
+    ],
+    "passwords": [
+        hit(SECURITY_FILE, "Information Security > 2. Accounts and Authentication > 2.2 MFA"),
+        hit(FAQ_FILE),
+        hit(PTO_FILE),
+        hit(TRAVEL_FILE),
+        hit("handbook/welcome.md"),
+        hit(SECURITY_FILE, "Information Security > 2. Accounts and Authentication > 2.1 Passwords"),
+    ],
+    "dark-robot": [hit("procedures/robot-faults.md")],
+    "ceo-birthday": [hit(FAQ_FILE)],
+}
+
+
+def with_retrieval(
+    answers: dict[str, dict[str, Any]], retrieved: dict[str, list[dict[str, Any]]]
+) -> dict[str, dict[str, Any]]:
+    """Recorded answers carrying ``retrieved`` for the items ``retrieved`` lists."""
+    return {
+        k: {**v, "retrieved": retrieved[k]} if k in retrieved else v for k, v in answers.items()
+    }

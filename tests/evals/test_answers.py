@@ -59,3 +59,48 @@ def test_a_missing_file_is_not_found(tmp_path: Path) -> None:
 def test_the_service_shape_ignores_fields_it_does_not_know() -> None:
     parsed = AskResponse.model_validate({**GOOD["per-diem"], "new_field": 1})
     assert parsed.answer.startswith("The international per diem")
+
+
+def test_a_recorded_answer_may_carry_its_ranked_retrieval() -> None:
+    line = {
+        "id": "x",
+        "answer": "ok",
+        "retrieved": [
+            {"source": "policies/pto.md", "section": "PTO > 1.3 Carry-over", "page": 2},
+            {"source": "faq.md"},
+        ],
+    }
+    answers = parse_answers(json.dumps(line) + "\n" + json.dumps({"id": "y", "answer": "ok"}))
+    retrieved = answers["x"].retrieved
+    assert retrieved is not None and [r.source for r in retrieved] == ["policies/pto.md", "faq.md"]
+    assert (retrieved[0].section, retrieved[0].page) == ("PTO > 1.3 Carry-over", 2)
+    assert retrieved[1].section is None and retrieved[1].page is None
+    assert answers["y"].retrieved is None  # not recorded: unscorable, not a miss
+
+
+def test_a_malformed_retrieved_field_is_reported_with_its_line() -> None:
+    ok = {"id": "a", "answer": "ok", "retrieved": []}
+    text = "\n".join(
+        json.dumps(line)
+        for line in [
+            ok,
+            {"id": "b", "answer": "x", "retrieved": "policies/pto.md"},
+            {"id": "c", "answer": "x", "retrieved": [{"section": "1.3 Carry-over"}]},
+            {"id": "d", "answer": "x", "retrieved": [{"source": "a.md", "page": 0}]},
+            {"id": "e", "answer": "x", "retrieved": [{"source": "a.md", "rank": 1}]},
+            {"id": "f", "answer": "x", "retrieved": [{"source": ""}]},
+        ]
+    )
+    with pytest.raises(InputError) as caught:
+        parse_answers(text, name="answers.jsonl")
+    message = caught.value.message
+    assert "5 problems" in message
+    assert "answers.jsonl:1" not in message
+    assert "answers.jsonl:2: retrieved: Input should be a valid list" in message
+    assert "answers.jsonl:3: missing field 'retrieved.0.source'" in message
+    assert (
+        "answers.jsonl:4: retrieved.0.page: Input should be greater than or equal to 1" in message
+    )
+    assert "answers.jsonl:5: unknown field 'retrieved.0.rank'" in message
+    assert "answers.jsonl:6: retrieved.0.source: String should have at least 1 character" in message
+    assert '"retrieved"' in caught.value.hint

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 
+from evals.answers import parse_answers
 from evals.gate import DEFAULT_TOLERANCES, compare_runs, resolve_tolerances
-from evals.run_metrics import aggregate
+from evals.judges import build_judge
+from evals.run_metrics import BY_NAME, RETRIEVAL_METRICS, aggregate
 from evals.run_record import GateMetric, GateResult, ItemResult, RunRecord
+from evals.runner import run_suite
+from evals.suites import Suite, SuiteItem
+from evals.targets import RecordedTarget
 from ragtune.errors import ConfigError
+from tests.evals.recorded import (
+    GOOD,
+    RETRIEVAL_SUITE,
+    RETRIEVED,
+    TRAVEL_FILE,
+    hit,
+    with_retrieval,
+)
 
 
 def _item(
@@ -134,3 +150,52 @@ def test_the_interval_is_reproducible_for_a_seed() -> None:
 def test_the_gate_keeps_the_baseline_answers_for_the_report_diff() -> None:
     gate = compare_runs(BASE, _run("new", [_item(i) for i in range(2)]))
     assert gate.baseline_answers == {"q000": "answer 0 recall 1.0", "q001": "answer 1 recall 1.0"}
+
+
+def test_every_metric_has_a_default_tolerance_entry() -> None:
+    assert set(DEFAULT_TOLERANCES) == set(BY_NAME)
+    for name in RETRIEVAL_METRICS:
+        assert BY_NAME[name].higher_is_better and DEFAULT_TOLERANCES[name] == 0.05
+
+
+COPIES = 10  # 30 items scored for retrieval: enough for the interval to exclude zero
+
+
+def _recorded_run(run_id: str, retrieved: dict[str, list[dict[str, Any]]]) -> RunRecord:
+    """A run of the recorded answers with these rankings, over COPIES copies of the suite."""
+    items = [
+        SuiteItem.model_validate({**i, "id": f"{i['id']}-{c}"})
+        for c in range(COPIES)
+        for i in RETRIEVAL_SUITE
+    ]
+    answers = with_retrieval(GOOD, retrieved)
+    text = "".join(
+        json.dumps({**answers[i.id.rsplit("-", 1)[0]], "id": i.id}) + "\n" for i in items
+    )
+    target = RecordedTarget(parse_answers(text), f"{run_id}.jsonl")
+    run = run_suite(Suite(name="s", items=items), target, build_judge("overlap"), None, config={})
+    return run.model_copy(update={"run_id": run_id})
+
+
+def test_the_gate_flags_a_retrieval_recall_drop_and_passes_an_equal_run() -> None:
+    base = _recorded_run("base", RETRIEVED)
+    # The per-diem gold falls from rank 1 to rank 6: recall@1 and @5 of that item go to 0.
+    buried = [hit(TRAVEL_FILE, "Travel > 9. Other"), *([hit("faq/faq.md")] * 4)]
+    worse = _recorded_run("worse", {**RETRIEVED, "per-diem": buried + RETRIEVED["per-diem"]})
+    assert worse.metrics["retrieval_recall_at_5"].value == pytest.approx(1 / 3)
+
+    gate = compare_runs(base, worse, resamples=500)
+    assert gate.regressions == list(RETRIEVAL_METRICS)  # the answers are the same
+    recall = _metric(gate, "retrieval_recall_at_5")
+    assert recall.paired_items == 3 * COPIES
+    assert recall.baseline == pytest.approx(2 / 3) and recall.new == pytest.approx(1 / 3)
+    assert recall.ci_high is not None and recall.ci_high < -0.05
+    assert "Retrieval recall@5 (gold sources): baseline 0.6667, new 0.3333" in recall.reason
+    mrr = _metric(gate, "retrieval_mrr")
+    assert mrr.change == pytest.approx((1 / 6 - 1) / 3)
+
+    same = compare_runs(base, _recorded_run("same", RETRIEVED), resamples=500)
+    assert same.passed
+    for name in RETRIEVAL_METRICS:
+        m = _metric(same, name)
+        assert m.verdict == "no change" and m.change == 0.0 and m.paired_items == 3 * COPIES

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.answers import AskResponse
+from evals.answers import AskResponse, RecordedAnswer
 from evals.gate import compare_runs
 from evals.judges import build_judge
 from evals.reports import render_html, render_junit, render_markdown, write_reports
@@ -17,7 +17,16 @@ from evals.run_record import RunRecord, read_run_file
 from evals.runner import run_suite
 from evals.suites import Suite, SuiteItem
 from evals.targets import RecordedTarget
-from tests.evals.recorded import BAD, GOOD, PTO_CITE, SUITE, ask
+from tests.evals.recorded import (
+    BAD,
+    GOOD,
+    PTO_CITE,
+    RETRIEVAL_SUITE,
+    RETRIEVED,
+    SUITE,
+    ask,
+    with_retrieval,
+)
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -110,3 +119,37 @@ def test_write_reports_writes_all_four_and_run_json_reads_back(
     assert data["status"] == "partial" and data["config"]["git_commit"] == "abc"
     assert read_run_file(tmp_path / "out") == bad_run
     assert [p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".tmp")] == []
+
+
+def test_reports_state_the_k_of_recall_and_show_the_ranking(tmp_path: Path) -> None:
+    suite = Suite(name="r.jsonl", items=[SuiteItem.model_validate(i) for i in RETRIEVAL_SUITE])
+    answers = {
+        k: RecordedAnswer.model_validate({"id": k, **v})
+        for k, v in with_retrieval(GOOD, RETRIEVED).items()
+    }
+    run = run_suite(
+        suite, RecordedTarget(answers, "a.jsonl"), build_judge("overlap"), None, config={}
+    )
+    summary = render_markdown(run)
+    assert "| Retrieval recall@1 (gold sources) | 0.333 | 3 | 3 |" in summary
+    assert "| Retrieval recall@5 (gold sources) | 0.667 | 3 | 3 |" in summary
+    assert "| Retrieval MRR (gold sources) | 0.556 | 3 | 3 |" in summary
+    assert "- retrieval recall@1, recall@5 and MRR of the gold sources over the 'retrieved'" in (
+        summary
+    )
+    page = render_html(run)
+    assert "Retrieved (ranked)" in page
+    assert "Retrieval recall@5 (gold sources): 1.000; Retrieval MRR (gold sources): 0.500" in page
+    assert "<td>6</td><td><code>policies/security-acceptable-use.md" in page
+    written = write_reports(run, tmp_path)
+    data = json.loads(written["run.json"].read_text(encoding="utf-8"))
+    assert data["metrics"]["retrieval_mrr"]["value"] == pytest.approx(5 / 9)
+    assert data["config"]["retrieval"]["recall_at_k"] == [1, 5]
+    assert data["items"][0]["retrieved"][1] == {
+        "rank": 2,
+        "source": "policies/paid-time-off.md",
+        "section": "Paid Time Off Policy > 1. Vacation Entitlement > 1.3 Carry-over",
+        "page": None,
+        "gold": True,
+    }
+    assert read_run_file(tmp_path) == run

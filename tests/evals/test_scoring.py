@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from evals.answers import AskResponse
+from evals.answers import AskResponse, parse_answers
+from evals.judges import build_judge
 from evals.judges.offline import OfflineJudge
+from evals.run_metrics import aggregate
 from evals.run_record import ItemResult
 from evals.scoring import score_attempt, score_attempts
 from evals.suites import SuiteItem
-from evals.targets import Attempt
+from evals.targets import Attempt, RecordedTarget, collect
 from indexes.embeddings import Embedder
-from tests.evals.recorded import BAD, GOOD, REFUSAL, SUITE, ask
+from tests.evals.recorded import (
+    BAD,
+    GOOD,
+    REFUSAL,
+    RETRIEVAL_SUITE,
+    RETRIEVED,
+    SUITE,
+    ask,
+    with_retrieval,
+)
 
 ITEMS = {i["id"]: SuiteItem.model_validate(i) for i in SUITE}
 
@@ -133,3 +145,58 @@ def test_alce_sentences_line_up_with_the_answer(
     item = _score(offline_judge, answer_id, GOOD[answer_id])
     assert item.sentences[0].text.endswith("[1].")
     assert all(s.citation_supported for s in item.sentences)
+
+
+def test_retrieval_recall_at_k_and_mrr_of_recorded_answers() -> None:
+    """The hand-computed case of tests/evals/recorded.py (docs/metrics.md's worked example)."""
+    text = "".join(
+        json.dumps({"id": k, **v}) + "\n" for k, v in with_retrieval(GOOD, RETRIEVED).items()
+    )
+    target = RecordedTarget(parse_answers(text), "answers.jsonl")
+    items = [SuiteItem.model_validate(i) for i in RETRIEVAL_SUITE]
+    results = score_attempts(items, collect(target, items), build_judge("overlap"), None)
+    by_id = {r.id: r for r in results}
+
+    def scores(item_id: str) -> tuple[float, float, float]:
+        c = by_id[item_id].contributions
+        return (
+            c["retrieval_recall_at_1"][0],
+            c["retrieval_recall_at_5"][0],
+            c["retrieval_mrr"][0],
+        )
+
+    assert scores("pto-carry") == (0.0, 1.0, 0.5)
+    assert scores("per-diem") == (1.0, 1.0, 1.0)
+    assert scores("passwords") == (0.0, 0.0, pytest.approx(1 / 6))
+    assert [r.gold for r in by_id["pto-carry"].retrieved or []] == [False, True, False, True, False]
+    assert [r.rank for r in by_id["passwords"].retrieved or []] == [1, 2, 3, 4, 5, 6]
+    reasons = {
+        "dark-robot": "the item has no gold citations",
+        "ceo-birthday": "unanswerable item: no gold sources to retrieve",
+        "parking": "unanswerable item: no gold sources to retrieve",
+    }
+    for item_id, reason in reasons.items():
+        for name in ("retrieval_recall_at_1", "retrieval_recall_at_5", "retrieval_mrr"):
+            assert by_id[item_id].unscorable[name] == reason
+    assert by_id["ceo-birthday"].retrieved is not None  # recorded, just not scored
+    assert by_id["parking"].retrieved is None
+
+    metrics = aggregate(results)
+    assert metrics["retrieval_recall_at_1"].value == pytest.approx(1 / 3)
+    assert metrics["retrieval_recall_at_5"].value == pytest.approx(2 / 3)
+    assert metrics["retrieval_mrr"].value == pytest.approx(5 / 9)
+    assert metrics["retrieval_mrr"].scored == 3 and metrics["retrieval_mrr"].unscorable == 3
+
+
+def test_an_answerable_item_without_a_recorded_ranking_is_unscorable_for_retrieval() -> None:
+    item = SuiteItem.model_validate(SUITE[1])
+    target = RecordedTarget(parse_answers(json.dumps({"id": "per-diem", **GOOD["per-diem"]})), "a")
+    (result,) = score_attempts([item], collect(target, [item]), build_judge("overlap"), None)
+    assert result.unscorable["retrieval_mrr"] == "the recorded answer has no 'retrieved' list"
+    assert aggregate([result])["retrieval_mrr"].value is None  # n/a, never NaN
+    empty = parse_answers(json.dumps({"id": "per-diem", **GOOD["per-diem"], "retrieved": []}))
+    (missed,) = score_attempts(
+        [item], collect(RecordedTarget(empty, "a"), [item]), build_judge("overlap"), None
+    )
+    assert missed.contributions["retrieval_recall_at_5"] == (0.0, 1.0)  # searched, found nothing
+    assert missed.contributions["retrieval_mrr"] == (0.0, 1.0)
