@@ -24,51 +24,59 @@ class ChatThread:
     id: str
     user: str
     name: str
-    metadata: dict[str, Any]
     tags: list[str]
     created_at: datetime
     updated_at: datetime
     steps: list[dict[str, Any]] = field(default_factory=list)
 
 
-_THREAD = "SELECT id, user_name, name, metadata, tags, created_at, updated_at FROM chat_threads"
+_THREAD = "SELECT id, user_name, name, tags, created_at, updated_at FROM chat_threads"
+# Written out whole so every statement is a literal with bound parameters only.
+_ONE_THREAD = _THREAD + " WHERE id = %s"
+_LIST_THREADS = (
+    "SELECT id, user_name, name, tags, created_at, updated_at FROM chat_threads"
+    " WHERE (%s::text IS NULL OR name ILIKE %s)"
+    " AND (%s::text IS NULL OR updated_at <"
+    " (SELECT c.updated_at FROM chat_threads c WHERE c.id = %s))"
+    " ORDER BY updated_at DESC LIMIT %s"
+)
 
 
 def _thread(row: tuple[Any, ...]) -> ChatThread:
-    tid, user, name, metadata, tags, created, updated = row
-    return ChatThread(tid, user, name, dict(metadata or {}), list(tags or []), created, updated)
+    tid, user, name, tags, created, updated = row
+    return ChatThread(tid, user, name, list(tags or []), created, updated)
 
 
 def save_thread(
     db: Database,
     thread_id: str,
-    user: str,
+    user: str | None,
     *,
     name: str | None = None,
-    metadata: dict[str, Any] | None = None,
     tags: list[str] | None = None,
 ) -> bool:
-    """Create or update a thread of ``user``; False when the id belongs to someone else."""
+    """Create or update a thread of ``user``; False when the id belongs to someone else.
+
+    With ``user`` None only an existing thread is updated (its owner never changes).
+    """
     with db.administering() as conn:
-        row = conn.execute(
-            "INSERT INTO chat_threads (id, user_name, name, metadata, tags)"
-            " VALUES (%s, %s, coalesce(%s, ''), coalesce(%s, '{}'::jsonb), coalesce(%s, '{}'))"
-            " ON CONFLICT (id) DO UPDATE SET"
-            " name = coalesce(%s, chat_threads.name),"
-            " metadata = chat_threads.metadata || coalesce(%s, '{}'::jsonb),"
-            " tags = coalesce(%s, chat_threads.tags), updated_at = now()"
-            " WHERE chat_threads.user_name = EXCLUDED.user_name RETURNING id",
-            (
-                thread_id,
-                user,
-                name,
-                Jsonb(metadata) if metadata is not None else None,
-                tags,
-                name,
-                Jsonb(metadata) if metadata is not None else None,
-                tags,
-            ),
-        ).fetchone()
+        if user is None:
+            row = conn.execute(
+                "UPDATE chat_threads SET name = coalesce(%s, name),"
+                " tags = coalesce(%s::text[], tags),"
+                " updated_at = now() WHERE id = %s RETURNING id",
+                (name, tags, thread_id),
+            ).fetchone()
+        else:
+            row = conn.execute(
+                "INSERT INTO chat_threads (id, user_name, name, tags)"
+                " VALUES (%s, %s, coalesce(%s, ''), coalesce(%s::text[], '{}'))"
+                " ON CONFLICT (id) DO UPDATE SET"
+                " name = coalesce(%s, chat_threads.name),"
+                " tags = coalesce(%s::text[], chat_threads.tags), updated_at = now()"
+                " WHERE chat_threads.user_name = EXCLUDED.user_name RETURNING id",
+                (thread_id, user, name, tags, name, tags),
+            ).fetchone()
     return row is not None
 
 
@@ -110,16 +118,15 @@ def list_threads(
     *,
     search: str | None = None,
     limit: int = 20,
-    before: datetime | None = None,
+    after: str | None = None,
 ) -> list[ChatThread]:
-    """``principal``'s threads, most recently updated first (row security filters others)."""
+    """``principal``'s threads, most recently updated first (row security hides the rest);
+    ``after`` is the last thread id of the previous page."""
     pattern = f"%{search}%" if search else None
     with db.reading(principal) as conn:
         rows = conn.execute(
-            _THREAD + " WHERE (%s::text IS NULL OR name ILIKE %s)"
-            " AND (%s::timestamptz IS NULL OR updated_at < %s)"
-            " ORDER BY updated_at DESC LIMIT %s",
-            (pattern, pattern, before, before, limit),
+            _LIST_THREADS,
+            (pattern, pattern, after, after, limit),
         ).fetchall()
     return [_thread(r) for r in rows]
 
@@ -127,11 +134,13 @@ def list_threads(
 def get_thread(db: Database, principal: Principal, thread_id: str) -> ChatThread | None:
     """One of ``principal``'s threads with its steps in order; None if not theirs or unknown."""
     with db.reading(principal) as conn:
-        row = conn.execute(_THREAD + " WHERE id = %s", (thread_id,)).fetchone()
+        row = conn.execute(_ONE_THREAD, (thread_id,)).fetchone()
         if row is None:
             return None
         steps = conn.execute(
-            "SELECT step FROM chat_steps WHERE thread_id = %s ORDER BY created_at, id",
+            # Chainlit's own timestamps order the steps: its writes may land out of order.
+            "SELECT step FROM chat_steps WHERE thread_id = %s"
+            " ORDER BY coalesce(step->>'createdAt', step->>'start'), created_at, id",
             (thread_id,),
         ).fetchall()
     thread = _thread(row)
@@ -168,3 +177,12 @@ def linked_thread(db: Database, history_hash: str, user: str) -> str | None:
             (history_hash, user),
         ).fetchone()
     return row[0] if row else None
+
+
+def step_owner(db: Database, step_id: str) -> tuple[str, str] | None:
+    """``(thread id, owner)`` of a displayed step, to attribute feedback on it."""
+    with db.administering() as conn:
+        row = conn.execute(
+            "SELECT thread_id, user_name FROM chat_steps WHERE id = %s", (step_id,)
+        ).fetchone()
+    return (row[0], row[1]) if row else None

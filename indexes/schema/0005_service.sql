@@ -41,7 +41,6 @@ CREATE TABLE chat_threads (
     id         text PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9_.:-]{1,128}$'),
     user_name  text NOT NULL,
     name       text NOT NULL DEFAULT '',
-    metadata   jsonb NOT NULL DEFAULT '{}',
     tags       text[] NOT NULL DEFAULT '{}',
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now()

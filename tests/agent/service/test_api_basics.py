@@ -252,3 +252,14 @@ def test_dev_mode_runs_keyless_requests_as_the_dev_user(
         # A wrong key is still refused, and dev mode cannot upload.
         assert c.get("/v1/documents", headers=auth("rt_wrong")).status_code == 401
         assert c.post("/v1/documents", files=[("files", ("a.md", b"# a"))]).status_code == 403
+
+
+def test_resumed_citations_are_reread_with_current_groups(
+    service_db: Database, hr_chunk_ids: set[str]
+) -> None:
+    from indexes.chat_history import readable_chunks
+
+    ids = sorted(hr_chunk_ids)[:3]
+    assert readable_chunks(service_db, Principal("alice"), ids) == {}
+    seen = readable_chunks(service_db, Principal("harriet", frozenset({"hr"})), ids)
+    assert set(seen) == set(ids) and all(seen.values())
