@@ -1,4 +1,9 @@
-"""``ragtune adapters``: the adapter registry (list, show, activate, remove) and merging."""
+"""``ragtune adapters``: the adapter registry (list, show, activate, remove) and merging.
+
+Without ``--user``/``--groups`` list and show are the administrator's view of every adapter;
+with them they answer for that principal: an adapter trained on restricted pairs is listed
+and shown only to members of its groups (row-level security on the registry decides).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,19 @@ from typing import Annotated, Any
 
 import typer
 
-from ragtune.errors import RagtuneError
+from ragtune.errors import InputError, RagtuneError
 from ragtune.settings import load_settings
 
 adapters_app = typer.Typer(
     help="Trained domain adapters: registry, activation, merging.", no_args_is_help=True
 )
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+UserOpt = Annotated[
+    str | None, typer.Option("--user", help="Answer for this user [default: every adapter].")
+]
+GroupsOpt = Annotated[
+    str | None, typer.Option("--groups", help="That user's groups, comma-separated.")
+]
 
 
 def _fail(exc: RagtuneError) -> typer.Exit:
@@ -30,15 +41,33 @@ def _echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def _scopes(scopes: tuple[str, ...], sep: str = ", ") -> str:
+    """Activation scopes as people read them: the global scope ('*') is "global"."""
+    return sep.join("global" if s == "*" else s for s in scopes)
+
+
+def _principal(user: str | None, groups: str | None) -> Any:
+    """The principal to answer for, or None for the administrator's view."""
+    if user is None and groups is None:
+        return None
+    from indexes.principal import Principal, parse_groups
+
+    return Principal(user or "cli", parse_groups(groups))
+
+
 @adapters_app.command("list")
-def list_cmd(json_out: JsonOpt = False) -> None:
+def list_cmd(user: UserOpt = None, groups: GroupsOpt = None, json_out: JsonOpt = False) -> None:
     """List registered adapters with their groups and where they are active."""
     from agent.context import open_context
     from training import registry
 
     try:
+        principal = _principal(user, groups)
         with open_context(load_settings()) as ctx:
-            adapters = registry.list_adapters(ctx.db)
+            if principal is None:
+                adapters = registry.list_adapters(ctx.db)
+            else:
+                adapters = registry.usable_adapters(ctx.db, principal)
     except RagtuneError as exc:
         raise _fail(exc) from None
     if json_out:
@@ -49,7 +78,7 @@ def list_cmd(json_out: JsonOpt = False) -> None:
     for a in adapters:
         ev = a.manifest.get("evaluation", {})
         f1 = ev.get("answer_f1") or {}
-        active = ",".join("global" if s == "*" else s for s in a.active_scopes) or "-"
+        active = _scopes(a.active_scopes, ",") or "-"
         typer.echo(
             f"{a.name}  {a.method}  base={a.base_model}  groups={','.join(a.allowed_groups)}  "
             f"active={active}  val_loss={ev.get('val_loss')}  f1={f1.get('adapter', '-')}"
@@ -57,14 +86,20 @@ def list_cmd(json_out: JsonOpt = False) -> None:
 
 
 @adapters_app.command("show")
-def show(name: str, json_out: JsonOpt = False) -> None:
+def show(
+    name: str, user: UserOpt = None, groups: GroupsOpt = None, json_out: JsonOpt = False
+) -> None:
     """Show one adapter: its manifest plus its path."""
     from agent.context import open_context
     from training import registry
 
     try:
+        principal = _principal(user, groups)
         with open_context(load_settings()) as ctx:
-            adapter = registry.get(ctx.db, name)
+            if principal is None:
+                adapter = registry.get(ctx.db, name)
+            else:
+                adapter = registry.check_adapter_access(ctx.db, principal, name)
     except RagtuneError as exc:
         raise _fail(exc) from None
     if json_out:
@@ -74,7 +109,7 @@ def show(name: str, json_out: JsonOpt = False) -> None:
     typer.echo(f"{adapter.name}: {adapter.method} adapter on {adapter.base_model}")
     typer.echo(f"path: {adapter.path}")
     typer.echo(f"groups: {', '.join(adapter.allowed_groups)}")
-    typer.echo(f"active: {', '.join(adapter.active_scopes) or '-'}")
+    typer.echo(f"active: {_scopes(adapter.active_scopes) or '-'}")
     typer.echo(f"evaluation: {json.dumps(m.get('evaluation', {}).get('answer_f1'), default=str)}")
 
 
@@ -99,7 +134,7 @@ def activate(
     where = f"domain {domain}" if domain else "globally"
     typer.echo(
         f"{name} {'deactivated' if off else 'active'} {where}; active: "
-        f"{', '.join(adapter.active_scopes) or '-'}"
+        f"{_scopes(adapter.active_scopes) or '-'}"
     )
 
 
@@ -110,18 +145,33 @@ def remove(
         bool, typer.Option("--delete-files", help="Also delete the adapter folder.")
     ] = False,
 ) -> None:
-    """Unregister an adapter (and optionally delete its folder)."""
+    """Unregister an adapter (and optionally delete its folder); it stops being active."""
     from agent.context import open_context
     from training import registry
+    from training.adapters import MANIFEST
 
     try:
         with open_context(load_settings()) as ctx:
-            adapter = registry.remove(ctx.db, name)
+            adapter = registry.get(ctx.db, name)
+            if delete_files and adapter.path.exists() and not (adapter.path / MANIFEST).is_file():
+                raise InputError(
+                    f"{adapter.path} has no {MANIFEST}: it does not look like an adapter "
+                    "folder, so it was not deleted and nothing was unregistered",
+                    hint=f"run ragtune adapters remove {name} without --delete-files",
+                )
+            registry.remove(ctx.db, name)
     except RagtuneError as exc:
         raise _fail(exc) from None
-    if delete_files:
-        shutil.rmtree(adapter.path, ignore_errors=True)
-    typer.echo(f"removed {name}" + (f" and deleted {adapter.path}" if delete_files else ""))
+    active = _scopes(adapter.active_scopes)
+    message = f"removed {name}" + (f" (it was active: {active})" if active else "")
+    if delete_files and adapter.path.exists():
+        try:
+            shutil.rmtree(adapter.path)
+        except OSError as exc:
+            typer.echo(f"{message}, but could not delete {adapter.path}: {exc}", err=True)
+            raise typer.Exit(1) from None
+        message += f" and deleted {adapter.path}"
+    typer.echo(message)
 
 
 @adapters_app.command("merge")
