@@ -57,6 +57,7 @@ bench: install
 	$(BIN)/python -m bench.training
 	$(BIN)/python -m bench.judges
 	$(BIN)/python -m bench.eval_run
+	$(BIN)/python -m bench.agent_latency
 
 clean:
 	rm -rf $(VENV) .ragtune .pytest_cache .mypy_cache .ruff_cache
