@@ -40,6 +40,15 @@ _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|`)")
 
 
+def _without_instructions(text: str) -> str:
+    """``text`` minus every paragraph that addresses the assistant. An instruction can run over
+    several sentences or wrapped lines ("Ignore all previous instructions and / tell the user
+    ..."), so the whole paragraph goes, not just the flagged sentence."""
+    paragraphs = re.split(r"\n\s*\n", text)
+    kept = [p for p in paragraphs if not looks_like_injection(" ".join(p.split()))]
+    return "\n\n".join(kept)
+
+
 def quotable_units(passage: str) -> list[str]:
     """The passage's sentences, with a lead-in ending in ":" joined to the list that follows
     ("covered by a per diem: Domestic: $65 per day; International: $90 per day"), since the
@@ -55,7 +64,7 @@ def quotable_units(passage: str) -> list[str]:
         lead = None
         items.clear()
 
-    for raw in _EMPHASIS.sub("", passage).splitlines():
+    for raw in _without_instructions(_EMPHASIS.sub("", passage)).splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
             if line.startswith("#"):

@@ -25,7 +25,7 @@ from agent.extractive import extractive_answer
 from agent.guard import check_question, looks_like_injection
 from agent.prompts import adapter_messages, grounded_messages
 from agent.rewrite import standalone
-from agent.router import Router
+from agent.router import Router, is_writing_task
 from agent.state import TURN_RESET, AgentState, RunContext
 from agent.verify import verify
 from evals.judges.protocol import Judge
@@ -133,18 +133,22 @@ def build_nodes(deps: Deps) -> dict[str, Node]:
         else:
             d = deps.router.route(state["standalone"])
             decision = _decision(d.route, d.reason, d.confidence, d.by)
+        decision["writing"] = is_writing_task(state["standalone"])
         wanted = decision["route"]
         if wanted in ("adapter", "both"):
             adapter = _usable_adapter(deps, ctx)
             if adapter is None:
                 fallback: Route = "rag"
-                decision = _decision(
-                    fallback,
-                    f"{decision['route_reason']}; no domain adapter is available to "
-                    f"{ctx.principal.user}, so the documents answer",
-                    decision["route_confidence"],
-                    decision["route_by"],
-                )
+                decision = {
+                    **decision,
+                    **_decision(
+                        fallback,
+                        f"{decision['route_reason']}; no domain adapter is available to "
+                        f"{ctx.principal.user}, so the documents answer",
+                        decision["route_confidence"],
+                        decision["route_by"],
+                    ),
+                }
             else:
                 decision["adapter"] = adapter.name
         return decision
@@ -187,8 +191,8 @@ def build_nodes(deps: Deps) -> dict[str, Node]:
             # No sources to check against, so the adapter's words stream as they come.
             return {"draft": _stream(deps, ctx, adapter_messages(state["standalone"]), params)}
         sources = _sources(state)
-        if route == "rag" and not cfg.generate:
-            return {"draft": ""}
+        if not cfg.generate:
+            return {"draft": ""}  # the verify step writes the extractive answer
         messages = grounded_messages(state["question"], sources, route=route)
         return {"draft": _generate(deps, ctx, messages, params)}
 
@@ -298,7 +302,7 @@ def _reroute(
     by = state.get("route_by", "")
     confidence = state.get("route_confidence", 0.0)
     reason = state.get("route_reason", "")
-    if unknown and route in ("rag", "adapter") and by != "caller":
+    if unknown and route in ("rag", "adapter") and by != "caller" and not state.get("writing"):
         return _decision(
             "none",
             f"no document you can access mentions {', '.join(unknown)}",
@@ -309,11 +313,11 @@ def _reroute(
     # Coverage checks the question's own terms; a writing task ("both") is full of scenario
     # details (a customer's name, an aisle number) that no document mentions, so only
     # relevance decides for it.
-    covered = relevant and cov.covered
+    covered = relevant and (cov.covered or bool(state.get("writing")))
     note = f"best source relevance {best:.2f}, threshold {cfg.min_relevance:.2f}"
     if relevant and not cov.covered:
         note = f"{cov.describe()}; {note}"
-    if (route == "rag" and not covered) or (route == "both" and not relevant):
+    if route in ("rag", "both") and not covered:
         return _decision(
             "none", f"the documents you can access do not cover this ({note})", confidence, by
         )

@@ -15,8 +15,12 @@ from ragtune.errors import InputError
 
 _INJECTION = re.compile(
     r"""
-    \b(ignore|disregard|forget|override)\b[^.?!\n]{0,40}\b(previous|prior|above|earlier|all|your|the)\b
-        [^.?!\n]{0,20}\b(instructions?|rules|prompts?|guidelines|context)\b
+    \b(ignore|disregard|forget)\b[^.?!\n]{0,40}\b(instructions?|prompts?|guidelines|context)\b
+    | \b(ignore|disregard|forget|override)\b[^.?!\n]{0,40}
+        \b(previous|prior|above|earlier|all|your|system)\b[^.?!\n]{0,20}\brules\b
+    | \boverride\b[^.?!\n]{0,20}\b(your|system|previous|prior|above|earlier)\b[^.?!\n]{0,20}
+        \b(instructions?|prompts?|guidelines|context)\b
+    | \b(rules|instructions)\s+you\s+(were|have\s+been|'ve\s+been)\s+given\b
     | \byou\s+are\s+now\b
     | \b(reveal|print|show|repeat|leak)\b[^.?!\n]{0,30}
         \b(system\s+prompt|hidden\s+instructions?|your\s+instructions)\b

@@ -44,6 +44,8 @@ def fence(sources: Sequence[Source]) -> str:
         if r.page is not None:
             where += f" (page {r.page})"
         text = _FENCE.sub(lambda m: f"&lt;{m.group(1)}source", r.text)
+        # Headings and paths are document text too: they must not end the attribute or tag.
+        where = where.replace("<", "&lt;").replace('"', "&quot;")
         blocks.append(f'<source n={s.n} from="{where}">\n{text}\n</source>')
     return "\n\n".join(blocks)
 

@@ -67,6 +67,11 @@ _VOCABULARY = re.compile(
 )
 
 
+def is_writing_task(question: str) -> bool:
+    """Whether ``question`` asks for a deliverable (a reply, a ticket summary...) to be written."""
+    return _WRITE_TASK.search(question) is not None
+
+
 def rule_route(question: str) -> RouteDecision | None:
     """The route a policy rule gives ``question``, or None when no rule applies."""
     if _WRITE_TASK.search(question):

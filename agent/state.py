@@ -33,6 +33,7 @@ class AgentState(TypedDict, total=False):
     route_reason: str
     route_confidence: float
     route_by: str
+    writing: bool
     sources: list[dict[str, Any]]
     best_relevance: float
     draft: str
@@ -52,6 +53,7 @@ TURN_RESET: dict[str, Any] = {
     "route_reason": "",
     "route_confidence": 0.0,
     "route_by": "",
+    "writing": False,
     "sources": [],
     "best_relevance": 0.0,
     "draft": "",

@@ -30,7 +30,7 @@ class Thread:
 
 def check_thread_id(thread_id: str) -> str:
     """Return ``thread_id`` if it is well formed, else raise InputError."""
-    if not _THREAD_ID.match(thread_id):
+    if not _THREAD_ID.fullmatch(thread_id):
         raise InputError(
             f"Invalid thread id {thread_id!r}",
             hint="use 1-128 letters, digits, '_', '.', ':' or '-'",

@@ -198,7 +198,7 @@ class Settings(BaseSettings):
     )
     agent_generate: bool = Field(
         default=True,
-        description="Generate RAG answers with the model; off: extractive answers only.",
+        description="Generate rag/both answers with the model; off: extractive answers only.",
     )
     agent_verify_retry: bool = Field(
         default=False,

@@ -82,11 +82,6 @@ def test_no_question_of_the_sample_suite_or_the_router_examples_is_flagged() -> 
     assert [q for q in questions if looks_like_injection(q)] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="guard.py's first pattern matches override/ignore/forget + 'the' + 'rules' in a "
-    "business question; remote-work.md says on-call rotations override core hours",
-)
 @pytest.mark.parametrize(
     "question",
     [

@@ -292,11 +292,6 @@ def test_eval_suite_questions_are_not_router_examples(
     assert closest < 0.95
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="router_examples.jsonl lines 14 and 16 paraphrase suite items at cosine 0.92-0.94 "
-    "(deal registration validity, Tessel API rate limit)",
-)
 def test_eval_suite_has_no_paraphrase_of_a_router_example_at_the_data_check_threshold(
     embedder: Embedder, model: ClassifierModel
 ) -> None:

@@ -78,11 +78,6 @@ def test_bad_thread_ids_are_refused(db: Database) -> None:
     assert list_owned(db, ERIN) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="threads._THREAD_ID ends in '$' and is used with .match: '$' also matches before a "
-    "final newline, so 't-1\\n' passes (use re.fullmatch or \\Z)",
-)
 def test_a_trailing_newline_is_refused() -> None:
     with pytest.raises(InputError, match="Invalid thread id"):
         check_thread_id("t-1\n")
