@@ -27,6 +27,16 @@ def quiet_libraries() -> None:
         pass
 
 
+def connect_settings(settings: Settings) -> Database:
+    """The configured database (DATABASE_URL, else the embedded one), connected and migrated."""
+    return connect(
+        state_dir=settings.resolved_state_dir(),
+        database_url=settings.database_url.get_secret_value() if settings.database_url else None,
+        pool_max=settings.db_pool_max,
+        timeout_s=settings.db_connect_timeout_s,
+    )
+
+
 @dataclass
 class Context:
     """What commands need, created lazily so `ragtune --help` stays fast."""
@@ -38,13 +48,7 @@ class Context:
     def db(self) -> Database:
         """The database, connected and migrated on first use."""
         if self._db is None:
-            s = self.settings
-            self._db = connect(
-                state_dir=s.resolved_state_dir(),
-                database_url=s.database_url.get_secret_value() if s.database_url else None,
-                pool_max=s.db_pool_max,
-                timeout_s=s.db_connect_timeout_s,
-            )
+            self._db = connect_settings(self.settings)
         return self._db
 
     @property

@@ -189,7 +189,8 @@ def build_nodes(deps: Deps) -> dict[str, Node]:
         params = GenerationParams(max_new_tokens=cfg.max_new_tokens, adapter=state.get("adapter"))
         if route == "adapter":
             # No sources to check against, so the adapter's words stream as they come.
-            return {"draft": _stream(deps, ctx, adapter_messages(state["standalone"]), params)}
+            messages = adapter_messages(state["standalone"])
+            return {"draft": _generate(deps, ctx, messages, params, live=True)}
         sources = _sources(state)
         if not cfg.generate:
             return {"draft": ""}  # the verify step writes the extractive answer
@@ -366,8 +367,14 @@ def needs_retrieval(state: AgentState) -> bool:
 
 
 def _generate(
-    deps: Deps, ctx: RunContext, messages: list[ChatMessage], params: GenerationParams
+    deps: Deps,
+    ctx: RunContext,
+    messages: list[ChatMessage],
+    params: GenerationParams,
+    *,
+    live: bool = False,
 ) -> str:
+    """The model's reply; ``live`` also sends each piece as a token event as it comes."""
     stream = deps.generator().stream(messages, params)
     parts = []
     for piece in stream:
@@ -375,20 +382,8 @@ def _generate(
             stream.cancel()
             ctx.check()
         parts.append(piece)
-    return "".join(parts)
-
-
-def _stream(
-    deps: Deps, ctx: RunContext, messages: list[ChatMessage], params: GenerationParams
-) -> str:
-    stream = deps.generator().stream(messages, params)
-    parts = []
-    for piece in stream:
-        if ctx.cancel.is_set():
-            stream.cancel()
-            ctx.check()
-        parts.append(piece)
-        ctx.send(AgentEvent("token", {"text": piece}))
+        if live:
+            ctx.send(AgentEvent("token", {"text": piece}))
     return "".join(parts)
 
 

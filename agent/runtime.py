@@ -25,7 +25,7 @@ from agent.router import build_router, load_classifier
 from agent.state import TURN_RESET, AgentState, Cancelled, RunContext
 from evals.judges.protocol import Judge
 from indexes import threads
-from indexes.database import Database, connect
+from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
 from indexes.principal import Principal
 from indexes.search import SearchOptions
@@ -284,20 +284,13 @@ def build_agent(
     judge: Judge | None = None,
 ) -> Agent:
     """An Agent from the settings; pass parts that are already open to share them."""
-    from agent.context import quiet_libraries
+    from agent.context import connect_settings, quiet_libraries
     from evals.judges.registry import judge_from_settings
 
     quiet_libraries()
     owns_db = db is None
     if db is None:
-        db = connect(
-            state_dir=settings.resolved_state_dir(),
-            database_url=settings.database_url.get_secret_value()
-            if settings.database_url
-            else None,
-            pool_max=settings.db_pool_max,
-            timeout_s=settings.db_connect_timeout_s,
-        )
+        db = connect_settings(settings)
     try:
         if embedder is None:
             embedder = load_embedder(

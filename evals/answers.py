@@ -11,15 +11,13 @@ with every problem listed as ``file:line: problem``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from evals.jsonl import parse_records, raise_problems
 from ragtune.errors import InputError, NotFoundError
-
-MAX_REPORTED = 20
 
 
 class AskCitation(BaseModel):
@@ -83,58 +81,16 @@ class RecordedAnswer(AskResponse):
     retrieved: list[RetrievedSource] | None = None
 
 
-def _describe(error: ValidationError) -> list[str]:
-    problems = []
-    for err in error.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "missing":
-            problems.append(f"missing field {where!r}")
-        elif err["type"] == "extra_forbidden":
-            problems.append(f"unknown field {where!r}")
-        else:
-            problems.append(f"{where}: {err['msg']}" if where else str(err["msg"]))
-    return problems
-
-
 def parse_answers(text: str, name: str = "answers") -> dict[str, RecordedAnswer]:
     """Validate recorded-answers JSONL; raise InputError listing every problem with its line."""
-    answers: dict[str, RecordedAnswer] = {}
-    lines: dict[str, int] = {}
-    problems: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{name}:{number}: malformed JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(data, dict):
-            problems.append(f"{name}:{number}: expected a JSON object, got {type(data).__name__}")
-            continue
-        try:
-            record = RecordedAnswer.model_validate(data)
-        except ValidationError as exc:
-            problems += [f"{name}:{number}: {p}" for p in _describe(exc)]
-            continue
-        if record.id in lines:
-            problems.append(
-                f"{name}:{number}: duplicate id {record.id!r} (first on line {lines[record.id]})"
-            )
-            continue
-        lines[record.id] = number
-        answers[record.id] = record
-    if problems:
-        shown = problems[:MAX_REPORTED]
-        more = len(problems) - len(shown)
-        listing = "\n".join(shown) + (f"\n... and {more} more" if more else "")
-        raise InputError(
-            f"Invalid answers file ({len(problems)} problem{'s' if len(problems) != 1 else ''}):"
-            f"\n{listing}",
-            hint='each line is {"id": <suite item id>, "answer": ..., ...the ask JSON shape}, '
-            'optionally with "retrieved": [{"source": ..., "section": ..., "page": ...}, ...]',
-        )
-    return answers
+    records, problems = parse_records(text, name, RecordedAnswer)
+    raise_problems(
+        problems,
+        "answers file",
+        hint='each line is {"id": <suite item id>, "answer": ..., ...the ask JSON shape}, '
+        'optionally with "retrieved": [{"source": ..., "section": ..., "page": ...}, ...]',
+    )
+    return {record.id: record for record in records}
 
 
 def load_answers(path: Path) -> dict[str, RecordedAnswer]:

@@ -16,17 +16,16 @@ Every problem in a file is reported at once, each with its line number.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from evals.jsonl import describe_validation, parse_records, raise_problems
 from ragtune.errors import InputError, NotFoundError
 
 Route = Literal["rag", "adapter", "both", "none"]
 ROUTES: tuple[str, ...] = ("rag", "adapter", "both", "none")
-MAX_REPORTED = 20
 
 
 class GoldCitation(BaseModel):
@@ -80,61 +79,23 @@ class Suite(BaseModel):
 
 def _describe(error: ValidationError) -> list[str]:
     problems = []
-    for err in error.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "missing":
-            problems.append(f"missing field {where!r}")
-        elif err["type"] == "literal_error" and where == "expected_route":
-            problems.append(
-                f"unknown expected_route {err['input']!r} (use one of {', '.join(ROUTES)})"
-            )
-        elif err["type"] == "extra_forbidden":
-            problems.append(f"unknown field {where!r}")
-        else:
-            message = str(err["msg"]).removeprefix("Value error, ")
-            problems.append(f"{where}: {message}" if where else message)
+    for err, phrase in zip(error.errors(), describe_validation(error), strict=True):
+        if err["type"] == "literal_error" and err["loc"] == ("expected_route",):
+            phrase = f"unknown expected_route {err['input']!r} (use one of {', '.join(ROUTES)})"
+        problems.append(phrase)
     return problems
 
 
 def parse_suite(text: str, name: str = "suite") -> Suite:
     """Validate suite JSONL; raise InputError listing every problem as ``name:line: problem``."""
-    items: list[SuiteItem] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{name}:{number}: malformed JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(data, dict):
-            problems.append(f"{name}:{number}: expected a JSON object, got {type(data).__name__}")
-            continue
-        try:
-            item = SuiteItem.model_validate(data)
-        except ValidationError as exc:
-            problems += [f"{name}:{number}: {p}" for p in _describe(exc)]
-            continue
-        if item.id in seen:
-            problems.append(
-                f"{name}:{number}: duplicate id {item.id!r} (first on line {seen[item.id]})"
-            )
-            continue
-        seen[item.id] = number
-        items.append(item)
+    items, problems = parse_records(text, name, SuiteItem, _describe)
     if not problems and not items:
         problems.append(f"{name}: the suite has no items")
-    if problems:
-        shown = problems[:MAX_REPORTED]
-        more = len(problems) - len(shown)
-        listing = "\n".join(shown) + (f"\n... and {more} more" if more else "")
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        raise InputError(
-            f"Invalid suite ({count}):\n{listing}",
-            hint="fix the lines listed; each line is one JSON object (see docs/metrics.md)",
-        )
+    raise_problems(
+        problems,
+        "suite",
+        hint="fix the lines listed; each line is one JSON object (see docs/metrics.md)",
+    )
     return Suite(name=name, items=items)
 
 
