@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 TORCH_SPEC ?= torch==2.13.0
 CORPUS := samples/corpus
 
-.PHONY: install test test-fast lint typecheck demo bench clean
+.PHONY: install test test-fast lint typecheck demo demo-cli bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,14 @@ test: install lint
 test-fast: install
 	$(BIN)/pytest -q -m "not slow"
 
+# The service on the sample company: sets up once (database, corpus, the quillmark adapter,
+# two demo API keys), then serves the API and the chat UI. A second run starts in seconds.
+DEMO_PORT ?= 8000
 demo: install
+	$(BIN)/python -m agent.service.demo --port $(DEMO_PORT)
+
+# The CLI tour: permission-filtered search and the sample adapter, without the service.
+demo-cli: install
 	$(BIN)/ragtune ingest $(CORPUS)/public
 	$(BIN)/ragtune ingest $(CORPUS)/restricted/hr --groups hr
 	$(BIN)/ragtune ingest $(CORPUS)/restricted/finance --groups finance
@@ -56,6 +63,7 @@ bench: install
 	$(BIN)/python -m bench.model_runtime
 	$(BIN)/python -m bench.training
 	$(BIN)/python -m bench.judges
+	$(BIN)/python -m bench.api_load
 	$(BIN)/python -m bench.eval_run
 	$(BIN)/python -m bench.agent_latency
 

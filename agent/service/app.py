@@ -26,6 +26,7 @@ from agent.service import (
     routes_health,
     routes_openai,
 )
+from agent.service.docs_ui import install_docs
 from agent.service.errors import install_error_handlers
 from agent.service.limits import BodySizeLimit, GenerationSlots, RateLimiter
 from agent.service.metrics import Metrics
@@ -207,8 +208,11 @@ def create_app(
         "adapters the key may not read are never returned. Errors are "
         '`{"error": {"message", "hint", "type"}}`.',
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.service = state
+    install_docs(app)
     install_error_handlers(app)
     for module in (
         routes_health,

@@ -37,7 +37,8 @@ user_session_timeout = 28800
 cache = false
 persist_user_env = false
 mask_user_env = true
-allow_origins = ["*"]
+# Same-origin only: the chat page is served by this app itself.
+allow_origins = []
 
 [features]
 unsafe_allow_html = false

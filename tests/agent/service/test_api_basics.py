@@ -263,3 +263,14 @@ def test_resumed_citations_are_reread_with_current_groups(
     assert readable_chunks(service_db, Principal("alice"), ids) == {}
     seen = readable_chunks(service_db, Principal("harriet", frozenset({"hr"})), ids)
     assert set(seen) == set(ids) and all(seen.values())
+
+
+def test_openapi_and_offline_docs(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert {"/v1/ask", "/v1/ask/stream", "/v1/chat/completions", "/v1/models"} <= set(spec["paths"])
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/docs-assets/swagger-ui-bundle.js" in page.text
+    assert "cdn.jsdelivr" not in page.text and "unpkg" not in page.text
+    assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/redoc").status_code == 404

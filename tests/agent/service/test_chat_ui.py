@@ -213,6 +213,11 @@ def test_chat_sign_in_ask_cite_rate_resume(
             resumed.locator("a.element-link").first.click()
             page.get_by_text("support-faq.jsonl").first.wait_for(timeout=15_000)
             page.screenshot(path=str(ARTIFACTS / "07-resumed.png"))
+
+            # The API docs render from local files too.
+            page.goto(chat_server + "/docs")
+            page.locator(".swagger-ui .info").wait_for(timeout=30_000)
+            page.screenshot(path=str(ARTIFACTS / "08-api-docs.png"))
         finally:
             page.screenshot(path=str(ARTIFACTS / "99-last.png"))
             browser.close()
