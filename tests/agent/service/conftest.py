@@ -40,10 +40,12 @@ class Keys:
 
 @pytest.fixture(scope="package")
 def service_db(server_url: str, embedder: Embedder) -> Iterator[Database]:
-    """The sample corpus (public, hr, finance) in one database for all service tests."""
+    """Part of the sample corpus in one database for all service tests: the public FAQ and
+    manuals (the questions these tests ask) and every restricted document (hr, finance)."""
     with fresh_database_url(server_url) as url, opened(url) as database:
         for folder, groups in (
-            ("public", None),
+            ("public/faq", None),
+            ("public/manuals", None),
             ("restricted/hr", "hr"),
             ("restricted/finance", "finance"),
         ):
