@@ -6,7 +6,7 @@ size reuses those vectors with small Gaussian noise (re-normalised), because emb
 passages on a laptop CPU takes hours; the JSON says how many rows are real. Rows are written
 with COPY, straight into the tables ingest writes, and the HNSW index is built after the load.
 
-    python -m bench.search_latency [--quick]
+    python -m bench.search_latency [--quick] [--vector-cache F.npz] [--compare-with CHECKOUT]
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ from indexes.collections import (
 from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
 from indexes.principal import EVERYONE, Principal
-from indexes.search import MODES, SearchOptions, build_query, search
+from indexes.search import MODES, SearchOptions, prepare, search
 
 NAME = "search_latency"
 COLLECTION = "bench"
@@ -287,8 +287,11 @@ def _recall(
     readable: np.ndarray,
     ef_search: int,
     k: int = 10,
+    exact_docs: int = SearchOptions.exact_docs,
 ) -> dict[str, float]:
-    """Mean recall@k of search(mode='vector') against exact cosine top-k over readable rows."""
+    """Mean recall@k of search(mode='vector') against exact cosine top-k over readable rows.
+
+    ``exact_docs=0`` measures HNSW even where search() would scan a few documents exactly."""
     index_of = {cid: i for i, cid in enumerate(corpus.ids)}
     rows = np.flatnonzero(readable)
     sims_all = corpus.vectors[rows] @ qvecs.T  # (readable, queries)
@@ -300,7 +303,13 @@ def _recall(
             fixed,
             query,
             principal,
-            SearchOptions(collection=COLLECTION, mode="vector", k=k, ef_search=ef_search),
+            SearchOptions(
+                collection=COLLECTION,
+                mode="vector",
+                k=k,
+                ef_search=ef_search,
+                exact_docs=exact_docs,
+            ),
         )
         found = {index_of[uuid.UUID(r.chunk_id)] for r in got.results}
         returned.append(len(got.results))
@@ -320,77 +329,43 @@ def _explain(
     options = SearchOptions(collection=COLLECTION, mode=mode)  # type: ignore[arg-type]
     with db.reading(principal) as conn:
         collection = get_collection(conn, COLLECTION)
-        conn.execute(
-            "SELECT set_config('hnsw.ef_search', %s, true),"
-            " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-            (str(max(options.ef_search, options.candidates)),),
-        )
-        statement = sql.SQL("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ") + build_query(
-            collection, options.mode, False
-        )
-        rows = conn.execute(
-            statement,
-            {
-                "qvec": qvec,
-                "qtext": query,
-                "candidates": options.candidates,
-                "rrf_k": options.rrf_k,
-                "k": options.k,
-                "sources": [],
-            },
-        ).fetchall()
+        statement, params = prepare(conn, collection, query, qvec, options)
+        explain = sql.SQL("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ") + statement
+        rows = conn.execute(explain, params).fetchall()
     return [r[0] for r in rows]
 
 
-# What-if rewrites of the search SQL, timed on the same rows (DB only) to size the proposals in
-# the README; each is a text substitution on build_query's output, skipped if it no longer applies.
+# What-if settings of the same search, timed on the same rows (DB only, the word-statistics
+# lookup included) and interleaved per query, to show what each part of the design buys.
 VARIANT_QUERIES = 40
-VARIANTS: dict[str, list[tuple[str, str]]] = {
-    # The unchanged statement again: how much top-5 agreement run-to-run noise alone gives.
-    "current (again)": [],
-    "fused AS MATERIALIZED": [("fused AS (", "fused AS MATERIALIZED (")],
-    "ts_rank instead of ts_rank_cd": [("ts_rank_cd(", "ts_rank(")],
-    "both": [("fused AS (", "fused AS MATERIALIZED ("), ("ts_rank_cd(", "ts_rank(")],
+VARIANTS: dict[str, dict[str, int]] = {
+    # The unchanged search again: how much top-5 agreement run-to-run noise alone gives.
+    "current (again)": {},
+    "every query word finds text candidates (no text budget)": {"text_budget": 10**9},
+    "text_budget 2000": {"text_budget": 2000},
+    "text_budget 1000": {"text_budget": 1000},
+    "text_budget 250": {"text_budget": 250},
+    "HNSW only (no exact scan for few readable documents)": {"exact_docs": 0},
 }
 
 
 def _variants(
     db: Database, queries: list[str], qvecs: np.ndarray, principal: Principal, mode: str
 ) -> dict[str, Any]:
-    """DB time of search()'s statement and of each VARIANTS rewrite, interleaved per query, and
-    how many of each variant's top-5 chunk ids the current statement also returns."""
-    options = SearchOptions(collection=COLLECTION, mode=mode)  # type: ignore[arg-type]
-    with db.reading(principal) as conn:
-        collection = get_collection(conn, COLLECTION)
-        current = build_query(collection, options.mode, False).as_string(conn)
-    statements = {"current": current}
-    for name, edits in VARIANTS.items():
-        text = current
-        for old, new in edits:
-            text = text.replace(old, new)
-        if all(old in current for old, _ in edits):
-            statements[name] = text
-    times: dict[str, list[float]] = {name: [] for name in statements}
-    overlap: dict[str, list[float]] = {name: [] for name in statements}
+    """DB time of search()'s statement and of each VARIANTS setting, interleaved per query,
+    and how many of each variant's top-5 chunk ids the current settings also return."""
+    settings = {"current": {}, **VARIANTS}
+    times: dict[str, list[float]] = {name: [] for name in settings}
+    overlap: dict[str, list[float]] = {name: [] for name in settings}
     for query, qvec in zip(queries, qvecs, strict=True):
-        params = {
-            "qvec": qvec,
-            "qtext": query,
-            "candidates": options.candidates,
-            "rrf_k": options.rrf_k,
-            "k": options.k,
-            "sources": [],
-        }
         baseline: set[str] = set()
-        for name, statement in statements.items():
+        for name, overrides in settings.items():
+            options = SearchOptions(collection=COLLECTION, mode=mode, **overrides)  # type: ignore[arg-type]
             with db.reading(principal) as conn:
-                conn.execute(
-                    "SELECT set_config('hnsw.ef_search', %s, true),"
-                    " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-                    (str(max(options.ef_search, options.candidates)),),
-                )
+                collection = get_collection(conn, COLLECTION)
                 started = time.perf_counter()
-                rows = conn.execute(statement.encode(), params).fetchall()  # fixed SQL text
+                statement, params = prepare(conn, collection, query, qvec, options)
+                rows = conn.execute(statement, params).fetchall()
                 times[name].append((time.perf_counter() - started) * 1000)
             ids = {r[1] for r in rows}
             baseline = ids if name == "current" else baseline
@@ -404,6 +379,70 @@ def _variants(
         }
         for name, t in times.items()
     }
+
+
+def load_search_module(checkout: Path) -> Any:
+    """``indexes/search.py`` of another checkout (e.g. ``git archive`` of an older commit),
+    imported under its own name so it runs next to this one on the same database."""
+    import importlib.util
+
+    path = checkout / "indexes" / "search.py"
+    spec = importlib.util.spec_from_file_location("search_before", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"--compare-with: no indexes/search.py under {checkout}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["search_before"] = module  # dataclasses look their module up while defined
+    spec.loader.exec_module(module)
+    return module
+
+
+def _before_after(
+    db: Database,
+    embedder: Embedder,
+    queries: list[str],
+    golds: list[str | None],
+    before: Any,
+) -> dict[str, Any]:
+    """Every query through ``before.search`` and this checkout's search(), interleaved query by
+    query (alternating which goes first) so both see the same machine load: end-to-end and DB
+    latency, top-5 agreement, and for the handbook questions whether the page the question
+    was written from is among the top 5."""
+    out: dict[str, Any] = {}
+    for label, (principal, _) in PRINCIPALS.items():
+        for mode in MODES:
+            total: dict[str, list[float]] = {"before": [], "after": []}
+            db_ms: dict[str, list[float]] = {"before": [], "after": []}
+            hits: dict[str, list[bool]] = {"before": [], "after": []}
+            overlap = []
+            for j, (query, gold) in enumerate(zip(queries, golds, strict=True)):
+                ids: dict[str, set[str]] = {}
+                for side in ("before", "after") if j % 2 == 0 else ("after", "before"):
+                    started = time.perf_counter()
+                    if side == "before":
+                        options = before.SearchOptions(collection=COLLECTION, mode=mode)
+                        response = before.search(db, embedder, query, principal, options)
+                    else:
+                        options = SearchOptions(collection=COLLECTION, mode=mode)
+                        response = search(db, embedder, query, principal, options)
+                    total[side].append((time.perf_counter() - started) * 1000)
+                    db_ms[side].append(response.timings_ms["db"])
+                    ids[side] = {r.chunk_id for r in response.results}
+                    if gold is not None:
+                        hits[side].append(any(r.source == gold for r in response.results))
+                shared = ids["before"] & ids["after"]
+                overlap.append(len(shared) / len(ids["before"]) if ids["before"] else 1.0)
+            out[f"{label}/{mode}"] = {
+                side: {
+                    "p50_ms": percentile(total[side], 50),
+                    "p95_ms": percentile(total[side], 95),
+                    "db_p50_ms": percentile(db_ms[side], 50),
+                    "db_p95_ms": percentile(db_ms[side], 95),
+                    "question_page_in_top5": float(np.mean(hits[side])) if hits[side] else None,
+                }
+                for side in ("before", "after")
+            } | {"top5_overlap": float(np.mean(overlap)), "load_average": os.getloadavg()}
+            print(f"  before/after {label}/{mode}: {out[f'{label}/{mode}']}", file=sys.stderr)
+    return out
 
 
 def _measure(
@@ -443,6 +482,10 @@ def _measure(
             entry["recall"][f"ef_search={ef}"] = _recall(
                 db, fixed, corpus, queries, qvecs, principal, readable, ef
             )
+        if readable.mean() < 0.05:  # search() scans these few documents exactly; HNSW alone:
+            entry["recall"]["ef_search=40, HNSW only"] = _recall(
+                db, fixed, corpus, queries, qvecs, principal, readable, 40, exact_docs=0
+            )
         out["principals"][label] = entry
     out["plans"] = {
         f"{label}/{mode}": _explain(db, embedder, queries[0], PRINCIPALS[label][0], mode)
@@ -455,7 +498,7 @@ def _measure(
                 db, queries[:VARIANT_QUERIES], qvecs[:VARIANT_QUERIES], PRINCIPALS[label][0], mode
             )
             for label in ("all (100%)", "1%")
-            for mode in ("hybrid", "text")
+            for mode in MODES
         }
     return out
 
@@ -475,12 +518,14 @@ def _cached_embed(
     return vectors, seconds, "embedded in this run"
 
 
-def run(*, quick: bool = False, vector_cache: Path | None = None) -> dict[str, Any] | None:
+def run(
+    *, quick: bool = False, vector_cache: Path | None = None, compare_with: Path | None = None
+) -> dict[str, Any] | None:
     """Run the benchmark and return the result (None when the corpus is missing).
 
     ``vector_cache`` (an .npz path) keeps the passage vectors between runs, so latency can be
     re-measured without re-embedding; the embedding throughput reported is then the cached
-    run's.
+    run's. ``compare_with`` (another checkout) adds a before/after section at every size.
     """
     from agent.context import quiet_libraries
 
@@ -504,6 +549,10 @@ def run(*, quick: bool = False, vector_cache: Path | None = None) -> dict[str, A
     real.sort(key=lambda p: page_order[p.text])
 
     queries = _queries(held_out, n_questions)
+    question_sources = [
+        json.loads(line)["source"] for line in QUESTIONS.read_text().splitlines() if line.strip()
+    ]
+    before = load_search_module(compare_with) if compare_with is not None else None
     qvecs, _ = _embed(embedder, queries, "embed queries")
     real_vecs, embed_s, embed_source = _cached_embed(embedder, [p.text for p in real], vector_cache)
     cached = embed_source.startswith("cache")
@@ -540,11 +589,15 @@ def run(*, quick: bool = False, vector_cache: Path | None = None) -> dict[str, A
             "note": "questions from tests/data/18f_questions.jsonl plus passages left out of "
             "the index; none is in the index",
         },
-        "search_options": {"k": 5, "candidates": 40, "ef_search": 40, "rrf_k": 60},
+        "search_options": {
+            k: v for k, v in asdict(SearchOptions(collection=COLLECTION)).items() if k != "mode"
+        },
         "latency": "search() end to end including the query embedding; db_* is the "
-        "timings_ms['db'] part (pool checkout, principal, query, fetch)",
+        "timings_ms['db'] part (pool checkout, principal, word statistics, query, fetch)",
         "recall": "recall@10 of search(mode='vector', k=10) against exact cosine top-10 over "
-        "the rows the principal may read (numpy); same queries",
+        "the rows the principal may read (numpy); same queries. A principal who reads few "
+        "documents gets an exact scan of them from search() (recall 1 by construction); "
+        "'HNSW only' measures the index for that principal",
         "targets": {"p95_ms_at_100k_with_embedding": TARGET_P95_MS, "recall_at_10": TARGET_RECALL},
         "sizes": {},
     }
@@ -577,6 +630,12 @@ def run(*, quick: bool = False, vector_cache: Path | None = None) -> dict[str, A
             index_s, analyze_s = _build_index(db, collection)
             print(f"{len(corpus.ids)} chunks: HNSW built in {index_s:.0f} s", file=sys.stderr)
             measured = _measure(db, embedder, corpus, queries, qvecs, ef_values, variants=True)
+            if before is not None:
+                golds = [*question_sources[:n_questions], *([None] * n_held_out)]
+                measured["before_after"] = {
+                    "before": str(compare_with),
+                    **_before_after(db, embedder, queries, golds, before),
+                }
             measured["hnsw_build_seconds"] = index_s
             measured["vacuum_analyze_seconds"] = analyze_s
             measured["load_average_after"] = os.getloadavg()
@@ -627,8 +686,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="an .npz file to keep passage vectors between runs",
     )
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        default=None,
+        help="another checkout (e.g. git archive of an older commit): time its search() "
+        "against this one's, interleaved, on the same rows",
+    )
     args = parser.parse_args(argv)
-    result = run(quick=args.quick, vector_cache=args.vector_cache)
+    result = run(quick=args.quick, vector_cache=args.vector_cache, compare_with=args.compare_with)
     if result is None:
         return 0
     path = write_result(NAME, result, quick=args.quick)

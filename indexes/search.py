@@ -2,17 +2,28 @@
 
 Runs on the app pool as the caller's principal, so row-level security decides which chunks
 exist for this query; pgvector's iterative index scan (relaxed order, re-sorted after) keeps a
-filtered query returning k rows instead of the few that survive a plain HNSW probe.
+filtered query returning k rows instead of the few that survive a plain HNSW probe. When the
+principal (or a source filter) leaves only a few documents, both sides search just their
+chunks and the vector side is exact (see ``few_documents``).
+
+The full-text side finds its candidates through the GIN index with the query's rarer words
+only (see ``pick_lexemes``) and ranks them with every query word. Both steps run inside
+``ragtune_text_candidates`` (indexes/schema/0006_text_search.sql): under row-level security
+PostgreSQL may not use the GIN index for the app role, so every text query read the whole
+collection. Two small statements before the search (which documents are readable, when few;
+how common each query word is) decide its shape.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import psycopg
 from psycopg import sql
 
 from indexes.collections import Collection, get_collection, index_predicate, vector_expression
@@ -69,29 +80,58 @@ class SearchOptions:
     # Requested narrowing by the caller; always intersected with the principal's own groups.
     groups: frozenset[str] | None = None
     sources: Sequence[str] | None = None
+    # About how many chunks the full-text side may fetch and rank (see pick_lexemes). Ranking
+    # costs 10-20 us a chunk on 2 cores, so 500 keeps that side near 10 ms at any collection
+    # size; 500 and 1000 found the right 18F page equally often (bench/search_latency.py).
+    text_budget: int = 500
+    # When the principal may read fewer than exact_docs documents of the collection (within
+    # `sources`) holding at most exact_chunks chunks, both sides search only their chunks and
+    # the vector side is exact (see few_documents).
+    exact_docs: int = 500
+    exact_chunks: int = 3000
 
 
-_VECTOR_SIDE = """
+@dataclass(frozen=True)
+class FewDocuments:
+    """The few documents a search may return chunks from, and how many chunks they hold."""
+
+    ids: list[uuid.UUID]
+    chunks: int
+
+
+_VECTOR_APPROXIMATE = """
 vec_raw AS MATERIALIZED (
     SELECT c.id, {vexpr} <=> %(qvec)s::vector({dim}) AS distance
     FROM chunks c
     WHERE {predicate} {source_filter}
     ORDER BY {vexpr} <=> %(qvec)s::vector({dim})
     LIMIT %(candidates)s
-),
-vec AS (
-    SELECT id, 1 - distance AS sim, row_number() OVER (ORDER BY distance) AS r FROM vec_raw
 )"""
 
+# "+ 0" makes the order an expression the HNSW index cannot serve: an exact scan of the few
+# documents' chunks, found through chunks_document_idx.
+_VECTOR_EXACT = """
+vec_raw AS MATERIALIZED (
+    SELECT c.id, {vexpr} <=> %(qvec)s::vector({dim}) AS distance
+    FROM chunks c
+    WHERE {predicate} AND c.document_id = ANY(%(doc_ids)s::uuid[])
+    ORDER BY ({vexpr} <=> %(qvec)s::vector({dim})) + 0, c.id
+    LIMIT %(candidates)s
+)"""
+
+_VECTOR_RANKS = """
+vec AS (
+    SELECT id, 1 - distance AS sim, row_number() OVER (ORDER BY distance, id) AS r FROM vec_raw
+)"""
+
+# The match (%(tmatch)s, from pick_lexemes) finds the candidates through the GIN index; the
+# rank uses every query word, OR-ed, so a chunk holding more of them ranks higher.
 _TEXT_SIDE = """
 tq AS (SELECT replace(plainto_tsquery('english', %(qtext)s)::text, ' & ', ' | ')::tsquery AS q),
 txt AS (
-    SELECT c.id, ts_rank_cd(c.tsv, tq.q, 1) AS rank_score,
-           row_number() OVER (ORDER BY ts_rank_cd(c.tsv, tq.q, 1) DESC) AS r
-    FROM chunks c, tq
-    WHERE c.collection_id = {cid} AND c.tsv @@ tq.q {source_filter}
-    ORDER BY rank_score DESC
-    LIMIT %(candidates)s
+    SELECT m.id, m.rank_score, row_number() OVER (ORDER BY m.rank_score DESC, m.id) AS r
+    FROM tq, ragtune_text_candidates(
+        {cid}, %(tmatch)s::tsquery, tq.q, {doc_ids}, %(candidates)s) AS m
 )"""
 
 _FUSE = {
@@ -113,19 +153,36 @@ JOIN documents d ON d.id = c.document_id
 ORDER BY f.score DESC, c.id
 LIMIT %(k)s"""
 
+_FREQUENCIES = "SELECT lexeme, frequency, collection_rows FROM ragtune_lexeme_frequencies(%s, %s)"
+_DOCUMENTS = "SELECT id, n_chunks FROM documents WHERE collection_id = %(cid)s"
+_DOCUMENTS_IN_SOURCES = _DOCUMENTS + " AND source = ANY(%(sources)s)"
 
-def build_query(collection: Collection, mode: Mode, with_sources: bool) -> sql.Composed:
+
+def build_query(
+    collection: Collection, mode: Mode, with_sources: bool, exact: bool = False
+) -> sql.Composed:
     """The SQL for one mode; every value is a bound parameter except the collection's own
     id and dimension (integers from the database) that must be literals for the partial
-    HNSW index to match at plan time."""
+    HNSW index to match at plan time. ``exact``: both sides search only the documents in
+    ``%(doc_ids)s`` (see few_documents), the vector side without HNSW."""
     source_filter = sql.SQL(
         "AND c.document_id IN (SELECT id FROM documents WHERE source = ANY(%(sources)s))"
         if with_sources
         else ""
     )
+    doc_ids: sql.Composable
+    if exact:
+        doc_ids = sql.SQL("%(doc_ids)s::uuid[]")
+    elif with_sources:
+        doc_ids = sql.SQL(
+            "(SELECT array_agg(id) FROM documents WHERE collection_id = {} "
+            "AND source = ANY(%(sources)s))"
+        ).format(sql.Literal(int(collection.id)))
+    else:
+        doc_ids = sql.SQL("NULL::uuid[]")
     parts = []
     if mode in ("hybrid", "vector"):
-        parts.append(_VECTOR_SIDE)
+        parts += [_VECTOR_EXACT if exact else _VECTOR_APPROXIMATE, _VECTOR_RANKS]
     if mode in ("hybrid", "text"):
         parts.append(_TEXT_SIDE)
     parts.append(_FUSE[mode])
@@ -136,7 +193,115 @@ def build_query(collection: Collection, mode: Mode, with_sources: bool) -> sql.C
         cid=sql.Literal(int(collection.id)),
         predicate=index_predicate(collection),
         source_filter=source_filter,
+        doc_ids=doc_ids,
     )
+
+
+def few_documents(
+    conn: psycopg.Connection, collection: Collection, options: SearchOptions
+) -> FewDocuments | None:
+    """The documents the connection's principal may read in the collection (and in
+    ``options.sources``) when they are few enough to search exhaustively; else None.
+
+    A principal who may read 1% of a collection makes an HNSW scan step over ~99 unreadable
+    neighbours for each readable one (70 ms at 100k chunks, measured), and leaves the
+    full-text statistics describing rows it cannot see. Reading a few documents' chunks
+    takes a few milliseconds and is exact. The probe reads at most ``exact_docs`` rows.
+    """
+    if options.exact_docs == 0:
+        return None
+    statement = _DOCUMENTS_IN_SOURCES if options.sources is not None else _DOCUMENTS
+    rows = conn.execute(
+        statement + " LIMIT %(limit)s",
+        {"cid": collection.id, "sources": list(options.sources or []), "limit": options.exact_docs},
+    ).fetchall()
+    chunks = sum(n for _, n in rows)
+    if len(rows) >= options.exact_docs or chunks > options.exact_chunks:
+        return None
+    return FewDocuments([doc_id for doc_id, _ in rows], chunks)
+
+
+def pick_lexemes(estimates: Sequence[tuple[str, float | None]], budget: int) -> list[str]:
+    """The query words that find full-text candidates: rarest first, while their estimated
+    chunk counts add up to at most ``budget``, and always at least the rarest one.
+
+    ``estimates`` pairs each query lexeme with the chunks it is estimated to occur in; None
+    means it is not among the collection's most common lexemes, so it is rare and always
+    kept. Every chunk holding all the query words still matches (it holds the rarest one);
+    what is left out are chunks that share only common words with the query, which an OR
+    query would otherwise make the database fetch and rank by the ten thousand.
+    """
+    ordered = sorted(estimates, key=lambda e: (e[1] or 0.0, e[0]))
+    picked: list[str] = []
+    total = 0.0
+    for lexeme, rows in ordered:
+        rows = rows or 0.0
+        if picked and total + rows > budget:
+            break
+        picked.append(lexeme)
+        total += rows
+    return picked
+
+
+def tsquery_text(lexemes: Sequence[str]) -> str:
+    """``lexemes`` OR-ed as tsquery input, each quoted so that no character is an operator."""
+    quoted = ("'" + lx.replace("\\", "\\\\").replace("'", "''") + "'" for lx in lexemes)
+    return " | ".join(quoted)
+
+
+def _text_match(
+    conn: psycopg.Connection,
+    collection: Collection,
+    text: str,
+    few: FewDocuments | None,
+    budget: int,
+) -> str:
+    """The tsquery that finds full-text candidates (see pick_lexemes): word frequencies from
+    the statistics, applied to the chunks this search can reach."""
+    rows = conn.execute(_FREQUENCIES, (collection.id, text)).fetchall()
+    estimates = []
+    for lexeme, frequency, collection_rows in rows:
+        reachable = few.chunks if few is not None else collection_rows
+        estimates.append((lexeme, None if frequency is None else frequency * reachable))
+    return tsquery_text(pick_lexemes(estimates, budget))
+
+
+def prepare(
+    conn: psycopg.Connection,
+    collection: Collection,
+    text: str,
+    qvec: np.ndarray | None,
+    options: SearchOptions,
+) -> tuple[sql.Composed, dict[str, Any]]:
+    """Set up the transaction for the search statement; return it and its parameters
+    (benchmarks EXPLAIN the same pair).
+
+    Sets pgvector's ef_search and iterative scans for this transaction, probes whether the
+    principal reads few documents (few_documents), and for the full-text side picks the
+    words that find candidates (two small statements before the search itself).
+    """
+    candidates = max(options.candidates, options.k)
+    conn.execute(
+        "SELECT set_config('hnsw.ef_search', %s, true),"
+        " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+        (str(max(options.ef_search, candidates)),),
+    )
+    few = few_documents(conn, collection, options)
+    tmatch = None
+    if options.mode != "vector":
+        tmatch = _text_match(conn, collection, text, few, options.text_budget)
+    params = {
+        "qvec": qvec,
+        "qtext": text,
+        "tmatch": tmatch,
+        "doc_ids": few.ids if few is not None else None,
+        "candidates": candidates,
+        "rrf_k": options.rrf_k,
+        "k": options.k,
+        "sources": list(options.sources or []),
+    }
+    statement = build_query(collection, options.mode, options.sources is not None, few is not None)
+    return statement, params
 
 
 def _check(query: str, options: SearchOptions) -> str:
@@ -152,6 +317,8 @@ def _check(query: str, options: SearchOptions) -> str:
         raise InputError(f"Unknown search mode {options.mode!r}", hint=f"use one of {MODES}")
     if not 1 <= options.k <= 100:
         raise InputError(f"k must be between 1 and 100, got {options.k}")
+    if options.text_budget < 0 or options.exact_docs < 0 or options.exact_chunks < 0:
+        raise InputError("text_budget, exact_docs and exact_chunks must not be negative")
     return text
 
 
@@ -173,7 +340,6 @@ def search(
     allowed = principal.effective_groups
     if options.groups is not None:
         allowed = allowed & options.groups
-    candidates = max(options.candidates, options.k)
     db_started = time.perf_counter()
     with db.reading(principal, narrow_to=allowed) as conn:
         collection = get_collection(conn, options.collection)
@@ -187,22 +353,8 @@ def search(
                 hint=f"run `ragtune reindex --collection {collection.name}`, or set "
                 f"RAGTUNE_EMBED_MODEL={collection.embed_model}",
             )
-        conn.execute(
-            "SELECT set_config('hnsw.ef_search', %s, true),"
-            " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-            (str(max(options.ef_search, candidates)),),
-        )
-        rows = conn.execute(
-            build_query(collection, options.mode, options.sources is not None),
-            {
-                "qvec": qvec,
-                "qtext": text,
-                "candidates": candidates,
-                "rrf_k": options.rrf_k,
-                "k": options.k,
-                "sources": list(options.sources or []),
-            },
-        ).fetchall()
+        statement, params = prepare(conn, collection, text, qvec, options)
+        rows = conn.execute(statement, params).fetchall()
     timings["db"] = (time.perf_counter() - db_started) * 1000
     results = [
         SearchResult(rank, float(row[0]), *row[1:]) for rank, row in enumerate(rows, start=1)

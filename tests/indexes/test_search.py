@@ -1,15 +1,18 @@
-"""Search against a real PostgreSQL: the JSON contract, modes, and permissions in the database."""
+"""Search against a real PostgreSQL: the JSON contract, modes, permissions in the database, the
+exact path for principals who read few documents, and the bounded full-text side."""
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pytest
 
-from indexes.collections import ensure_collection
+from indexes.collections import ensure_collection, get_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.principal import Principal
-from indexes.search import MODES, SearchOptions, search
+from indexes.search import MODES, SearchOptions, pick_lexemes, search, tsquery_text
 from ragtune.errors import InputError, NotFoundError
 
 EMPLOYEE = Principal("sam", frozenset({"support"}))
@@ -29,7 +32,7 @@ def test_json_shape_is_exactly_the_contract(sample_db: Database, embedder: Embed
     data = response.to_json()
     assert set(data) == {"query", "results"} and data["query"] == "lidar occlusion E-214"
     assert len(data["results"]) == 3
-    types = {
+    types: dict[str, type | tuple[type, ...]] = {
         "rank": int,
         "score": float,
         "chunk_id": str,
@@ -78,12 +81,19 @@ def test_pdf_results_carry_their_page(sample_db: Database, embedder: Embedder) -
     assert pdf_hits and pdf_hits[0].page == 4
 
 
+# The sample corpus is small, so a search reads its documents' chunks exhaustively; exact_docs=0
+# forces the HNSW and whole-collection full-text path that large collections take.
+PATHS = {"exhaustive": {}, "index": {"exact_docs": 0}}
+
+
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("mode", MODES)
 def test_restricted_chunks_never_reach_other_principals(
-    sample_db: Database, embedder: Embedder, mode: str
+    sample_db: Database, embedder: Embedder, mode: str, path: str
 ) -> None:
     for question in RESTRICTED_QUESTIONS:
-        response = search(sample_db, embedder, question, EMPLOYEE, SearchOptions(k=20, mode=mode))  # type: ignore[arg-type]
+        options = SearchOptions(k=20, mode=mode, **PATHS[path])  # type: ignore[arg-type]
+        response = search(sample_db, embedder, question, EMPLOYEE, options)
         assert all(
             not r.source.startswith(
                 ("salary", "performance", "disciplinary", "q3-discount", "vendor-payment")
@@ -129,16 +139,14 @@ def test_caller_filters_cannot_widen_access(sample_db: Database, embedder: Embed
     }
 
 
-def test_source_filter(sample_db: Database, embedder: Embedder) -> None:
-    response = search(
-        sample_db,
-        embedder,
-        "speed limit",
-        EMPLOYEE,
-        SearchOptions(k=5, sources=["manuals/stacker-s4-operator-manual.md"]),
-    )
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("mode", MODES)
+def test_source_filter(sample_db: Database, embedder: Embedder, mode: str, path: str) -> None:
+    manual = "manuals/stacker-s4-operator-manual.md"
+    options = SearchOptions(k=5, mode=mode, sources=[manual], **PATHS[path])  # type: ignore[arg-type]
+    response = search(sample_db, embedder, "speed limit", EMPLOYEE, options)
     assert response.results
-    assert {r.source for r in response.results} == {"manuals/stacker-s4-operator-manual.md"}
+    assert {r.source for r in response.results} == {manual}
 
 
 def test_modes_rank_differently_but_each_finds_the_answer(
@@ -151,7 +159,7 @@ def test_modes_rank_differently_but_each_finds_the_answer(
             "How many vacation days can be carried over?",
             EMPLOYEE,
             SearchOptions(k=5, mode=mode),
-        )  # type: ignore[arg-type]
+        )
         assert "policies/paid-time-off.md" in {r.source for r in response.results}, mode
 
 
@@ -219,15 +227,167 @@ def _seed_selective(db: Database, embedder: Embedder, total: int, readable: int)
 def test_filtered_search_still_returns_k_at_one_percent_selectivity(
     db: Database, embedder: Embedder
 ) -> None:
+    """Both ways: the exhaustive scan of the few readable documents, and HNSW with pgvector's
+    iterative scan (exact_docs=0), which must still return k rows."""
     _seed_selective(db, embedder, total=5000, readable=50)
     reader = Principal("u", frozenset({"g1"}))
+    with db.administering() as conn:
+        rows = conn.execute(
+            "SELECT id::text, embedding::real[] FROM chunks WHERE allowed_groups = '{g1}'"
+        ).fetchall()
+    ids, vectors = [r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.float32)
     for query in ("robot report aisle 3", "pallet dock", "warehouse"):
-        response = search(
-            db, embedder, query, reader, SearchOptions(collection="sel", k=10, mode="vector")
-        )
-        assert len(response.results) == 10, query
-        assert all(r.source == "a" for r in response.results)
+        qvec = embedder.embed([query])[0]
+        exact = [ids[i] for i in np.argsort(-(vectors @ qvec), kind="stable")[:10]]
+        for path, overrides in PATHS.items():
+            options = SearchOptions(collection="sel", k=10, mode="vector", **overrides)  # type: ignore[arg-type]
+            response = search(db, embedder, query, reader, options)
+            assert len(response.results) == 10, (query, path)
+            assert all(r.source == "a" for r in response.results)
+            if path == "exhaustive":  # exact: the same ten chunks as numpy, in the same order
+                assert [r.chunk_id for r in response.results] == exact, query
     outsider = search(
         db, embedder, "warehouse", Principal("x"), SearchOptions(collection="sel", k=10)
     )
     assert outsider.results == []
+
+
+def test_pick_lexemes_keeps_rare_words_within_the_budget() -> None:
+    estimates = [
+        ("need", 10_000.0),
+        ("donor", None),  # not among the common lexemes
+        ("marrow", 50.0),
+        ("leav", 4_000.0),
+        ("bone", 50.0),
+    ]
+    assert pick_lexemes(estimates, 1000) == ["donor", "bone", "marrow"]
+    assert pick_lexemes(estimates, 5000) == ["donor", "bone", "marrow", "leav"]
+    assert sorted(pick_lexemes(estimates, 10**9)) == sorted(e[0] for e in estimates)
+    # Only common words: the rarest one still finds candidates.
+    assert pick_lexemes([("need", 10_000.0), ("request", 7_000.0)], 1000) == ["request"]
+    assert pick_lexemes([], 1000) == []
+
+
+def test_tsquery_text_turns_each_lexeme_into_exactly_itself(db: Database) -> None:
+    weird = ["it's", "back\\slash", "a:b", "x&y|z", "!not", "<->", "c:\\win", "'", "(x)"]
+    with db.administering() as conn:
+        for lexeme in weird:
+            row = conn.execute(
+                "SELECT array_to_tsvector(%(l)s) @@ %(q)s::tsquery,"
+                " array_to_tsvector(%(o)s) @@ %(q)s::tsquery",
+                {"l": [lexeme], "o": ["other"], "q": tsquery_text([lexeme])},
+            ).fetchone()
+            assert row == (True, False), lexeme
+        both = conn.execute(
+            "SELECT array_to_tsvector(%s) @@ %s::tsquery", (["x&y|z"], tsquery_text(weird))
+        ).fetchone()
+        assert both == (True,)
+
+
+def _seed_words(db: Database, embedder: Embedder, n: int) -> None:
+    """``n`` chunks that all say "robot"; three say "zebra", one says "robot zebra calibration"."""
+    rng = np.random.default_rng(3)
+    with db.administering() as conn:
+        coll = ensure_collection(conn, "words", embedder.name, embedder.dim)
+        conn.execute(
+            "INSERT INTO documents (id, collection_id, path, source, title, format, content_hash,"
+            " byte_size, n_chunks, allowed_groups) VALUES"
+            " ('00000000-0000-0000-0000-000000000003', %s, '/w', 'w', 'W', 'text', 'h', 1, %s,"
+            " '{everyone}')",
+            (coll.id, n),
+        )
+        rows = []
+        for i in range(n):
+            text = f"Robot log {i}: aisle {i % 13} shelf {i % 7} checked."
+            if i in (5, 6):
+                text = f"A zebra sticker was found on robot {i}."
+            if i == 7:
+                text = "Robot zebra calibration: align the zebra target before calibration."
+            vec = rng.normal(size=embedder.dim).astype(np.float32)
+            rows.append(
+                (
+                    f"00000000-0000-0000-0002-{i:012d}",
+                    "00000000-0000-0000-0000-000000000003",
+                    coll.id,
+                    i,
+                    text,
+                    ["everyone"],
+                    vec / np.linalg.norm(vec),
+                )
+            )
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO chunks (id, document_id, collection_id, ordinal, start_char,"
+                " end_char, text, text_hash, allowed_groups, embedding)"
+                " VALUES (%s, %s, %s, %s, 0, 1, %s, 'h', %s, %s)",
+                rows,
+            )
+    with db.admin.connection() as conn:
+        conn.autocommit = True
+        conn.execute("ANALYZE chunks")  # the word statistics the text side relies on
+
+
+def test_common_words_do_not_find_text_candidates_but_still_rank(
+    db: Database, embedder: Embedder
+) -> None:
+    _seed_words(db, embedder, n=600)
+    reader = Principal("r")
+    query = "robot zebra calibration"
+    with db.reading(reader) as conn:
+        cid = get_collection(conn, "words").id
+        frequencies = {
+            lexeme: (frequency, rows)
+            for lexeme, frequency, rows in conn.execute(
+                "SELECT * FROM ragtune_lexeme_frequencies(%s, %s)", (cid, query)
+            )
+        }
+    assert set(frequencies) == {"robot", "zebra", "calibr"}
+    assert frequencies["robot"][0] == pytest.approx(1.0) and frequencies["robot"][1] > 500
+    assert (frequencies["zebra"][0] or 0) < 0.05
+
+    # Large collection, small budget (exact_docs=0 ignores that this one is small): "robot"
+    # is in every chunk, so only "zebra" and "calibr" find candidates...
+    bounded = SearchOptions(collection="words", k=20, mode="text", text_budget=100, exact_docs=0)
+    found = search(db, embedder, query, reader, bounded).results
+    assert [r.chunk_id[-2:] for r in found] == ["07", "05", "06"]
+    # ...and "robot" still counts in the rank: the chunk with all three words comes first.
+    assert found[0].score > found[1].score
+    every_word = SearchOptions(collection="words", k=20, mode="text", text_budget=10**9)
+    assert len(search(db, embedder, query, reader, every_word).results) == 20
+
+
+def test_text_candidates_function_applies_the_principals_groups(sample_db: Database) -> None:
+    """ragtune_text_candidates runs as the table owner (to use the GIN index); it must apply
+    the chunks_read predicate itself, and fail closed without a principal."""
+    statement = (
+        "SELECT m.id FROM ragtune_text_candidates(%s, 'salari | band | midpoint',"
+        " 'salari | band | midpoint', NULL, 100) m"
+    )
+    with sample_db.reading(EMPLOYEE) as conn:
+        cid = get_collection(conn, "default").id
+        employee = [r[0] for r in conn.execute(statement, (cid,))]
+    with sample_db.reading(HR) as conn:
+        hr = [r[0] for r in conn.execute(statement, (cid,))]
+    with sample_db.app.connection() as conn, conn.transaction():
+        nobody = conn.execute(statement, (cid,)).fetchall()
+    with sample_db.administering() as conn:
+        groups = dict(
+            conn.execute(
+                "SELECT id, allowed_groups FROM chunks WHERE id = ANY(%s)", (employee + hr,)
+            ).fetchall()
+        )
+    assert nobody == []
+    assert employee and all("hr" not in groups[i] for i in employee)
+    assert any("hr" in groups[i] for i in hr)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_equal_scores_keep_a_stable_order(
+    sample_db: Database, embedder: Embedder, mode: str
+) -> None:
+    options = SearchOptions(k=20, mode=mode)  # type: ignore[arg-type]
+    first = search(sample_db, embedder, "robot battery", EMPLOYEE, options).results
+    again = search(sample_db, embedder, "robot battery", EMPLOYEE, options).results
+    assert [r.chunk_id for r in first] == [r.chunk_id for r in again]
+    for a, b in itertools.pairwise(first):
+        assert a.score > b.score or (a.score == b.score and a.chunk_id < b.chunk_id)
