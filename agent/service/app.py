@@ -110,7 +110,12 @@ class RequestLog:
 def _load_agent(state: ServiceState, factory: AgentFactory) -> None:
     started = time.perf_counter()
     try:
-        state.agent = factory(state.settings, state.db)
+        agent = factory(state.settings, state.db)
+        if state.settings.agent_generate:
+            # The agent loads its language model on first use; /readyz promises it is loaded,
+            # and the first user should not wait for it.
+            getattr(agent, "generator", None)
+        state.agent = agent
     except RagtuneError as exc:
         state.agent_error = str(exc)
         log.error("agent failed to load", extra={"fields": {"error": str(exc)}})

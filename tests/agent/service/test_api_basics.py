@@ -274,3 +274,31 @@ def test_openapi_and_offline_docs(client: TestClient) -> None:
     assert "cdn.jsdelivr" not in page.text and "unpkg" not in page.text
     assert client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/redoc").status_code == 404
+
+
+def test_readyz_waits_for_the_language_model(
+    service_db: Database, embedder: Embedder, tmp_path: Path
+) -> None:
+    from agent.service.app import create_app
+    from tests.agent.service.conftest import service_settings
+    from tests.agent.service.standin import StandInAgent
+
+    loads: list[str] = []
+
+    class WithModel(StandInAgent):
+        @property
+        def generator(self) -> object:
+            loads.append("generator")
+            return object()
+
+    app = create_app(
+        service_settings(tmp_path, agent_generate=True),
+        db=service_db,
+        agent_factory=lambda settings, db: WithModel(db, embedder),
+        embedder_loader=lambda: embedder,
+        chat=False,
+    )
+    with TestClient(app) as c:
+        assert app.state.service.loading.wait(30)
+        assert c.get("/readyz").json()["ready"] is True
+    assert loads == ["generator"]
