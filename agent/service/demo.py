@@ -130,7 +130,7 @@ def main() -> None:
     )
     for user, entry in demo_keys.items():
         groups = ",".join(entry["groups"]) or "no groups"  # type: ignore[arg-type]
-        print(f"  {user:<9} ({groups}):  {entry['key']}", flush=True)
+        print(f"  {f'{user} ({groups}):':<24} {entry['key']}", flush=True)
     key = demo_keys["employee"]["key"]
     print(
         f"\n  curl -s {base}/v1/ask -H 'Authorization: Bearer {key}' \\\n"
