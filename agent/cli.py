@@ -109,17 +109,15 @@ def search(
     json_out: JsonOpt = False,
 ) -> None:
     """Search a collection as a user; only chunks that user may read are returned."""
-    from indexes.search import SearchOptions
     from indexes.search import search as run_search
+    from indexes.search import search_options
 
     settings = _settings()
-    options = SearchOptions(
+    options = search_options(
+        settings,
         collection=collection or settings.collection,
         k=k or settings.search_k,
-        mode=mode,  # type: ignore[arg-type]  # validated by search()
-        candidates=settings.search_candidates,
-        ef_search=settings.hnsw_ef_search,
-        rrf_k=settings.rrf_k,
+        mode=mode,  # validated by search()
     )
     with open_context(settings) as ctx:
         response = run_search(ctx.db, ctx.embedder, query, _principal(user, groups), options)

@@ -8,7 +8,21 @@ from typing import Annotated
 import typer
 
 from agent.context import quiet_libraries
-from ragtune.settings import load_settings
+from ragtune.settings import Settings, load_settings
+
+
+def _check_access(settings: Settings, adapter: str, user: str | None, groups: str | None) -> None:
+    """Refuse an adapter the user may not use, by the registry's groups (the same check the
+    agent and the HTTP service make)."""
+    from agent.context import connect_settings
+    from indexes.principal import Principal, parse_groups
+    from training.registry import check_adapter_access
+
+    db = connect_settings(settings)
+    try:
+        check_adapter_access(db, Principal(user or "cli", parse_groups(groups)), adapter)
+    finally:
+        db.close()
 
 
 def generate(
@@ -39,6 +53,17 @@ def generate(
     stop: Annotated[
         list[str] | None, typer.Option("--stop", help="Stop string (repeatable).")
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            help="Generate for this user: an adapter registered for groups the user is not "
+            "in is refused [default: the operator, who may use every adapter].",
+        ),
+    ] = None,
+    groups: Annotated[
+        str | None, typer.Option("--groups", help="That user's groups, comma-separated.")
+    ] = None,
 ) -> None:
     """Generate a reply with the base model, optionally through a LoRA adapter."""
     from training.backends import create_generator, params_from_settings
@@ -50,6 +75,8 @@ def generate(
         from training.backends import adapters_dir
 
         find_adapter(adapter, adapters_dir(settings))  # fail before loading the model
+    if adapter and (user is not None or groups is not None):
+        _check_access(settings, adapter, user, groups)
     quiet_libraries()
     generator = create_generator(
         settings, model=model, precision="4bit" if four_bit else settings.model_precision

@@ -24,6 +24,7 @@ import numpy as np
 
 from agent.answer import ROUTES, Route
 from indexes.embeddings import Embedder
+from ragtune.choices import choose
 from ragtune.errors import ConfigError, InputError, NotFoundError
 from training.generation import GenerationParams, Generator
 
@@ -333,10 +334,5 @@ def build_router(
     name: str, embedder: Embedder, model: ClassifierModel, generator: Generator | None
 ) -> Router:
     """The router called ``name`` (the ``router`` setting)."""
-    try:
-        factory = ROUTERS[name]
-    except KeyError:
-        raise ConfigError(
-            f"Unknown router {name!r}", hint=f"set RAGTUNE_ROUTER to one of {sorted(ROUTERS)}"
-        ) from None
+    factory = choose(ROUTERS, name, what="router", setting="RAGTUNE_ROUTER")
     return factory(embedder, model, generator)

@@ -28,7 +28,7 @@ from indexes import threads
 from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
 from indexes.principal import Principal
-from indexes.search import SearchOptions
+from indexes.search import search_options
 from ragtune.errors import DatabaseError, InputError, RagtuneError
 from ragtune.settings import Settings
 from training.generation import Generator
@@ -40,13 +40,7 @@ def agent_config(settings: Settings) -> AgentConfig:
     """The agent's knobs from the settings object."""
     return AgentConfig(
         max_question_chars=settings.agent_max_question_chars,
-        search=SearchOptions(
-            collection=settings.collection,
-            k=settings.agent_sources_k,
-            candidates=settings.search_candidates,
-            ef_search=settings.hnsw_ef_search,
-            rrf_k=settings.rrf_k,
-        ),
+        search=search_options(settings, k=settings.agent_sources_k),
         min_relevance=settings.agent_min_relevance,
         min_confidence=settings.router_min_confidence,
         generate=settings.agent_generate,

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ragtune.choices import choose
 from ragtune.errors import ModelLoadError
 from ragtune.settings import BUNDLED_EMBED_MODEL
 
@@ -118,12 +119,13 @@ def load_embedder(
     allow_download: bool = False,
 ) -> Embedder:
     """Load (once per process) the embedder ``name`` with the given backend."""
-    try:
-        factory = REGISTRY[backend]
-    except KeyError:
-        raise ModelLoadError(
-            f"Unknown embedder backend {backend!r}", hint=f"choose one of {sorted(REGISTRY)}"
-        ) from None
+    factory = choose(
+        REGISTRY,
+        backend,
+        what="embedder backend",
+        setting="load_embedder(backend=...)",
+        error=ModelLoadError,
+    )
     return factory(name, device=device, batch_size=batch_size, allow_download=allow_download)
 
 

@@ -12,13 +12,19 @@ only (see ``pick_lexemes``) and ranks them with every query word. Both steps run
 PostgreSQL may not use the GIN index for the app role, so every text query read the whole
 collection. Two small statements before the search (which documents are readable, when few;
 how common each query word is) decide its shape.
+
+The query is embedded on a worker thread while the database does everything that does not
+need the vector: checkout, principal, those two probes and, in hybrid mode, the full-text
+candidates. Only the vector side and the fusion wait for the embedding, so a hybrid search
+costs about max(embedding, full-text side) + vector side instead of their sum.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -31,6 +37,7 @@ from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.principal import Principal
 from ragtune.errors import InputError, ModelMismatchError
+from ragtune.settings import Settings
 
 Mode = Literal["hybrid", "vector", "text"]
 MODES: tuple[Mode, ...] = ("hybrid", "vector", "text")
@@ -91,6 +98,21 @@ class SearchOptions:
     exact_chunks: int = 3000
 
 
+def search_options(settings: Settings, **overrides: Any) -> SearchOptions:
+    """The configured search tunables, with per-call ``overrides`` (k, mode, collection...)."""
+    base: dict[str, Any] = {
+        "collection": settings.collection,
+        "k": settings.search_k,
+        "candidates": settings.search_candidates,
+        "ef_search": settings.hnsw_ef_search,
+        "rrf_k": settings.rrf_k,
+        "text_budget": settings.search_text_budget,
+        "exact_docs": settings.search_exact_docs,
+        "exact_chunks": settings.search_exact_chunks,
+    }
+    return SearchOptions(**(base | overrides))
+
+
 @dataclass(frozen=True)
 class FewDocuments:
     """The few documents a search may return chunks from, and how many chunks they hold."""
@@ -134,6 +156,22 @@ txt AS (
         {cid}, %(tmatch)s::tsquery, tq.q, {doc_ids}, %(candidates)s) AS m
 )"""
 
+# Hybrid mode runs the full-text side first, while the query is still being embedded, and
+# hands its ranked ids to the fusing statement (same transaction, same principal).
+_TEXT_FIRST = """
+SELECT m.id, m.rank_score
+FROM ragtune_text_candidates(
+    {cid}, %(tmatch)s::tsquery,
+    replace(plainto_tsquery('english', %(qtext)s)::text, ' & ', ' | ')::tsquery,
+    {doc_ids}, %(candidates)s) AS m
+ORDER BY m.rank_score DESC, m.id"""
+
+_TEXT_GIVEN = """
+txt AS (
+    SELECT t.id, t.rank_score, t.r
+    FROM unnest(%(txt_ids)s::uuid[], %(txt_scores)s::real[]) WITH ORDINALITY AS t(id, rank_score, r)
+)"""
+
 _FUSE = {
     "hybrid": """fused AS MATERIALIZED (
     SELECT coalesce(vec.id, txt.id) AS id,
@@ -158,33 +196,48 @@ _DOCUMENTS = "SELECT id, n_chunks FROM documents WHERE collection_id = %(cid)s"
 _DOCUMENTS_IN_SOURCES = _DOCUMENTS + " AND source = ANY(%(sources)s)"
 
 
+def _doc_ids(collection: Collection, with_sources: bool, exact: bool) -> sql.Composable:
+    """The documents the full-text side is limited to (NULL: all the principal may read)."""
+    if exact:
+        return sql.SQL("%(doc_ids)s::uuid[]")
+    if with_sources:
+        return sql.SQL(
+            "(SELECT array_agg(id) FROM documents WHERE collection_id = {} "
+            "AND source = ANY(%(sources)s))"
+        ).format(sql.Literal(int(collection.id)))
+    return sql.SQL("NULL::uuid[]")
+
+
+def text_first_query(collection: Collection, with_sources: bool, exact: bool) -> sql.Composed:
+    """The full-text candidates of a hybrid search, ranked, as their own statement (run
+    before the query vector is needed; see the module docstring)."""
+    return sql.SQL(_TEXT_FIRST).format(
+        cid=sql.Literal(int(collection.id)), doc_ids=_doc_ids(collection, with_sources, exact)
+    )
+
+
 def build_query(
-    collection: Collection, mode: Mode, with_sources: bool, exact: bool = False
+    collection: Collection,
+    mode: Mode,
+    with_sources: bool,
+    exact: bool = False,
+    text_given: bool = False,
 ) -> sql.Composed:
     """The SQL for one mode; every value is a bound parameter except the collection's own
     id and dimension (integers from the database) that must be literals for the partial
     HNSW index to match at plan time. ``exact``: both sides search only the documents in
-    ``%(doc_ids)s`` (see few_documents), the vector side without HNSW."""
+    ``%(doc_ids)s`` (see few_documents), the vector side without HNSW. ``text_given``: the
+    full-text ranks come in ``%(txt_ids)s``/``%(txt_scores)s`` (from text_first_query)."""
     source_filter = sql.SQL(
         "AND c.document_id IN (SELECT id FROM documents WHERE source = ANY(%(sources)s))"
         if with_sources
         else ""
     )
-    doc_ids: sql.Composable
-    if exact:
-        doc_ids = sql.SQL("%(doc_ids)s::uuid[]")
-    elif with_sources:
-        doc_ids = sql.SQL(
-            "(SELECT array_agg(id) FROM documents WHERE collection_id = {} "
-            "AND source = ANY(%(sources)s))"
-        ).format(sql.Literal(int(collection.id)))
-    else:
-        doc_ids = sql.SQL("NULL::uuid[]")
     parts = []
     if mode in ("hybrid", "vector"):
         parts += [_VECTOR_EXACT if exact else _VECTOR_APPROXIMATE, _VECTOR_RANKS]
     if mode in ("hybrid", "text"):
-        parts.append(_TEXT_SIDE)
+        parts.append(_TEXT_GIVEN if text_given else _TEXT_SIDE)
     parts.append(_FUSE[mode])
     template = "WITH " + ",\n".join(parts) + _SELECT
     return sql.SQL(template).format(
@@ -193,7 +246,7 @@ def build_query(
         cid=sql.Literal(int(collection.id)),
         predicate=index_predicate(collection),
         source_filter=source_filter,
-        doc_ids=doc_ids,
+        doc_ids=_doc_ids(collection, with_sources, exact),
     )
 
 
@@ -266,19 +319,23 @@ def _text_match(
     return tsquery_text(pick_lexemes(estimates, budget))
 
 
+QueryVector = Callable[[], np.ndarray | None]
+
+
 def prepare(
     conn: psycopg.Connection,
     collection: Collection,
     text: str,
-    qvec: np.ndarray | None,
+    query_vector: QueryVector,
     options: SearchOptions,
 ) -> tuple[sql.Composed, dict[str, Any]]:
-    """Set up the transaction for the search statement; return it and its parameters
+    """Run everything before the final search statement; return it and its parameters
     (benchmarks EXPLAIN the same pair).
 
     Sets pgvector's ef_search and iterative scans for this transaction, probes whether the
-    principal reads few documents (few_documents), and for the full-text side picks the
-    words that find candidates (two small statements before the search itself).
+    principal reads few documents (few_documents), for the full-text side picks the words
+    that find candidates, and in hybrid mode fetches those candidates. ``query_vector`` is
+    called once, after all that, so an embedding still being computed overlaps it.
     """
     candidates = max(options.candidates, options.k)
     conn.execute(
@@ -290,8 +347,8 @@ def prepare(
     tmatch = None
     if options.mode != "vector":
         tmatch = _text_match(conn, collection, text, few, options.text_budget)
-    params = {
-        "qvec": qvec,
+    with_sources, exact = options.sources is not None, few is not None
+    params: dict[str, Any] = {
         "qtext": text,
         "tmatch": tmatch,
         "doc_ids": few.ids if few is not None else None,
@@ -300,7 +357,13 @@ def prepare(
         "k": options.k,
         "sources": list(options.sources or []),
     }
-    statement = build_query(collection, options.mode, options.sources is not None, few is not None)
+    text_given = options.mode == "hybrid"
+    if text_given:
+        ranked = conn.execute(text_first_query(collection, with_sources, exact), params).fetchall()
+        params["txt_ids"] = [row[0] for row in ranked]
+        params["txt_scores"] = [row[1] for row in ranked]
+    params["qvec"] = query_vector()
+    statement = build_query(collection, options.mode, with_sources, exact, text_given)
     return statement, params
 
 
@@ -322,6 +385,17 @@ def _check(query: str, options: SearchOptions) -> str:
     return text
 
 
+# One worker: query embeddings queue here instead of running several at once on the same
+# model (on a few cores they would only slow each other down).
+_QUERY_EMBEDDING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ragtune-query-embed")
+
+
+def _embed_timed(embedder: Embedder, text: str) -> tuple[np.ndarray, float]:
+    started = time.perf_counter()
+    vector = embedder.embed([text])[0]
+    return vector, (time.perf_counter() - started) * 1000
+
+
 def search(
     db: Database,
     embedder: Embedder,
@@ -329,21 +403,32 @@ def search(
     principal: Principal,
     options: SearchOptions,
 ) -> SearchResponse:
-    """Top ``options.k`` chunks for ``query`` that ``principal`` may read."""
+    """Top ``options.k`` chunks for ``query`` that ``principal`` may read.
+
+    ``timings_ms``: ``embed`` (the query embedding itself), ``wait`` (how long the database
+    work waited for it), ``db`` (database work, waiting excluded) and ``total``.
+    """
     text = _check(query, options)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    qvec: np.ndarray | None = None
+    pending = None
     if options.mode != "text":
-        qvec = embedder.embed([text])[0]
-        timings["embed"] = (time.perf_counter() - started) * 1000
+        pending = _QUERY_EMBEDDING.submit(_embed_timed, embedder, text)
+
+    def query_vector() -> np.ndarray | None:
+        if pending is None:
+            return None
+        waiting = time.perf_counter()
+        vector, timings["embed"] = pending.result()
+        timings["wait"] = (time.perf_counter() - waiting) * 1000
+        return vector
+
     allowed = principal.effective_groups
     if options.groups is not None:
         allowed = allowed & options.groups
-    db_started = time.perf_counter()
     with db.reading(principal, narrow_to=allowed) as conn:
         collection = get_collection(conn, options.collection)
-        if qvec is not None and (collection.embed_model, collection.embed_dim) != (
+        if pending is not None and (collection.embed_model, collection.embed_dim) != (
             embedder.name,
             embedder.dim,
         ):
@@ -353,11 +438,11 @@ def search(
                 hint=f"run `ragtune reindex --collection {collection.name}`, or set "
                 f"RAGTUNE_EMBED_MODEL={collection.embed_model}",
             )
-        statement, params = prepare(conn, collection, text, qvec, options)
+        statement, params = prepare(conn, collection, text, query_vector, options)
         rows = conn.execute(statement, params).fetchall()
-    timings["db"] = (time.perf_counter() - db_started) * 1000
+    timings["total"] = (time.perf_counter() - started) * 1000
+    timings["db"] = timings["total"] - timings.get("wait", 0.0)
     results = [
         SearchResult(rank, float(row[0]), *row[1:]) for rank, row in enumerate(rows, start=1)
     ]
-    timings["total"] = (time.perf_counter() - started) * 1000
     return SearchResponse(text, results, timings)

@@ -64,6 +64,18 @@ class Settings(BaseSettings):
     )
     hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
     rrf_k: int = Field(default=60, ge=1)
+    search_text_budget: int = Field(
+        default=500,
+        ge=0,
+        description="About how many chunks the full-text side may fetch and rank per query.",
+    )
+    search_exact_docs: int = Field(
+        default=500,
+        ge=0,
+        description="A caller who may read fewer documents than this (holding at most "
+        "search_exact_chunks chunks) gets an exact scan of them; 0 turns that off.",
+    )
+    search_exact_chunks: int = Field(default=3000, ge=0)
     rerank_model: str | None = Field(
         default=None, description="Cross-encoder path or id for re-ranking; off when unset."
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ragtune.errors import ConfigError
+from ragtune.choices import choose
 from ragtune.settings import Settings
 from training.generation import GenerationParams, Generator
 
@@ -59,13 +59,12 @@ def create_generator(
     settings: Settings, *, model: str | None = None, precision: str | None = None
 ) -> Generator:
     """The configured backend's Generator for ``model`` (default: the ``model`` setting)."""
-    try:
-        factory = BACKENDS[settings.generator_backend]
-    except KeyError:
-        raise ConfigError(
-            f"Unknown generator backend {settings.generator_backend!r}",
-            hint=f"set RAGTUNE_GENERATOR_BACKEND to one of {sorted(BACKENDS)}",
-        ) from None
+    factory = choose(
+        BACKENDS,
+        settings.generator_backend,
+        what="generator backend",
+        setting="RAGTUNE_GENERATOR_BACKEND",
+    )
     return factory(settings, model or settings.model, precision or settings.model_precision)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from evals.judges.cache import CachedJudge, JudgementCache
 from evals.judges.protocol import Judge
+from ragtune.choices import choose
 from ragtune.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -91,13 +92,7 @@ def build_judge(
     name: str, options: JudgeOptions | None = None, *, cache: JudgementCache | None = None
 ) -> Judge:
     """The judge called ``name``, wrapped in ``cache`` (a fresh in-memory one by default)."""
-    try:
-        factory = REGISTRY[name]
-    except KeyError:
-        raise ConfigError(
-            f"Unknown judge {name!r}",
-            hint=f"set RAGTUNE_JUDGE (judge) or --judge to one of {', '.join(sorted(REGISTRY))}",
-        ) from None
+    factory = choose(REGISTRY, name, what="judge", setting="RAGTUNE_JUDGE (or --judge)")
     judge = factory(options or JudgeOptions())
     return CachedJudge(judge, cache if cache is not None else JudgementCache())
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from indexes.database import Database
 from tests.training.model_cache import converted_state_dir
 from tests.training.openai_server import Script, serve
+from training import registry
 
 CONTRACT = [
     "text",
@@ -91,3 +93,31 @@ def test_generate_json_through_an_openai_compatible_server() -> None:
     assert data["model"] == "phi-3-mini-4k" and data["completion_tokens"] == 2
     assert script.requests[-1]["model"] == "support-style"
     assert "sk-cli-secret" not in done.stdout + done.stderr
+
+
+def test_generate_for_a_user_refuses_an_adapter_outside_their_groups(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    # The registry, not the folder, says who may use an adapter: one trained on hr-only pairs
+    # is refused to a support user and served to an hr user, as the agent and the API do.
+    manifest = {"name": "hr-terms", "base_model": "phi-3-mini-4k", "method": "qlora"}
+    registry.register(db, tmp_path / "hr-terms", manifest | {"allowed_groups": ["hr"]})
+    script = Script(replies={"hr-terms": "hr reply"})
+    with serve(script) as url:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "RAGTUNE_STATE_DIR": str(tmp_path / "state"),
+            "RAGTUNE_GENERATOR_BACKEND": "openai",
+            "RAGTUNE_OPENAI_BASE_URL": url,
+            "RAGTUNE_MODEL": "phi-3-mini-4k",
+        }
+        args = ["pay bands?", "--adapter", "hr-terms", "--user", "sam"]
+        refused = _run([*args, "--groups", "support"], env)
+        served = _run([*args, "--groups", "hr", "--json"], env)
+    assert refused.returncode == 5, refused.stderr
+    assert "restricted to hr" in refused.stderr and "sam is in none" in refused.stderr
+    assert refused.stdout == ""
+    assert served.returncode == 0, served.stderr
+    assert json.loads(served.stdout)["text"] == "hr reply"
+    assert [r["model"] for r in script.requests] == ["hr-terms"]

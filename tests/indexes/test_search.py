@@ -4,6 +4,7 @@ exact path for principals who read few documents, and the bounded full-text side
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,8 +13,16 @@ from indexes.collections import ensure_collection, get_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.principal import Principal
-from indexes.search import MODES, SearchOptions, pick_lexemes, search, tsquery_text
+from indexes.search import (
+    MODES,
+    SearchOptions,
+    pick_lexemes,
+    search,
+    search_options,
+    tsquery_text,
+)
 from ragtune.errors import InputError, NotFoundError
+from ragtune.settings import Settings
 
 EMPLOYEE = Principal("sam", frozenset({"support"}))
 HR = Principal("dana", frozenset({"hr"}))
@@ -161,6 +170,44 @@ def test_modes_rank_differently_but_each_finds_the_answer(
             SearchOptions(k=5, mode=mode),
         )
         assert "policies/paid-time-off.md" in {r.source for r in response.results}, mode
+
+
+@pytest.mark.parametrize("principal", [EMPLOYEE, Principal("guest")], ids=["many", "few"])
+def test_hybrid_is_the_reciprocal_rank_fusion_of_the_two_sides(
+    sample_db: Database, embedder: Embedder, principal: Principal
+) -> None:
+    # Hybrid fetches the full-text ranks first (while the query is embedded) and fuses them in
+    # SQL with the vector ranks; the result must be exactly RRF over what each side alone
+    # returns. "few": the guest reads few documents, so both sides take the exact path.
+    query = "How many vacation days can be carried over?"
+    depth = SearchOptions(k=20, candidates=20)
+    sides = {
+        mode: [r.chunk_id for r in search(sample_db, embedder, query, principal, options).results]
+        for mode in ("vector", "text")
+        for options in [SearchOptions(k=20, candidates=20, mode=mode)]
+    }
+    assert sides["vector"] and sides["text"]
+    fused: dict[str, float] = {}
+    for ranked in sides.values():
+        for rank, chunk_id in enumerate(ranked, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (depth.rrf_k + rank)
+    hybrid = search(sample_db, embedder, query, principal, depth)
+    expected = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:20]
+    assert [r.chunk_id for r in hybrid.results] == [chunk_id for chunk_id, _ in expected]
+    assert [r.score for r in hybrid.results] == pytest.approx([score for _, score in expected])
+    assert {"embed", "wait", "db", "total"} <= set(hybrid.timings_ms)
+    assert hybrid.timings_ms["db"] + hybrid.timings_ms["wait"] == pytest.approx(
+        hybrid.timings_ms["total"]
+    )
+
+
+def test_search_options_come_from_the_settings_with_overrides(tmp_path: Path) -> None:
+    settings = Settings(
+        state_dir=tmp_path, search_text_budget=50, search_exact_docs=0, hnsw_ef_search=64
+    )
+    options = search_options(settings, k=3, mode="text")
+    assert (options.text_budget, options.exact_docs, options.ef_search) == (50, 0, 64)
+    assert (options.k, options.mode, options.collection) == (3, "text", settings.collection)
 
 
 def test_bad_queries_are_refused_clearly(sample_db: Database, embedder: Embedder) -> None:
