@@ -172,26 +172,26 @@ def test_modes_rank_differently_but_each_finds_the_answer(
         assert "policies/paid-time-off.md" in {r.source for r in response.results}, mode
 
 
-@pytest.mark.parametrize("principal", [EMPLOYEE, Principal("guest")], ids=["many", "few"])
+@pytest.mark.parametrize("exact_docs", [0, 500], ids=["hnsw", "exact"])
 def test_hybrid_is_the_reciprocal_rank_fusion_of_the_two_sides(
-    sample_db: Database, embedder: Embedder, principal: Principal
+    sample_db: Database, embedder: Embedder, exact_docs: int
 ) -> None:
     # Hybrid fetches the full-text ranks first (while the query is embedded) and fuses them in
     # SQL with the vector ranks; the result must be exactly RRF over what each side alone
-    # returns. "few": the guest reads few documents, so both sides take the exact path.
+    # returns. The sample corpus is small enough for the exact path; exact_docs=0 forces HNSW.
     query = "How many vacation days can be carried over?"
-    depth = SearchOptions(k=20, candidates=20)
+    depth = SearchOptions(k=20, candidates=20, exact_docs=exact_docs)
     sides = {
-        mode: [r.chunk_id for r in search(sample_db, embedder, query, principal, options).results]
+        mode: [r.chunk_id for r in search(sample_db, embedder, query, EMPLOYEE, options).results]
         for mode in ("vector", "text")
-        for options in [SearchOptions(k=20, candidates=20, mode=mode)]
+        for options in [SearchOptions(k=20, candidates=20, mode=mode, exact_docs=exact_docs)]
     }
-    assert sides["vector"] and sides["text"]
+    assert len(sides["vector"]) == 20 and sides["text"]
     fused: dict[str, float] = {}
     for ranked in sides.values():
         for rank, chunk_id in enumerate(ranked, start=1):
             fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (depth.rrf_k + rank)
-    hybrid = search(sample_db, embedder, query, principal, depth)
+    hybrid = search(sample_db, embedder, query, EMPLOYEE, depth)
     expected = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:20]
     assert [r.chunk_id for r in hybrid.results] == [chunk_id for chunk_id, _ in expected]
     assert [r.score for r in hybrid.results] == pytest.approx([score for _, score in expected])
