@@ -90,6 +90,8 @@ _KEY_METRICS = (
     ("answer_f1", "F1"),
     ("abstention_recall", "abst.rec"),
     ("route_accuracy", "route"),
+    ("retrieval_recall_at_5", "R@5"),
+    ("retrieval_mrr", "MRR"),
     ("latency_p95_ms", "p95 ms"),
 )
 

@@ -21,7 +21,7 @@ from typing import Any
 from bench.fresh_database import fresh_database, server_facts
 from bench.handbook import HANDBOOK, handbook_or_none
 from bench.machine import describe_machine, now_iso
-from bench.results import markdown_table, write_result
+from bench.results import markdown_table, publish
 from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
 from indexes.ingest import IngestOptions, IngestReport, ingest
@@ -158,12 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=f"only {QUICK_FILES} files")
     args = parser.parse_args(argv)
     result = run(quick=args.quick)
-    if result is None:
-        return 0
-    path = write_result(NAME, result, quick=args.quick)
-    print(table(result))
-    print(f"\nwrote {path}")
-    return 0
+    return publish(NAME, result, table, quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,24 @@ def write_result(name: str, payload: dict[str, Any], *, quick: bool = False) -> 
     path = RESULTS_DIR / (f"{name}.quick.json" if quick else f"{name}.json")
     path.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n")
     return path
+
+
+def publish(
+    name: str,
+    result: dict[str, Any] | None,
+    table: Callable[[dict[str, Any]], str],
+    *,
+    quick: bool = False,
+) -> int:
+    """Write ``result`` (see write_result) and print its table; the exit code for main().
+
+    None means the benchmark had nothing to measure (its corpus is absent) and said so."""
+    if result is None:
+        return 0
+    path = write_result(name, result, quick=quick)
+    print(table(result))
+    print(f"\nwrote {path}")
+    return 0
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

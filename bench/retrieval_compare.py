@@ -27,7 +27,7 @@ from pydantic import PrivateAttr
 from bench.fresh_database import fresh_database, server_facts
 from bench.handbook import HANDBOOK, QUESTIONS, handbook_or_none
 from bench.machine import describe_machine, now_iso
-from bench.results import markdown_table, percentile, write_result
+from bench.results import markdown_table, percentile, publish
 from indexes.chunking import SECTION_SEPARATOR, chunk_document
 from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
@@ -401,12 +401,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     result = run(quick=args.quick)
-    if result is None:
-        return 0
-    path = write_result(NAME, result, quick=args.quick)
-    print(table(result))
-    print(f"\nwrote {path}")
-    return 0
+    return publish(NAME, result, table, quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ from bench.handbook import (
     sentences_by_page,
 )
 from bench.machine import describe_machine, now_iso
-from bench.results import markdown_table, percentile, write_result
+from bench.results import markdown_table, percentile, publish
 from indexes.collections import (
     Collection,
     create_vector_index,
@@ -704,12 +704,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     result = run(quick=args.quick, vector_cache=args.vector_cache, compare_with=args.compare_with)
-    if result is None:
-        return 0
-    path = write_result(NAME, result, quick=args.quick)
-    print(table(result))
-    print(f"\nwrote {path}")
-    return 0
+    return publish(NAME, result, table, quick=args.quick)
 
 
 if __name__ == "__main__":

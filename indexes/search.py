@@ -148,8 +148,10 @@ vec AS (
 
 # The match (%(tmatch)s, from pick_lexemes) finds the candidates through the GIN index; the
 # rank uses every query word, OR-ed, so a chunk holding more of them ranks higher.
+_RANKING_QUERY = "replace(plainto_tsquery('english', %(qtext)s)::text, ' & ', ' | ')::tsquery"
+
 _TEXT_SIDE = """
-tq AS (SELECT replace(plainto_tsquery('english', %(qtext)s)::text, ' & ', ' | ')::tsquery AS q),
+tq AS (SELECT {ranking} AS q),
 txt AS (
     SELECT m.id, m.rank_score, row_number() OVER (ORDER BY m.rank_score DESC, m.id) AS r
     FROM tq, ragtune_text_candidates(
@@ -161,9 +163,7 @@ txt AS (
 _TEXT_FIRST = """
 SELECT m.id, m.rank_score
 FROM ragtune_text_candidates(
-    {cid}, %(tmatch)s::tsquery,
-    replace(plainto_tsquery('english', %(qtext)s)::text, ' & ', ' | ')::tsquery,
-    {doc_ids}, %(candidates)s) AS m
+    {cid}, %(tmatch)s::tsquery, {ranking}, {doc_ids}, %(candidates)s) AS m
 ORDER BY m.rank_score DESC, m.id"""
 
 _TEXT_GIVEN = """
@@ -212,7 +212,9 @@ def text_first_query(collection: Collection, with_sources: bool, exact: bool) ->
     """The full-text candidates of a hybrid search, ranked, as their own statement (run
     before the query vector is needed; see the module docstring)."""
     return sql.SQL(_TEXT_FIRST).format(
-        cid=sql.Literal(int(collection.id)), doc_ids=_doc_ids(collection, with_sources, exact)
+        cid=sql.Literal(int(collection.id)),
+        ranking=sql.SQL(_RANKING_QUERY),
+        doc_ids=_doc_ids(collection, with_sources, exact),
     )
 
 
@@ -246,6 +248,7 @@ def build_query(
         cid=sql.Literal(int(collection.id)),
         predicate=index_predicate(collection),
         source_filter=source_filter,
+        ranking=sql.SQL(_RANKING_QUERY),
         doc_ids=_doc_ids(collection, with_sources, exact),
     )
 

@@ -6,13 +6,14 @@ and the reports can be tried (``ragtune eval run samples/suites/quillmark.jsonl 
 samples/suites/quillmark.recorded.jsonl``) and benchmarked (bench/eval_run.py) without
 generation. Each answer is built from the suite item and real retrieval:
 
-* rag and both: the item's reference answer, citing the passages that hybrid search (k = 4,
-  as the item's user) returned from the gold sources, or the top result when none did;
+* rag and both: the item's reference answer, citing the passages that hybrid search (as the
+  item's user) returned from the gold sources among its top 4, or the top result when none
+  did; the top 5 are recorded as the answer's ``retrieved`` ranking (retrieval recall@k, MRR);
 * adapter: the reference answer, no citations;
 * unanswerable and permissions: a refusal.
 
-Needs the sample corpus ingested into the configured database (``make demo`` does that).
-Deterministic for a given index.
+Ingests the sample corpus into the configured database first when it is not there yet (as
+``make demo`` does). Deterministic for a given index.
 
 Usage:
     .venv/bin/python samples/make_recorded_answers.py
@@ -26,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from agent.context import open_context, quiet_libraries
+from agent.service.demo import ensure_corpus
 from evals.metrics import SourceRef, source_matches
+from evals.run_metrics import RETRIEVAL_KS
 from evals.suites import SuiteItem, load_suite
 from indexes.principal import Principal
-from indexes.search import SearchOptions, search
+from indexes.search import search, search_options
 from ragtune.settings import load_settings
 
 SUITES = Path(__file__).resolve().parent / "suites"
@@ -42,6 +45,9 @@ def _cited(text: str, markers: str) -> str:
     """Put the markers before the final full stop: "... per day [1]."."""
     text = text.strip()
     return re.sub(r"\.?$", f" {markers}.", text, count=1)
+
+
+CITE_FROM = 4  # citations come from the top 4, as the agent's sources do
 
 
 def _answer(item: SuiteItem, results: list[Any]) -> dict[str, Any]:
@@ -60,7 +66,7 @@ def _answer(item: SuiteItem, results: list[Any]) -> dict[str, Any]:
     golds = [SourceRef(g.source, g.section, g.page) for g in item.gold_citations]
     picked = [
         r
-        for r in results
+        for r in results[:CITE_FROM]
         if any(source_matches(SourceRef(r.source, r.section or None, r.page), g) for g in golds)
     ][: len(golds)] or results[:1]
     citations = [
@@ -81,6 +87,7 @@ def _answer(item: SuiteItem, results: list[Any]) -> dict[str, Any]:
         "route": item.expected_route,
         "abstained": False,
         "citations": citations,
+        "retrieved": [{"source": r.source, "section": r.section, "page": r.page} for r in results],
     }
 
 
@@ -90,12 +97,13 @@ def main() -> int:
     suite = load_suite(SUITE)
     lines = []
     with open_context(settings) as ctx:
+        ensure_corpus(settings, ctx.db)
         embedder = ctx.embedder
         for item in suite.items:
             results: list[Any] = []
             if item.expected_route in ("rag", "both"):
                 principal = Principal(item.user, frozenset(item.groups))
-                options = SearchOptions(collection=settings.collection, k=4)
+                options = search_options(settings, k=max(RETRIEVAL_KS))
                 results = search(ctx.db, embedder, item.question, principal, options).results
             record = {"id": item.id, **_answer(item, results)}
             lines.append(json.dumps(record, ensure_ascii=False))

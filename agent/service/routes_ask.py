@@ -28,10 +28,11 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-@router.post("", response_model=AskResponse, responses=_ERRORS, summary="Ask a question")
-async def ask(state: State, who: CallerDep, body: AskRequest, request: Request) -> AskResponse:
-    """The answer, with its route, citations and verification (``ragtune ask --json``)."""
-    events = answer_events(
+def _events(
+    state: State, who: CallerDep, body: AskRequest, request: Request
+) -> AsyncGenerator[AgentEvent | None, None]:
+    """The agent's events for ``body``, run as the caller and stopped if the client leaves."""
+    return answer_events(
         state,
         body.question,
         who.principal,
@@ -39,6 +40,12 @@ async def ask(state: State, who: CallerDep, body: AskRequest, request: Request) 
         route=body.route,
         disconnected=disconnect_waiter(request.receive),
     )
+
+
+@router.post("", response_model=AskResponse, responses=_ERRORS, summary="Ask a question")
+async def ask(state: State, who: CallerDep, body: AskRequest, request: Request) -> AskResponse:
+    """The answer, with its route, citations and verification (``ragtune ask --json``)."""
+    events = _events(state, who, body, request)
     return AskResponse.model_validate(await collect_answer(events))
 
 
@@ -72,14 +79,7 @@ async def first_event(
 async def ask_stream(
     state: State, who: CallerDep, body: AskRequest, request: Request
 ) -> StreamingResponse:
-    events = answer_events(
-        state,
-        body.question,
-        who.principal,
-        thread_id=body.thread_id,
-        route=body.route,
-        disconnected=disconnect_waiter(request.receive),
-    )
+    events = _events(state, who, body, request)
     first = await first_event(events)
 
     async def stream() -> AsyncIterator[str]:

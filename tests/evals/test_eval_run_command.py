@@ -74,6 +74,8 @@ def test_a_recorded_run_writes_reports_is_stored_and_shows_in_history(env: Path)
     assert row["run_id"] == run["run_id"] and row["status"] == "complete"
     table = _invoke("history", "--suite", "mini.jsonl")
     assert run["run_id"] in table.output and "complete" in table.output
+    header = table.output.splitlines()[0].split()
+    assert {"cit.rec", "halluc", "route", "R@5", "MRR", "gate"} <= set(header)
     assert "no eval runs stored" in _invoke("history", "--suite", "other").output
 
 
