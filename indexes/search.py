@@ -21,6 +21,7 @@ costs about max(embedding, full-text side) + vector side instead of their sum.
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -92,10 +93,12 @@ class SearchOptions:
     # size; 500 and 1000 found the right 18F page equally often (bench/search_latency.py).
     text_budget: int = 500
     # When the principal may read fewer than exact_docs documents of the collection (within
-    # `sources`) holding at most exact_chunks chunks, both sides search only their chunks and
-    # the vector side is exact (see few_documents).
+    # `sources`) holding at most exact_chunks chunks, and those are at most exact_fraction of
+    # the collection's chunks, both sides search only their chunks and the vector side is
+    # exact (see few_documents).
     exact_docs: int = 500
     exact_chunks: int = 3000
+    exact_fraction: float = 0.05
 
 
 def search_options(settings: Settings, **overrides: Any) -> SearchOptions:
@@ -109,6 +112,7 @@ def search_options(settings: Settings, **overrides: Any) -> SearchOptions:
         "text_budget": settings.search_text_budget,
         "exact_docs": settings.search_exact_docs,
         "exact_chunks": settings.search_exact_chunks,
+        "exact_fraction": settings.search_exact_fraction,
     }
     return SearchOptions(**(base | overrides))
 
@@ -192,6 +196,7 @@ ORDER BY f.score DESC, c.id
 LIMIT %(k)s"""
 
 _FREQUENCIES = "SELECT lexeme, frequency, collection_rows FROM ragtune_lexeme_frequencies(%s, %s)"
+_EXCEEDS = "SELECT ragtune_collection_exceeds(%s, %s)"
 _DOCUMENTS = "SELECT id, n_chunks FROM documents WHERE collection_id = %(cid)s"
 _DOCUMENTS_IN_SOURCES = _DOCUMENTS + " AND source = ANY(%(sources)s)"
 
@@ -262,9 +267,11 @@ def few_documents(
     A principal who may read 1% of a collection makes an HNSW scan step over ~99 unreadable
     neighbours for each readable one (70 ms at 100k chunks, measured), and leaves the
     full-text statistics describing rows it cannot see. Reading a few documents' chunks
-    takes a few milliseconds and is exact. The probe reads at most ``exact_docs`` rows.
+    takes about 10 us a chunk and is exact. The probe reads at most ``exact_docs`` rows;
+    when they are few, one more statement checks that they are at most ``exact_fraction`` of
+    the collection (HNSW serves a principal who reads most of it faster).
     """
-    if options.exact_docs == 0:
+    if options.exact_docs == 0 or options.exact_fraction == 0:
         return None
     statement = _DOCUMENTS_IN_SOURCES if options.sources is not None else _DOCUMENTS
     rows = conn.execute(
@@ -274,6 +281,11 @@ def few_documents(
     chunks = sum(n for _, n in rows)
     if len(rows) >= options.exact_docs or chunks > options.exact_chunks:
         return None
+    if options.exact_fraction < 1:
+        at_least = math.ceil(chunks / options.exact_fraction)
+        row = conn.execute(_EXCEEDS, (collection.id, at_least - 1)).fetchone()
+        if row is None or not row[0]:
+            return None
     return FewDocuments([doc_id for doc_id, _ in rows], chunks)
 
 
@@ -385,6 +397,8 @@ def _check(query: str, options: SearchOptions) -> str:
         raise InputError(f"k must be between 1 and 100, got {options.k}")
     if options.text_budget < 0 or options.exact_docs < 0 or options.exact_chunks < 0:
         raise InputError("text_budget, exact_docs and exact_chunks must not be negative")
+    if not 0 <= options.exact_fraction <= 1:
+        raise InputError(f"exact_fraction must be between 0 and 1, got {options.exact_fraction}")
     return text
 
 

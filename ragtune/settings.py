@@ -76,6 +76,13 @@ class Settings(BaseSettings):
         "search_exact_chunks chunks) gets an exact scan of them; 0 turns that off.",
     )
     search_exact_chunks: int = Field(default=3000, ge=0)
+    search_exact_fraction: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Exact scan only when the readable chunks are at most this share of "
+        "the collection.",
+    )
     rerank_model: str | None = Field(
         default=None, description="Cross-encoder path or id for re-ranking; off when unset."
     )

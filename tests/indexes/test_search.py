@@ -15,7 +15,9 @@ from indexes.embeddings import Embedder
 from indexes.principal import Principal
 from indexes.search import (
     MODES,
+    FewDocuments,
     SearchOptions,
+    few_documents,
     pick_lexemes,
     search,
     search_options,
@@ -90,9 +92,10 @@ def test_pdf_results_carry_their_page(sample_db: Database, embedder: Embedder) -
     assert pdf_hits and pdf_hits[0].page == 4
 
 
-# The sample corpus is small, so a search reads its documents' chunks exhaustively; exact_docs=0
-# forces the HNSW and whole-collection full-text path that large collections take.
-PATHS = {"exhaustive": {}, "index": {"exact_docs": 0}}
+# Every principal reads most of the small sample corpus, so a search takes the HNSW and
+# whole-collection full-text path; exact_fraction=1 makes it read the readable documents'
+# chunks exhaustively, as it does for a principal who reads a small share of a large one.
+PATHS = {"exhaustive": {"exact_fraction": 1.0}, "index": {}}
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -172,19 +175,19 @@ def test_modes_rank_differently_but_each_finds_the_answer(
         assert "policies/paid-time-off.md" in {r.source for r in response.results}, mode
 
 
-@pytest.mark.parametrize("exact_docs", [0, 500], ids=["hnsw", "exact"])
+@pytest.mark.parametrize("path", PATHS)
 def test_hybrid_is_the_reciprocal_rank_fusion_of_the_two_sides(
-    sample_db: Database, embedder: Embedder, exact_docs: int
+    sample_db: Database, embedder: Embedder, path: str
 ) -> None:
     # Hybrid fetches the full-text ranks first (while the query is embedded) and fuses them in
     # SQL with the vector ranks; the result must be exactly RRF over what each side alone
-    # returns. The sample corpus is small enough for the exact path; exact_docs=0 forces HNSW.
+    # returns, on both paths.
     query = "How many vacation days can be carried over?"
-    depth = SearchOptions(k=20, candidates=20, exact_docs=exact_docs)
+    depth = SearchOptions(k=20, candidates=20, **PATHS[path])  # type: ignore[arg-type]
     sides = {
         mode: [r.chunk_id for r in search(sample_db, embedder, query, EMPLOYEE, options).results]
         for mode in ("vector", "text")
-        for options in [SearchOptions(k=20, candidates=20, mode=mode, exact_docs=exact_docs)]
+        for options in [SearchOptions(k=20, candidates=20, mode=mode, **PATHS[path])]  # type: ignore[arg-type]
     }
     assert len(sides["vector"]) == 20 and sides["text"]
     fused: dict[str, float] = {}
@@ -203,10 +206,15 @@ def test_hybrid_is_the_reciprocal_rank_fusion_of_the_two_sides(
 
 def test_search_options_come_from_the_settings_with_overrides(tmp_path: Path) -> None:
     settings = Settings(
-        state_dir=tmp_path, search_text_budget=50, search_exact_docs=0, hnsw_ef_search=64
+        state_dir=tmp_path,
+        search_text_budget=50,
+        search_exact_docs=0,
+        search_exact_fraction=0.5,
+        hnsw_ef_search=64,
     )
     options = search_options(settings, k=3, mode="text")
     assert (options.text_budget, options.exact_docs, options.ef_search) == (50, 0, 64)
+    assert options.exact_fraction == 0.5
     assert (options.k, options.mode, options.collection) == (3, "text", settings.collection)
 
 
@@ -219,6 +227,25 @@ def test_bad_queries_are_refused_clearly(sample_db: Database, embedder: Embedder
         search(sample_db, embedder, "x", EMPLOYEE, SearchOptions(mode="fuzzy"))  # type: ignore[arg-type]
     with pytest.raises(NotFoundError, match="nope"):
         search(sample_db, embedder, "x", EMPLOYEE, SearchOptions(collection="nope"))
+    with pytest.raises(InputError, match=r"exact_fraction must be between 0 and 1, got 1\.5"):
+        search(sample_db, embedder, "x", EMPLOYEE, SearchOptions(exact_fraction=1.5))
+
+
+def _few(db: Database, principal: Principal, options: SearchOptions) -> FewDocuments | None:
+    with db.reading(principal) as conn:
+        return few_documents(conn, get_collection(conn, options.collection), options)
+
+
+def test_exact_scan_only_for_a_small_share_of_the_collection(sample_db: Database) -> None:
+    # The employee reads 27 of the sample's 29 documents: HNSW serves that. Narrowed to one
+    # source, the readable chunks are a small share and get scanned exactly.
+    assert _few(sample_db, EMPLOYEE, SearchOptions()) is None
+    everything = _few(sample_db, EMPLOYEE, SearchOptions(exact_fraction=1.0))
+    assert everything is not None and len(everything.ids) >= 20
+    one_file = _few(sample_db, EMPLOYEE, SearchOptions(sources=["policies/paid-time-off.md"]))
+    assert one_file is not None and len(one_file.ids) == 1 and one_file.chunks >= 1
+    assert _few(sample_db, EMPLOYEE, SearchOptions(exact_fraction=0.0)) is None
+    assert _few(sample_db, EMPLOYEE, SearchOptions(exact_docs=0, exact_fraction=1.0)) is None
 
 
 def _seed_selective(db: Database, embedder: Embedder, total: int, readable: int) -> None:
