@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from agent.adapters_command import adapters_app
 from indexes.database import Database
-from tests.training.lora_factory import make_adapter
+from tests.training.lora_factory import make_adapter, tiny_phi3
 from training import registry
 from training.adapters import MANIFEST
 
@@ -27,22 +27,7 @@ TINY_PHI3_TARGETS = ["down_proj", "gate_up_proj", "o_proj", "qkv_proj"]
 @pytest.fixture(scope="module")
 def tiny_model() -> Any:
     """A two-layer Phi3ForCausalLM with random weights: enough for peft to write adapters."""
-    import torch
-    from transformers import Phi3Config, Phi3ForCausalLM
-
-    torch.manual_seed(0)
-    config = Phi3Config(
-        vocab_size=64,
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=64,
-        original_max_position_embeddings=64,
-        pad_token_id=0,
-    )
-    return Phi3ForCausalLM(config)
+    return tiny_phi3(64)
 
 
 def _trained(

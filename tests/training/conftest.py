@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.training.lora_factory import make_adapter
+from tests.training.lora_factory import make_adapter, tiny_phi3
 from tests.training.model_cache import converted_state_dir
 from training.local import LocalGenerator
 from training.models import DEFAULT_MODEL, LoadedModel, cache_dir, load_model
@@ -62,28 +62,21 @@ def adapters_dir(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 @pytest.fixture(scope="session")
 def tiny_phi3_dir(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised Phi3ForCausalLM with a Phi-3 chat template, saved to disk."""
-    import torch
-    from transformers import AutoTokenizer, Phi3Config, Phi3ForCausalLM
+    from transformers import AutoTokenizer
 
     folder = tmp_path_factory.mktemp("tiny-phi3")
     tokenizer = AutoTokenizer.from_pretrained(cache_dir(state_dir, DEFAULT_MODEL))
     tokenizer.add_special_tokens({"additional_special_tokens": PHI3_SPECIAL})
     tokenizer.chat_template = PHI3_TEMPLATE
     end = tokenizer.convert_tokens_to_ids("<|end|>")
-    config = Phi3Config(
-        vocab_size=len(tokenizer),
+    model = tiny_phi3(
+        len(tokenizer),
         hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=512,
-        original_max_position_embeddings=512,
+        context=512,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=[tokenizer.eos_token_id, end],
         pad_token_id=tokenizer.pad_token_id,
     )
-    torch.manual_seed(0)
-    Phi3ForCausalLM(config).save_pretrained(folder)
+    model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

@@ -8,6 +8,37 @@ from typing import Any
 import torch
 
 
+def tiny_phi3(
+    vocab_size: int,
+    *,
+    hidden_size: int = 32,
+    context: int = 64,
+    bos_token_id: int | None = None,
+    eos_token_id: int | list[int] | None = None,
+    pad_token_id: int | None = 0,
+) -> Any:
+    """A two-layer Phi3ForCausalLM with random weights (seed 0): the real architecture,
+    Phi-3's fused projections included, small enough to train in milliseconds a step."""
+    from transformers import Phi3Config, Phi3ForCausalLM
+
+    # Token ids left as None keep Phi3Config's own defaults.
+    special = {"bos_token_id": bos_token_id, "eos_token_id": eos_token_id}
+    config = Phi3Config(
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=context,
+        original_max_position_embeddings=context,
+        pad_token_id=pad_token_id,
+        **{k: v for k, v in special.items() if v is not None},
+    )
+    torch.manual_seed(0)
+    return Phi3ForCausalLM(config)
+
+
 def make_adapter(
     model: Any,
     out_dir: Path,

