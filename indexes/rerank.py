@@ -39,4 +39,4 @@ def rerank(model: Any, response: SearchResponse) -> SearchResponse:
     scores = model.predict([(response.query, r.text) for r in response.results])
     order = sorted(zip(scores, response.results, strict=True), key=lambda p: -float(p[0]))
     results = [replace(r, rank=i, score=float(s)) for i, (s, r) in enumerate(order, start=1)]
-    return SearchResponse(response.query, results, response.timings_ms)
+    return SearchResponse(response.query, results, response.timings_ms, response.similarity)

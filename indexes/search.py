@@ -69,6 +69,9 @@ class SearchResponse:
     query: str
     results: list[SearchResult]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # Cosine of the query vector and each result's stored vector, by chunk id (vector and
+    # hybrid modes; empty in text mode). Not part of the public JSON.
+    similarity: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The public ``--json`` shape (timings are not part of it)."""
@@ -188,7 +191,7 @@ _FUSE = {
 
 _SELECT = """
 SELECT f.score, c.id::text, c.document_id::text, d.source, d.title, c.section, c.page,
-       c.start_char, c.end_char, c.text
+       c.start_char, c.end_char, c.text, {similarity}
 FROM fused f
 JOIN chunks c ON c.id = f.id
 JOIN documents d ON d.id = c.document_id
@@ -247,7 +250,11 @@ def build_query(
         parts.append(_TEXT_GIVEN if text_given else _TEXT_SIDE)
     parts.append(_FUSE[mode])
     template = "WITH " + ",\n".join(parts) + _SELECT
+    similarity = sql.SQL(
+        "1 - ({vexpr} <=> %(qvec)s::vector({dim}))" if mode != "text" else "NULL::float8"
+    ).format(vexpr=vector_expression(collection), dim=sql.Literal(int(collection.embed_dim)))
     return sql.SQL(template).format(
+        similarity=similarity,
         vexpr=vector_expression(collection),
         dim=sql.Literal(int(collection.embed_dim)),
         cid=sql.Literal(int(collection.id)),
@@ -465,6 +472,7 @@ def search(
     timings["total"] = (time.perf_counter() - started) * 1000
     timings["db"] = timings["total"] - timings.get("wait", 0.0)
     results = [
-        SearchResult(rank, float(row[0]), *row[1:]) for rank, row in enumerate(rows, start=1)
+        SearchResult(rank, float(row[0]), *row[1:-1]) for rank, row in enumerate(rows, start=1)
     ]
-    return SearchResponse(text, results, timings)
+    similarity = {row[1]: float(row[-1]) for row in rows if row[-1] is not None}
+    return SearchResponse(text, results, timings, similarity)

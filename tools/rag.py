@@ -70,7 +70,12 @@ def retrieve(
 ) -> Retrieval:
     """The top ``options.k`` passages ``principal`` may read, numbered from 1 in rank order."""
     response = search(db, embedder, question, principal, options)
-    scores = relevance(embedder, response.query, response.results)
+    if all(r.chunk_id in response.similarity for r in response.results):
+        # The search already compared the query with each result's stored vector, which is
+        # the embedding of embedding_text(...) made at ingest: no need to embed them again.
+        scores = [response.similarity[r.chunk_id] for r in response.results]
+    else:
+        scores = relevance(embedder, response.query, response.results)
     sources = [
         Source(n, score, result)
         for n, (result, score) in enumerate(zip(response.results, scores, strict=True), start=1)

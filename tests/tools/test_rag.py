@@ -109,3 +109,17 @@ def test_relevance_is_higher_for_the_matching_passage(
     # The same number relevance() gives for that passage alone.
     again = relevance(embedder, PER_DIEM, [matching[0].result])
     assert again == [pytest.approx(matching[0].relevance, abs=1e-5)]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "vector", "text"])
+def test_relevance_is_the_cosine_with_each_passage_as_embedded(
+    corpus_db: Database, embedder: Embedder, mode: str
+) -> None:
+    # Hybrid and vector searches return each result's similarity to the query from its stored
+    # vector (no second embedding); text mode has no query vector and embeds. All three must
+    # give what embedding the passages again gives.
+    options = SearchOptions(collection="default", k=5, mode=mode)  # type: ignore[arg-type]
+    found = retrieve(corpus_db, embedder, PER_DIEM, EMPLOYEE, options)
+    assert found.sources
+    again = relevance(embedder, PER_DIEM, [s.result for s in found.sources])
+    assert [s.relevance for s in found.sources] == pytest.approx(again, abs=1e-4)
