@@ -250,13 +250,14 @@ def build_query(
         parts.append(_TEXT_GIVEN if text_given else _TEXT_SIDE)
     parts.append(_FUSE[mode])
     template = "WITH " + ",\n".join(parts) + _SELECT
+    vexpr, dim = vector_expression(collection), sql.Literal(int(collection.embed_dim))
     similarity = sql.SQL(
         "1 - ({vexpr} <=> %(qvec)s::vector({dim}))" if mode != "text" else "NULL::float8"
-    ).format(vexpr=vector_expression(collection), dim=sql.Literal(int(collection.embed_dim)))
+    ).format(vexpr=vexpr, dim=dim)
     return sql.SQL(template).format(
         similarity=similarity,
-        vexpr=vector_expression(collection),
-        dim=sql.Literal(int(collection.embed_dim)),
+        vexpr=vexpr,
+        dim=dim,
         cid=sql.Literal(int(collection.id)),
         predicate=index_predicate(collection),
         source_filter=source_filter,
