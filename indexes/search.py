@@ -153,24 +153,16 @@ vec AS (
     SELECT id, 1 - distance AS sim, row_number() OVER (ORDER BY distance, id) AS r FROM vec_raw
 )"""
 
-# The match (%(tmatch)s, from pick_lexemes) finds the candidates through the GIN index; the
-# rank uses every query word, OR-ed, so a chunk holding more of them ranks higher.
-_RANKING_QUERY = "replace(plainto_tsquery('english', %(qtext)s)::text, ' & ', ' | ')::tsquery"
-
-_TEXT_SIDE = """
-tq AS (SELECT {ranking} AS q),
-txt AS (
-    SELECT m.id, m.rank_score, row_number() OVER (ORDER BY m.rank_score DESC, m.id) AS r
-    FROM tq, ragtune_text_candidates(
-        {cid}, %(tmatch)s::tsquery, tq.q, {doc_ids}, %(candidates)s) AS m
-)"""
-
-# Hybrid mode runs the full-text side first, while the query is still being embedded, and
-# hands its ranked ids to the fusing statement (same transaction, same principal).
+# The full-text side runs first, in its own statement: in hybrid mode while the query is
+# still being embedded. Its ranked ids go to the final statement (same transaction, same
+# principal). The match (%(tmatch)s, from pick_lexemes) finds the candidates through the GIN
+# index; the rank uses every query word, OR-ed, so a chunk holding more of them ranks higher.
 _TEXT_FIRST = """
 SELECT m.id, m.rank_score
 FROM ragtune_text_candidates(
-    {cid}, %(tmatch)s::tsquery, {ranking}, {doc_ids}, %(candidates)s) AS m
+    {cid}, %(tmatch)s::tsquery,
+    replace(plainto_tsquery('english', %(qtext)s)::text, ' & ', ' | ')::tsquery,
+    {doc_ids}, %(candidates)s) AS m
 ORDER BY m.rank_score DESC, m.id"""
 
 _TEXT_GIVEN = """
@@ -217,12 +209,10 @@ def _doc_ids(collection: Collection, with_sources: bool, exact: bool) -> sql.Com
 
 
 def text_first_query(collection: Collection, with_sources: bool, exact: bool) -> sql.Composed:
-    """The full-text candidates of a hybrid search, ranked, as their own statement (run
-    before the query vector is needed; see the module docstring)."""
+    """The full-text candidates, ranked, as their own statement (run before the query vector
+    is needed; see the module docstring)."""
     return sql.SQL(_TEXT_FIRST).format(
-        cid=sql.Literal(int(collection.id)),
-        ranking=sql.SQL(_RANKING_QUERY),
-        doc_ids=_doc_ids(collection, with_sources, exact),
+        cid=sql.Literal(int(collection.id)), doc_ids=_doc_ids(collection, with_sources, exact)
     )
 
 
@@ -231,13 +221,12 @@ def build_query(
     mode: Mode,
     with_sources: bool,
     exact: bool = False,
-    text_given: bool = False,
 ) -> sql.Composed:
-    """The SQL for one mode; every value is a bound parameter except the collection's own
-    id and dimension (integers from the database) that must be literals for the partial
-    HNSW index to match at plan time. ``exact``: both sides search only the documents in
-    ``%(doc_ids)s`` (see few_documents), the vector side without HNSW. ``text_given``: the
-    full-text ranks come in ``%(txt_ids)s``/``%(txt_scores)s`` (from text_first_query)."""
+    """The final SQL for one mode; every value is a bound parameter except the collection's
+    own id and dimension (integers from the database) that must be literals for the partial
+    HNSW index to match at plan time. ``exact``: the vector side scans the chunks of the
+    documents in ``%(doc_ids)s`` (see few_documents) without HNSW. The full-text ranks come
+    in ``%(txt_ids)s``/``%(txt_scores)s`` (from text_first_query)."""
     source_filter = sql.SQL(
         "AND c.document_id IN (SELECT id FROM documents WHERE source = ANY(%(sources)s))"
         if with_sources
@@ -247,7 +236,7 @@ def build_query(
     if mode in ("hybrid", "vector"):
         parts += [_VECTOR_EXACT if exact else _VECTOR_APPROXIMATE, _VECTOR_RANKS]
     if mode in ("hybrid", "text"):
-        parts.append(_TEXT_GIVEN if text_given else _TEXT_SIDE)
+        parts.append(_TEXT_GIVEN)
     parts.append(_FUSE[mode])
     template = "WITH " + ",\n".join(parts) + _SELECT
     vexpr, dim = vector_expression(collection), sql.Literal(int(collection.embed_dim))
@@ -258,11 +247,8 @@ def build_query(
         similarity=similarity,
         vexpr=vexpr,
         dim=dim,
-        cid=sql.Literal(int(collection.id)),
         predicate=index_predicate(collection),
         source_filter=source_filter,
-        ranking=sql.SQL(_RANKING_QUERY),
-        doc_ids=_doc_ids(collection, with_sources, exact),
     )
 
 
@@ -356,9 +342,9 @@ def prepare(
     (benchmarks EXPLAIN the same pair).
 
     Sets pgvector's ef_search and iterative scans for this transaction, probes whether the
-    principal reads few documents (few_documents), for the full-text side picks the words
-    that find candidates, and in hybrid mode fetches those candidates. ``query_vector`` is
-    called once, after all that, so an embedding still being computed overlaps it.
+    principal reads few documents (few_documents), and in text and hybrid modes picks the
+    words that find full-text candidates and fetches them. ``query_vector`` is called once,
+    after all that, so an embedding still being computed overlaps it.
     """
     candidates = max(options.candidates, options.k)
     conn.execute(
@@ -380,13 +366,12 @@ def prepare(
         "k": options.k,
         "sources": list(options.sources or []),
     }
-    text_given = options.mode == "hybrid"
-    if text_given:
+    if options.mode != "vector":
         ranked = conn.execute(text_first_query(collection, with_sources, exact), params).fetchall()
         params["txt_ids"] = [row[0] for row in ranked]
         params["txt_scores"] = [row[1] for row in ranked]
     params["qvec"] = query_vector()
-    statement = build_query(collection, options.mode, with_sources, exact, text_given)
+    statement = build_query(collection, options.mode, with_sources, exact)
     return statement, params
 
 
