@@ -20,14 +20,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# ruff for style; import-linter for the one-way package layering (docs/architecture.md).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: install
 	$(BIN)/mypy
 
-test: install lint
+test: install lint typecheck
 	$(BIN)/pytest -q
 
 test-fast: install
@@ -37,7 +39,7 @@ test-fast: install
 # two demo API keys), then serves the API and the chat UI. A second run starts in seconds.
 DEMO_PORT ?= 8000
 demo: install
-	$(BIN)/python -m agent.service.demo --port $(DEMO_PORT)
+	$(BIN)/python -m service.demo --port $(DEMO_PORT)
 
 # The CLI tour: permission-filtered search and the sample adapter, without the service.
 demo-cli: install

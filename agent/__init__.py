@@ -1,1 +1,1 @@
-"""The agent and the ways to reach it: the CLI (and, later, the HTTP service and chat UI)."""
+"""The LangGraph agent: state, routing, nodes, prompts, verification, threads, its Python API."""

@@ -29,6 +29,8 @@ from agent.router import Router, is_writing_task
 from agent.state import TURN_RESET, AgentState, RunContext
 from agent.verify import verify
 from evals.judges.protocol import Judge
+from generation.adapter_registry import RegisteredAdapter
+from generation.generator import ChatMessage, GenerationParams, Generator
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.search import SearchOptions, SearchResult
@@ -36,8 +38,6 @@ from indexes.terms import mentioned
 from ragtune.errors import NotFoundError
 from tools.adapter import choose_adapter
 from tools.rag import Source, retrieve
-from training.generation import ChatMessage, GenerationParams, Generator
-from training.registry import RegisteredAdapter
 
 Node = Callable[[AgentState, Runtime[RunContext]], dict[str, Any]]
 # A "none" guess is overturned only by clearly relevant documents, not borderline ones.

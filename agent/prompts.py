@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from generation.generator import ChatMessage
 from tools.rag import Source
-from training.generation import ChatMessage
 
 _FENCE = re.compile(r"<\s*(/?)\s*source", re.IGNORECASE)
 

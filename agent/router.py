@@ -23,10 +23,10 @@ from typing import Protocol
 import numpy as np
 
 from agent.answer import ROUTES, Route
+from generation.generator import GenerationParams, Generator
 from indexes.embeddings import Embedder
 from ragtune.choices import choose
 from ragtune.errors import ConfigError, InputError, NotFoundError
-from training.generation import GenerationParams, Generator
 
 BUNDLED_EXAMPLES = Path(__file__).resolve().parent / "data" / "router_examples.jsonl"
 # Neighbours that vote; 7 keeps one odd example from deciding alone on ~100 examples.

@@ -24,14 +24,14 @@ from agent.graph import AgentConfig, Deps, build_graph, plan
 from agent.router import build_router, load_classifier
 from agent.state import TURN_RESET, AgentState, Cancelled, RunContext
 from evals.judges.protocol import Judge
+from generation.generator import Generator
 from indexes import threads
 from indexes.database import Database
-from indexes.embeddings import Embedder, load_embedder
-from indexes.principal import Principal
+from indexes.embeddings import Embedder
 from indexes.search import search_options
 from ragtune.errors import DatabaseError, InputError, RagtuneError
+from ragtune.principal import Principal
 from ragtune.settings import Settings
-from training.generation import Generator
 
 _DONE = object()
 
@@ -92,7 +92,7 @@ class Agent:
         pay for it)."""
         with self._lock:
             if self._generator is None:
-                from training.backends import create_generator
+                from generation.backends import create_generator
 
                 self._generator = create_generator(self.settings)
             return self._generator
@@ -278,8 +278,8 @@ def build_agent(
     judge: Judge | None = None,
 ) -> Agent:
     """An Agent from the settings; pass parts that are already open to share them."""
-    from agent.context import connect_settings, quiet_libraries
     from evals.judges.registry import judge_from_settings
+    from ragtune.resources import connect_settings, embedder_from_settings, quiet_libraries
 
     quiet_libraries()
     owns_db = db is None
@@ -287,12 +287,7 @@ def build_agent(
         db = connect_settings(settings)
     try:
         if embedder is None:
-            embedder = load_embedder(
-                settings.embed_model,
-                device=settings.embed_device,
-                batch_size=settings.embed_batch_size,
-                allow_download=settings.allow_model_download,
-            )
+            embedder = embedder_from_settings(settings)
         if judge is None:
             judge = judge_from_settings(settings, embedder=embedder)
         return Agent(settings, db, embedder, judge, generator, owns_db=owns_db)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, TypedDict
 
 from agent.answer import AgentEvent, RouteChoice
-from indexes.principal import Principal
 from ragtune.errors import RagtuneError
+from ragtune.principal import Principal
 
 
 def _merge(left: dict[str, float], right: dict[str, float]) -> dict[str, float]:

@@ -54,7 +54,7 @@ TRAIN_STEPS = 10
 
 
 def _principal(item: SuiteItem) -> Any:
-    from indexes.principal import Principal
+    from ragtune.principal import Principal
 
     return Principal(item.user, frozenset(item.groups))
 
@@ -159,10 +159,10 @@ def _public_pairs(folder: Path) -> Path:
 
 def _train_adapter(db: Database, embedder: Embedder, settings: Any) -> dict[str, Any]:
     """Convert SmolLM2, train the tiny adapter into the adapters dir, register and activate it."""
-    from training import registry
-    from training.backends import adapters_dir
-    from training.data_checks import check_data
-    from training.models import DEFAULT_MODEL, MODELS, ensure_converted
+    from generation import adapter_registry as registry
+    from generation.backends import adapters_dir
+    from generation.base_models import DEFAULT_MODEL, MODELS, ensure_converted
+    from training.data.checks import check_data
     from training.train import TrainOptions, train_adapter
 
     state = settings.resolved_state_dir()
@@ -203,7 +203,7 @@ def _end_to_end(
     """Phase (c): a few questions per route with generation on."""
     from tqdm import tqdm
 
-    from training.generation import GenerationParams
+    from generation.generator import GenerationParams
 
     started = time.perf_counter()
     generator = agent.generator
@@ -247,10 +247,10 @@ def _end_to_end(
 
 def run(*, quick: bool = False, adapter: bool = True) -> dict[str, Any]:
     """Run the three phases on a fresh database and return the result envelope."""
-    from agent.context import quiet_libraries
     from agent.runtime import agent_config, build_agent
     from evals.suites import load_suite
     from indexes.embeddings import load_embedder
+    from ragtune.resources import quiet_libraries
     from ragtune.settings import BUNDLED_EMBED_MODEL, Settings
 
     quiet_libraries()

@@ -77,7 +77,7 @@ def _start_service(database_url: str, state_dir: Path, concurrency: int) -> tupl
     }
     log = (state_dir / "serve.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "serve", "--port", str(port), "--no-chat"],
+        [sys.executable, "-m", "ragtune.cli", "serve", "--port", str(port), "--no-chat"],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -181,11 +181,11 @@ def main() -> None:
     rounds = 1 if args.quick else 2
     seconds = 8.0 if args.quick else args.seconds
 
-    from agent.context import quiet_libraries
-    from agent.service.keys import create_key
     from indexes.embeddings import load_embedder
     from indexes.ingest import IngestOptions, ingest
-    from indexes.principal import Principal
+    from ragtune.principal import Principal
+    from ragtune.resources import quiet_libraries
+    from service.keys import create_key
 
     quiet_libraries()
     result: dict[str, Any] = {

@@ -35,7 +35,7 @@ def measure(judge_name: str, *, quick: bool) -> dict[str, Any]:
     from evals.answers import load_answers
     from evals.judges import JudgeOptions, build_judge
     from evals.reports import write_reports
-    from evals.runner import run_suite
+    from evals.runs.runner import run_suite
     from evals.suites import Suite, load_suite
     from evals.targets import RecordedTarget
     from indexes.embeddings import load_embedder
@@ -103,7 +103,7 @@ def table(result: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from agent.context import quiet_libraries
+    from ragtune.resources import quiet_libraries
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"the first {QUICK_ITEMS} items")

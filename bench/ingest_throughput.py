@@ -99,7 +99,7 @@ def envelope(
 
 def run(*, quick: bool = False) -> dict[str, Any] | None:
     """Ingest the handbook twice into a fresh database; return the result (None if absent)."""
-    from agent.context import quiet_libraries
+    from ragtune.resources import quiet_libraries
 
     root = handbook_or_none()
     if root is None:

@@ -60,7 +60,7 @@ def _factories() -> tuple[dict[str, Callable[[], Judge]], dict[str, str]]:
             "RAGTUNE_NLI_MODEL is not a local model directory; no NLI model ships offline"
         )
     skipped["llm"] = (
-        "needs a generator from the model runtime (training/generation.py), which this "
+        "needs a generator from the model runtime (generation/generator.py), which this "
         "benchmark does not wire yet; a 135M base model would not be a meaningful judge anyway"
     )
     return factories, skipped
@@ -163,7 +163,7 @@ def table(result: dict[str, Any]) -> str:
 
 def run(*, quick: bool = False) -> dict[str, Any]:
     """Measure every judge on the calibration set (``quick``: the held-out split only)."""
-    from agent.context import quiet_libraries
+    from ragtune.resources import quiet_libraries
 
     quiet_libraries()
     pairs = load_calibration(split="heldout" if quick else None)

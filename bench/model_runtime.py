@@ -41,8 +41,8 @@ def _make_adapter(model: Any, folder: Path) -> None:
     import torch
     from peft import LoraConfig, get_peft_model
 
-    from training.adapters import lora_target_modules, write_adapter
-    from training.models import DEFAULT_MODEL
+    from generation.adapters import lora_target_modules, write_adapter
+    from generation.base_models import DEFAULT_MODEL
 
     torch.manual_seed(0)
     config = LoraConfig(
@@ -54,7 +54,7 @@ def _make_adapter(model: Any, folder: Path) -> None:
 
 
 def _speed(generator: Any, adapter: str | None, runs: int, max_new_tokens: int) -> dict[str, Any]:
-    from training.generation import GenerationParams
+    from generation.generator import GenerationParams
 
     params = GenerationParams(max_new_tokens=max_new_tokens, adapter=adapter)
     generator.generate(PROMPT, GenerationParams(max_new_tokens=4, adapter=adapter))  # warm-up
@@ -70,9 +70,9 @@ def _speed(generator: Any, adapter: str | None, runs: int, max_new_tokens: int) 
 
 def measure(quick: bool = False) -> dict[str, Any]:
     """Run every measurement in a fresh state directory and return the figures."""
-    from training import models
-    from training.local import LocalGenerator
-    from training.models import DEFAULT_MODEL, MODELS, load_model
+    from generation import base_models as models
+    from generation.base_models import DEFAULT_MODEL, MODELS, load_model
+    from generation.local_backend import LocalGenerator
 
     runs, max_new_tokens = (1, 16) if quick else (3, 64)
     state = Path(tempfile.mkdtemp(prefix="ragtune-bench-models-"))
@@ -175,7 +175,7 @@ def table(result: dict[str, Any]) -> str:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    from agent.context import quiet_libraries
+    from ragtune.resources import quiet_libraries
 
     quiet_libraries()
     load_average = os.getloadavg()

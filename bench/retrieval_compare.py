@@ -33,8 +33,8 @@ from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
 from indexes.ingest import IngestOptions, ingest
 from indexes.loaders import load_file
-from indexes.principal import Principal
 from indexes.search import MODES, SearchOptions, search
+from ragtune.principal import Principal
 
 NAME = "retrieval_compare"
 COLLECTION = "handbook"
@@ -324,7 +324,7 @@ def measure(db: Database, embedder: Embedder, root: Path, *, quick: bool) -> dic
 
 def run(*, quick: bool = False) -> dict[str, Any] | None:
     """Compare on a fresh database; return the result (None when the corpus is missing)."""
-    from agent.context import quiet_libraries
+    from ragtune.resources import quiet_libraries
 
     root = handbook_or_none()
     if root is None:

@@ -51,7 +51,7 @@ def _ingest_and_retrieval(quick: bool) -> tuple[dict[str, Any], dict[str, Any]] 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from agent.context import quiet_libraries
+    from ragtune.resources import quiet_libraries
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")

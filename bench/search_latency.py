@@ -47,8 +47,8 @@ from indexes.collections import (
 )
 from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
-from indexes.principal import EVERYONE, Principal
 from indexes.search import MODES, SearchOptions, prepare, search
+from ragtune.principal import EVERYONE, Principal
 
 NAME = "search_latency"
 COLLECTION = "bench"
@@ -534,7 +534,7 @@ def run(
     re-measured without re-embedding; the embedding throughput reported is then the cached
     run's. ``compare_with`` (another checkout) adds a before/after section at every size.
     """
-    from agent.context import quiet_libraries
+    from ragtune.resources import quiet_libraries
 
     root = handbook_or_none()
     if root is None:

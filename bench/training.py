@@ -26,9 +26,9 @@ SAMPLE_QA = REPO / "samples" / "qa" / "quillmark_qa.jsonl"
 
 def run_one(method: str, steps: int, f1_items: int, seq: int, state_dir: Path) -> dict[str, Any]:
     """Train one adapter in this process and return the manifest (called in a subprocess)."""
-    from agent.context import quiet_libraries
     from indexes.embeddings import load_embedder
-    from training.data_checks import check_data
+    from ragtune.resources import quiet_libraries
+    from training.data.checks import check_data
     from training.train import TrainOptions, train_adapter
 
     quiet_libraries()

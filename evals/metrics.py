@@ -8,6 +8,7 @@ a report's averages into NaN or pass a regression gate by accident.
 from __future__ import annotations
 
 import re
+import string
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,9 +20,32 @@ from evals.citations import split_cited_sentences
 from evals.judges.protocol import Judge
 from indexes.embeddings import Embedder
 
-# Answer tokens have one definition, shared with training manifests (re-exported here).
-from training.answer_f1 import normalize_answer as normalize_answer
-from training.answer_f1 import token_f1 as token_f1
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = str.maketrans("", "", string.punctuation)
+
+
+def normalize_answer(text: str) -> list[str]:
+    """SQuAD normalisation: lower case, no punctuation, no articles, split on whitespace.
+
+    The one definition of answer tokens: eval metrics and training manifests
+    (training/answer_f1.py) both use it.
+    """
+    return _ARTICLES.sub(" ", text.lower().translate(_PUNCTUATION)).split()
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    """Harmonic mean of token precision and recall after normalisation (SQuAD's F1).
+
+    Two empty texts score 1.0; one empty text scores 0.0.
+    """
+    pred, ref = normalize_answer(prediction), normalize_answer(reference)
+    if not pred or not ref:
+        return float(pred == ref)
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
 
 
 @dataclass(frozen=True)

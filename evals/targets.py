@@ -1,4 +1,5 @@
-"""Where a suite's answers come from: recorded answers, a running service, or the agent in-process.
+"""Where a suite's answers come from: recorded answers or a running service; the agent
+in-process is a target the composition root hands in (agent/eval_target.py).
 
 Every target turns one suite item into an ``Attempt``: the ask JSON (``AskResponse``) or the
 reason there is none, and, where the target can tell, the ranked search results for the
@@ -22,12 +23,10 @@ from pydantic import ValidationError
 from evals.answers import AskResponse, RecordedAnswer
 from evals.metrics import SourceRef
 from evals.suites import SuiteItem
-from ragtune.errors import ConfigError, RagtuneError
 
 if TYPE_CHECKING:
     import httpx
 
-    from indexes.search import SearchOptions
     from ragtune.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -68,6 +67,10 @@ class Target(Protocol):
 
 NO_RECORDED_RETRIEVAL = "the recorded answer has no 'retrieved' list"
 NO_SEARCH_ENDPOINT = "the service has no search endpoint: retrieval is not scored for a URL target"
+
+
+TargetFactory = Callable[["Settings"], Target]
+"""Builds a target from the settings: how the composition root hands in the in-process agent."""
 
 
 class RecordedTarget:
@@ -187,98 +190,6 @@ class HttpTarget:
 
     def close(self) -> None:
         self._client.close()
-
-
-class InprocTarget:
-    """The agent in this process (``agent.runtime.build_agent``), asked as each item's principal.
-
-    After each answer the question is searched again with ``tools.rag.retrieve``, as the same
-    principal and with the agent's own search options (``agent.deps.config.search``), so the
-    recorded ranking is the one the agent's retrieve step sees for a question without a thread.
-    """
-
-    def __init__(self, settings: Settings) -> None:
-        try:
-            # Imported here: evals -> agent is allowed, but the agent (and its models) are
-            # only needed for this target, and agent.runtime may not exist in every checkout.
-            from agent.runtime import build_agent
-            from tools.rag import retrieve
-        except ImportError as exc:
-            raise ConfigError(
-                f"The in-process agent is not available ({exc})",
-                hint="score recorded answers with --answers FILE, or a service with --target URL",
-            ) from exc
-        self._retrieve = retrieve
-        self._agent = build_agent(settings)
-
-    @property
-    def describe(self) -> str:
-        return "inproc"
-
-    @property
-    def _search(self) -> SearchOptions:
-        return self._agent.deps.config.search
-
-    @property
-    def retrieval(self) -> dict[str, Any]:
-        o = self._search
-        return {
-            "scored": True,
-            "from": "tools.rag.retrieve with the agent's search options, as the item's principal",
-            "search": {
-                "collection": o.collection,
-                "k": o.k,
-                "mode": o.mode,
-                "candidates": o.candidates,
-                "ef_search": o.ef_search,
-                "rrf_k": o.rrf_k,
-            },
-        }
-
-    def ask(self, item: SuiteItem) -> Attempt:
-        from indexes.principal import Principal
-
-        started = time.perf_counter()
-        try:
-            principal = Principal(item.user, frozenset(item.groups))
-            answer = self._agent.ask(item.question, principal, thread_id=None, route="auto")
-            response = AskResponse.model_validate(answer.to_json())
-        except RagtuneError as exc:
-            return Attempt(item.id, "error", error=str(exc))
-        except Exception as exc:
-            # One item's crash must not end the run: it is recorded (the run becomes partial)
-            # and logged with its traceback.
-            log.warning("agent failed on item %s", item.id, exc_info=True)
-            return Attempt(item.id, "error", error=f"{type(exc).__name__}: {exc}")
-        wall_ms = (time.perf_counter() - started) * 1000  # the answer only, not the re-search
-        agent = self._agent
-        try:
-            found = self._retrieve(agent.db, agent.embedder, item.question, principal, self._search)
-        except Exception as exc:
-            # An error, not an unscorable note: a retrieval that fails on every item would
-            # otherwise leave recall@k n/a and let the gate pass it.
-            log.warning("retrieval failed on item %s", item.id, exc_info=True)
-            return Attempt(
-                item.id,
-                "error",
-                error=f"retrieval for recall@k failed: {type(exc).__name__}: {exc}",
-                wall_ms=wall_ms,
-            )
-        retrieved = tuple(
-            SourceRef(s.result.source, s.result.section or None, s.result.page)
-            for s in found.sources
-        )
-        return Attempt(
-            item.id,
-            "ok",
-            response=response,
-            wall_ms=wall_ms,
-            adapter=getattr(answer, "adapter", None),
-            retrieved=retrieved,
-        )
-
-    def close(self) -> None:
-        self._agent.close()
 
 
 def collect(

@@ -1,1 +1,2 @@
-"""Postgres + pgvector: connection, migrations, loading, chunking, embeddings, ingestion, search."""
+"""Postgres + pgvector: the database layer, migrations, row-level security, loading,
+chunking, embeddings, ingestion, hybrid search."""

@@ -14,7 +14,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from indexes.database import Database
-from indexes.principal import Principal
+from ragtune.principal import Principal
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from indexes.principal import Principal
 from ragtune.errors import DatabaseError
+from ragtune.principal import Principal
 
 log = logging.getLogger(__name__)
 

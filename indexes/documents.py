@@ -9,7 +9,7 @@ from pathlib import Path
 
 from indexes.collections import get_collection
 from indexes.database import Database
-from indexes.principal import Principal
+from ragtune.principal import Principal
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from indexes.collections import Collection, ensure_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder, embedding_text
 from indexes.loaders import FORMATS, LoadedDocument, load_file
-from indexes.principal import EVERYONE
 from ragtune.errors import RagtuneError
+from ragtune.principal import EVERYONE
 
 log = logging.getLogger(__name__)
 

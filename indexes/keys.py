@@ -1,7 +1,7 @@
 """API keys in Postgres: create, find by hash, list, revoke (named queries, admin pool only).
 
 Only the SHA-256 of a key is stored; the token itself is made and shown once by the caller
-(agent/service/keys.py). The app role has no grant on this table.
+(service/keys.py). The app role has no grant on this table.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from indexes.database import Database
-from indexes.principal import Principal
 from ragtune.errors import InputError, NotFoundError
+from ragtune.principal import Principal
 
 _COLUMNS = (
     "SELECT id::text, prefix, user_name, groups, is_admin, created_at, last_used_at, revoked_at"

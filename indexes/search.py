@@ -36,8 +36,8 @@ from psycopg import sql
 from indexes.collections import Collection, get_collection, index_predicate, vector_expression
 from indexes.database import Database
 from indexes.embeddings import Embedder, single_threaded_inference
-from indexes.principal import Principal
 from ragtune.errors import InputError, ModelMismatchError
+from ragtune.principal import Principal
 from ragtune.settings import Settings
 
 Mode = Literal["hybrid", "vector", "text"]

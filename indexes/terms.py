@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from indexes.collections import get_collection
 from indexes.database import Database
-from indexes.principal import Principal
+from ragtune.principal import Principal
 
 _MENTIONS = """
 SELECT EXISTS (

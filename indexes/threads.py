@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from indexes.database import Database
-from indexes.principal import Principal
 from ragtune.errors import InputError, NotFoundError, PermissionDeniedError
+from ragtune.principal import Principal
 
 _THREAD_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 TITLE_CHARS = 80

@@ -26,14 +26,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from agent.context import open_context, quiet_libraries
-from agent.service.demo import ensure_corpus
 from evals.metrics import SourceRef, source_matches
-from evals.run_metrics import RETRIEVAL_KS
+from evals.runs.summary import RETRIEVAL_KS
 from evals.suites import SuiteItem, load_suite
-from indexes.principal import Principal
 from indexes.search import search, search_options
+from ragtune.principal import Principal
+from ragtune.resources import open_resources, quiet_libraries
 from ragtune.settings import load_settings
+from service.demo import ensure_corpus
 
 SUITES = Path(__file__).resolve().parent / "suites"
 SUITE = SUITES / "quillmark.jsonl"
@@ -96,7 +96,7 @@ def main() -> int:
     settings = load_settings()
     suite = load_suite(SUITE)
     lines = []
-    with open_context(settings) as ctx:
+    with open_resources(settings) as ctx:
         ensure_corpus(settings, ctx.db)
         embedder = ctx.embedder
         for item in suite.items:

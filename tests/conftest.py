@@ -19,9 +19,11 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from agent.context import quiet_libraries
 from indexes.database import APP_ROLE, Database, embedded_conninfo, open_database, stop_embedded
 from indexes.embeddings import Embedder, load_embedder
+from ragtune.resources import quiet_libraries
+
+pytest_plugins = ["tests.support.model_fixtures"]
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_CORPUS = REPO / "samples" / "corpus"

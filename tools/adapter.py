@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from langchain_core.tools import StructuredTool
 from pydantic import BaseModel, Field
 
+from generation.adapter_registry import RegisteredAdapter, active_adapter, check_adapter_access
+from generation.generator import ChatMessage, GenerationParams, GenerationResult, Generator
 from indexes.database import Database
-from indexes.principal import Principal
 from ragtune.errors import NotFoundError
-from training.generation import ChatMessage, GenerationParams, GenerationResult, Generator
-from training.registry import RegisteredAdapter, active_adapter, check_adapter_access
+from ragtune.principal import Principal
 
 
 def choose_adapter(

@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field
 
 from indexes.database import Database
 from indexes.embeddings import Embedder, embedding_text
-from indexes.principal import Principal
 from indexes.search import SearchOptions, SearchResult, search
+from ragtune.principal import Principal
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""Base-model loading, curated Q&A data checks, QLoRA/LoRA training and the adapter registry."""
+"""Curated Q&A data checks, QLoRA/LoRA training of domain adapters, manifests, merging."""

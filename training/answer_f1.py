@@ -6,40 +6,12 @@ domain vocabulary and phrasing, which is what an adapter is for; it is not a fac
 
 from __future__ import annotations
 
-import re
-import string
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from evals.metrics import token_f1
+from training.data.records import QAPair
 from training.formatting import pad_id, prompt_messages
-from training.qa_records import QAPair
-
-_ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCTUATION = str.maketrans("", "", string.punctuation)
-
-
-def normalize_answer(text: str) -> list[str]:
-    """SQuAD normalisation: lower case, no punctuation, no articles, split on whitespace.
-
-    The one definition of answer tokens: training manifests and eval metrics both use it.
-    """
-    return _ARTICLES.sub(" ", text.lower().translate(_PUNCTUATION)).split()
-
-
-def token_f1(prediction: str, reference: str) -> float:
-    """Harmonic mean of token precision and recall after normalisation (SQuAD's F1).
-
-    Two empty texts score 1.0; one empty text scores 0.0.
-    """
-    pred, ref = normalize_answer(prediction), normalize_answer(reference)
-    if not pred or not ref:
-        return float(pred == ref)
-    common = sum((Counter(pred) & Counter(ref)).values())
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(pred), common / len(ref)
-    return 2 * precision * recall / (precision + recall)
 
 
 def greedy_answers(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from training.qa_records import QAPair
+from training.data.records import QAPair
 
 IGNORE = -100
 

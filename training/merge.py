@@ -61,8 +61,8 @@ def merge_adapter(
     allow_download: bool = False,
 ) -> MergeReport:
     """Merge ``adapter_dir`` into an fp32 ``base_model`` and save it to ``out_dir``."""
-    from training.adapters import AdapterSet
-    from training.models import load_model
+    from generation.adapters import AdapterSet
+    from generation.base_models import load_model
 
     out_dir = Path(out_dir).expanduser().resolve()
     if out_dir.exists() and not force:

@@ -27,12 +27,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generation.adapters import ADAPTER_NAME
+from generation.base_models import DEFAULT_MODEL, LoadedModel, load_model
 from ragtune.errors import InputError, RagtuneError
-from training.adapters import ADAPTER_NAME
 from training.answer_f1 import greedy_answers, mean_f1
-from training.data_checks import DataCheck
+from training.data.checks import DataCheck
 from training.formatting import Example, PadCollator, format_pair, pad_id
-from training.models import DEFAULT_MODEL, LoadedModel, load_model
 from training.provenance import base_model_revision, git_commit, library_versions
 
 METHODS = ("qlora", "lora")
@@ -116,7 +116,7 @@ def check_name(name: str) -> str:
 
 def allowed_groups(data: DataCheck) -> list[str]:
     """Union of the training pairs' groups; ``everyone`` when no pair is restricted."""
-    from indexes.principal import EVERYONE
+    from ragtune.principal import EVERYONE
 
     groups = {g for p in [*data.train, *data.validation] for g in p.groups}
     return sorted(groups) or [EVERYONE]
@@ -167,7 +167,7 @@ def _bf16_ok(device: str) -> bool:
 def _peft_model(base: LoadedModel, options: TrainOptions) -> tuple[Any, list[str]]:
     from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 
-    from training.adapters import lora_target_modules
+    from generation.adapters import lora_target_modules
 
     model = base.model
     targets = lora_target_modules(model)
@@ -533,7 +533,7 @@ def _finish(
     trainer: Any,
 ) -> TrainResult:
     """Write the adapter into staging, then rename it into place (the only visible step)."""
-    from training.adapters import MANIFEST, write_adapter
+    from generation.adapters import MANIFEST, write_adapter
     from training.model_card import render
 
     folder = staging / name

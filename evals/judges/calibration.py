@@ -111,10 +111,10 @@ def best_threshold(scores: Sequence[float], labels: Sequence[bool]) -> float:
 
 def main() -> None:
     """Fit the offline and overlap thresholds on the calibration split and report both splits."""
-    from agent.context import quiet_libraries
     from evals.judges.offline import OfflineJudge
     from evals.judges.overlap import OverlapJudge
     from indexes.embeddings import load_embedder
+    from ragtune.resources import quiet_libraries
     from ragtune.settings import BUNDLED_EMBED_MODEL
 
     quiet_libraries()

@@ -1,6 +1,6 @@
 """The LLM judge: ask a generator, at temperature 0, whether the premise supports the sentence.
 
-The generator is the model runtime's (training.generation.Generator: local, 4-bit or any
+The generator is the model runtime's (generation.generator.Generator: local, 4-bit or any
 OpenAI-compatible server), called with greedy decoding. The reply must be one
 JSON object, ``{"supported": true|false, "evidence": "<quote>"}`` (optionally ``"score"`` in
 [0, 1]), alone or in one fenced block. Anything else is a parse failure, judged unsupported with
@@ -18,7 +18,7 @@ from typing import Any
 
 from evals.citations import strip_markers
 from evals.judges.protocol import BatchJudge, Judgement, Pair, as_premises
-from training.generation import GenerationParams, Generator
+from generation.generator import GenerationParams, Generator
 
 SYSTEM_PROMPT = (
     "You check whether a claim is fully supported by a premise. Use only the premise; do not "

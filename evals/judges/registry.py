@@ -108,7 +108,7 @@ def judge_from_settings(
     chosen = name or settings.judge
     if chosen == "llm" and generator is None:
         # The same model runtime the agent and training use, from the same settings.
-        from training.backends import create_generator
+        from generation.backends import create_generator
 
         generator = create_generator(settings)
     options = JudgeOptions(

@@ -10,7 +10,7 @@ from evals.reports.html_report import render_html
 from evals.reports.json_report import render_json
 from evals.reports.junit_report import render_junit
 from evals.reports.markdown_report import render_markdown
-from evals.run_record import RunRecord
+from evals.runs.record import RunRecord
 
 RENDERERS = {
     "run.json": render_json,

@@ -16,7 +16,8 @@ import json
 import re
 from typing import Any
 
-from evals.run_metrics import (
+from evals.runs.record import GateMetric, ItemResult, RunRecord, SentenceResult
+from evals.runs.summary import (
     BY_NAME,
     METRICS,
     RETRIEVAL_METRICS,
@@ -24,7 +25,6 @@ from evals.run_metrics import (
     format_value,
     retrieval_note,
 )
-from evals.run_record import GateMetric, ItemResult, RunRecord, SentenceResult
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:72em;color:#1d1d1f;padding:0 1em}

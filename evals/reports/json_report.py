@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from evals.run_record import RunRecord
+from evals.runs.record import RunRecord
 
 
 def render_json(run: RunRecord) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from evals.run_record import RunRecord
+from evals.runs.record import RunRecord
 
 # XML 1.0 cannot carry most control characters, whatever the escaping; answers might.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

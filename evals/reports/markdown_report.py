@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from evals.run_metrics import METRICS, format_change, format_value, retrieval_note
-from evals.run_record import GateMetric, RunRecord
+from evals.runs.record import GateMetric, RunRecord
+from evals.runs.summary import METRICS, format_change, format_value, retrieval_note
 
 MAX_LISTED = 30
 

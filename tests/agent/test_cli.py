@@ -1,4 +1,4 @@
-"""The ragtune command line, run as a user runs it: a real process, a real database."""
+"""``ragtune ask`` as a user runs it: a subprocess against a real database."""
 
 from __future__ import annotations
 
@@ -10,66 +10,44 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLE_CORPUS
+from indexes.database import Database
+
+pytestmark = pytest.mark.slow
 
 
-def _run(
-    args: list[str], env: dict[str, str], timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
+def _ask(sample_db: Database, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": sample_db.admin.conninfo,
+        "RAGTUNE_STATE_DIR": str(state),
+        "RAGTUNE_AGENT_GENERATE": "false",
+    }
     return subprocess.run(
-        [sys.executable, "-m", "agent.cli", *args],
+        [sys.executable, "-m", "ragtune.cli", "ask", *args],
         env=env,
         capture_output=True,
         text=True,
-        timeout=timeout,
+        timeout=300,
         check=False,
     )
 
 
-@pytest.fixture
-def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url, "RAGTUNE_STATE_DIR": str(tmp_path / "st")}
+def test_ask_json_and_thread(sample_db: Database, tmp_path: Path) -> None:
+    first = _ask(sample_db, tmp_path, "What is the minimum password length?", "--json")
+    assert first.returncode == 0, first.stderr
+    data = json.loads(first.stdout)
+    assert data["route"] == "rag" and "14" in data["answer"] and data["citations"]
+    follow = _ask(
+        sample_db, tmp_path, "And how often must it change?", "--thread", data["thread_id"]
+    )
+    assert follow.returncode == 0, follow.stderr
+    assert f"thread {data['thread_id']}" in follow.stderr
 
 
-@pytest.mark.slow
-def test_ingest_then_search_json(cli_env: dict[str, str], tmp_path: Path) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name in ("error-code-reference.md", "stacker-s4-operator-manual.md"):
-        (docs / name).write_bytes((SAMPLE_CORPUS / "public" / "manuals" / name).read_bytes())
-    (docs / "bad.pdf").write_bytes(b"not a pdf at all")
-    ingested = _run(["ingest", str(docs)], cli_env)
-    assert ingested.returncode == 1, ingested.stderr  # one file failed
-    assert "bad.pdf" in ingested.stderr and "2 added" in ingested.stdout
-
-    found = _run(["search", "lidar occlusion", "--k", "2", "--json"], cli_env)
-    assert found.returncode == 0, found.stderr
-    data = json.loads(found.stdout)
-    assert data["query"] == "lidar occlusion" and len(data["results"]) == 2
-    assert data["results"][0]["source"] == "error-code-reference.md"
-
-    again = _run(["ingest", str(docs / "error-code-reference.md"), "--json"], cli_env)
-    assert json.loads(again.stdout)["unchanged"] == 1
-
-
-def test_database_down_is_a_clear_error(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://x@/db?host={tmp_path}&port=1",
-        "RAGTUNE_DB_CONNECT_TIMEOUT_S": "1",
-    }
-    result = _run(["search", "anything"], env, timeout=60)
-    assert result.returncode == 3
-    assert "error: Cannot connect to PostgreSQL" in result.stderr
-    assert "hint:" in result.stderr and "Traceback" not in result.stderr
-
-
-def test_unknown_collection_is_a_clear_error(cli_env: dict[str, str]) -> None:
-    result = _run(["search", "anything", "--collection", "missing"], cli_env)
-    assert result.returncode == 4
-    assert "No collection named 'missing'" in result.stderr
-
-
-def test_bad_setting_is_a_clear_error(cli_env: dict[str, str]) -> None:
-    result = _run(["search", "x"], {**cli_env, "RAGTUNE_SEARCH_K": "many"})
-    assert result.returncode == 2 and "search_k" in result.stderr
+def test_ask_reports_bad_input_clearly(sample_db: Database, tmp_path: Path) -> None:
+    bad_route = _ask(sample_db, tmp_path, "Anything?", "--route", "sideways")
+    assert bad_route.returncode == 2 and "Unknown route" in bad_route.stderr
+    other = _ask(sample_db, tmp_path, "What is the minimum password length?", "--json")
+    thread = json.loads(other.stdout)["thread_id"]
+    stolen = _ask(sample_db, tmp_path, "Go on", "--thread", thread, "--user", "mallory")
+    assert stolen.returncode == 5 and "belongs to another user" in stolen.stderr

@@ -19,9 +19,9 @@ from agent.runtime import Agent
 from evals.citations import split_cited_sentences
 from indexes.database import Database
 from indexes.embeddings import Embedder
-from indexes.principal import Principal
 from ragtune.errors import InputError, NotFoundError, PermissionDeniedError
-from tests.agent.agent_fixtures import agent_settings, make_agent
+from ragtune.principal import Principal
+from tests.support.agent_fixtures import agent_settings, make_agent
 
 EMPLOYEE = Principal("erin")
 HR = Principal("dana", frozenset({"hr"}))

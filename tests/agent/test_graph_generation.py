@@ -12,16 +12,16 @@ import pytest
 from agent.answer import AgentEvent
 from agent.runtime import Agent
 from evals.citations import split_cited_sentences
+from generation import adapter_registry as registry
+from generation.base_models import DEFAULT_MODEL, load_model
+from generation.local_backend import LocalGenerator
 from indexes.database import Database
 from indexes.embeddings import Embedder
-from indexes.principal import Principal
 from ragtune.errors import PermissionDeniedError
-from tests.agent.agent_fixtures import agent_settings, make_agent
-from tests.training.lora_factory import make_adapter
-from tests.training.model_cache import converted_state_dir
-from training import registry
-from training.local import LocalGenerator
-from training.models import DEFAULT_MODEL, load_model
+from ragtune.principal import Principal
+from tests.support.agent_fixtures import agent_settings, make_agent
+from tests.support.lora_factory import make_adapter
+from tests.support.model_cache import converted_state_dir
 
 pytestmark = pytest.mark.slow
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from agent.runtime import Agent
+from generation import adapter_registry as registry
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.ingest import IngestOptions, ingest
-from indexes.principal import Principal
-from tests.agent.agent_fixtures import agent_settings, make_agent
+from ragtune.principal import Principal
 from tests.conftest import SAMPLE_CORPUS, fresh_database_url, opened
-from training import registry
+from tests.support.agent_fixtures import agent_settings, make_agent
 
 EMPLOYEE = Principal("erin")
 FILES = (

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app
 from agent.router import (
     BUNDLED_EXAMPLES,
     ClassifierModel,
@@ -29,15 +28,16 @@ from agent.router import (
     read_examples,
     rule_route,
 )
+from generation.generator import Generator
+from generation.local_backend import LocalGenerator
 from indexes.embeddings import Embedder
+from ragtune.cli import app
 from ragtune.errors import ConfigError, InputError, NotFoundError
 from tests.conftest import REPO
-from tests.tools.fixed_reply import FixedReply
-from training.data_checks import DataCheckOptions
-from training.generation import Generator
-from training.leakage import find_leaks, read_suite
-from training.local import LocalGenerator
-from training.similarity import normalise
+from tests.support.fixed_reply import FixedReply
+from training.data.checks import DataCheckOptions
+from training.data.leakage import find_leaks, read_suite
+from training.data.similarity import normalise
 
 SUITE = REPO / "samples" / "suites" / "quillmark.jsonl"
 # Measured 0.78 on the 100 bundled examples (rules not applied); a drop below this floor means

@@ -9,7 +9,7 @@ import pytest
 
 from evals.answers import AskResponse, load_answers, parse_answers
 from ragtune.errors import InputError, NotFoundError
-from tests.evals.recorded import GOOD, write_answers
+from tests.support.recorded import GOOD, write_answers
 
 
 def test_a_recorded_answers_file_loads_by_item_id(tmp_path: Path) -> None:

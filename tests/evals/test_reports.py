@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from evals.answers import AskResponse, RecordedAnswer
-from evals.gate import compare_runs
 from evals.judges import build_judge
 from evals.reports import render_html, render_junit, render_markdown, write_reports
 from evals.reports.html_report import word_diff
-from evals.run_record import RunRecord, read_run_file
-from evals.runner import run_suite
+from evals.runs.gate import compare_runs
+from evals.runs.record import RunRecord, read_run_file
+from evals.runs.runner import run_suite
 from evals.suites import Suite, SuiteItem
 from evals.targets import RecordedTarget
-from tests.evals.recorded import (
+from tests.support.recorded import (
     BAD,
     GOOD,
     PTO_CITE,

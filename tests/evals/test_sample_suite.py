@@ -12,9 +12,9 @@ from evals.suites import load_suite
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from tests.conftest import REPO
-from training.leakage import find_leaks, read_suite
-from training.qa_reader import read_qa_file
-from training.similarity import MinHasher, embed_all
+from training.data.leakage import find_leaks, read_suite
+from training.data.reader import read_qa_file
+from training.data.similarity import MinHasher, embed_all
 
 SUITE = REPO / "samples" / "suites" / "quillmark.jsonl"
 QA = REPO / "samples" / "qa" / "quillmark_qa.jsonl"

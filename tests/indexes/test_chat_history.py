@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from indexes import chat_history as ch
 from indexes.database import Database
-from indexes.principal import Principal
+from ragtune.principal import Principal
 
 
 def test_threads_are_read_only_by_their_owner(db: Database) -> None:

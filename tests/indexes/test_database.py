@@ -7,9 +7,9 @@ import pytest
 
 from indexes import migrations
 from indexes.database import Database, open_database
-from indexes.principal import Principal
 from indexes.security import verify_row_security
 from ragtune.errors import DatabaseError
+from ragtune.principal import Principal
 
 
 def test_migrations_are_recorded_and_idempotent(db: Database, database_url: str) -> None:

@@ -18,10 +18,10 @@ from indexes.database import Database
 from indexes.documents import delete_documents, list_documents
 from indexes.embeddings import Embedder, load_embedder
 from indexes.ingest import IngestOptions, ingest
-from indexes.principal import Principal
 from indexes.reindex import reindex
 from indexes.search import SearchOptions, search
 from ragtune.errors import ModelMismatchError
+from ragtune.principal import Principal
 from tests.conftest import SAMPLE_CORPUS
 
 OPTIONS = IngestOptions(progress=False)
@@ -221,7 +221,7 @@ def test_killed_ingest_leaves_whole_documents_and_rerun_completes(
         "RAGTUNE_EMBED_BATCH_SIZE": "8",
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "agent.cli", "ingest", str(folder)],
+        [sys.executable, "-m", "ragtune.cli", "ingest", str(folder)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

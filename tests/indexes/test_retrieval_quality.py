@@ -15,8 +15,8 @@ import pytest
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.ingest import IngestOptions, ingest
-from indexes.principal import Principal
 from indexes.search import SearchOptions, SearchResult, search
+from ragtune.principal import Principal
 from tests.conftest import HANDBOOK, REPO, fresh_database_url, opened
 
 QUESTIONS = REPO / "tests" / "data" / "18f_questions.jsonl"

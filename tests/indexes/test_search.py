@@ -12,7 +12,6 @@ import pytest
 from indexes.collections import ensure_collection, get_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder
-from indexes.principal import Principal
 from indexes.search import (
     MODES,
     FewDocuments,
@@ -24,6 +23,7 @@ from indexes.search import (
     tsquery_text,
 )
 from ragtune.errors import InputError, NotFoundError
+from ragtune.principal import Principal
 from ragtune.settings import Settings
 
 EMPLOYEE = Principal("sam", frozenset({"support"}))

@@ -10,9 +10,9 @@ import pytest
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.ingest import IngestOptions, ingest
-from indexes.principal import Principal
 from indexes.terms import mentioned
 from ragtune.errors import NotFoundError
+from ragtune.principal import Principal
 from tests.conftest import SAMPLE_CORPUS, fresh_database_url, opened
 
 EMPLOYEE = Principal("erin")

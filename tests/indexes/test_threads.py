@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from indexes.database import Database
-from indexes.principal import Principal
 from indexes.threads import TITLE_CHARS, check_thread_id, claim, get_owned, list_owned
 from ragtune.errors import InputError, NotFoundError, PermissionDeniedError
+from ragtune.principal import Principal
 
 ERIN = Principal("erin")
 DANA = Principal("dana", frozenset({"hr"}))

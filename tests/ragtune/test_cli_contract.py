@@ -10,11 +10,11 @@ import json
 import os
 from pathlib import Path
 
-import click  # noqa: F401
+import click
 import typer
 from typer.testing import CliRunner
 
-from agent.cli import app
+from ragtune.cli import app
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "snapshots" / "cli_help.json"
 

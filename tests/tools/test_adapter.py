@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
+from generation import adapter_registry as registry
+from generation.generator import ChatMessage, GenerationParams
 from indexes.database import Database
-from indexes.principal import Principal
 from ragtune.errors import NotFoundError, PermissionDeniedError
-from tests.tools.fixed_reply import FixedReply
+from ragtune.principal import Principal
+from tests.support.fixed_reply import FixedReply
 from tools.adapter import choose_adapter, generate_with_adapter, make_adapter_tool
-from training import registry
-from training.generation import ChatMessage, GenerationParams
 
 EMPLOYEE = Principal("erin")
 HR = Principal("dana", frozenset({"hr"}))

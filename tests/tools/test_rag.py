@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.ingest import IngestOptions, ingest
-from indexes.principal import Principal
 from indexes.search import SearchOptions
+from ragtune.principal import Principal
 from tests.conftest import SAMPLE_CORPUS, fresh_database_url, opened
 from tools.rag import make_rag_tool, relevance, retrieve
 

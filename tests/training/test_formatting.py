@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from training.answer_f1 import token_f1
+from evals.metrics import token_f1
+from generation.base_models import DEFAULT_MODEL, cache_dir
+from training.data.records import QAPair
 from training.formatting import IGNORE, PadCollator, format_pair
-from training.models import DEFAULT_MODEL, cache_dir
-from training.qa_records import QAPair
 
 
 def _tokenizer(state_dir: Path):  # type: ignore[no-untyped-def]

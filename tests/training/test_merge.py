@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from generation.base_models import DEFAULT_MODEL
 from ragtune.errors import InputError, ModelMismatchError
-from tests.training.conftest import SMOL_TARGETS, fresh_base
-from tests.training.lora_factory import make_adapter
+from tests.support.lora_factory import make_adapter
+from tests.support.model_fixtures import SMOL_TARGETS, fresh_base
 from training.merge import REPORT, merge_adapter
-from training.models import DEFAULT_MODEL
 
 
 @pytest.mark.slow

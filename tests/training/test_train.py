@@ -10,8 +10,8 @@ import pytest
 
 from indexes.embeddings import Embedder
 from ragtune.errors import InputError, NotFoundError
-from tests.training.train_data import small_qa_file
-from training.data_checks import DataCheckOptions, check_data
+from tests.support.train_data import small_qa_file
+from training.data.checks import DataCheckOptions, check_data
 from training.train import TrainOptions, staging_dir, train_adapter
 
 FAST = {

@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from generation import adapter_registry as registry
 from indexes.database import Database
 from indexes.embeddings import Embedder
-from tests.training.conftest import PHI3_SPECIAL, PHI3_TEMPLATE
-from tests.training.lora_factory import tiny_phi3
-from tests.training.train_data import small_qa_file
-from training import registry
-from training.data_checks import DataCheck, DataCheckOptions, check_data
+from tests.support.lora_factory import tiny_phi3
+from tests.support.model_fixtures import PHI3_SPECIAL, PHI3_TEMPLATE
+from tests.support.train_data import small_qa_file
+from training.data.checks import DataCheck, DataCheckOptions, check_data
 from training.train import TrainingError, TrainOptions, staging_dir, train_adapter
 
 FAST = {
@@ -195,7 +195,7 @@ def test_disk_full_while_saving_registers_nothing_and_a_rerun_finishes(
 ) -> None:
     import safetensors.torch
 
-    from agent.cli import app
+    from ragtune.cli import app
 
     out = tmp_path / "adapters" / "full"
     args = ["train", str(qa_file), "--name", "full", "--out", str(out), "--base", tiny_base]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.training.train_data import small_qa_file
+from tests.support.train_data import small_qa_file
 from training.train import staging_dir
 
 
@@ -24,7 +24,7 @@ def test_killed_training_resumes_and_finishes(state_dir: Path, tmp_path: Path) -
     cmd = [
         sys.executable,
         "-m",
-        "agent.cli",
+        "ragtune.cli",
         "train",
         str(data),
         "--name",

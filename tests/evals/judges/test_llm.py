@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pytest
 
 from evals.judges.llm import LlmJudge, build_messages, parse_verdict
-from training.generation import GenerationParams
+from generation.generator import GenerationParams
 
 
 @dataclass
@@ -92,9 +92,9 @@ def test_fingerprint_is_stable_across_processes() -> None:
 
 @pytest.mark.slow
 def test_the_real_runtime_generator_gives_a_defined_verdict() -> None:
-    from tests.training.model_cache import converted_state_dir
-    from training.local import LocalGenerator
-    from training.models import DEFAULT_MODEL, load_model
+    from generation.base_models import DEFAULT_MODEL, load_model
+    from generation.local_backend import LocalGenerator
+    from tests.support.model_cache import converted_state_dir
 
     base = load_model(DEFAULT_MODEL, state_dir=converted_state_dir(), precision="fp32")
     judge = LlmJudge(LocalGenerator(base), model=DEFAULT_MODEL)

@@ -1,0 +1,304 @@
+"""``ragtune eval``: evaluation commands. Parsing and printing only; the work is in evals/."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ragtune.errors import InputError, NotFoundError
+from ragtune.settings import load_settings
+
+if TYPE_CHECKING:
+    from evals.runs.record import RunRecord
+    from evals.targets import TargetFactory
+
+
+@dataclass(frozen=True)
+class EvalCommands:
+    """What the composition root hands the eval commands: the in-process agent as a target."""
+
+    inproc_target: TargetFactory | None = None
+
+
+def build_eval_app(inproc_target: TargetFactory | None = None) -> typer.Typer:
+    """The ``ragtune eval`` command group; ``--target inproc`` asks ``inproc_target``."""
+    app = typer.Typer(
+        help="Evaluate answers: hallucination and citation checks, regression suites.",
+        no_args_is_help=True,
+        context_settings={"obj": EvalCommands(inproc_target)},
+    )
+    app.callback()(_eval)
+    app.command("check")(check)
+    app.command("run")(run)
+    app.command("history")(history)
+    return app
+
+
+def _eval() -> None:
+    """Evaluate answers: hallucination and citation checks, regression suites."""
+
+
+def _read_context(paths: list[Path]) -> list[str]:
+    passages = []
+    for path in paths:
+        try:
+            passages.append(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise NotFoundError(
+                f"Context file {path} does not exist", hint="check --context"
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(
+                f"Cannot read context file {path}: {exc}", hint="pass a UTF-8 text file"
+            ) from None
+    return passages
+
+
+def check(
+    context: Annotated[
+        list[Path],
+        typer.Option(
+            "--context", help="File with the passages the answer must rest on (repeatable)."
+        ),
+    ],
+    answer: Annotated[str, typer.Option("--answer", help="The answer text to check.")],
+    judge: Annotated[
+        str | None, typer.Option("--judge", help="offline, nli, llm or overlap [default: settings]")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Check every sentence of an answer against a context; exit 1 if any is unsupported."""
+    from evals.check import check_answer
+    from evals.judges import judge_from_settings
+    from ragtune.resources import quiet_libraries
+
+    quiet_libraries()
+    settings = load_settings()
+    passages = _read_context(context)
+    result = check_answer(judge_from_settings(settings, judge), passages, answer)
+    if json_out:
+        typer.echo(json.dumps(result.model_dump(), ensure_ascii=False, indent=2))
+    else:
+        for s in result.sentences:
+            mark = "ok " if s.supported else "NO "
+            typer.echo(f"{mark} {s.score:.2f}  {s.text}")
+            typer.echo(f"          evidence: {' '.join(s.evidence.split())[:240]}")
+        unsupported = sum(1 for s in result.sentences if not s.supported)
+        verdict = (
+            "supported"
+            if result.supported
+            else f"{unsupported} of {len(result.sentences)} sentences unsupported"
+        )
+        typer.echo(f"{verdict} (lowest score {result.score:.2f})")
+    if not result.supported:
+        raise typer.Exit(1)
+
+
+# Key metrics shown by `eval run` and `eval history` (all of them are in run.json).
+_KEY_METRICS = (
+    ("citation_recall", "cit.rec"),
+    ("hallucination_sentence_rate", "halluc"),
+    ("gold_citation_recall", "gold.rec"),
+    ("answer_f1", "F1"),
+    ("abstention_recall", "abst.rec"),
+    ("route_accuracy", "route"),
+    ("retrieval_recall_at_5", "R@5"),
+    ("retrieval_mrr", "MRR"),
+    ("latency_p95_ms", "p95 ms"),
+)
+
+
+def run(
+    command: typer.Context,
+    suite: Annotated[Path, typer.Argument(help="Suite JSONL file (see docs/metrics.md).")],
+    target: Annotated[
+        str,
+        typer.Option("--target", help="inproc (the agent in this process) or a service URL."),
+    ] = "inproc",
+    answers: Annotated[
+        Path | None,
+        typer.Option("--answers", help="Score recorded answers (JSONL: id + the ask JSON)."),
+    ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option("--baseline", help="Gate against this run: a run id or a run.json path."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Report folder [default: <state_dir>/evals/<run id>]."),
+    ] = None,
+    judge: Annotated[
+        str | None, typer.Option("--judge", help="offline, nli, llm or overlap [default: settings]")
+    ] = None,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency", min=1, max=64, help="Questions in flight [default: settings; inproc 1]"
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
+) -> None:
+    """Run a suite, score it, write reports, store the run; exit 1 on a regression or a
+    partial run."""
+    from evals.judges import judge_from_settings
+    from evals.reports import write_reports
+    from evals.runs.baseline import load_baseline
+    from evals.runs.config import (
+        describe_adapters,
+        describe_index,
+        describe_models,
+        file_sha256,
+        git_commit,
+    )
+    from evals.runs.gate import compare_runs, resolve_tolerances
+    from evals.runs.runner import build_target, run_suite
+    from evals.runs.store import save_run
+    from evals.suites import load_suite
+    from indexes.database import Database
+    from ragtune.errors import DatabaseError
+    from ragtune.resources import open_resources, quiet_libraries
+
+    quiet_libraries()
+    settings = load_settings()
+    if answers is not None and target != "inproc":
+        raise InputError(
+            "--answers and --target are exclusive", hint="score recorded answers or ask a target"
+        )
+    suite_data = load_suite(suite)
+    # Bad configuration fails before any question is asked.
+    tolerances = resolve_tolerances(settings.eval_gate_tolerances)
+    judge_obj = judge_from_settings(settings, judge)
+    with open_resources(settings) as ctx:
+        db: Database | None
+        try:
+            db, db_error = ctx.db, ""
+        except DatabaseError as exc:
+            db, db_error = None, exc.message
+            typer.echo(f"warning: database unavailable, the run is not stored: {exc}", err=True)
+
+        def database() -> Database:
+            if db is None:
+                raise DatabaseError(f"Cannot look up a stored run: {db_error}")
+            return db
+
+        base = load_baseline(baseline, database) if baseline else None
+        target_obj = build_target(target, answers, settings, command.obj.inproc_target)
+        is_url = answers is None and target != "inproc"
+        workers = concurrency or (settings.eval_concurrency if is_url else 1)
+        config = {
+            "suite": {
+                "name": suite_data.name,
+                "path": str(suite),
+                "sha256": file_sha256(suite),
+                "items": len(suite_data.items),
+            },
+            "answers": {"path": str(answers), "sha256": file_sha256(answers)} if answers else None,
+            "models": describe_models(settings, describe_adapters(db)),
+            "index": describe_index(db, db_error),
+            "git_commit": git_commit(),
+            "gate": {
+                "tolerances": tolerances,
+                "resamples": settings.eval_bootstrap_resamples,
+                "seed": settings.eval_bootstrap_seed,
+                "confidence": settings.eval_gate_confidence,
+            },
+        }
+        try:
+            record = run_suite(
+                suite_data,
+                target_obj,
+                judge_obj,
+                ctx.embedder,
+                config=config,
+                concurrency=workers,
+                progress=not json_out,
+            )
+        finally:
+            target_obj.close()
+        if base is not None:
+            gate = compare_runs(
+                base[0],
+                record,
+                tolerances=tolerances,
+                resamples=settings.eval_bootstrap_resamples,
+                seed=settings.eval_bootstrap_seed,
+                confidence=settings.eval_gate_confidence,
+                baseline_source=base[1],
+            )
+            record = record.model_copy(update={"gate": gate})
+        runs_dir = settings.eval_runs_dir or settings.resolved_state_dir() / "evals"
+        out_dir = out or runs_dir / record.run_id
+        write_reports(record, out_dir)
+        if db is not None:
+            save_run(db, record)
+    if json_out:
+        typer.echo(json.dumps(record.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_run(record, out_dir, stored=db is not None)
+    if record.status != "complete" or (record.gate is not None and not record.gate.passed):
+        raise typer.Exit(1)
+
+
+def _print_run(record: RunRecord, out_dir: Path, *, stored: bool) -> None:
+    from evals.runs.summary import METRICS, format_value
+
+    answered = sum(1 for i in record.items if i.status == "ok")
+    typer.echo(
+        f"run {record.run_id}: {record.status}, {len(record.items)} items "
+        f"({answered} answered) in {record.seconds:.1f} s"
+    )
+    for spec in METRICS:
+        m = record.metrics[spec.name]
+        typer.echo(f"  {spec.label:<36} {format_value(spec.name, m.value):>8}  ({m.scored} scored)")
+    if record.gate is not None:
+        gate = record.gate
+        verdict = "passed" if gate.passed else "REGRESSION"
+        typer.echo(f"gate against {gate.baseline_source}: {verdict}")
+        for g in gate.metrics:
+            if g.verdict == "regression":
+                typer.echo(f"  regression: {g.reason}")
+    if record.problems:
+        typer.echo(f"partial run: {len(record.problems)} items without an answer:")
+        for problem in record.problems[:20]:
+            typer.echo(f"  {problem}")
+        if len(record.problems) > 20:
+            typer.echo(f"  ... and {len(record.problems) - 20} more")
+    typer.echo(f"reports: {out_dir}/ (run.json, junit.xml, summary.md, report.html)")
+    if stored:
+        typer.echo(f"stored as run {record.run_id} (ragtune eval history)")
+
+
+def history(
+    suite: Annotated[str | None, typer.Option("--suite", help="Only runs of this suite.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Runs to show.")] = 20,
+    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Stored eval runs, newest first: status and key metrics, to see trends."""
+    from evals.runs.store import list_runs
+    from evals.runs.summary import format_value
+    from ragtune.resources import open_resources
+
+    settings = load_settings()
+    name = suite.removesuffix(".jsonl") if suite else None
+    with open_resources(settings) as ctx:
+        runs = list_runs(ctx.db, suite=name, limit=limit)
+    if json_out:
+        typer.echo(json.dumps([r.to_json() for r in runs], ensure_ascii=False, indent=2))
+        return
+    if not runs:
+        typer.echo("no eval runs stored" + (f" for suite {name}" if name else ""))
+        return
+    header = ["run", "started", "suite", "status", "items", *(h for _, h in _KEY_METRICS), "gate"]
+    rows = []
+    for r in runs:
+        gate = {None: "-", True: "pass", False: "FAIL"}[r.gate_passed]
+        metrics = [format_value(m, r.metrics.get(m)) for m, _ in _KEY_METRICS]
+        started = f"{r.started_at:%Y-%m-%d %H:%M}"
+        rows.append([r.run_id, started, r.suite, r.status, f"{r.scored}/{r.items}", *metrics, gate])
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+    for line in [header, *rows]:
+        typer.echo("  ".join(str(x).ljust(w) for x, w in zip(line, widths, strict=True)).rstrip())

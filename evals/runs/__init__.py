@@ -1,0 +1,1 @@
+"""One eval run: attempts scored, metrics summarised, the gate's verdict, stored runs."""

@@ -1,0 +1,83 @@
+"""What a run records about its configuration, so two runs can be told apart later.
+
+Models (embedder, generator, adapters), the judge and its fingerprint, index statistics, the
+git commit, the suite's name and SHA-256, the target, and the run's own knobs. Whatever cannot
+be found (no git, no database) is recorded as absent with the reason, never guessed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evals.judges.protocol import Judge
+
+if TYPE_CHECKING:
+    from indexes.database import Database
+    from ragtune.settings import Settings
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (the suite and answers files are small)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def git_commit(cwd: Path | None = None) -> str | None:
+    """``git rev-parse HEAD`` in ``cwd``; None without git or outside a repository."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    commit = done.stdout.strip()
+    return commit if done.returncode == 0 and commit else None
+
+
+def describe_index(db: Database | None, reason: str = "") -> dict[str, Any]:
+    """Collections, documents and chunks; ``{"error": ...}`` when the database is unreachable."""
+    if db is None:
+        return {"error": reason or "no database"}
+    from evals.runs.store import index_stats
+
+    return index_stats(db)
+
+
+def describe_adapters(db: Database | None) -> list[dict[str, Any]]:
+    """Registered adapters with their base model and active scopes (empty without a database)."""
+    if db is None:
+        return []
+    from generation.adapter_registry import list_adapters
+
+    return [
+        {
+            "name": a.name,
+            "base_model": a.base_model,
+            "method": a.method,
+            "active_scopes": list(a.active_scopes),
+        }
+        for a in list_adapters(db)
+    ]
+
+
+def describe_models(settings: Settings, adapters: list[dict[str, Any]]) -> dict[str, Any]:
+    """The models a run used: embedder, generator and the adapter registry."""
+    return {
+        "embed_model": settings.embed_model,
+        "generator_model": settings.model,
+        "generator_backend": settings.generator_backend,
+        "model_precision": settings.model_precision,
+        "adapters": adapters,
+    }
+
+
+def describe_judge(judge: Judge) -> dict[str, str]:
+    """Name and fingerprint (name, version, model, threshold) of the judge."""
+    return {"name": judge.name, "fingerprint": judge.fingerprint}

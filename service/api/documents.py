@@ -1,0 +1,149 @@
+"""Documents: list what the caller may read; upload and delete (admin keys only)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from pathlib import Path as FsPath
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from indexes.collections import check_collection_name
+from indexes.documents import delete_documents, list_documents
+from indexes.ingest import IngestOptions, IngestReport, ingest
+from ragtune.errors import InputError, NotFoundError
+from ragtune.principal import EVERYONE, parse_groups
+from service.auth import AdminDep, CallerDep, State
+from service.schemas import (
+    DeletedDocument,
+    DocumentList,
+    DocumentOut,
+    ErrorResponse,
+    UploadedDocument,
+    UploadReport,
+)
+from service.state import ServiceState
+from service.uploads import document_ids, safe_file_name, store_upload
+
+router = APIRouter(prefix="/v1/documents", tags=["documents"])
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 503)
+}
+CollectionQuery = Annotated[
+    str | None,
+    Query(max_length=63, description="Collection; unset: the configured default."),
+]
+
+
+def _collection(state: ServiceState, name: str | None) -> str:
+    return check_collection_name(name or state.settings.collection)
+
+
+@router.get("", response_model=DocumentList, responses=_ERRORS, summary="Documents you may read")
+async def get_documents(
+    state: State, who: CallerDep, collection: CollectionQuery = None
+) -> DocumentList:
+    coll = _collection(state, collection)
+    try:
+        docs = await run_in_threadpool(list_documents, state.db, who.principal, coll)
+    except NotFoundError:
+        docs = []  # an empty (never ingested) collection lists nothing
+    return DocumentList(
+        collection=coll, documents=[DocumentOut.model_validate(asdict(d)) for d in docs]
+    )
+
+
+@router.post(
+    "",
+    response_model=UploadReport,
+    status_code=201,
+    responses=_ERRORS,
+    summary="Upload and ingest files (admin)",
+    description="Multipart form: one or more `files`, optional `groups` (comma-separated, "
+    "default everyone) and `collection`. Files that cannot be ingested are listed in "
+    "`failed` with the reason; the others are ingested.",
+)
+async def upload_documents(
+    state: State,
+    who: AdminDep,
+    files: Annotated[list[UploadFile], File(description="The files to ingest.")],
+    groups: Annotated[str | None, Form(max_length=1000)] = None,
+    collection: Annotated[str | None, Form(max_length=63)] = None,
+) -> UploadReport:
+    coll = _collection(state, collection)
+    readers = parse_groups(groups) or frozenset({EVERYONE})
+    stored: dict[str, str] = {}  # path -> name as uploaded
+    failed: dict[str, str] = {}
+    for upload in files:
+        name = upload.filename or "(unnamed)"
+        data = await upload.read()
+        try:
+            safe = safe_file_name(name)
+            path = await run_in_threadpool(store_upload, state.uploads_dir, coll, safe, data)
+        except InputError as exc:
+            failed[name] = exc.message
+            continue
+        stored[str(path)] = name
+    if not stored and not failed:
+        raise InputError("No files were sent", hint="send multipart/form-data with 'files'")
+    s = state.settings
+    options = IngestOptions(
+        collection=coll,
+        groups=readers,
+        chunk_tokens=s.chunk_size_tokens,
+        overlap_tokens=s.chunk_overlap_tokens,
+        max_bytes=int(s.max_file_mb * 1_000_000),
+        progress=False,
+    )
+
+    def run() -> tuple[IngestReport, dict[str, tuple[str, str]]]:
+        paths = [FsPath(p) for p in stored]
+        report = ingest(state.db, state.embedder_loader(), paths, options)
+        return report, document_ids(state.db, coll, paths)
+
+    report, ids = (await run_in_threadpool(run)) if stored else (IngestReport(), {})
+    for failed_path, reason in report.failed.items():
+        failed[stored.get(failed_path, failed_path)] = reason
+    return UploadReport(
+        collection=coll,
+        added=report.added,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        failed=failed,
+        chunks=report.chunks,
+        embedded=report.embedded,
+        seconds=round(report.seconds, 3),
+        documents=[UploadedDocument(id=i, source=src) for i, src in ids.values()],
+    )
+
+
+@router.delete(
+    "/{document_id}",
+    response_model=DeletedDocument,
+    responses=_ERRORS,
+    summary="Delete a document and its chunks (admin)",
+)
+async def delete_document(
+    state: State,
+    who: AdminDep,
+    document_id: Annotated[str, Path(description="The document's id (a UUID).")],
+    collection: CollectionQuery = None,
+) -> DeletedDocument:
+    try:
+        uuid.UUID(document_id)
+    except ValueError:
+        raise NotFoundError(
+            f"No document with id {document_id!r}", hint="ids are UUIDs; see GET /v1/documents"
+        ) from None
+    coll = _collection(state, collection)
+    outcome = await run_in_threadpool(delete_documents, state.db, coll, [document_id])
+    removed = outcome.get(document_id, -1)
+    if removed < 0:
+        raise NotFoundError(
+            f"No document with id {document_id!r} in collection {coll!r}",
+            hint="see GET /v1/documents",
+        )
+    return DeletedDocument(id=document_id, deleted_chunks=removed)

@@ -1,0 +1,55 @@
+"""Feedback on answers: thumbs up/down with a comment, stored for review."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from indexes.chat_history import thread_owner
+from indexes.feedback import record_feedback
+from ragtune.errors import NotFoundError, PermissionDeniedError
+from ragtune.principal import Principal
+from service.auth import CallerDep, State
+from service.schemas import ErrorResponse, FeedbackOut, FeedbackRequest
+from service.state import ServiceState
+
+router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
+
+
+def check_thread_owner(state: ServiceState, thread_id: str, principal: Principal) -> None:
+    """Refuse feedback on a thread that is someone else's (chat threads or agent threads)."""
+    owner = thread_owner(state.db, thread_id)
+    if owner is not None:
+        if owner != principal.user:
+            raise PermissionDeniedError(f"Thread {thread_id!r} belongs to another user")
+        return
+    agent = state.require_agent()
+    try:
+        agent.history(thread_id, principal)
+    except NotFoundError:
+        raise NotFoundError(
+            f"No thread {thread_id!r}", hint="use the thread_id an answer returned"
+        ) from None
+
+
+@router.post(
+    "",
+    response_model=FeedbackOut,
+    status_code=201,
+    responses={c: {"model": ErrorResponse} for c in (401, 403, 404, 422, 429)},
+    summary="Rate an answer",
+)
+async def post_feedback(state: State, who: CallerDep, body: FeedbackRequest) -> FeedbackOut:
+    await run_in_threadpool(check_thread_owner, state, body.thread_id, who.principal)
+    stored = await run_in_threadpool(
+        lambda: record_feedback(
+            state.db,
+            user=who.principal.user,
+            thread_id=body.thread_id,
+            message_id=body.message_id,
+            rating=body.rating,
+            comment=body.comment,
+            source="api",
+        )
+    )
+    return FeedbackOut.model_validate(stored.to_json())

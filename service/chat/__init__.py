@@ -1,0 +1,1 @@
+"""The Chainlit chat frontend mounted at /chat, on ragtune's own tables."""

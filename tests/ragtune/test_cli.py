@@ -1,0 +1,75 @@
+"""The ragtune command line, run as a user runs it: a real process, a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_CORPUS
+
+
+def _run(
+    args: list[str], env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ragtune.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url, "RAGTUNE_STATE_DIR": str(tmp_path / "st")}
+
+
+@pytest.mark.slow
+def test_ingest_then_search_json(cli_env: dict[str, str], tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("error-code-reference.md", "stacker-s4-operator-manual.md"):
+        (docs / name).write_bytes((SAMPLE_CORPUS / "public" / "manuals" / name).read_bytes())
+    (docs / "bad.pdf").write_bytes(b"not a pdf at all")
+    ingested = _run(["ingest", str(docs)], cli_env)
+    assert ingested.returncode == 1, ingested.stderr  # one file failed
+    assert "bad.pdf" in ingested.stderr and "2 added" in ingested.stdout
+
+    found = _run(["search", "lidar occlusion", "--k", "2", "--json"], cli_env)
+    assert found.returncode == 0, found.stderr
+    data = json.loads(found.stdout)
+    assert data["query"] == "lidar occlusion" and len(data["results"]) == 2
+    assert data["results"][0]["source"] == "error-code-reference.md"
+
+    again = _run(["ingest", str(docs / "error-code-reference.md"), "--json"], cli_env)
+    assert json.loads(again.stdout)["unchanged"] == 1
+
+
+def test_database_down_is_a_clear_error(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgresql://x@/db?host={tmp_path}&port=1",
+        "RAGTUNE_DB_CONNECT_TIMEOUT_S": "1",
+    }
+    result = _run(["search", "anything"], env, timeout=60)
+    assert result.returncode == 3
+    assert "error: Cannot connect to PostgreSQL" in result.stderr
+    assert "hint:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_unknown_collection_is_a_clear_error(cli_env: dict[str, str]) -> None:
+    result = _run(["search", "anything", "--collection", "missing"], cli_env)
+    assert result.returncode == 4
+    assert "No collection named 'missing'" in result.stderr
+
+
+def test_bad_setting_is_a_clear_error(cli_env: dict[str, str]) -> None:
+    result = _run(["search", "x"], {**cli_env, "RAGTUNE_SEARCH_K": "many"})
+    assert result.returncode == 2 and "search_k" in result.stderr

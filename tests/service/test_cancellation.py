@@ -1,0 +1,128 @@
+"""Generation timeouts and client disconnects stop the agent's work (real uvicorn server,
+the stand-in agent slowed down so the timing is under the test's control)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from indexes.database import Database
+from indexes.embeddings import Embedder
+from tests.service.api.test_ask import sse_events
+from tests.service.conftest import Keys, LiveServer, auth, build_app
+from tests.support.standin_agent import StandInAgent
+
+QUESTION = "What does error code E-214 mean on a Stacker?"
+
+
+@pytest.fixture(scope="module")
+def slow(
+    service_db: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveServer, StandInAgent]]:
+    app, agent = build_app(
+        service_db,
+        embedder,
+        tmp_path_factory.mktemp("slow"),
+        token_delay_s=0.25,
+        service_timeout_s=2.0,
+    )
+    with LiveServer(app) as live:
+        yield live, agent
+
+
+def _wait_for(predicate: object, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _metric(server: LiveServer, name: str) -> float:
+    text = httpx.get(server.url + "/metrics").text
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_a_stream_whose_client_leaves_is_cancelled(
+    slow: tuple[LiveServer, StandInAgent], keys: Keys
+) -> None:
+    server, agent = slow
+    before = agent.cancelled
+    with (
+        httpx.Client(timeout=10) as client,
+        client.stream(
+            "POST",
+            server.url + "/v1/ask/stream",
+            json={"question": QUESTION},
+            headers=auth(keys.alice),
+        ) as response,
+    ):
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if line.startswith("event: token"):
+                break  # one token, then hang up
+    assert _wait_for(lambda: agent.cancelled == before + 1), "generation was not cancelled"
+    assert _metric(server, 'ragtune_generations_cancelled_total{reason="disconnect"}') >= 1
+    assert _metric(server, "ragtune_streams_active") == 0
+
+
+def test_a_plain_request_whose_client_leaves_is_cancelled(
+    slow: tuple[LiveServer, StandInAgent], keys: Keys
+) -> None:
+    server, agent = slow
+    before = agent.cancelled
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(
+            server.url + "/v1/ask",
+            json={"question": QUESTION},
+            headers=auth(keys.alice),
+            timeout=0.8,
+        )
+    assert _wait_for(lambda: agent.cancelled == before + 1), "generation was not cancelled"
+
+
+def test_generation_timeout(slow: tuple[LiveServer, StandInAgent], keys: Keys) -> None:
+    server, _ = slow
+    long_question = "E-214 " * 8  # more words in the answer: longer than the 2 s timeout
+    plain = httpx.post(
+        server.url + "/v1/ask",
+        json={"question": long_question},
+        headers=auth(keys.alice),
+        timeout=30,
+    )
+    assert plain.status_code == 504, plain.text
+    assert plain.json()["error"]["type"] == "generation_timeout"
+    streamed = httpx.post(
+        server.url + "/v1/ask/stream",
+        json={"question": long_question},
+        headers=auth(keys.alice),
+        timeout=30,
+    )
+    events = sse_events(streamed.text)
+    assert events[-1][0] == "error" and events[-1][1]["type"] == "generation_timeout"
+    assert _metric(server, 'ragtune_generations_cancelled_total{reason="timeout"}') >= 2
+
+
+def test_standin_matches_the_agent_interface() -> None:
+    import inspect
+
+    from agent.runtime import Agent
+
+    for name in ("ask", "astream", "history", "threads", "close"):
+        real = inspect.signature(getattr(Agent, name))
+        fake = inspect.signature(getattr(StandInAgent, name))
+        real_params = [p for p in real.parameters if p != "adapter"]
+        assert list(fake.parameters) == real_params, name
+
+
+def test_the_request_id_is_echoed(slow: tuple[LiveServer, StandInAgent]) -> None:
+    server, _ = slow
+    r = httpx.get(server.url + "/healthz", headers={"X-Request-ID": "abc123"})
+    assert r.headers["x-request-id"] == "abc123"
