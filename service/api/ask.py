@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from agent.answer import AgentEvent
+from ragtune.answer_contract import AskResponse
 from ragtune.errors import RagtuneError
 from service import sse
 from service.answering import (
@@ -19,7 +20,7 @@ from service.answering import (
 )
 from service.auth import CallerDep, State
 from service.errors import error_body, error_type
-from service.schemas import AskRequest, AskResponse, ErrorResponse
+from service.schemas import AskRequest, ErrorResponse
 
 router = APIRouter(prefix="/v1/ask", tags=["ask"])
 
