@@ -1,4 +1,4 @@
-"""The graph's route changes after retrieval (agent/graph.py ``_reroute``) on a slice of the
+"""The route changes after retrieval (agent/reroute.py) on a slice of the
 sample corpus in a real Postgres: writing tasks with and without a domain adapter, and an
 identifier no document mentions. Generation is off and nothing here generates."""
 
@@ -50,7 +50,7 @@ def agent(
 
 
 def test_an_identifier_no_document_mentions_abstains(agent: Agent) -> None:
-    planned = agent.plan("What does error code E-999 mean on a Stacker S6?", EMPLOYEE)
+    planned = agent.dry_run_route("What does error code E-999 mean on a Stacker S6?", EMPLOYEE)
     assert planned["route"] == "none"
     assert planned["route_reason"] == "no document you can access mentions E-999"
 
@@ -65,7 +65,7 @@ def test_a_writing_task_with_an_adapter_is_both(agent: Agent, tmp_path: Path) ->
     registry.register(agent.db, tmp_path / "house-style", manifest)
     registry.activate(agent.db, "house-style")
     try:
-        planned = agent.plan(WRITING_TASK, EMPLOYEE)
+        planned = agent.dry_run_route(WRITING_TASK, EMPLOYEE)
     finally:
         registry.remove(agent.db, "house-style")
     assert (planned["route"], planned["route_by"]) == ("both", "rule")
