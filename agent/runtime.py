@@ -134,23 +134,7 @@ class Agent:
         )
         timings = dict(state.get("timings_ms", {}))
         timings["total"] = (time.perf_counter() - started) * 1000
-        v = state.get("verification", {})
-        return Answer(
-            answer=state["answer"],
-            route=state["route"],
-            route_reason=state["route_reason"],
-            abstained=state["abstained"],
-            citations=[Citation(**c) for c in state["citations"]],
-            verification=Verification(
-                v.get("supported_sentences", 0),
-                v.get("total_sentences", 0),
-                repaired=v.get("repaired"),
-            ),
-            thread_id=tid,
-            timings_ms=timings,
-            route_confidence=state.get("route_confidence", 1.0),
-            adapter=state.get("adapter"),
-        )
+        return _answer(state, tid, timings)
 
     def dry_run_route(
         self, question: str, principal: Principal, *, route: RouteChoice = "auto"
@@ -248,6 +232,27 @@ class Agent:
             self._generator.close()
         if self._owns_db:
             self.db.close()
+
+
+def _answer(state: dict[str, Any], thread_id: str, timings: dict[str, float]) -> Answer:
+    """The Answer of a finished turn, from the graph's final state."""
+    v = state.get("verification", {})
+    return Answer(
+        answer=state["answer"],
+        route=state["route"],
+        route_reason=state["route_reason"],
+        abstained=state["abstained"],
+        citations=[Citation(**c) for c in state["citations"]],
+        verification=Verification(
+            v.get("supported_sentences", 0),
+            v.get("total_sentences", 0),
+            repaired=v.get("repaired"),
+        ),
+        thread_id=thread_id,
+        timings_ms=timings,
+        route_confidence=state.get("route_confidence", 1.0),
+        adapter=state.get("adapter"),
+    )
 
 
 def _checkpoint_pool(db: Database) -> ConnectionPool[Any]:
