@@ -1,8 +1,10 @@
-"""What the agent returns: the answer contract shared by ``ragtune ask --json``, the Python API,
-the HTTP service and the eval runner, plus the events of a streamed answer.
+"""What the agent returns: an ``Answer`` (the Python API), the events of a streamed answer, and
+the conversion to the answer contract (ragtune/answer_contract.py) that ``ragtune ask --json``,
+the HTTP service and the eval runner share.
 
-``Answer.to_json()`` is the exact public shape; fields beyond it (route confidence, per-sentence
-verification) are kept on the object for the service and the reports, not added to the JSON.
+``Answer.to_response()`` is the exact public shape; fields beyond it (route confidence,
+per-sentence verification) are kept on the object for the service and the reports, not added to
+the JSON.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-Route = Literal["rag", "adapter", "both", "none"]
+from ragtune.answer_contract import AskResponse, CitationOut, Route, VerificationOut
+
 ROUTES: tuple[Route, ...] = ("rag", "adapter", "both", "none")
 RouteChoice = Literal["auto", "rag", "adapter", "both"]
 ROUTE_CHOICES: tuple[RouteChoice, ...] = ("auto", "rag", "adapter", "both")
@@ -31,6 +34,9 @@ class Citation:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def to_response(self) -> CitationOut:
+        return CitationOut(**self.to_json())
 
 
 @dataclass(frozen=True)
@@ -53,11 +59,13 @@ class Verification:
     sentences: list[SentenceVerdict] = field(default_factory=list)
     repaired: str | None = None  # "retry", "extractive" or None
 
-    def to_json(self) -> dict[str, int]:
-        return {
-            "supported_sentences": self.supported_sentences,
-            "total_sentences": self.total_sentences,
-        }
+    def to_response(self) -> VerificationOut:
+        return VerificationOut(
+            supported_sentences=self.supported_sentences, total_sentences=self.total_sentences
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return self.to_response().model_dump()
 
 
 @dataclass
@@ -75,18 +83,22 @@ class Answer:
     route_confidence: float = 1.0
     adapter: str | None = None
 
+    def to_response(self) -> AskResponse:
+        """The answer contract: what ``ragtune ask --json`` prints and ``POST /v1/ask`` returns."""
+        return AskResponse(
+            answer=self.answer,
+            route=self.route,
+            route_reason=self.route_reason,
+            abstained=self.abstained,
+            citations=[c.to_response() for c in self.citations],
+            verification=self.verification.to_response(),
+            thread_id=self.thread_id,
+            timings_ms={k: round(v, 2) for k, v in self.timings_ms.items()},
+        )
+
     def to_json(self) -> dict[str, Any]:
-        """The ``ragtune ask --json`` / ``POST /v1/ask`` shape, exactly."""
-        return {
-            "answer": self.answer,
-            "route": self.route,
-            "route_reason": self.route_reason,
-            "abstained": self.abstained,
-            "citations": [c.to_json() for c in self.citations],
-            "verification": self.verification.to_json(),
-            "thread_id": self.thread_id,
-            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
-        }
+        """``to_response()`` as plain JSON values (the ``done`` event's data)."""
+        return self.to_response().model_dump()
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ class InprocTarget:
     """The agent in this process (``agent.runtime.build_agent``), asked as each item's principal.
 
     After each answer the question is searched again with ``tools.rag.retrieve``, as the same
-    principal and with the agent's own search options (``agent.deps.config.search``), so the
+    principal and with the agent's own search options (``agent.resources.config.search``), so the
     recorded ranking is the one the agent's retrieve step sees for a question without a thread.
     """
 
@@ -42,7 +42,7 @@ class InprocTarget:
 
     @property
     def _search(self) -> SearchOptions:
-        return self._agent.deps.config.search
+        return self._agent.resources.config.search
 
     @property
     def retrieval(self) -> dict[str, Any]:

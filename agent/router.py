@@ -7,7 +7,7 @@ embedder. Deterministic and a few milliseconds per question. ``llm`` asks the ge
 and falls back to the classifier when its reply does not parse.
 
 The decision is provisional: the graph changes it when retrieval finds nothing relevant or
-the confidence is low (see agent/graph.py).
+the confidence is low (see agent/reroute.py).
 """
 
 from __future__ import annotations

@@ -20,9 +20,10 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from agent.answer import ROUTE_CHOICES, AgentEvent, Answer, Citation, RouteChoice, Verification
-from agent.graph import AgentConfig, Deps, build_graph, plan
+from agent.context import AgentConfig, AgentResources, Cancelled, RunContext
+from agent.graph import build_graph, dry_run_route
 from agent.router import build_router, load_classifier
-from agent.state import TURN_RESET, AgentState, Cancelled, RunContext
+from agent.state import TURN_RESET, AgentState
 from evals.judges.protocol import Judge
 from generation.generator import Generator
 from indexes import threads
@@ -78,13 +79,13 @@ class Agent:
             classifier,
             self.generator if settings.router == "llm" else None,
         )
-        self.deps = Deps(
+        self.resources = AgentResources(
             db, embedder, judge, router, lambda: self.generator, agent_config(settings)
         )
         self._pool = _checkpoint_pool(db)
         checkpointer = PostgresSaver(self._pool)
         checkpointer.setup()
-        self.graph = build_graph(self.deps).compile(checkpointer=checkpointer)
+        self.graph = build_graph().compile(checkpointer=checkpointer)
 
     @property
     def generator(self) -> Generator:
@@ -111,25 +112,19 @@ class Agent:
         adapter: str | None = None,
     ) -> Answer:
         """Answer ``question`` as ``principal``; ``thread_id`` continues a conversation."""
-        return self._run(question, principal, thread_id, route, adapter, RunContext(principal))
+        ctx = RunContext(self.resources, principal, requested_route=route, adapter=adapter)
+        return self._run(question, thread_id, ctx)
 
-    def _run(
-        self,
-        question: str,
-        principal: Principal,
-        thread_id: str | None,
-        route: RouteChoice,
-        adapter: str | None,
-        ctx: RunContext,
-    ) -> Answer:
-        if route not in ROUTE_CHOICES:
-            raise InputError(f"Unknown route {route!r}", hint=f"use one of {ROUTE_CHOICES}")
-        ctx.requested_route = route
-        ctx.adapter = adapter
+    def _run(self, question: str, thread_id: str | None, ctx: RunContext) -> Answer:
+        """One turn of ``thread_id`` (a new thread when None) as ``ctx`` says."""
+        if ctx.requested_route not in ROUTE_CHOICES:
+            raise InputError(
+                f"Unknown route {ctx.requested_route!r}", hint=f"use one of {ROUTE_CHOICES}"
+            )
         if not isinstance(question, str) or not question.strip():
             raise InputError("The question is empty", hint="ask something")
         tid = thread_id or uuid.uuid4().hex
-        threads.claim(self.db, tid, principal, question.strip())
+        threads.claim(self.db, tid, ctx.principal, question.strip())
         started = time.perf_counter()
         start = cast(AgentState, {**TURN_RESET, "question": question, "timings_ms": {}})
         state = self.graph.invoke(
@@ -139,29 +134,15 @@ class Agent:
         )
         timings = dict(state.get("timings_ms", {}))
         timings["total"] = (time.perf_counter() - started) * 1000
-        v = state.get("verification", {})
-        return Answer(
-            answer=state["answer"],
-            route=state["route"],
-            route_reason=state["route_reason"],
-            abstained=state["abstained"],
-            citations=[Citation(**c) for c in state["citations"]],
-            verification=Verification(
-                v.get("supported_sentences", 0),
-                v.get("total_sentences", 0),
-                repaired=v.get("repaired"),
-            ),
-            thread_id=tid,
-            timings_ms=timings,
-            route_confidence=state.get("route_confidence", 1.0),
-            adapter=state.get("adapter"),
-        )
+        return _answer(state, tid, timings)
 
-    def plan(
+    def dry_run_route(
         self, question: str, principal: Principal, *, route: RouteChoice = "auto"
     ) -> dict[str, Any]:
         """The route (and its reason and confidence) ``ask`` would take, without generating."""
-        state = plan(self.deps, question, RunContext(principal, requested_route=route))
+        state = dry_run_route(
+            question, RunContext(self.resources, principal, requested_route=route)
+        )
         return {
             "route": state["route"],
             "route_reason": state["route_reason"],
@@ -191,11 +172,13 @@ class Agent:
         def emit(event: AgentEvent) -> None:
             loop.call_soon_threadsafe(queue.put_nowait, event)
 
-        ctx = RunContext(principal, emit=emit)
+        ctx = RunContext(
+            self.resources, principal, requested_route=route, adapter=adapter, emit=emit
+        )
 
         def work() -> None:
             try:
-                answer = self._run(question, principal, thread_id, route, adapter, ctx)
+                answer = self._run(question, thread_id, ctx)
                 event = AgentEvent("done", answer.to_json())
             except Cancelled:
                 event = None
@@ -249,6 +232,27 @@ class Agent:
             self._generator.close()
         if self._owns_db:
             self.db.close()
+
+
+def _answer(state: dict[str, Any], thread_id: str, timings: dict[str, float]) -> Answer:
+    """The Answer of a finished turn, from the graph's final state."""
+    v = state.get("verification", {})
+    return Answer(
+        answer=state["answer"],
+        route=state["route"],
+        route_reason=state["route_reason"],
+        abstained=state["abstained"],
+        citations=[Citation(**c) for c in state["citations"]],
+        verification=Verification(
+            v.get("supported_sentences", 0),
+            v.get("total_sentences", 0),
+            repaired=v.get("repaired"),
+        ),
+        thread_id=thread_id,
+        timings_ms=timings,
+        route_confidence=state.get("route_confidence", 1.0),
+        adapter=state.get("adapter"),
+    )
 
 
 def _checkpoint_pool(db: Database) -> ConnectionPool[Any]:

@@ -1,21 +1,18 @@
-"""The graph's state (checkpointed per thread) and the per-run context (never checkpointed).
+"""The graph's state, checkpointed per thread, and the helpers nodes use to read and write it.
 
 State holds plain JSON values only, so checkpoints stay readable by any later version of the
-code; the principal and the event sink travel in the run context, so who asked and where the
-tokens go are never written to the checkpoint tables.
+code; the principal and the event sink travel in the run context (agent/context.py), so who
+asked and where the tokens go are never written to the checkpoint tables.
 """
 
 from __future__ import annotations
 
 import operator
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Annotated, Any, TypedDict
 
-from agent.answer import AgentEvent, RouteChoice
-from ragtune.errors import RagtuneError
-from ragtune.principal import Principal
+from agent.answer import Route
+from indexes.search import SearchResult
+from tools.rag import Source
 
 
 def _merge(left: dict[str, float], right: dict[str, float]) -> dict[str, float]:
@@ -65,26 +62,23 @@ TURN_RESET: dict[str, Any] = {
 }
 
 
-class Cancelled(RagtuneError):
-    """The caller went away; the run stops at the next node or token."""
+def route_update(route: Route, reason: str, confidence: float, by: str) -> dict[str, Any]:
+    """The state keys of a route decision (``by``: guard, caller, the router, or relevance)."""
+    return {
+        "route": route,
+        "route_reason": reason,
+        "route_confidence": round(float(confidence), 3),
+        "route_by": by,
+    }
 
-    http_status = 499
 
-
-@dataclass
-class RunContext:
-    """Who is asking, what route they forced, and where streamed events go."""
-
-    principal: Principal
-    requested_route: RouteChoice = "auto"
-    adapter: str | None = None
-    emit: Callable[[AgentEvent], None] | None = None
-    cancel: threading.Event = field(default_factory=threading.Event)
-
-    def send(self, event: AgentEvent) -> None:
-        if self.emit is not None:
-            self.emit(event)
-
-    def check(self) -> None:
-        if self.cancel.is_set():
-            raise Cancelled("The request was cancelled", hint="ask again")
+def state_sources(state: AgentState) -> list[Source]:
+    """The retrieved sources, rebuilt from their JSON in the state."""
+    return [
+        Source(
+            s["n"],
+            s["relevance"],
+            SearchResult(**{k: v for k, v in s.items() if k not in ("n", "relevance")}),
+        )
+        for s in state.get("sources", [])
+    ]

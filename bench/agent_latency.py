@@ -8,7 +8,7 @@ On a fresh embedded database holding the sample corpus (restricted parts for the
     (``total`` minus the node times: LangGraph's scheduling and the Postgres checkpoint writes);
     the same answers give the route accuracy and the abstention rate without an adapter.
 (b) a tiny LoRA adapter trained on the public sample Q&A pairs, registered and activated; the
-    route accuracy of ``Agent.plan`` (no generation) with it.
+    route accuracy of ``Agent.dry_run_route`` (no generation) with it.
 (c) a few suite questions per route through ``Agent.ask`` with the real SmolLM2 generator
     (``agent_generate=True``): rag, adapter and both forced by the caller, none routed as usual.
 
@@ -300,7 +300,7 @@ def run(*, quick: bool = False, adapter: bool = True) -> dict[str, Any]:
         on = Settings(state_dir=state_dir, allow_model_download=False, agent_generate=True)
         agent = build_agent(on, db=db, embedder=embedder)
         try:
-            plans = [agent.plan(item.question, _principal(item)) for item in items]
+            plans = [agent.dry_run_route(item.question, _principal(item)) for item in items]
             result["with_adapter_plan"] = {
                 "adapter": trained,
                 "routes": _route_accuracy(items, [p["route"] for p in plans]),

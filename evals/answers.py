@@ -1,26 +1,28 @@
 """The ask JSON shape as the eval runner reads it, and recorded-answers files.
 
-``AskResponse`` is what ``ragtune ask --json`` prints and ``POST /v1/ask`` returns (see
-agent/answer.py). A recorded-answers file is JSONL, one ``{"id": <suite item id>, ...the ask
-shape...}`` per line; ``route`` and ``abstained`` may be left out of recorded answers (the item
-is then unscorable for routing, and refusals are recognised from the text). A recorded answer
-may also carry ``retrieved``, the ranked search results for its question (what retrieval
-recall@k and MRR score); the ask shape itself has no such field. A bad file is refused whole,
+``AskResponse`` is the contract of ragtune/answer_contract.py (what ``ragtune ask --json``
+prints and ``POST /v1/ask`` returns) read tolerantly. A recorded-answers file is JSONL, one
+``{"id": <suite item id>, ...the ask shape...}`` per line; ``route`` and ``abstained`` may be
+left out of recorded answers (the item is then unscorable for routing, and refusals are
+recognised from the text). A recorded answer may also carry ``retrieved``, the ranked search
+results for its question (what retrieval recall@k and MRR score); the ask shape itself has no
+such field. A bad file is refused whole,
 with every problem listed as ``file:line: problem``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from evals.jsonl import parse_records, raise_problems
+from ragtune import answer_contract
+from ragtune.answer_contract import CitationOut, Route, VerificationOut
 from ragtune.errors import InputError, NotFoundError
 
 
-class AskCitation(BaseModel):
+class AskCitation(CitationOut):
     """One numbered source of an answer; ``quote`` is the passage text the model was given."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -33,7 +35,7 @@ class AskCitation(BaseModel):
     quote: str = ""
 
 
-class AskVerification(BaseModel):
+class AskVerification(VerificationOut):
     """The agent's own verify-step counts (reported, not trusted: the runner re-judges)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -42,18 +44,20 @@ class AskVerification(BaseModel):
     total_sentences: int = 0
 
 
-class AskResponse(BaseModel):
-    """The ask JSON shape. Extra fields from a newer service are ignored, not refused."""
+class AskResponse(answer_contract.AskResponse):
+    """The ask JSON shape, read tolerantly: extra fields from a newer service are ignored, not
+    refused, and only ``answer`` is required."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
+    # Loosening a field's type is what this subclass is for; mypy flags each such override.
     answer: str
-    route: Literal["rag", "adapter", "both", "none"] | None = None
+    route: Route | None = None  # type: ignore[assignment]
     route_reason: str = ""
-    abstained: bool | None = None
-    citations: list[AskCitation] = Field(default_factory=list)
-    verification: AskVerification | None = None
-    thread_id: str | None = None
+    abstained: bool | None = None  # type: ignore[assignment]
+    citations: list[AskCitation] = Field(default_factory=list)  # type: ignore[assignment]
+    verification: AskVerification | None = None  # type: ignore[assignment]
+    thread_id: str | None = None  # type: ignore[assignment]
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
 

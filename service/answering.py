@@ -25,11 +25,17 @@ from ragtune.errors import (
 )
 from ragtune.principal import Principal
 from service.errors import GenerationTimeoutError
+from service.schemas import ErrorResponse
 from service.state import ServiceState
 
 log = logging.getLogger("ragtune.service")
 
 KEEPALIVE_S = 15.0
+# The documented error responses of every endpoint that answers: bad input, auth, permission,
+# unknown thread or adapter, body too large, validation, rate limit, loading, timeout.
+ANSWER_ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 503, 504)
+}
 _ERROR_CLASSES: dict[str, type[RagtuneError]] = {}
 for _cls in (
     InputError,
@@ -200,6 +206,20 @@ async def collect_answer(events: AsyncIterator[AgentEvent | None]) -> dict[str, 
         if event.type == "error":
             raise error_from_event(event.data)
     raise RagtuneError("The agent ended without an answer", hint="see the service log")
+
+
+async def first_event(
+    events: AsyncGenerator[AgentEvent | None, None],
+) -> AgentEvent | None:
+    """Wait for the first real event so early errors become a plain HTTP error response."""
+    async for event in events:
+        if event is None:
+            continue
+        if event.type == "error":
+            await events.aclose()
+            raise error_from_event(event.data)
+        return event
+    return None
 
 
 def disconnect_waiter(

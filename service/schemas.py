@@ -1,5 +1,6 @@
 """The native API's request and response bodies (pydantic), pinned by tests to the JSON
-contracts: ``AskResponse`` is ``Answer.to_json()``."""
+contracts. The ask answer (``AskResponse``) is in ragtune/answer_contract.py, shared with the
+agent and the eval runner."""
 
 from __future__ import annotations
 
@@ -23,33 +24,6 @@ class AskRequest(BaseModel):
     route: Literal["auto", "rag", "adapter", "both"] = Field(
         default="auto", description="Force a route; auto lets the agent choose."
     )
-
-
-class CitationOut(BaseModel):
-    n: int
-    source: str
-    section: str
-    page: int | None
-    chunk_id: str
-    quote: str
-
-
-class VerificationOut(BaseModel):
-    supported_sentences: int
-    total_sentences: int
-
-
-class AskResponse(BaseModel):
-    """Exactly what ``ragtune ask --json`` prints."""
-
-    answer: str
-    route: Literal["rag", "adapter", "both", "none"]
-    route_reason: str
-    abstained: bool
-    citations: list[CitationOut]
-    verification: VerificationOut
-    thread_id: str
-    timings_ms: dict[str, float]
 
 
 class ErrorDetail(BaseModel):

@@ -8,24 +8,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from agent.answer import AgentEvent
+from ragtune.answer_contract import AskResponse
 from ragtune.errors import RagtuneError
 from service import sse
 from service.answering import (
+    ANSWER_ERRORS,
     ClientGoneError,
     answer_events,
     collect_answer,
     disconnect_waiter,
     error_from_event,
+    first_event,
 )
 from service.auth import CallerDep, State
 from service.errors import error_body, error_type
-from service.schemas import AskRequest, AskResponse, ErrorResponse
+from service.schemas import AskRequest
 
 router = APIRouter(prefix="/v1/ask", tags=["ask"])
-
-_ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 503, 504)
-}
 
 
 def _events(
@@ -42,25 +41,11 @@ def _events(
     )
 
 
-@router.post("", response_model=AskResponse, responses=_ERRORS, summary="Ask a question")
+@router.post("", response_model=AskResponse, responses=ANSWER_ERRORS, summary="Ask a question")
 async def ask(state: State, who: CallerDep, body: AskRequest, request: Request) -> AskResponse:
     """The answer, with its route, citations and verification (``ragtune ask --json``)."""
     events = _events(state, who, body, request)
     return AskResponse.model_validate(await collect_answer(events))
-
-
-async def first_event(
-    events: AsyncGenerator[AgentEvent | None, None],
-) -> AgentEvent | None:
-    """Wait for the first real event so early errors become a plain HTTP error response."""
-    async for event in events:
-        if event is None:
-            continue
-        if event.type == "error":
-            await events.aclose()
-            raise error_from_event(event.data)
-        return event
-    return None
 
 
 @router.post(
@@ -71,7 +56,7 @@ async def first_event(
             "description": "Events `route`, `retrieval`, `token`, `citation`, then `done` "
             "(the /v1/ask body) or `error` ({message, hint, type}).",
         },
-        **_ERRORS,
+        **ANSWER_ERRORS,
     },
     response_class=StreamingResponse,
     summary="Ask a question; stream the answer as server-sent events",

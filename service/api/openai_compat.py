@@ -24,13 +24,14 @@ from indexes.chat_history import link_history, linked_thread
 from ragtune.errors import InputError, NotFoundError, RagtuneError
 from service import sse
 from service.answering import (
+    ANSWER_ERRORS,
     ClientGoneError,
     answer_events,
     collect_answer,
     disconnect_waiter,
     error_from_event,
+    first_event,
 )
-from service.api.ask import first_event
 from service.auth import CallerDep, State
 from service.errors import error_body, error_type
 from service.openai_schemas import (
@@ -42,14 +43,10 @@ from service.openai_schemas import (
     ModelList,
     usage,
 )
-from service.schemas import ErrorResponse
 from service.state import ServiceState
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 _STARTED = int(time.time())
-_ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 503, 504)
-}
 
 
 def history_hash(user: str, messages: list[tuple[str, str]]) -> str:
@@ -107,7 +104,9 @@ def _extras(answer: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/models", response_model=ModelList, responses=_ERRORS, summary="The routes as models")
+@router.get(
+    "/models", response_model=ModelList, responses=ANSWER_ERRORS, summary="The routes as models"
+)
 async def models(who: CallerDep) -> ModelList:
     return ModelList(
         data=[
@@ -125,7 +124,7 @@ async def models(who: CallerDep) -> ModelList:
             "of chat.completion.chunk objects ending in `data: [DONE]`.",
             "content": {"application/json": {}, "text/event-stream": {}},
         },
-        **_ERRORS,
+        **ANSWER_ERRORS,
     },
     summary="OpenAI-compatible chat completion",
 )

@@ -29,14 +29,14 @@ from tools.rag import Retrieval, Source
 class _ContractAgent:
     """Stands in for the agent so a crash can be injected; it returns the real
     agent.answer.Answer, so the conversion is checked against the real contract, and carries
-    the attributes the target reads for retrieval (db, embedder, deps.config.search)."""
+    the attributes the target reads for retrieval (db, embedder, resources.config.search)."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, Any, Any, str]] = []
         self.closed = False
         self.db = object()
         self.embedder = object()
-        self.deps = types.SimpleNamespace(
+        self.resources = types.SimpleNamespace(
             config=types.SimpleNamespace(search=SearchOptions(collection="handbook", k=3))
         )
 
@@ -106,7 +106,7 @@ def test_inproc_asks_as_the_item_principal_and_survives_an_agent_crash(
     # The ranking is searched as the same principal, with the agent's own search options.
     (db, embedder, _, searcher, options) = next(s for s in searches if s[2] == item.question)
     assert (db, embedder, searcher) == (agent.db, agent.embedder, principal)
-    assert options is agent.deps.config.search
+    assert options is agent.resources.config.search
     assert ok.retrieved == (
         SourceRef("faq/faq.md", "FAQ > Travel"),
         SourceRef("policies/travel-and-expenses.md", "Travel > 4. Meals > 4.1 Per diem rates"),

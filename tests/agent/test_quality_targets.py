@@ -79,7 +79,7 @@ def test_route_accuracy_on_held_out_questions(
     try:
         wrong = []
         for item in SUITE.items:
-            got = agent.plan(item.question, _principal(item))["route"]
+            got = agent.dry_run_route(item.question, _principal(item))["route"]
             if got != item.expected_route:
                 wrong.append(f"{item.id}: expected {item.expected_route}, got {got}")
     finally:

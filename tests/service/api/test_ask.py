@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from service.schemas import AskResponse
+from ragtune.answer_contract import AskResponse
 from tests.service.conftest import HR_MARKERS, Keys, auth
 
 HR_QUESTION = "What is the midpoint of the L4 salary band?"

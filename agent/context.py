@@ -1,0 +1,76 @@
+"""What a graph run gets besides its state: LangGraph's run context (``context_schema``).
+
+The context carries the agent's long-lived resources (database, embedder, judge, router,
+generator, knobs) and the run's own facts (who asks, the route they forced, where streamed
+events go, the cancel flag). None of it is checkpointed: who asked and where the tokens go are
+never written to the checkpoint tables, and the nodes, being plain module-level functions, take
+everything they use from here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from agent.answer import AgentEvent, RouteChoice
+from agent.router import Router
+from evals.judges.protocol import Judge
+from generation.generator import Generator
+from indexes.database import Database
+from indexes.embeddings import Embedder
+from indexes.search import SearchOptions
+from ragtune.errors import RagtuneError
+from ragtune.principal import Principal
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """The agent's knobs, taken from the settings at the entry point."""
+
+    max_question_chars: int
+    search: SearchOptions
+    min_relevance: float
+    min_confidence: float
+    generate: bool
+    verify_retry: bool
+    max_new_tokens: int
+
+
+@dataclass
+class AgentResources:
+    """The long-lived parts every run uses; ``generator`` loads the model on first call."""
+
+    db: Database
+    embedder: Embedder
+    judge: Judge
+    router: Router
+    generator: Callable[[], Generator]
+    config: AgentConfig
+
+
+class Cancelled(RagtuneError):
+    """The caller went away; the run stops at the next node or token."""
+
+    http_status = 499
+
+
+@dataclass
+class RunContext:
+    """One run's context: the agent's resources, who is asking, what route they forced, and
+    where streamed events go."""
+
+    resources: AgentResources
+    principal: Principal
+    requested_route: RouteChoice = "auto"
+    adapter: str | None = None
+    emit: Callable[[AgentEvent], None] | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def send(self, event: AgentEvent) -> None:
+        if self.emit is not None:
+            self.emit(event)
+
+    def check(self) -> None:
+        if self.cancel.is_set():
+            raise Cancelled("The request was cancelled", hint="ask again")

@@ -1,0 +1,44 @@
+"""The ask JSON shape, defined once: what ``ragtune ask --json`` prints, ``POST /v1/ask``
+returns (its response model, so /openapi.json names these schemas) and the eval runner reads.
+
+It lives in the base package because the agent produces it (``Answer.to_response()``), the
+service serves it and evals reads it, and evals may import neither agent nor service.
+``evals.answers`` reads answers from other sources with a tolerant subclass.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+Route = Literal["rag", "adapter", "both", "none"]
+
+
+# No docstrings on the two models below: pydantic would publish them as schema descriptions,
+# and /openapi.json is pinned (tests/snapshots/openapi.json).
+class CitationOut(BaseModel):
+    n: int
+    source: str
+    section: str
+    page: int | None
+    chunk_id: str
+    quote: str
+
+
+class VerificationOut(BaseModel):
+    supported_sentences: int
+    total_sentences: int
+
+
+class AskResponse(BaseModel):
+    """Exactly what ``ragtune ask --json`` prints."""
+
+    answer: str
+    route: Route
+    route_reason: str
+    abstained: bool
+    citations: list[CitationOut]
+    verification: VerificationOut
+    thread_id: str
+    timings_ms: dict[str, float]
