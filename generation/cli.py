@@ -67,7 +67,8 @@ def generate(
 ) -> None:
     """Generate a reply with the base model, optionally through a LoRA adapter."""
     from generation.backends import create_generator, params_from_settings
-    from generation.generator import ChatMessage, describe
+    from generation.generator import ChatMessage
+    from generation.result import describe
 
     settings = load_settings()
     if adapter and settings.generator_backend == "local":

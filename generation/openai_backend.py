@@ -20,17 +20,14 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from generation.generator import (
+from generation.context_window import ContextOverflowError
+from generation.generator import GenerationParams, Messages, as_messages
+from generation.result import GenerationResult, Timer
+from generation.streaming import (
     AsyncGenerationStream,
-    ContextOverflowError,
-    GenerationParams,
-    GenerationResult,
     GenerationStream,
-    Messages,
     StopTrimmer,
     StreamControl,
-    Timer,
-    as_messages,
     collect,
 )
 from ragtune.errors import ConfigError, InputError, NotFoundError, RagtuneError
