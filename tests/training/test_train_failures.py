@@ -25,7 +25,10 @@ from tests.support.lora_factory import tiny_phi3
 from tests.support.model_fixtures import PHI3_SPECIAL, PHI3_TEMPLATE
 from tests.support.train_data import small_qa_file
 from training.data.checks import DataCheck, DataCheckOptions, check_data
-from training.train import TrainingError, TrainOptions, staging_dir, train_adapter
+from training.resume import staging_dir
+from training.train import train_adapter
+from training.train_config import TrainOptions
+from training.train_failures import TrainingError
 
 FAST = {
     "method": "lora",
