@@ -4,7 +4,7 @@ Writes go through the admin pool (``Database.administering``). Reads for a princ
 through ``Database.reading(principal)``, where row-level security shows only adapters whose
 allowed groups meet the principal's: an adapter carries what it learned from restricted pairs,
 so it is restricted like the pairs were. Registration happens only after the adapter folder is
-complete (see training/train.py), so a registered adapter always has its files.
+complete (see training/publish.py), so a registered adapter always has its files.
 """
 
 from __future__ import annotations

@@ -246,6 +246,17 @@ def check_adapter(
     return manifest, config, tensors
 
 
+def check_adapter_name(name: str) -> str:
+    """``name`` if it can name an adapter (a folder and a peft adapter name), else InputError."""
+    if not ADAPTER_NAME.match(name):
+        raise InputError(
+            f"Invalid adapter name {name!r}",
+            hint="use 1-64 letters, digits, '_' or '-', starting with a letter or digit "
+            "(peft adapter names cannot contain '.')",
+        )
+    return name
+
+
 def find_adapter(name: str, adapters_dir: Path | None) -> Path:
     """The folder of adapter ``name`` in ``adapters_dir`` (never a path relative to the working
     directory: a folder there that happens to share the name must not be picked up)."""
@@ -296,11 +307,7 @@ class AdapterSet:
         """Check and load adapter ``name`` (from ``path`` or the adapters directory)."""
         from peft import PeftModel, set_peft_model_state_dict
 
-        if not ADAPTER_NAME.match(name):
-            raise InputError(
-                f"Invalid adapter name {name!r}",
-                "use letters, digits, '_' or '-' (at most 64)",
-            )
+        check_adapter_name(name)
         folder = path if path is not None else self.find(name)
         with self.lock:
             if name in self._info:

@@ -14,7 +14,6 @@ quantizing on the CPU takes longer than loading.
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
 import os
 import shutil
@@ -24,6 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from generation.cache_marker import read_marker, write_marker
 from generation.quantization import PRECISIONS, load_kwargs, memory_footprint, quantized_cache_ok
 from ragtune.errors import ModelLoadError, NotFoundError
 
@@ -137,14 +137,8 @@ def cache_dir(state_dir: Path, name: str, precision: str = "fp32") -> Path:
 
 
 def _cache_is_current(folder: Path, fingerprint: dict[str, Any]) -> bool:
-    marker = folder / CACHE_MARKER
-    if not marker.is_file() or not (folder / "model.safetensors").is_file():
-        return False
-    try:
-        recorded = json.loads(marker.read_text())
-    except (OSError, ValueError):
-        return False
-    return all(recorded.get(k) == v for k, v in fingerprint.items())
+    recorded = read_marker(folder, CACHE_MARKER)
+    return recorded is not None and all(recorded.get(k) == v for k, v in fingerprint.items())
 
 
 def _logits(model: Any, tokenizer: Any) -> Any:
@@ -214,7 +208,7 @@ def convert_gguf(spec: ModelSpec, gguf: Path, target: Path) -> ConversionReport:
                 f"to a local copy of {spec.hub_id}",
             )
         marker = {**_source_fingerprint(spec, gguf), "max_logit_diff": diff}
-        (staging / CACHE_MARKER).write_text(json.dumps(marker, indent=2) + "\n")
+        write_marker(staging, CACHE_MARKER, marker)
         shutil.rmtree(target, ignore_errors=True)
         os.replace(staging, target)
     finally:

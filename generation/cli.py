@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
+from ragtune.console import JsonOpt, principal_of, print_json
 from ragtune.resources import quiet_libraries
 from ragtune.settings import Settings, load_settings
 
@@ -15,12 +15,11 @@ def _check_access(settings: Settings, adapter: str, user: str | None, groups: st
     """Refuse an adapter the user may not use, by the registry's groups (the same check the
     agent and the HTTP service make)."""
     from generation.adapter_registry import check_adapter_access
-    from ragtune.principal import Principal, parse_groups
     from ragtune.resources import connect_settings
 
     db = connect_settings(settings)
     try:
-        check_adapter_access(db, Principal(user or "cli", parse_groups(groups)), adapter)
+        check_adapter_access(db, principal_of(user or "cli", groups), adapter)
     finally:
         db.close()
 
@@ -41,7 +40,7 @@ def generate(
         bool, typer.Option("--4bit", help="Load the base model in 4 bits (NF4, double quant).")
     ] = False,
     stream: Annotated[bool, typer.Option("--stream", help="Print the reply as it comes.")] = False,
-    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    json_out: JsonOpt = False,
     system: Annotated[str | None, typer.Option("--system", help="A system message.")] = None,
     max_new_tokens: Annotated[
         int | None, typer.Option("--max-new-tokens", help="Reply length cap (default: settings).")
@@ -67,7 +66,8 @@ def generate(
 ) -> None:
     """Generate a reply with the base model, optionally through a LoRA adapter."""
     from generation.backends import create_generator, params_from_settings
-    from generation.generator import ChatMessage, describe
+    from generation.generator import ChatMessage
+    from generation.result import describe
 
     settings = load_settings()
     if adapter and settings.generator_backend == "local":
@@ -97,7 +97,7 @@ def generate(
             typer.echo(piece, nl=False)
     result = pieces.result
     if json_out:
-        typer.echo(json.dumps(result.response().model_dump(), ensure_ascii=False, indent=2))
+        print_json(result.response().model_dump())
         return
     typer.echo("" if stream else result.text)
     typer.echo(describe(result), err=True)

@@ -19,20 +19,15 @@ from typing import Any
 
 from generation.adapters import AdapterSet
 from generation.base_models import LoadedModel, load_model
-from generation.generator import (
+from generation.context_window import FittedPrompt, fit_context
+from generation.generator import ChatMessage, GenerationParams, Messages, as_messages
+from generation.result import GenerationResult, Timer
+from generation.streaming import (
     AsyncGenerationStream,
-    ChatMessage,
-    FittedPrompt,
-    GenerationParams,
-    GenerationResult,
     GenerationStream,
-    Messages,
     StopTrimmer,
     StreamControl,
-    Timer,
-    as_messages,
     collect,
-    fit_context,
 )
 from ragtune.errors import ModelLoadError
 

@@ -20,17 +20,14 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from generation.generator import (
+from generation.context_window import ContextOverflowError
+from generation.generator import GenerationParams, Messages, as_messages
+from generation.result import GenerationResult, Timer
+from generation.streaming import (
     AsyncGenerationStream,
-    ContextOverflowError,
-    GenerationParams,
-    GenerationResult,
     GenerationStream,
-    Messages,
     StopTrimmer,
     StreamControl,
-    Timer,
-    as_messages,
     collect,
 )
 from ragtune.errors import ConfigError, InputError, NotFoundError, RagtuneError
@@ -79,12 +76,25 @@ class _Reply:
             self.parts.append(piece)
         return piece
 
+    def step(self, chunk: Any, control: StreamControl) -> tuple[str, bool]:
+        """The text ``chunk`` adds, and whether to read on: not once the stream is cancelled
+        (then the chunk is not taken) or a stop string has been seen."""
+        if control.cancelled:
+            return "", False
+        piece = self.take(chunk)
+        return piece, not self.trimmer.hit
+
     def close(self) -> str:
         piece = self.trimmer.flush()
         if piece:
             self.parts.append(piece)
         self.timer.end()
         return piece
+
+    def settle(self, control: StreamControl, model: str, adapter: str | None) -> None:
+        """End the timing and hand the stream its result (whether it ended, broke or failed)."""
+        self.timer.end()
+        control.result = self.result(model, adapter, control.cancelled)
 
     def result(self, model: str, adapter: str | None, cancelled: bool) -> GenerationResult:
         if self.completion_tokens is None:
@@ -239,15 +249,12 @@ class OpenAIGenerator:
         def produce(control: StreamControl) -> Iterator[str]:
             try:
                 for chunk in response:
-                    if control.cancelled:
-                        break
-                    piece = reply.take(chunk)
+                    piece, more = reply.step(chunk, control)
                     if piece:
                         yield piece
-                    if reply.trimmer.hit:
+                    if not more:
                         break
-                tail = reply.close()
-                if tail:
+                if tail := reply.close():
                     yield tail
             except openai.OpenAIError as exc:
                 raise self._translate(exc, request["model"]) from exc
@@ -256,8 +263,7 @@ class OpenAIGenerator:
                 raise
             finally:
                 response.close()
-                reply.timer.end()
-                control.result = reply.result(self.name, params.adapter, control.cancelled)
+                reply.settle(control, self.name, params.adapter)
 
         return GenerationStream(produce)
 
@@ -276,15 +282,12 @@ class OpenAIGenerator:
             try:
                 response = await self._aclient.chat.completions.create(**request)
                 async for chunk in response:
-                    if control.cancelled:
-                        break
-                    piece = reply.take(chunk)
+                    piece, more = reply.step(chunk, control)
                     if piece:
                         yield piece
-                    if reply.trimmer.hit:
+                    if not more:
                         break
-                tail = reply.close()
-                if tail:
+                if tail := reply.close():
                     yield tail
             except openai.OpenAIError as exc:
                 raise self._translate(exc, request["model"]) from exc
@@ -294,8 +297,7 @@ class OpenAIGenerator:
             finally:
                 if response is not None:
                     await response.close()
-                reply.timer.end()
-                control.result = reply.result(self.name, params.adapter, control.cancelled)
+                reply.settle(control, self.name, params.adapter)
 
         return AsyncGenerationStream(produce)
 

@@ -6,11 +6,11 @@ runs it on the CPU too, so the same path is tested here and used on a GPU in pro
 
 from __future__ import annotations
 
-import json
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from generation.cache_marker import read_marker, write_marker
 from ragtune.errors import ModelLoadError
 
 PRECISIONS = ("fp32", "bf16", "4bit")
@@ -90,15 +90,15 @@ def _source_fingerprint(source: Path) -> dict[str, Any]:
 
 def write_quantized_marker(folder: Path, source: Path) -> None:
     """Record which full-precision copy a cached 4-bit model was quantized from."""
-    (folder / QUANT_MARKER).write_text(json.dumps(_source_fingerprint(source), indent=2) + "\n")
+    write_marker(folder, QUANT_MARKER, _source_fingerprint(source))
 
 
 def quantized_cache_ok(folder: Path, source: Path) -> bool:
     """True when ``folder`` holds a 4-bit copy of the current ``source``."""
-    marker = folder / QUANT_MARKER
-    if not marker.is_file() or not (folder / "model.safetensors").is_file():
+    recorded = read_marker(folder, QUANT_MARKER)
+    if recorded is None:
         return False
     try:
-        return bool(json.loads(marker.read_text()) == _source_fingerprint(source))
+        return bool(recorded == _source_fingerprint(source))
     except (OSError, ValueError):
         return False

@@ -6,6 +6,8 @@ domain vocabulary and phrasing, which is what an adapter is for; it is not a fac
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,3 +57,43 @@ def mean_f1(answers: Sequence[str], pairs: Sequence[QAPair]) -> float:
     if not pairs:
         return 0.0
     return sum(token_f1(a, p.answer) for a, p in zip(answers, pairs, strict=True)) / len(pairs)
+
+
+def compare_answer_f1(
+    model: Any,
+    tokenizer: Any,
+    validation: Sequence[QAPair],
+    *,
+    items: int,
+    max_new_tokens: int,
+    batch_size: int,
+    progress: bool = False,
+) -> dict[str, Any] | None:
+    """Greedy answers of base and adapter on the first ``items`` validation pairs (None for 0).
+
+    ``model`` is a peft model: the base is scored with its adapter disabled."""
+    if items == 0:
+        return None
+    scored = validation[:items]
+    if progress:
+        print(f"scoring answer F1 on {len(scored)} validation items...", file=sys.stderr)
+    model.eval()
+    started = time.perf_counter()
+    kw = {"max_new_tokens": max_new_tokens, "batch_size": batch_size}
+    adapter = greedy_answers(model, tokenizer, scored, **kw)
+    with model.disable_adapter():
+        base = greedy_answers(model, tokenizer, scored, **kw)
+    return {
+        "base": round(mean_f1(base, scored), 4),
+        "adapter": round(mean_f1(adapter, scored), 4),
+        "items": len(scored),
+        "of": len(validation),
+        "capped": len(scored) < len(validation),
+        "max_new_tokens": max_new_tokens,
+        "decoding": "greedy",
+        "seconds": round(time.perf_counter() - started, 2),
+        "examples": [
+            {"id": p.id, "base": b, "adapter": a}
+            for p, b, a in list(zip(scored, base, adapter, strict=True))[:3]
+        ],
+    }

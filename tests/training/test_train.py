@@ -12,7 +12,9 @@ from indexes.embeddings import Embedder
 from ragtune.errors import InputError, NotFoundError
 from tests.support.train_data import small_qa_file
 from training.data.checks import DataCheckOptions, check_data
-from training.train import TrainOptions, staging_dir, train_adapter
+from training.resume import staging_dir
+from training.train import train_adapter
+from training.train_config import TrainOptions
 
 FAST = {
     "batch_size": 2,

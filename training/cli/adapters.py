@@ -11,17 +11,18 @@ import json
 import shutil
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from ragtune.console import JsonOpt, exit_for, principal_of, print_json
 from ragtune.errors import InputError, RagtuneError
+from ragtune.principal import Principal
 from ragtune.settings import load_settings
 
 adapters_app = typer.Typer(
     help="Trained domain adapters: registry, activation, merging.", no_args_is_help=True
 )
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 UserOpt = Annotated[
     str | None, typer.Option("--user", help="Answer for this user [default: every adapter].")
 ]
@@ -30,29 +31,16 @@ GroupsOpt = Annotated[
 ]
 
 
-def _fail(exc: RagtuneError) -> typer.Exit:
-    typer.echo(f"error: {exc.message}", err=True)
-    if exc.hint:
-        typer.echo(f"hint: {exc.hint}", err=True)
-    return typer.Exit(exc.exit_code)
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
 def _scopes(scopes: tuple[str, ...], sep: str = ", ") -> str:
     """Activation scopes as people read them: the global scope ('*') is "global"."""
     return sep.join("global" if s == "*" else s for s in scopes)
 
 
-def _principal(user: str | None, groups: str | None) -> Any:
+def _principal(user: str | None, groups: str | None) -> Principal | None:
     """The principal to answer for, or None for the administrator's view."""
     if user is None and groups is None:
         return None
-    from ragtune.principal import Principal, parse_groups
-
-    return Principal(user or "cli", parse_groups(groups))
+    return principal_of(user or "cli", groups)
 
 
 @adapters_app.command("list")
@@ -69,9 +57,9 @@ def list_cmd(user: UserOpt = None, groups: GroupsOpt = None, json_out: JsonOpt =
             else:
                 adapters = registry.usable_adapters(ctx.db, principal)
     except RagtuneError as exc:
-        raise _fail(exc) from None
+        raise exit_for(exc) from None
     if json_out:
-        _echo_json([a.show() for a in adapters])
+        print_json([a.show() for a in adapters])
         return
     if not adapters:
         typer.echo("No adapters registered (train one with ragtune train).")
@@ -101,9 +89,9 @@ def show(
             else:
                 adapter = registry.check_adapter_access(ctx.db, principal, name)
     except RagtuneError as exc:
-        raise _fail(exc) from None
+        raise exit_for(exc) from None
     if json_out:
-        _echo_json(adapter.show())
+        print_json(adapter.show())
         return
     m = adapter.manifest
     typer.echo(f"{adapter.name}: {adapter.method} adapter on {adapter.base_model}")
@@ -130,7 +118,7 @@ def activate(
             change = registry.deactivate if off else registry.activate
             adapter = change(ctx.db, name, domain=domain)
     except RagtuneError as exc:
-        raise _fail(exc) from None
+        raise exit_for(exc) from None
     where = f"domain {domain}" if domain else "globally"
     typer.echo(
         f"{name} {'deactivated' if off else 'active'} {where}; active: "
@@ -161,7 +149,7 @@ def remove(
                 )
             registry.remove(ctx.db, name)
     except RagtuneError as exc:
-        raise _fail(exc) from None
+        raise exit_for(exc) from None
     active = _scopes(adapter.active_scopes)
     message = f"removed {name}" + (f" (it was active: {active})" if active else "")
     if delete_files and adapter.path.exists():
@@ -203,9 +191,9 @@ def merge(
             allow_download=settings.allow_model_download,
         )
     except RagtuneError as exc:
-        raise _fail(exc) from None
+        raise exit_for(exc) from None
     if json_out:
-        _echo_json(asdict(report))
+        print_json(asdict(report))
         return
     typer.echo(
         f"merged {name} into {report.out}: parity max |logit diff| "

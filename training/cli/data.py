@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from ragtune.console import JsonOpt, exit_for, print_json
 from ragtune.errors import RagtuneError
 from ragtune.settings import load_settings
 
 if TYPE_CHECKING:
-    from training.data.checks import DataCheckReport
+    from training.data.report import DataCheckReport
 
 T = TypeVar("T")
 
@@ -60,7 +60,7 @@ def _print_report(report: DataCheckReport) -> None:
 @data_app.command("check")
 def check(
     file: Annotated[Path, typer.Argument(help="JSONL or CSV of question/answer pairs.")],
-    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    json_out: JsonOpt = False,
     allow_pii: Annotated[
         bool, typer.Option("--allow-pii", help="Keep records with personal data or secrets.")
     ] = False,
@@ -111,13 +111,10 @@ def check(
             progress=sys.stderr.isatty() and not json_out,
         )
     except RagtuneError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        if exc.hint:
-            typer.echo(f"hint: {exc.hint}", err=True)
-        raise typer.Exit(exc.exit_code) from None
+        raise exit_for(exc) from None
     report = result.report
     if json_out:
-        typer.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        print_json(report.model_dump(mode="json"))
     else:
         _print_report(report)
     if not report.ok:

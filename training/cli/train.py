@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ragtune.errors import InputError, RagtuneError
+from ragtune.console import exit_for, print_json
+from ragtune.errors import RagtuneError
 from ragtune.settings import load_settings
 
 
@@ -60,17 +60,14 @@ def train(
     """Train a domain adapter from curated Q&A pairs (data checks first), then register it.
 
     Re-running the same command after an interruption resumes from the last checkpoint."""
-    from ragtune.resources import open_resources, quiet_libraries
+    from ragtune.resources import quiet_libraries
 
     settings = load_settings()
     quiet_libraries()
-    progress = sys.stderr.isatty() and not json_out
     try:
-        from generation import adapter_registry as registry
-        from training.data.checks import DataCheckOptions, check_data
-        from training.train import TrainOptions, check_name, train_adapter
+        from training.train_and_register import train_and_register
+        from training.train_config import TrainOptions
 
-        check_name(name)
         options = TrainOptions(
             method=method,
             epochs=epochs,
@@ -91,59 +88,35 @@ def train(
             f1_items=settings.train_f1_items if f1_items is None else f1_items,
             device=settings.train_device,
         )
-        from generation.backends import adapters_dir
-
-        options.validate()
-        out_dir = out or adapters_dir(settings) / name
-        with open_resources(settings) as ctx:
-            if not no_register and registry.is_registered(ctx.db, name) and not force:
-                raise InputError(
-                    f"An adapter named {name!r} is already registered",
-                    hint="choose another --name, or pass --force to replace it",
-                )
-            checked = check_data(
-                data,
-                ctx.embedder,
-                DataCheckOptions(
-                    max_answer_tokens=settings.data_max_answer_tokens,
-                    near_duplicate_threshold=settings.data_near_duplicate_threshold,
-                    validation_fraction=settings.data_validation_fraction,
-                    seed=settings.data_split_seed,
-                ),
-                progress=progress,
-            )
-            if not json_out:
-                typer.echo(checked.report.summary(), err=True)
-            result = train_adapter(
-                checked,
-                name,
-                out_dir,
-                state_dir=settings.resolved_state_dir(),
-                base_model=base or settings.model,
-                options=options,
-                force=force,
-                progress=progress,
-                allow_download=settings.allow_model_download,
-            )
-            if not no_register:
-                register = registry.replace if force else registry.register
-                register(ctx.db, result.path, result.manifest)
+        result = train_and_register(
+            settings,
+            data,
+            name,
+            options,
+            base=base,
+            out=out,
+            force=force,
+            register=not no_register,
+            progress=sys.stderr.isatty() and not json_out,
+            on_checked=None if json_out else lambda report: typer.echo(report.summary(), err=True),
+        )
     except RagtuneError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
-        if exc.hint:
-            typer.echo(f"hint: {exc.hint}", err=True)
-        raise typer.Exit(exc.exit_code) from None
-    m = result.manifest
+        raise exit_for(exc) from None
     if json_out:
-        typer.echo(json.dumps({**m, "path": str(result.path)}, ensure_ascii=False, indent=2))
+        print_json({**result.manifest, "path": str(result.path)})
         return
+    typer.echo(_summary(name, result.manifest, result.path))
+
+
+def _summary(name: str, m: dict[str, Any], path: Path) -> str:
+    """One line for humans: steps, losses, answer F1 and where the adapter went."""
     f1 = m["evaluation"].get("answer_f1")
     f1_text = f", answer F1 base {f1['base']:.3f} -> adapter {f1['adapter']:.3f}" if f1 else ""
     resumed = m["training"]["resumed_from_step"]
-    typer.echo(
+    return (
         f"trained {name} ({m['method']}) in {m['training']['seconds']:.0f} s: "
         f"{m['training']['steps']} steps"
         + (f" (resumed at step {resumed})" if resumed else "")
         + f", train loss {m['evaluation']['train_loss']:.3f}, val loss "
-        f"{m['evaluation']['val_loss']:.3f}{f1_text}; wrote {result.path}"
+        f"{m['evaluation']['val_loss']:.3f}{f1_text}; wrote {path}"
     )

