@@ -17,7 +17,7 @@ from evals.judges.facts.compare import (
     missing_quantities,
 )
 from evals.judges.facts.dates import DateRef
-from evals.judges.facts.extract import Facts, Term, extract_facts
+from evals.judges.facts.extract import Facts, Term, extract_facts, facts_of
 from evals.judges.facts.names import VALUE_KIND
 from evals.judges.facts.polarity import (
     ANTONYMS,
@@ -40,6 +40,7 @@ __all__ = [
     "antonym_conflicts",
     "coverage",
     "extract_facts",
+    "facts_of",
     "missing_dates",
     "missing_entities",
     "missing_quantities",

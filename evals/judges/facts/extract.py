@@ -4,6 +4,7 @@ and polarity, in reading order."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from evals.judges.facts.dates import DateRef, replace_dates
 from evals.judges.facts.names import VALUE_WORD_STEMS, is_name
@@ -95,3 +96,8 @@ def extract_facts(text: str) -> Facts:
         negations=count_negations(rest),
         terms=tuple(terms),
     )
+
+
+# The offline judge reads the same claims and premise sentences many times over (clauses,
+# units, their neighbourhoods); Facts are frozen, so one shared memo serves every caller.
+facts_of = lru_cache(maxsize=65536)(extract_facts)
