@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from evals.runs.record import ItemResult, MetricValue
+from evals.runs.record import GateMetric, ItemResult, MetricValue
 
 
 @dataclass(frozen=True)
@@ -107,6 +107,19 @@ def format_change(name: str, value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"{value:+.0f}" if name.endswith("_ms") else f"{value:+.3f}"
+
+
+def gate_cells(name: str, gate: GateMetric | None) -> list[str]:
+    """A metric's gate as report cells: baseline, change, confidence interval, verdict (four
+    blanks for a metric the gate did not compare)."""
+    if gate is None:
+        return ["", "", "", ""]
+    ci = (
+        f"[{format_change(name, gate.ci_low)}, {format_change(name, gate.ci_high)}]"
+        if gate.ci_low is not None
+        else "n/a"
+    )
+    return [format_value(name, gate.baseline), format_change(name, gate.change), ci, gate.verdict]
 
 
 def retrieval_note(config: dict[str, Any]) -> str | None:
