@@ -1,8 +1,12 @@
-"""The metrics a run reports and the gate compares, and how per-item results add up to them.
+"""A run's metrics: which there are, how the items' results add up to them, how they print.
 
-Each metric is either a *ratio* (sum of the items' numerators over the sum of their
-denominators: a mean over answers when every denominator is 1, a rate over sentences for the
-sentence hallucination rate) or a latency *percentile*. docs/metrics.md defines each one.
+``METRICS`` names every metric a run reports and the gate compares; ``aggregate`` adds up the
+per-item contributions that evals/runs/scoring.py records (the one aggregation path: run.json,
+the reports, the store and the gate all read its values). Each metric is either a *ratio* (sum
+of the items' numerators over the sum of their denominators: a mean over answers when every
+denominator is 1, a rate over sentences for the sentence hallucination rate) or a latency
+*percentile*. docs/metrics.md defines each one; evals/metrics.py holds the per-answer metric
+functions.
 """
 
 from __future__ import annotations
