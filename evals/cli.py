@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ragtune.console import JsonOpt, print_json
 from ragtune.errors import InputError, NotFoundError
 from ragtune.settings import load_settings
 
@@ -69,7 +69,7 @@ def check(
     judge: Annotated[
         str | None, typer.Option("--judge", help="offline, nli, llm or overlap [default: settings]")
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Check every sentence of an answer against a context; exit 1 if any is unsupported."""
     from evals.check import check_answer
@@ -81,7 +81,7 @@ def check(
     passages = _read_context(context)
     result = check_answer(judge_from_settings(settings, judge), passages, answer)
     if json_out:
-        typer.echo(json.dumps(result.model_dump(), ensure_ascii=False, indent=2))
+        print_json(result.model_dump())
     else:
         for s in result.sentences:
             mark = "ok " if s.supported else "NO "
@@ -144,102 +144,28 @@ def run(
 ) -> None:
     """Run a suite, score it, write reports, store the run; exit 1 on a regression or a
     partial run."""
-    from evals.judges import judge_from_settings
-    from evals.reports import write_reports
-    from evals.runs.baseline import load_baseline
-    from evals.runs.config import (
-        describe_adapters,
-        describe_index,
-        describe_models,
-        file_sha256,
-        git_commit,
-    )
-    from evals.runs.gate import compare_runs, resolve_tolerances
-    from evals.runs.runner import build_target, run_suite
-    from evals.runs.store import save_run
-    from evals.suites import load_suite
-    from indexes.database import Database
-    from ragtune.errors import DatabaseError
-    from ragtune.resources import open_resources, quiet_libraries
+    from evals.runs.workflow import run_and_gate
+    from ragtune.resources import quiet_libraries
 
     quiet_libraries()
-    settings = load_settings()
-    if answers is not None and target != "inproc":
-        raise InputError(
-            "--answers and --target are exclusive", hint="score recorded answers or ask a target"
-        )
-    suite_data = load_suite(suite)
-    # Bad configuration fails before any question is asked.
-    tolerances = resolve_tolerances(settings.eval_gate_tolerances)
-    judge_obj = judge_from_settings(settings, judge)
-    with open_resources(settings) as ctx:
-        db: Database | None
-        try:
-            db, db_error = ctx.db, ""
-        except DatabaseError as exc:
-            db, db_error = None, exc.message
-            typer.echo(f"warning: database unavailable, the run is not stored: {exc}", err=True)
-
-        def database() -> Database:
-            if db is None:
-                raise DatabaseError(f"Cannot look up a stored run: {db_error}")
-            return db
-
-        base = load_baseline(baseline, database) if baseline else None
-        target_obj = build_target(target, answers, settings, command.obj.inproc_target)
-        is_url = answers is None and target != "inproc"
-        workers = concurrency or (settings.eval_concurrency if is_url else 1)
-        config = {
-            "suite": {
-                "name": suite_data.name,
-                "path": str(suite),
-                "sha256": file_sha256(suite),
-                "items": len(suite_data.items),
-            },
-            "answers": {"path": str(answers), "sha256": file_sha256(answers)} if answers else None,
-            "models": describe_models(settings, describe_adapters(db)),
-            "index": describe_index(db, db_error),
-            "git_commit": git_commit(),
-            "gate": {
-                "tolerances": tolerances,
-                "resamples": settings.eval_bootstrap_resamples,
-                "seed": settings.eval_bootstrap_seed,
-                "confidence": settings.eval_gate_confidence,
-            },
-        }
-        try:
-            record = run_suite(
-                suite_data,
-                target_obj,
-                judge_obj,
-                ctx.embedder,
-                config=config,
-                concurrency=workers,
-                progress=not json_out,
-            )
-        finally:
-            target_obj.close()
-        if base is not None:
-            gate = compare_runs(
-                base[0],
-                record,
-                tolerances=tolerances,
-                resamples=settings.eval_bootstrap_resamples,
-                seed=settings.eval_bootstrap_seed,
-                confidence=settings.eval_gate_confidence,
-                baseline_source=base[1],
-            )
-            record = record.model_copy(update={"gate": gate})
-        runs_dir = settings.eval_runs_dir or settings.resolved_state_dir() / "evals"
-        out_dir = out or runs_dir / record.run_id
-        write_reports(record, out_dir)
-        if db is not None:
-            save_run(db, record)
+    done = run_and_gate(
+        load_settings(),
+        suite,
+        target=target,
+        answers=answers,
+        baseline=baseline,
+        out=out,
+        judge=judge,
+        concurrency=concurrency,
+        inproc_target=command.obj.inproc_target,
+        progress=not json_out,
+        warn=lambda message: typer.echo(message, err=True),
+    )
     if json_out:
-        typer.echo(json.dumps(record.to_json(), ensure_ascii=False, indent=2))
+        print_json(done.record.to_json())
     else:
-        _print_run(record, out_dir, stored=db is not None)
-    if record.status != "complete" or (record.gate is not None and not record.gate.passed):
+        _print_run(done.record, done.out_dir, stored=done.stored)
+    if done.failed:
         raise typer.Exit(1)
 
 
@@ -275,7 +201,7 @@ def _print_run(record: RunRecord, out_dir: Path, *, stored: bool) -> None:
 def history(
     suite: Annotated[str | None, typer.Option("--suite", help="Only runs of this suite.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Runs to show.")] = 20,
-    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Stored eval runs, newest first: status and key metrics, to see trends."""
     from evals.runs.store import list_runs
@@ -287,7 +213,7 @@ def history(
     with open_resources(settings) as ctx:
         runs = list_runs(ctx.db, suite=name, limit=limit)
     if json_out:
-        typer.echo(json.dumps([r.to_json() for r in runs], ensure_ascii=False, indent=2))
+        print_json([r.to_json() for r in runs])
         return
     if not runs:
         typer.echo("no eval runs stored" + (f" for suite {name}" if name else ""))

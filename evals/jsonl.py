@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from ragtune.errors import InputError
 
 MAX_REPORTED = 20
-
-
-class HasId(Protocol):
-    id: str
 
 
 Record = TypeVar("Record", bound=BaseModel)

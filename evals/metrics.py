@@ -1,8 +1,12 @@
-"""Eval metrics, as defined (with worked examples) in docs/metrics.md.
+"""The eval metrics of one answer, as defined (with worked examples) in docs/metrics.md.
 
-Every rate is returned with its numerator and denominator. A rate whose denominator is zero has
-``value`` None (reported as "n/a" with the reason), never NaN, so an empty category cannot turn
-a report's averages into NaN or pass a regression gate by accident.
+ALCE citation recall and precision, citation correctness against gold sources, token F1,
+semantic similarity, the abstention outcome, retrieval recall@k and reciprocal rank, each of
+one answer; and the abstention counts and route confusion table a run records besides its
+metrics. evals/runs/scoring.py applies these to each item of a run; evals/runs/summary.py adds
+the items' results up to the run's metrics. A rate whose denominator is zero has ``value``
+None (reported as "n/a" with the reason), never NaN, so an empty category cannot pass a
+regression gate by accident.
 """
 
 from __future__ import annotations
@@ -61,12 +65,6 @@ class Ratio:
 
     def to_json(self) -> dict[str, Any]:
         return {"value": self.value, "numerator": self.numerator, "denominator": self.denominator}
-
-
-def mean(values: Sequence[float | None]) -> Ratio:
-    """Mean of the defined values (None entries are unscorable and left out)."""
-    defined = [v for v in values if v is not None]
-    return Ratio(float(sum(defined)), float(len(defined)))
 
 
 # --- Citation quality, as ALCE (Gao et al., 2023) defines it ----------------------------------
@@ -149,25 +147,6 @@ def alce_citations(judge: Judge, answer: str, passages: Sequence[str]) -> Citati
     )
 
 
-@dataclass(frozen=True)
-class CitationSummary:
-    """ALCE recall and precision averaged over the answers that had sentences."""
-
-    recall: Ratio
-    precision: Ratio
-    unscorable: int
-
-
-def summarize_citations(scores: Sequence[CitationScores | None]) -> CitationSummary:
-    """Average per-answer ALCE scores (answers are weighted equally, as ALCE does)."""
-    scored = [s for s in scores if s is not None]
-    return CitationSummary(
-        recall=mean([s.recall for s in scored]),
-        precision=mean([s.precision for s in scored]),
-        unscorable=len(scores) - len(scored),
-    )
-
-
 # --- Citation correctness against gold sources ------------------------------------------------
 
 
@@ -228,29 +207,6 @@ def citation_correctness(
     return CorrectnessScores(
         precision=Ratio(matched_cited, len(unique)), recall=Ratio(matched_gold, len(gold))
     )
-
-
-# --- Hallucination ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HallucinationRate:
-    """Unsupported sentences over all sentences, and answers with any over all answers."""
-
-    sentences: Ratio
-    answers: Ratio
-
-
-def hallucination_rate(answers: Sequence[Sequence[bool]]) -> HallucinationRate:
-    """``answers``: for each answer, whether each of its sentences is supported by its context.
-
-    Answers without sentences (abstentions) count in neither denominator.
-    """
-    judged = [a for a in answers if len(a) > 0]
-    unsupported = sum(sum(1 for ok in a if not ok) for a in judged)
-    total = sum(len(a) for a in judged)
-    flagged = sum(1 for a in judged if not all(a))
-    return HallucinationRate(Ratio(unsupported, total), Ratio(flagged, len(judged)))
 
 
 # --- Answer correctness -----------------------------------------------------------------------
@@ -367,23 +323,3 @@ def reciprocal_rank(retrieved: Sequence[SourceRef], gold: Sequence[SourceRef]) -
         if any(source_matches(r, g) for g in gold):
             return 1 / rank
     return 0.0
-
-
-# --- Latency ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Latency:
-    """Median and 95th percentile in milliseconds (linear interpolation, numpy's default)."""
-
-    p50_ms: float | None
-    p95_ms: float | None
-    count: int
-
-
-def latency_percentiles(milliseconds: Sequence[float]) -> Latency:
-    """p50 and p95 of the given latencies; None for both when there are none."""
-    if not milliseconds:
-        return Latency(None, None, 0)
-    values = np.asarray(milliseconds, dtype=np.float64)
-    return Latency(float(np.percentile(values, 50)), float(np.percentile(values, 95)), len(values))

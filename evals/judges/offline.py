@@ -19,19 +19,19 @@ calibrated with it (``python -m evals.judges.calibration``) and means nothing fo
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import pairwise
 
 import numpy as np
 
-from evals.citations import split_sentences, strip_markers
+from evals.citations import strip_markers
 from evals.judges import binding as B
 from evals.judges import facts as F
+from evals.judges.clauses import Unit, clauses, evidence_clauses, premise_units
+from evals.judges.facts import facts_of
 from evals.judges.protocol import BatchJudge, Judgement, Pair, as_premises
+from evals.judges.substitutions import WordVectors, substitutions
 from indexes.embeddings import Embedder
 
 VERSION = 1
@@ -39,14 +39,6 @@ VERSION = 1
 # split) by evals.judges.calibration; bench/results/judges.json has the figures.
 DEFAULT_THRESHOLD = 0.5836
 SIMILARITY_WEIGHT = 0.4
-# A claim phrase in the place of an evidence phrase whose words are all less similar than
-# this says something else ("hard hat" for "safety footwear"); see ``substitutions``.
-SUBSTITUTE_BELOW = 0.45
-_TRAIL = 3
-_PHRASE_OPENERS = frozenset(
-    "a an the at of with by for from to in on into their its his her our your this that these "
-    "those".split()
-)
 # Multiplicative penalties, one per unbacked fact. A changed number or date is the commonest
 # hallucination and nearly always decisive; a missing name is weaker evidence (paraphrases
 # drop titles), polarity flips are decisive when the rest of the sentence matches.
@@ -60,42 +52,8 @@ PENALTY = {
     "binding": 0.4,
     "substitution": 0.6,
 }
-# Clauses joined by these are judged separately ("X, and Y": both must hold). A bare "and"
-# only splits before a verb phrase ("... 14 days and are then sent"), never inside a list.
-_CLAUSE_BREAK = re.compile(
-    r"\s*;\s+|,\s+(?=(?:and|but|while|whereas|who|which|then)\s)"
-    r"|\s+(?=and\s+(?:also\s+)?(?:must|may|will|can|could|should|shall|is|are|was|were|has|"
-    r"have|had|then|it|they)\b)"
-    r"|\s+(?=(?:if|unless)\s)"
-)
-# Premise sentences are also cut before "and" + verb, and at colons.
-_EVIDENCE_BREAK = re.compile(
-    r"\s*[;:]\s+|,\s+(?=(?:and|but|while|whereas|which|so)\s)"
-    r"|\s+(?=(?:and|but)\s+(?:also\s+)?(?:must|may|will|can|could|should|shall|is|are|was|"
-    r"were|has|have|had|does|do|did|not|never|then|it|they)\b)"
-)
-_ELLIPSIS = re.compile(
-    r"\b(?:do|does|did|is|are|was|were|will|can|may|must|should|would|could|have|has)"
-    r"(?:\s+not|n't)\s*[.!?]?\s*$|\bcannot\s*[.!?]?\s*$",
-    re.IGNORECASE,
-)
-_MIN_CLAUSE_WORDS = 2
-# Sentences on each side of a unit whose names count as its context.
-_NEARBY = 3
 # Units scored in full per clause, after a cheap ranking by similarity and word coverage.
 _SHORTLIST = 12
-
-
-@dataclass(frozen=True)
-class Unit:
-    """A run of adjacent premise sentences, and the sentences around it (``nearby``)."""
-
-    sentences: tuple[str, ...]
-    nearby: str
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.sentences)
 
 
 @dataclass(frozen=True)
@@ -111,53 +69,10 @@ class Alignment:
     nearby: str = ""  # the unit's neighbourhood: where a following clause must be stated
 
 
-_facts = lru_cache(maxsize=65536)(F.extract_facts)
-
-
-def clauses(sentence: str) -> list[str]:
-    """Split a claim at clause joints; fragments too short to judge stay with their neighbour."""
-    parts = [p.strip(" ,;") for p in _CLAUSE_BREAK.split(sentence) if p.strip(" ,;")]
-    merged: list[str] = []
-    for part in parts:
-        if merged and len(_facts(part).content) < _MIN_CLAUSE_WORDS:
-            merged[-1] = f"{merged[-1]} {part}"
-        else:
-            merged.append(part)
-    if len(merged) > 1 and len(_facts(merged[0]).content) < _MIN_CLAUSE_WORDS:
-        merged[1] = f"{merged[0]} {merged[1]}"
-        merged = merged[1:]
-    return merged or [sentence]
-
-
-def premise_units(premises: Sequence[str], window: int = 2) -> list[Unit]:
-    """Every sentence of every passage, and every run of up to ``window`` adjacent sentences."""
-    units: dict[Unit, None] = {}
-    for passage in premises:
-        sentences = [strip_markers(s) for s in split_sentences(passage)]
-        for size in range(1, window + 1):
-            for i in range(len(sentences) - size + 1):
-                around = " ".join(sentences[max(0, i - _NEARBY) : i + size + _NEARBY])
-                units.setdefault(Unit(tuple(sentences[i : i + size]), around), None)
-    return list(units)
-
-
-def evidence_clauses(sentence: str) -> list[str]:
-    """A premise sentence cut at its clause joints (for reading polarity clause by clause).
-
-    An elliptical clause ("...; hybrid employees do not") is completed with the clause before
-    it, whose verb it negates.
-    """
-    parts = [c for c in _EVIDENCE_BREAK.split(sentence) if c.strip(" ,;:")] or [sentence]
-    for i in range(1, len(parts)):
-        if _ELLIPSIS.search(parts[i]):
-            parts[i] = f"{parts[i]} {parts[i - 1]}"
-    return parts
-
-
 def _carriers(claim: F.Facts, unit: Unit) -> list[str]:
     """The premise clauses that carry most of the claim's words."""
     parts = [c for s in unit.sentences for c in evidence_clauses(s)]
-    covers = [F.coverage(claim, _facts(c)) for c in parts]
+    covers = [F.coverage(claim, facts_of(c)) for c in parts]
     top = max(covers)
     return [c for c, cover in zip(parts, covers, strict=True) if cover >= top - 1e-9]
 
@@ -174,7 +89,7 @@ def _negation_differs(clause: str, claim: F.Facts, unit: Unit) -> bool:
     restricted = F.states_restriction(clause)
 
     def agrees(text: str) -> bool:
-        theirs = _facts(text).negations > 0
+        theirs = facts_of(text).negations > 0
         if restricted and theirs and F.states_exception(text):
             return True
         return theirs == negated
@@ -196,74 +111,11 @@ def _exception_dropped(clause: str, claim: F.Facts, unit: Unit) -> bool:
     )
 
 
-WordVectors = Mapping[str, np.ndarray]
-
-
-def _anchors(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
-    """Longest common subsequence of two stem lists, as index pairs."""
-    n, m = len(a), len(b)
-    table = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        for j in range(m - 1, -1, -1):
-            table[i][j] = (
-                table[i + 1][j + 1] + 1 if a[i] == b[j] else max(table[i + 1][j], table[i][j + 1])
-            )
-    pairs, i, j = [], 0, 0
-    while i < n and j < m:
-        if a[i] == b[j]:
-            pairs.append((i, j))
-            i, j = i + 1, j + 1
-        elif table[i + 1][j] >= table[i][j + 1]:
-            i += 1
-        else:
-            j += 1
-    return pairs
-
-
-def _phrase(facts: F.Facts, terms: Sequence[F.Term]) -> list[str]:
-    """The content words of ``terms`` if they open a noun phrase ("a hard hat", "at full")."""
-    words = [
-        facts.words[facts.content.index(t.stem)]
-        for t in terms
-        if t.quantity is None and t.date is None and not t.entity and t.stem in facts.content
-    ]
-    if not words or terms[0].position == 0:
-        return []
-    return words if facts.tokens[terms[0].position - 1] in _PHRASE_OPENERS else []
-
-
-def substitutions(claim: F.Facts, evidence: F.Facts, vectors: WordVectors) -> list[tuple[str, str]]:
-    """Noun phrases of the claim standing where the evidence has a phrase of other meaning.
-
-    Claim and evidence are aligned on their shared words; a phrase of the claim between two
-    aligned words (or after the last) is compared with the evidence's phrase in the same place:
-    "wear a hard hat on the warehouse floor" against "wear a high-visibility vest and safety
-    footwear on the warehouse floor", "at full speed" against "at reduced speed". Only phrases
-    opened by an article or preposition count: verbs are reworded freely by paraphrases.
-    """
-    a, b = claim.terms, evidence.terms
-    anchors = _anchors([t.stem for t in a], [t.stem for t in b])
-    if not anchors:
-        return []
-    found: list[tuple[str, str]] = []
-    bounds = [*anchors, (len(a), min(len(b), anchors[-1][1] + 1 + _TRAIL))]
-    for (i0, j0), (i1, j1) in pairwise(bounds):
-        mine = _phrase(claim, a[i0 + 1 : i1])
-        theirs = _phrase(evidence, b[j0 + 1 : j1])
-        if not mine or not theirs:
-            continue
-        matrix = np.stack([vectors[w] for w in theirs])
-        best = max(float(np.max(matrix @ vectors[w])) for w in mine)
-        if best < SUBSTITUTE_BELOW:
-            found.append((" ".join(mine), " ".join(theirs)))
-    return found
-
-
 def compare(
     clause: str, unit: Unit, similarity: float, word_vectors: WordVectors | None = None
 ) -> Alignment:
     """Score one clause against one premise unit (the similarity is computed by the caller)."""
-    claim, evidence = _facts(clause), _facts(unit.text)
+    claim, evidence = facts_of(clause), facts_of(unit.text)
     cover = F.coverage(claim, evidence)
     problems: list[str] = []
     factor = 1.0
@@ -273,7 +125,7 @@ def compare(
     for d in F.missing_dates(claim, evidence):
         problems.append(f"date {d} not in the evidence")
         factor *= PENALTY["date"]
-    nearby = _facts(unit.nearby)
+    nearby = facts_of(unit.nearby)
     for e in F.missing_entities(claim, evidence):
         # A name the neighbouring sentences use is context ("the robot" right after a
         # sentence about the S4), not an invention; it still weakens the match a little.
@@ -314,7 +166,7 @@ def compare(
         for mine, theirs in substitutions(claim, evidence, word_vectors):
             problems.append(f"claim says {mine!r} where the evidence says {theirs!r}")
             factor *= PENALTY["substitution"]
-    parts = [_facts(c) for s in unit.sentences for c in evidence_clauses(s)]
+    parts = [facts_of(c) for s in unit.sentences for c in evidence_clauses(s)]
     for problem in B.misbound(claim, evidence) + B.misplaced_names(claim, parts):
         problems.append(problem)
         factor *= PENALTY["binding"]
@@ -358,7 +210,7 @@ class OfflineJudge(BatchJudge):
             units = premise_units(as_premises(premises), self.window)
             prepared.append((units, clauses(strip_markers(sentence))))
         texts = [t for units, parts in prepared for t in (*(u.text for u in units), *parts)]
-        words = {w for t in texts for w in _facts(t).words}
+        words = {w for t in texts for w in facts_of(t).words}
         vectors = self._embed([*texts, *sorted(words)])
         results: list[list[Alignment]] = []
         for units, parts in prepared:
@@ -371,7 +223,7 @@ class OfflineJudge(BatchJudge):
             best: list[Alignment] = []
             for part in parts:
                 sims = unit_matrix @ vectors[part]
-                claim = _facts(part)
+                claim = facts_of(part)
                 # A clause that continues the one before ("..., then raises E-322") must be
                 # stated near it, not anywhere in a long document.
                 allowed = [
@@ -383,7 +235,7 @@ class OfflineJudge(BatchJudge):
                 # best by similarity and coverage; the full comparison is the expensive part.
                 rough = {
                     n: SIMILARITY_WEIGHT * float(sims[n])
-                    + (1 - SIMILARITY_WEIGHT) * F.coverage(claim, _facts(units[n].text))
+                    + (1 - SIMILARITY_WEIGHT) * F.coverage(claim, facts_of(units[n].text))
                     for n in allowed
                 }
                 order = sorted(rough, key=lambda n: -rough[n])[:_SHORTLIST]

@@ -21,8 +21,8 @@ from evals.runs.summary import (
     BY_NAME,
     METRICS,
     RETRIEVAL_METRICS,
-    format_change,
     format_value,
+    gate_cells,
     retrieval_note,
 )
 
@@ -61,20 +61,7 @@ def _metrics_table(run: RunRecord) -> str:
         css = f' class="{_e(g.verdict)}"' if g is not None and shaded else ""
         cells = [spec.label, format_value(spec.name, m.value), m.scored, m.unscorable]
         if gated:
-            if g is None:
-                cells += ["", "", "", ""]
-            else:
-                ci = (
-                    f"[{format_change(spec.name, g.ci_low)}, {format_change(spec.name, g.ci_high)}]"
-                    if g.ci_low is not None
-                    else "n/a"
-                )
-                cells += [
-                    format_value(spec.name, g.baseline),
-                    format_change(spec.name, g.change),
-                    ci,
-                    g.verdict,
-                ]
+            cells += gate_cells(spec.name, g)
         rows.append(f"<tr{css}>" + "".join(f"<td>{_e(c)}</td>" for c in cells) + "</tr>")
     return "<table>" + "".join(rows) + "</table>"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from evals.runs.record import GateMetric, RunRecord
-from evals.runs.summary import METRICS, format_change, format_value, retrieval_note
+from evals.runs.summary import METRICS, format_value, gate_cells, retrieval_note
 
 MAX_LISTED = 30
 
@@ -47,17 +47,9 @@ def _metrics_table(run: RunRecord) -> list[str]:
         row = [spec.label, format_value(spec.name, m.value), str(m.scored), str(m.unscorable)]
         if gated:
             g: GateMetric | None = gated.get(spec.name)
-            if g is None:
-                row += ["", "", "", ""]
-            else:
-                ci = (
-                    f"[{format_change(spec.name, g.ci_low)}, {format_change(spec.name, g.ci_high)}]"
-                    if g.ci_low is not None
-                    else "n/a"
-                )
-                verdict = f"**{g.verdict}**" if g.verdict == "regression" else g.verdict
-                row += [format_value(spec.name, g.baseline), format_change(spec.name, g.change)]
-                row += [ci, verdict]
+            row += gate_cells(spec.name, g)
+            if g is not None and g.verdict == "regression":
+                row[-1] = f"**{g.verdict}**"
         lines.append("| " + " | ".join(row) + " |")
     return lines
 

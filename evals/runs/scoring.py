@@ -1,4 +1,5 @@
-"""Score a target's attempts against their suite items with the metrics of evals/metrics.py.
+"""Score each item of a run: what one attempt contributes to every run metric, with the metric
+functions of evals/metrics.py (evals/runs/summary.py adds the contributions up).
 
 Per item: ALCE citation recall and precision (passages are the citations' quotes, by ``n``),
 citation correctness against the gold sources, retrieval recall@k and reciprocal rank of the

@@ -1,8 +1,12 @@
-"""The metrics a run reports and the gate compares, and how per-item results add up to them.
+"""A run's metrics: which there are, how the items' results add up to them, how they print.
 
-Each metric is either a *ratio* (sum of the items' numerators over the sum of their
-denominators: a mean over answers when every denominator is 1, a rate over sentences for the
-sentence hallucination rate) or a latency *percentile*. docs/metrics.md defines each one.
+``METRICS`` names every metric a run reports and the gate compares; ``aggregate`` adds up the
+per-item contributions that evals/runs/scoring.py records (the one aggregation path: run.json,
+the reports, the store and the gate all read its values). Each metric is either a *ratio* (sum
+of the items' numerators over the sum of their denominators: a mean over answers when every
+denominator is 1, a rate over sentences for the sentence hallucination rate) or a latency
+*percentile*. docs/metrics.md defines each one; evals/metrics.py holds the per-answer metric
+functions.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from evals.runs.record import ItemResult, MetricValue
+from evals.runs.record import GateMetric, ItemResult, MetricValue
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,19 @@ def format_change(name: str, value: float | None) -> str:
     if value is None:
         return "n/a"
     return f"{value:+.0f}" if name.endswith("_ms") else f"{value:+.3f}"
+
+
+def gate_cells(name: str, gate: GateMetric | None) -> list[str]:
+    """A metric's gate as report cells: baseline, change, confidence interval, verdict (four
+    blanks for a metric the gate did not compare)."""
+    if gate is None:
+        return ["", "", "", ""]
+    ci = (
+        f"[{format_change(name, gate.ci_low)}, {format_change(name, gate.ci_high)}]"
+        if gate.ci_low is not None
+        else "n/a"
+    )
+    return [format_value(name, gate.baseline), format_change(name, gate.change), ci, gate.verdict]
 
 
 def retrieval_note(config: dict[str, Any]) -> str | None:

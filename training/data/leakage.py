@@ -3,6 +3,11 @@
 A pair whose question an eval suite also asks would let the adapter pass that suite by
 memory; such pairs are reported and kept out of training. A suite is JSONL with a
 ``question`` field on every line (other fields are ignored here).
+
+``read_suite`` is deliberately more lenient than evals.suites.load_suite: a leakage check
+takes any question list (no ``id``, ``expected_route`` or ``answerable`` needed, unknown
+fields allowed, as tests/data/qa_bad/eval_suite.jsonl has), and names each question by its
+file and line, which a validated Suite does not keep.
 """
 
 from __future__ import annotations

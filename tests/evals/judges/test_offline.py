@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from evals.judges.calibration import balanced_accuracy, best_threshold, load_calibration
-from evals.judges.offline import DEFAULT_THRESHOLD, OfflineJudge, clauses, premise_units
+from evals.judges.offline import DEFAULT_THRESHOLD, OfflineJudge
 from evals.judges.overlap import OverlapJudge
 from tests.conftest import SAMPLE_CORPUS
 
@@ -129,19 +129,6 @@ def test_names_from_far_away_in_a_long_document_are_not_context(
 ) -> None:
     manual = (SAMPLE_CORPUS / "public/manuals/stacker-s4-operator-manual.md").read_text()
     assert not offline_judge.judge(manual, "Robots enter a handoff zone at E-214 speed.").supported
-
-
-def test_clauses_and_units() -> None:
-    assert clauses("Logs are kept for 14 days and are then sent to the customer.") == [
-        "Logs are kept for 14 days",
-        "and are then sent to the customer.",
-    ]
-    assert clauses("The S4 carries 1,000 kg and the S6 carries 1,500 kg.") == [
-        "The S4 carries 1,000 kg and the S6 carries 1,500 kg."
-    ]
-    units = premise_units(["One. Two. Three."], window=2)
-    assert [u.text for u in units] == ["One.", "Two.", "Three.", "One. Two.", "Two. Three."]
-    assert units[0].nearby == "One. Two. Three."
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,90 @@
+"""Claims and premises cut into the pieces the offline judge aligns.
+
+A claim sentence is cut into clauses, each judged on its own ("X, and Y": both must hold); the
+premises are cut into units of one or more adjacent sentences, each with the sentences around
+it; a premise sentence is cut into clauses again to read its polarity clause by clause.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from evals.citations import split_sentences, strip_markers
+from evals.judges.facts import facts_of
+
+# Clauses joined by these are judged separately ("X, and Y": both must hold). A bare "and"
+# only splits before a verb phrase ("... 14 days and are then sent"), never inside a list.
+_CLAUSE_BREAK = re.compile(
+    r"\s*;\s+|,\s+(?=(?:and|but|while|whereas|who|which|then)\s)"
+    r"|\s+(?=and\s+(?:also\s+)?(?:must|may|will|can|could|should|shall|is|are|was|were|has|"
+    r"have|had|then|it|they)\b)"
+    r"|\s+(?=(?:if|unless)\s)"
+)
+# Premise sentences are also cut before "and" + verb, and at colons.
+_EVIDENCE_BREAK = re.compile(
+    r"\s*[;:]\s+|,\s+(?=(?:and|but|while|whereas|which|so)\s)"
+    r"|\s+(?=(?:and|but)\s+(?:also\s+)?(?:must|may|will|can|could|should|shall|is|are|was|"
+    r"were|has|have|had|does|do|did|not|never|then|it|they)\b)"
+)
+_ELLIPSIS = re.compile(
+    r"\b(?:do|does|did|is|are|was|were|will|can|may|must|should|would|could|have|has)"
+    r"(?:\s+not|n't)\s*[.!?]?\s*$|\bcannot\s*[.!?]?\s*$",
+    re.IGNORECASE,
+)
+_MIN_CLAUSE_WORDS = 2
+# Sentences on each side of a unit whose names count as its context.
+_NEARBY = 3
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A run of adjacent premise sentences, and the sentences around it (``nearby``)."""
+
+    sentences: tuple[str, ...]
+    nearby: str
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+
+def clauses(sentence: str) -> list[str]:
+    """Split a claim at clause joints; fragments too short to judge stay with their neighbour."""
+    parts = [p.strip(" ,;") for p in _CLAUSE_BREAK.split(sentence) if p.strip(" ,;")]
+    merged: list[str] = []
+    for part in parts:
+        if merged and len(facts_of(part).content) < _MIN_CLAUSE_WORDS:
+            merged[-1] = f"{merged[-1]} {part}"
+        else:
+            merged.append(part)
+    if len(merged) > 1 and len(facts_of(merged[0]).content) < _MIN_CLAUSE_WORDS:
+        merged[1] = f"{merged[0]} {merged[1]}"
+        merged = merged[1:]
+    return merged or [sentence]
+
+
+def premise_units(premises: Sequence[str], window: int = 2) -> list[Unit]:
+    """Every sentence of every passage, and every run of up to ``window`` adjacent sentences."""
+    units: dict[Unit, None] = {}
+    for passage in premises:
+        sentences = [strip_markers(s) for s in split_sentences(passage)]
+        for size in range(1, window + 1):
+            for i in range(len(sentences) - size + 1):
+                around = " ".join(sentences[max(0, i - _NEARBY) : i + size + _NEARBY])
+                units.setdefault(Unit(tuple(sentences[i : i + size]), around), None)
+    return list(units)
+
+
+def evidence_clauses(sentence: str) -> list[str]:
+    """A premise sentence cut at its clause joints (for reading polarity clause by clause).
+
+    An elliptical clause ("...; hybrid employees do not") is completed with the clause before
+    it, whose verb it negates.
+    """
+    parts = [c for c in _EVIDENCE_BREAK.split(sentence) if c.strip(" ,;:")] or [sentence]
+    for i in range(1, len(parts)):
+        if _ELLIPSIS.search(parts[i]):
+            parts[i] = f"{parts[i]} {parts[i - 1]}"
+    return parts

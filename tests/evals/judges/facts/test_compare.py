@@ -1,0 +1,27 @@
+"""Claim against evidence: changed numbers, dates, units, names and opposite words."""
+
+from __future__ import annotations
+
+from evals.judges.facts.compare import (
+    antonym_conflicts,
+    missing_dates,
+    missing_entities,
+    missing_quantities,
+)
+from evals.judges.facts.extract import extract_facts
+
+
+def test_a_changed_number_date_unit_or_name_is_missing_from_the_evidence() -> None:
+    evidence = extract_facts(
+        "Tessel 3.8.2 was released on 5 August 2024 with 600 requests per minute."
+    )
+    assert missing_quantities(extract_facts("It allows 600 requests per second."), evidence)
+    assert not missing_quantities(extract_facts("It allows 600 requests per minute."), evidence)
+    assert missing_dates(extract_facts("It was released on 5 September 2024."), evidence)
+    assert missing_entities(extract_facts("Tessel 3.8.1 was released."), evidence) == ["3.8.1"]
+
+
+def test_opposite_words_conflict_unless_the_evidence_also_says_the_claimed_one() -> None:
+    claim = extract_facts("Hardware sales rose 4%.")
+    assert antonym_conflicts(claim, extract_facts("Hardware sales fell 4%.")) == [("rise", "fall")]
+    assert antonym_conflicts(claim, extract_facts("Hardware sales rose 4%.")) == []
