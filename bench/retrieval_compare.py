@@ -32,7 +32,7 @@ from indexes.chunking import SECTION_SEPARATOR, chunk_document
 from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
 from indexes.ingest import IngestOptions, ingest
-from indexes.loaders import load_file
+from indexes.loaders.dispatch import load_file
 from indexes.search import MODES, SearchOptions, search
 from ragtune.principal import Principal
 
