@@ -33,7 +33,8 @@ from generation.adapter_registry import RegisteredAdapter
 from generation.generator import ChatMessage, GenerationParams, Generator
 from indexes.database import Database
 from indexes.embeddings import Embedder
-from indexes.search import SearchOptions, SearchResult
+from indexes.search.options import SearchOptions
+from indexes.search.results import SearchResult
 from indexes.terms import mentioned
 from ragtune.errors import NotFoundError
 from tools.adapter import choose_adapter

@@ -33,7 +33,8 @@ from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
 from indexes.ingest import IngestOptions, ingest
 from indexes.loaders.dispatch import load_file
-from indexes.search import MODES, SearchOptions, search
+from indexes.search import search
+from indexes.search.options import MODES, SearchOptions
 from ragtune.principal import Principal
 
 NAME = "retrieval_compare"
