@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,3 +34,17 @@ class LoadedDocument:
     format: str
     structure: Structure
     spans: list[Span] = field(default_factory=list)
+
+
+def join_blocks(blocks: Iterable[tuple[str, str, int | None]]) -> tuple[str, list[Span]]:
+    """``(text, label, page)`` blocks joined by blank lines, and the span each one occupies."""
+    parts: list[str] = []
+    spans: list[Span] = []
+    cursor = 0
+    for text, label, page in blocks:
+        if parts:
+            cursor += 2
+        spans.append(Span(cursor, cursor + len(text), label=label, page=page))
+        parts.append(text)
+        cursor += len(text)
+    return "\n\n".join(parts), spans

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from indexes.loaders.document import LoadedDocument, LoadError, Span
+from indexes.loaders.document import LoadedDocument, LoadError, join_blocks
 
 
 def load_pdf(path: Path, data: bytes) -> LoadedDocument:
@@ -43,19 +43,10 @@ def load_pdf(path: Path, data: bytes) -> LoadedDocument:
             f"{path}: not a readable PDF ({type(cause).__name__}: {cause})",
             hint="re-export the PDF, or remove it from the folder",
         ) from exc
-    parts: list[str] = []
-    spans: list[Span] = []
-    cursor = 0
-    for number, page in enumerate(pages, start=1):
-        page_text = (page.text or "").replace("\x00", "").strip()
-        if not page_text:
-            continue
-        if parts:
-            cursor += 2
-        spans.append(Span(cursor, cursor + len(page_text), page=number))
-        parts.append(page_text)
-        cursor += len(page_text)
-    text = "\n\n".join(parts)
+    page_texts = [(page.text or "").replace("\x00", "").strip() for page in pages]
+    text, spans = join_blocks(
+        (page_text, "", number) for number, page_text in enumerate(page_texts, start=1) if page_text
+    )
     # The document's own title beats the first line, which is often a running page header.
     title = " ".join(str(meta_title).split())
     first_line = text.strip().splitlines()[0].strip() if text.strip() else ""

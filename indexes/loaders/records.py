@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from indexes.loaders.document import LoadedDocument, LoadError, Span
+from indexes.loaders.document import LoadedDocument, LoadError, join_blocks
 
 
 def _flatten(value: Any, prefix: str = "") -> list[str]:
@@ -33,9 +33,7 @@ _LABEL_KEYS = ("title", "name", "question", "id", "sku", "model")
 def _records_document(
     records: list[tuple[int, Any]], title: str, fmt: str, unit: str
 ) -> LoadedDocument:
-    parts: list[str] = []
-    spans: list[Span] = []
-    cursor = 0
+    blocks: list[tuple[str, str, int | None]] = []
     for number, record in records:
         body = "\n".join(_flatten(record))
         if not body.strip():
@@ -46,12 +44,9 @@ def _records_document(
                 if isinstance(record.get(key), str | int) and str(record[key]).strip():
                     label = f"{label}: {str(record[key]).strip()[:80]}"
                     break
-        if parts:
-            cursor += 2
-        spans.append(Span(cursor, cursor + len(body), label=label))
-        parts.append(body)
-        cursor += len(body)
-    return LoadedDocument("\n\n".join(parts), title, fmt, "records", spans)
+        blocks.append((body, label, None))
+    text, spans = join_blocks(blocks)
+    return LoadedDocument(text, title, fmt, "records", spans)
 
 
 def load_csv(text: str, path: Path) -> LoadedDocument:
