@@ -16,7 +16,7 @@ from evals.answers import AskResponse
 from evals.metrics import SourceRef
 from evals.suites import SuiteItem
 from evals.targets import Attempt
-from indexes.search import SearchOptions
+from indexes.search.options import SearchOptions
 from ragtune.errors import RagtuneError
 from ragtune.principal import Principal
 from ragtune.settings import Settings

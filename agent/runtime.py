@@ -29,7 +29,7 @@ from generation.generator import Generator
 from indexes import threads
 from indexes.database import Database
 from indexes.embeddings import Embedder
-from indexes.search import search_options
+from indexes.search.options import search_options
 from ragtune.errors import DatabaseError, InputError, RagtuneError
 from ragtune.principal import Principal
 from ragtune.settings import Settings

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexes.loaders import load_file
+from indexes.loaders.dispatch import load_file
 from ragtune.errors import RagtuneError
 
 HANDBOOK = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "18f-handbook"

@@ -32,8 +32,9 @@ from indexes.chunking import SECTION_SEPARATOR, chunk_document
 from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
 from indexes.ingest import IngestOptions, ingest
-from indexes.loaders import load_file
-from indexes.search import MODES, SearchOptions, search
+from indexes.loaders.dispatch import load_file
+from indexes.search import search
+from indexes.search.options import MODES, SearchOptions
 from ragtune.principal import Principal
 
 NAME = "retrieval_compare"

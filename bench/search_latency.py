@@ -47,7 +47,9 @@ from indexes.collections import (
 )
 from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
-from indexes.search import MODES, SearchOptions, prepare, search
+from indexes.search import search
+from indexes.search.options import MODES, SearchOptions
+from indexes.search.prepare import prepare
 from ragtune.principal import EVERYONE, Principal
 
 NAME = "search_latency"

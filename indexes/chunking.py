@@ -17,13 +17,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from indexes.loaders import (
-    LoadedDocument,
-    Span,
-    front_matter,
-    front_matter_title,
-    markdown_headings,
-)
+from indexes.loaders.document import LoadedDocument, Span
+from indexes.loaders.markdown import front_matter, front_matter_title, markdown_headings
 
 SECTION_SEPARATOR = " > "
 _NON_SPACE = re.compile(r"\S")

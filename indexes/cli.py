@@ -70,7 +70,7 @@ def search(
 ) -> None:
     """Search a collection as a user; only chunks that user may read are returned."""
     from indexes.search import search as run_search
-    from indexes.search import search_options
+    from indexes.search.options import search_options
 
     settings = cli_settings()
     options = search_options(

@@ -23,7 +23,8 @@ from indexes.chunking import Chunk, chunk_document
 from indexes.collections import Collection, ensure_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder, embedding_text
-from indexes.loaders import FORMATS, LoadedDocument, load_file
+from indexes.loaders.dispatch import FORMATS, load_file
+from indexes.loaders.document import LoadedDocument
 from ragtune.errors import RagtuneError
 from ragtune.principal import EVERYONE
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from indexes.search import SearchResponse
+from indexes.search.results import SearchResponse
 from ragtune.errors import ModelLoadError
 
 

@@ -29,7 +29,8 @@ from typing import Any
 from evals.metrics import SourceRef, source_matches
 from evals.runs.summary import RETRIEVAL_KS
 from evals.suites import SuiteItem, load_suite
-from indexes.search import search, search_options
+from indexes.search import search
+from indexes.search.options import search_options
 from ragtune.principal import Principal
 from ragtune.resources import open_resources, quiet_libraries
 from ragtune.settings import load_settings

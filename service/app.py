@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -136,16 +136,45 @@ def create_app(
     real one) in a background thread after start-up; with ``chat`` (default: the setting)
     the Chainlit frontend is mounted at /chat."""
     settings = settings or load_settings()
+    state = build_state(settings, db, agent, embedder_loader)
+    app = FastAPI(
+        title="ragtune",
+        version="0.1.0",
+        summary="Answers from the company's documents and domain adapter, with citations.",
+        description="Authenticate with `Authorization: Bearer <API key>` (`ragtune keys "
+        "create`). Every request runs as the key's user and groups: documents, citations and "
+        "adapters the key may not read are never returned. Errors are "
+        '`{"error": {"message", "hint", "type"}}`.',
+        lifespan=lifespan(state, agent_factory or default_agent_factory, owns_agent=agent is None),
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.service = state
+    install_routes(app)
+    if chat if chat is not None else settings.service_chat:
+        from service.chat.mount import mount_chat
+
+        mount_chat(app, state, CHAT_PATH)
+    install_middleware(app, state)
+    return app
+
+
+def build_state(
+    settings: Settings,
+    db: Database | None,
+    agent: AnsweringAgent | None,
+    embedder_loader: Callable[[], Embedder] | None,
+) -> ServiceState:
+    """The process's shared state: the database (opened and migrated here unless given),
+    limits, metrics and the agent, if one was given (then the service is ready at once)."""
     owns_db = db is None
     if db is None:
         db = connect_settings(settings)
-
-    metrics = Metrics()
     state = ServiceState(
         settings=settings,
         db=db,
         embedder_loader=embedder_loader or (lambda: embedder_from_settings(settings)),
-        metrics=metrics,
+        metrics=Metrics(),
         limiter=RateLimiter(settings.service_rate_per_minute, settings.service_rate_burst),
         slots=GenerationSlots(
             settings.service_max_concurrent_answers, wait_s=settings.service_timeout_s
@@ -156,9 +185,17 @@ def create_app(
     )
     if agent is not None:
         state.loading.set()
+    return state
+
+
+def lifespan(
+    state: ServiceState, factory: AgentFactory, *, owns_agent: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up: warn about dev mode and load the agent in the background; shutdown: close
+    the agent (when the service built it) and the database (when the service opened it)."""
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def run(app: FastAPI) -> AsyncIterator[None]:
         if state.dev_principal is not None:
             log.warning(
                 "DEV MODE: requests without an API key run as %s (groups: %s)",
@@ -169,36 +206,32 @@ def create_app(
         if state.agent is None:
             threading.Thread(
                 target=_load_agent,
-                args=(state, agent_factory or default_agent_factory),
+                args=(state, factory),
                 name="ragtune-agent-loader",
                 daemon=True,
             ).start()
         try:
             yield
         finally:
-            if state.agent is not None and agent is None:
+            if state.agent is not None and owns_agent:
                 state.agent.close()
             if state.owns_db:
                 state.db.close()
 
-    app = FastAPI(
-        title="ragtune",
-        version="0.1.0",
-        summary="Answers from the company's documents and domain adapter, with citations.",
-        description="Authenticate with `Authorization: Bearer <API key>` (`ragtune keys "
-        "create`). Every request runs as the key's user and groups: documents, citations and "
-        "adapters the key may not read are never returned. Errors are "
-        '`{"error": {"message", "hint", "type"}}`.',
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.state.service = state
+    return run
+
+
+def install_routes(app: FastAPI) -> None:
+    """The API docs, the error handlers and every router of service/api/."""
     install_docs(app)
     install_error_handlers(app)
     for module in (health, ask, openai_compat, documents, feedback, adapters):
         app.include_router(module.router)
 
+
+def install_middleware(app: FastAPI, state: ServiceState) -> None:
+    """Body size limits (uploads get their own) inside the request log."""
+    settings = state.settings
     json_limit = settings.service_max_body_kb * 1024
     upload_limit = int(settings.service_max_upload_mb * 1_000_000)
 
@@ -207,13 +240,8 @@ def create_app(
             upload_limit if method == "POST" and path.rstrip("/") == "/v1/documents" else json_limit
         )
 
-    if chat if chat is not None else settings.service_chat:
-        from service.chat.mount import mount_chat
-
-        mount_chat(app, state, CHAT_PATH)
     app.add_middleware(BodySizeLimit, limit_for=limit_for)
-    app.add_middleware(RequestLog, metrics=metrics)
-    return app
+    app.add_middleware(RequestLog, metrics=state.metrics)
 
 
 def app_from_environment() -> FastAPI:

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 
 from indexes.collections import check_collection_name
 from indexes.database import Database
-from indexes.loaders import FORMATS
+from indexes.loaders.dispatch import FORMATS
 from ragtune.errors import InputError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")

@@ -18,7 +18,9 @@ from pydantic import BaseModel, Field
 
 from indexes.database import Database
 from indexes.embeddings import Embedder, embedding_text
-from indexes.search import SearchOptions, SearchResult, search
+from indexes.search import search
+from indexes.search.options import SearchOptions
+from indexes.search.results import SearchResult
 from ragtune.principal import Principal
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from agent.coverage import MAX_MISSING_SHARE, coverage, is_identifier
-from indexes.search import SearchResult
+from indexes.search.results import SearchResult
 from tools.rag import Source
 
 S6 = (

@@ -19,7 +19,8 @@ from evals.suites import Suite, SuiteItem
 from evals.targets import collect
 from indexes.database import Database
 from indexes.embeddings import Embedder
-from indexes.search import SearchOptions, SearchResult
+from indexes.search.options import SearchOptions
+from indexes.search.results import SearchResult
 from ragtune.principal import Principal
 from ragtune.settings import load_settings
 from tests.support.recorded import SUITE

@@ -8,7 +8,7 @@ import pytest
 from agent.extractive import Candidate, _cite, candidates, extractive_answer, quotable_units
 from evals.citations import split_cited_sentences
 from indexes.embeddings import Embedder
-from indexes.search import SearchResult
+from indexes.search.results import SearchResult
 from tests.conftest import SAMPLE_CORPUS
 from tools.rag import Source
 

@@ -16,7 +16,7 @@ from agent.prompts import (
     fence,
     grounded_messages,
 )
-from indexes.search import SearchResult
+from indexes.search.results import SearchResult
 from tools.rag import Source
 
 _OPEN = re.compile(r"<\s*source\b", re.IGNORECASE)

@@ -9,7 +9,7 @@ from agent.verify import verify
 from evals.judges.protocol import Judge
 from evals.judges.registry import JudgeOptions, build_judge
 from indexes.embeddings import Embedder
-from indexes.search import SearchResult
+from indexes.search.results import SearchResult
 from tools.rag import Source
 
 PER_DIEM = (

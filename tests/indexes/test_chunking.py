@@ -11,7 +11,9 @@ import pytest
 from fpdf import FPDF
 
 from indexes.chunking import SECTION_SEPARATOR, Chunk, chunk_document
-from indexes.loaders import FORMATS, LoadedDocument, Span, load_file, markdown_title
+from indexes.loaders.dispatch import FORMATS, load_file
+from indexes.loaders.document import LoadedDocument, Span
+from indexes.loaders.markdown import markdown_title
 
 CORPUS = Path(__file__).resolve().parents[2] / "samples" / "corpus"
 

@@ -19,7 +19,8 @@ from indexes.documents import delete_documents, list_documents
 from indexes.embeddings import Embedder, load_embedder
 from indexes.ingest import IngestOptions, ingest
 from indexes.reindex import reindex
-from indexes.search import SearchOptions, search
+from indexes.search import search
+from indexes.search.options import SearchOptions
 from ragtune.errors import ModelMismatchError
 from ragtune.principal import Principal
 from tests.conftest import SAMPLE_CORPUS

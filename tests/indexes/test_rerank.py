@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from indexes.rerank import load_reranker, rerank
-from indexes.search import SearchResponse, SearchResult
+from indexes.search.results import SearchResponse, SearchResult
 from ragtune.errors import ModelLoadError
 
 

@@ -15,7 +15,9 @@ import pytest
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.ingest import IngestOptions, ingest
-from indexes.search import SearchOptions, SearchResult, search
+from indexes.search import search
+from indexes.search.options import SearchOptions
+from indexes.search.results import SearchResult
 from ragtune.principal import Principal
 from tests.conftest import HANDBOOK, REPO, fresh_database_url, opened
 

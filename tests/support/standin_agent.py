@@ -18,7 +18,8 @@ from agent.answer import AgentEvent, Answer, Citation, Verification
 from generation.adapter_registry import usable_adapters
 from indexes.database import Database
 from indexes.embeddings import Embedder
-from indexes.search import SearchOptions, search
+from indexes.search import search
+from indexes.search.options import SearchOptions
 from ragtune.errors import InputError, NotFoundError, PermissionDeniedError
 from ragtune.principal import Principal
 

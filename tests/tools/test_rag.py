@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.ingest import IngestOptions, ingest
-from indexes.search import SearchOptions
+from indexes.search.options import SearchOptions
 from ragtune.principal import Principal
 from tests.conftest import SAMPLE_CORPUS, fresh_database_url, opened
 from tools.rag import make_rag_tool, relevance, retrieve

@@ -1,30 +1,20 @@
-"""Search against a real PostgreSQL: the JSON contract, modes, permissions in the database, the
-exact path for principals who read few documents, and the bounded full-text side."""
+"""Search against a real PostgreSQL: the JSON contract, modes, permissions in the database,
+hybrid fusion, filtered searches on both paths, and a stable order."""
 
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from indexes.collections import ensure_collection, get_collection
+from indexes.collections import ensure_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder
-from indexes.search import (
-    MODES,
-    FewDocuments,
-    SearchOptions,
-    few_documents,
-    pick_lexemes,
-    search,
-    search_options,
-    tsquery_text,
-)
+from indexes.search import search
+from indexes.search.options import MODES, SearchOptions
 from ragtune.errors import InputError, NotFoundError
 from ragtune.principal import Principal
-from ragtune.settings import Settings
 
 EMPLOYEE = Principal("sam", frozenset({"support"}))
 HR = Principal("dana", frozenset({"hr"}))
@@ -204,20 +194,6 @@ def test_hybrid_is_the_reciprocal_rank_fusion_of_the_two_sides(
     )
 
 
-def test_search_options_come_from_the_settings_with_overrides(tmp_path: Path) -> None:
-    settings = Settings(
-        state_dir=tmp_path,
-        search_text_budget=50,
-        search_exact_docs=0,
-        search_exact_fraction=0.5,
-        hnsw_ef_search=64,
-    )
-    options = search_options(settings, k=3, mode="text")
-    assert (options.text_budget, options.exact_docs, options.ef_search) == (50, 0, 64)
-    assert options.exact_fraction == 0.5
-    assert (options.k, options.mode, options.collection) == (3, "text", settings.collection)
-
-
 def test_bad_queries_are_refused_clearly(sample_db: Database, embedder: Embedder) -> None:
     with pytest.raises(InputError, match="empty"):
         search(sample_db, embedder, "   ", EMPLOYEE, SearchOptions())
@@ -229,23 +205,6 @@ def test_bad_queries_are_refused_clearly(sample_db: Database, embedder: Embedder
         search(sample_db, embedder, "x", EMPLOYEE, SearchOptions(collection="nope"))
     with pytest.raises(InputError, match=r"exact_fraction must be between 0 and 1, got 1\.5"):
         search(sample_db, embedder, "x", EMPLOYEE, SearchOptions(exact_fraction=1.5))
-
-
-def _few(db: Database, principal: Principal, options: SearchOptions) -> FewDocuments | None:
-    with db.reading(principal) as conn:
-        return few_documents(conn, get_collection(conn, options.collection), options)
-
-
-def test_exact_scan_only_for_a_small_share_of_the_collection(sample_db: Database) -> None:
-    # The employee reads 27 of the sample's 29 documents: HNSW serves that. Narrowed to one
-    # source, the readable chunks are a small share and get scanned exactly.
-    assert _few(sample_db, EMPLOYEE, SearchOptions()) is None
-    everything = _few(sample_db, EMPLOYEE, SearchOptions(exact_fraction=1.0))
-    assert everything is not None and len(everything.ids) >= 20
-    one_file = _few(sample_db, EMPLOYEE, SearchOptions(sources=["policies/paid-time-off.md"]))
-    assert one_file is not None and len(one_file.ids) == 1 and one_file.chunks >= 1
-    assert _few(sample_db, EMPLOYEE, SearchOptions(exact_fraction=0.0)) is None
-    assert _few(sample_db, EMPLOYEE, SearchOptions(exact_docs=0, exact_fraction=1.0)) is None
 
 
 def _seed_selective(db: Database, embedder: Embedder, total: int, readable: int) -> None:
@@ -324,135 +283,6 @@ def test_filtered_search_still_returns_k_at_one_percent_selectivity(
         db, embedder, "warehouse", Principal("x"), SearchOptions(collection="sel", k=10)
     )
     assert outsider.results == []
-
-
-def test_pick_lexemes_keeps_rare_words_within_the_budget() -> None:
-    estimates = [
-        ("need", 10_000.0),
-        ("donor", None),  # not among the common lexemes
-        ("marrow", 50.0),
-        ("leav", 4_000.0),
-        ("bone", 50.0),
-    ]
-    assert pick_lexemes(estimates, 1000) == ["donor", "bone", "marrow"]
-    assert pick_lexemes(estimates, 5000) == ["donor", "bone", "marrow", "leav"]
-    assert sorted(pick_lexemes(estimates, 10**9)) == sorted(e[0] for e in estimates)
-    # Only common words: the rarest one still finds candidates.
-    assert pick_lexemes([("need", 10_000.0), ("request", 7_000.0)], 1000) == ["request"]
-    assert pick_lexemes([], 1000) == []
-
-
-def test_tsquery_text_turns_each_lexeme_into_exactly_itself(db: Database) -> None:
-    weird = ["it's", "back\\slash", "a:b", "x&y|z", "!not", "<->", "c:\\win", "'", "(x)"]
-    with db.administering() as conn:
-        for lexeme in weird:
-            row = conn.execute(
-                "SELECT array_to_tsvector(%(l)s) @@ %(q)s::tsquery,"
-                " array_to_tsvector(%(o)s) @@ %(q)s::tsquery",
-                {"l": [lexeme], "o": ["other"], "q": tsquery_text([lexeme])},
-            ).fetchone()
-            assert row == (True, False), lexeme
-        both = conn.execute(
-            "SELECT array_to_tsvector(%s) @@ %s::tsquery", (["x&y|z"], tsquery_text(weird))
-        ).fetchone()
-        assert both == (True,)
-
-
-def _seed_words(db: Database, embedder: Embedder, n: int) -> None:
-    """``n`` chunks that all say "robot"; three say "zebra", one says "robot zebra calibration"."""
-    rng = np.random.default_rng(3)
-    with db.administering() as conn:
-        coll = ensure_collection(conn, "words", embedder.name, embedder.dim)
-        conn.execute(
-            "INSERT INTO documents (id, collection_id, path, source, title, format, content_hash,"
-            " byte_size, n_chunks, allowed_groups) VALUES"
-            " ('00000000-0000-0000-0000-000000000003', %s, '/w', 'w', 'W', 'text', 'h', 1, %s,"
-            " '{everyone}')",
-            (coll.id, n),
-        )
-        rows = []
-        for i in range(n):
-            text = f"Robot log {i}: aisle {i % 13} shelf {i % 7} checked."
-            if i in (5, 6):
-                text = f"A zebra sticker was found on robot {i}."
-            if i == 7:
-                text = "Robot zebra calibration: align the zebra target before calibration."
-            vec = rng.normal(size=embedder.dim).astype(np.float32)
-            rows.append(
-                (
-                    f"00000000-0000-0000-0002-{i:012d}",
-                    "00000000-0000-0000-0000-000000000003",
-                    coll.id,
-                    i,
-                    text,
-                    ["everyone"],
-                    vec / np.linalg.norm(vec),
-                )
-            )
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO chunks (id, document_id, collection_id, ordinal, start_char,"
-                " end_char, text, text_hash, allowed_groups, embedding)"
-                " VALUES (%s, %s, %s, %s, 0, 1, %s, 'h', %s, %s)",
-                rows,
-            )
-    with db.admin.connection() as conn:
-        conn.autocommit = True
-        conn.execute("ANALYZE chunks")  # the word statistics the text side relies on
-
-
-def test_common_words_do_not_find_text_candidates_but_still_rank(
-    db: Database, embedder: Embedder
-) -> None:
-    _seed_words(db, embedder, n=600)
-    reader = Principal("r")
-    query = "robot zebra calibration"
-    with db.reading(reader) as conn:
-        cid = get_collection(conn, "words").id
-        frequencies = {
-            lexeme: (frequency, rows)
-            for lexeme, frequency, rows in conn.execute(
-                "SELECT * FROM ragtune_lexeme_frequencies(%s, %s)", (cid, query)
-            )
-        }
-    assert set(frequencies) == {"robot", "zebra", "calibr"}
-    assert frequencies["robot"][0] == pytest.approx(1.0) and frequencies["robot"][1] > 500
-    assert (frequencies["zebra"][0] or 0) < 0.05
-
-    # Large collection, small budget (exact_docs=0 ignores that this one is small): "robot"
-    # is in every chunk, so only "zebra" and "calibr" find candidates...
-    bounded = SearchOptions(collection="words", k=20, mode="text", text_budget=100, exact_docs=0)
-    found = search(db, embedder, query, reader, bounded).results
-    assert [r.chunk_id[-2:] for r in found] == ["07", "05", "06"]
-    # ...and "robot" still counts in the rank: the chunk with all three words comes first.
-    assert found[0].score > found[1].score
-    every_word = SearchOptions(collection="words", k=20, mode="text", text_budget=10**9)
-    assert len(search(db, embedder, query, reader, every_word).results) == 20
-
-
-def test_text_candidates_function_applies_the_principals_groups(sample_db: Database) -> None:
-    """ragtune_text_candidates runs as the table owner (to use the GIN index); it must apply
-    the chunks_read predicate itself, and fail closed without a principal."""
-    statement = (
-        "SELECT m.id FROM ragtune_text_candidates(%s, 'salari | band | midpoint',"
-        " 'salari | band | midpoint', NULL, 100) m"
-    )
-    with sample_db.reading(EMPLOYEE) as conn:
-        cid = get_collection(conn, "default").id
-        employee = [r[0] for r in conn.execute(statement, (cid,))]
-    with sample_db.reading(HR) as conn:
-        hr = [r[0] for r in conn.execute(statement, (cid,))]
-    with sample_db.app.connection() as conn, conn.transaction():
-        nobody = conn.execute(statement, (cid,)).fetchall()
-    with sample_db.administering() as conn:
-        groups = dict(
-            conn.execute(
-                "SELECT id, allowed_groups FROM chunks WHERE id = ANY(%s)", (employee + hr,)
-            ).fetchall()
-        )
-    assert nobody == []
-    assert employee and all("hr" not in groups[i] for i in employee)
-    assert any("hr" in groups[i] for i in hr)
 
 
 @pytest.mark.parametrize("mode", MODES)

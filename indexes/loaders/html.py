@@ -1,0 +1,102 @@
+"""HTML pages, rendered to Markdown so their headings drive chunking."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from indexes.loaders.document import LoadedDocument
+from indexes.loaders.markdown import body_line, markdown_title
+
+_HTML_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_HTML_LINES = {"p", "li", "dt", "dd", "blockquote", "caption", "figcaption", "summary"}
+_HTML_INLINE = {
+    "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "font",
+    "i", "img", "ins", "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strong",
+    "sub", "sup", "time", "tt", "u", "var", "wbr",
+}  # fmt: skip
+
+
+def _inline_text(element: Any) -> str:
+    """An element's text on one line, as a reader sees it.
+
+    Inline markup joins up ("<b>72 h</b>." reads "72 h."); line breaks and nested blocks
+    become spaces.
+    """
+    from bs4 import NavigableString, Tag
+    from bs4.element import PreformattedString
+
+    parts: list[str] = []
+    for node in element.descendants:
+        if isinstance(node, NavigableString) and not isinstance(node, PreformattedString):
+            parts.append(str(node))
+        elif isinstance(node, Tag) and (node.name == "br" or node.name not in _HTML_INLINE):
+            parts.append(" ")
+    return " ".join("".join(parts).split())
+
+
+def _html_to_markdown(markup: str) -> tuple[str, str]:
+    """Markdown lines for an HTML page (headings kept), and its <title>."""
+    from bs4 import BeautifulSoup, NavigableString, Tag
+    from bs4.element import PreformattedString
+
+    soup = BeautifulSoup(markup, "html.parser")
+    title = " ".join(soup.title.get_text(" ").split()) if soup.title else ""
+    for tag in soup(["head", "title", "script", "style", "noscript", "template", "nav"]):
+        tag.decompose()
+    lines: list[str] = []
+    loose: list[str] = []  # text outside any block element, e.g. directly inside a <div>
+
+    def flush() -> None:
+        text = " ".join("".join(loose).split())
+        loose.clear()
+        if text:
+            lines.append(body_line(text))
+
+    def walk(node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, PreformattedString):
+                continue  # comments, doctype, CDATA
+            if isinstance(child, NavigableString):
+                loose.append(str(child))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name
+            if name in _HTML_INLINE:
+                loose.append(" " if name == "br" else "")
+                walk(child)
+                continue
+            flush()
+            text = _inline_text(child)
+            if name in _HTML_HEADINGS:
+                if text:
+                    lines.extend(["", "#" * int(name[1]) + " " + text])
+            elif name == "pre":
+                # Fenced, so code lines such as "# comment" never read as headings.
+                code = child.get_text().strip("\n")
+                longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
+                fence = "`" * max(3, longest + 1)
+                if code.strip():
+                    lines.extend([fence, code, fence])
+            elif name == "tr":
+                cells = [_inline_text(c) for c in child.find_all(["th", "td"])]
+                if any(cells):
+                    lines.append(body_line(" | ".join(cells)))
+            elif name in _HTML_LINES:
+                if text:
+                    lines.append(("- " if name == "li" else "") + body_line(text))
+            else:
+                walk(child)
+                flush()
+
+    walk(soup)
+    flush()
+    return "\n".join(lines).strip() + "\n", title
+
+
+def load_html(text: str, path: Path) -> LoadedDocument:
+    """An HTML page as Markdown, titled by its <title>, else its first H1, else file name."""
+    body, title = _html_to_markdown(text)
+    return LoadedDocument(body, title or markdown_title(body, path.stem), "html", "markdown")

@@ -1,0 +1,105 @@
+"""CSV, JSON and JSON Lines files: one ``key: value`` block per record, each a span."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from indexes.loaders.document import LoadedDocument, LoadError, join_blocks
+
+
+def _flatten(value: Any, prefix: str = "") -> list[str]:
+    if isinstance(value, dict):
+        out: list[str] = []
+        for key, item in value.items():
+            out += _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+        return out
+    if isinstance(value, list):
+        if all(not isinstance(v, dict | list) for v in value):
+            return [f"{prefix}: {', '.join(str(v) for v in value)}"]
+        out = []
+        for i, item in enumerate(value):
+            out += _flatten(item, f"{prefix}[{i}]")
+        return out
+    return [f"{prefix}: {value}" if prefix else str(value)]
+
+
+_LABEL_KEYS = ("title", "name", "question", "id", "sku", "model")
+
+
+def _records_document(
+    records: list[tuple[int, Any]], title: str, fmt: str, unit: str
+) -> LoadedDocument:
+    blocks: list[tuple[str, str, int | None]] = []
+    for number, record in records:
+        body = "\n".join(_flatten(record))
+        if not body.strip():
+            continue
+        label = f"{unit} {number}"
+        if isinstance(record, dict):
+            for key in _LABEL_KEYS:
+                if isinstance(record.get(key), str | int) and str(record[key]).strip():
+                    label = f"{label}: {str(record[key]).strip()[:80]}"
+                    break
+        blocks.append((body, label, None))
+    text, spans = join_blocks(blocks)
+    return LoadedDocument(text, title, fmt, "records", spans)
+
+
+def load_csv(text: str, path: Path) -> LoadedDocument:
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    if not reader.fieldnames or any(not (f or "").strip() for f in reader.fieldnames):
+        raise LoadError(f"{path}: CSV needs a header row naming every column")
+    repeated = sorted({f for f in reader.fieldnames if reader.fieldnames.count(f) > 1})
+    if repeated:
+        # DictReader would keep only the last of the same-named columns, losing the others.
+        raise LoadError(
+            f"{path}: CSV header repeats column {', '.join(repeated)}",
+            hint="give every column a unique name",
+        )
+    rows: list[tuple[int, Any]] = []
+    for row in reader:
+        if None in row:
+            raise LoadError(
+                f"{path}: line {reader.line_num} has more fields than the header",
+                hint="quote values that contain the delimiter",
+            )
+        rows.append((reader.line_num, {k: v for k, v in row.items() if v not in (None, "")}))
+    return _records_document(rows, path.stem, "csv", "Row")
+
+
+def load_json(text: str, path: Path, *, lines: bool) -> LoadedDocument:
+    records: list[tuple[int, Any]] = []
+    if lines:
+        # Split on "\n" only: str.splitlines() also breaks at U+2028 and friends, which JSON
+        # allows unescaped inside strings.
+        for number, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise LoadError(
+                    f"{path}: line {number} is not valid JSON ({exc.msg} at column {exc.colno})",
+                    hint="fix or remove that line; every line must be one JSON value",
+                ) from exc
+        return _records_document(records, path.stem, "jsonl", "Line")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LoadError(
+            f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from exc
+    if isinstance(data, dict):
+        lists = [v for v in data.values() if isinstance(v, list) and v]
+        data = lists[0] if len(lists) == 1 else [data]
+    if not isinstance(data, list):
+        data = [data]
+    return _records_document(list(enumerate(data, start=1)), path.stem, "json", "Record")

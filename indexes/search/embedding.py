@@ -1,0 +1,44 @@
+"""The query's embedding, computed on a worker thread while the database does everything else."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from indexes.embeddings import Embedder, single_threaded_inference
+
+# One single-threaded worker: query embeddings queue here instead of running several at once
+# on the same model, and each leaves the other cores to the database (see
+# single_threaded_inference). Throughput is about one query per 15-20 ms per process.
+_QUERY_EMBEDDING = ThreadPoolExecutor(
+    max_workers=1,
+    thread_name_prefix="ragtune-query-embed",
+    initializer=single_threaded_inference,
+)
+
+
+def _embed_timed(embedder: Embedder, text: str) -> tuple[np.ndarray, float]:
+    started = time.perf_counter()
+    vector = embedder.embed([text])[0]
+    return vector, (time.perf_counter() - started) * 1000
+
+
+class QueryEmbedding:
+    """One query's embedding, started on the shared worker as soon as the query is known.
+
+    ``vector()`` waits for it and records ``embed`` (the embedding itself) and ``wait`` (how
+    long the caller waited for it) in ``timings``, in milliseconds.
+    """
+
+    def __init__(self, embedder: Embedder, text: str, timings: dict[str, float]) -> None:
+        self._pending = _QUERY_EMBEDDING.submit(_embed_timed, embedder, text)
+        self._timings = timings
+
+    def vector(self) -> np.ndarray:
+        """The query vector, once computed."""
+        waiting = time.perf_counter()
+        vector, self._timings["embed"] = self._pending.result()
+        self._timings["wait"] = (time.perf_counter() - waiting) * 1000
+        return vector

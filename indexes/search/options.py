@@ -1,0 +1,77 @@
+"""What one search may be asked: its tunables, from the settings, and the query's checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ragtune.errors import InputError
+from ragtune.settings import Settings
+
+Mode = Literal["hybrid", "vector", "text"]
+MODES: tuple[Mode, ...] = ("hybrid", "vector", "text")
+MAX_QUERY_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """Tunables of one search; see docs/configuration.md."""
+
+    collection: str = "default"
+    k: int = 5
+    mode: Mode = "hybrid"
+    candidates: int = 40
+    ef_search: int = 100
+    rrf_k: int = 60
+    # Requested narrowing by the caller; always intersected with the principal's own groups.
+    groups: frozenset[str] | None = None
+    sources: Sequence[str] | None = None
+    # About how many chunks the full-text side may fetch and rank (see pick_lexemes). Ranking
+    # costs 10-20 us a chunk on 2 cores, so 500 keeps that side near 10 ms at any collection
+    # size; 500 and 1000 found the right 18F page equally often (bench/search_latency.py).
+    text_budget: int = 500
+    # When the principal may read fewer than exact_docs documents of the collection (within
+    # `sources`) holding at most exact_chunks chunks, and those are at most exact_fraction of
+    # the collection's chunks, both sides search only their chunks and the vector side is
+    # exact (see few_documents).
+    exact_docs: int = 500
+    exact_chunks: int = 3000
+    exact_fraction: float = 0.05
+
+
+def search_options(settings: Settings, **overrides: Any) -> SearchOptions:
+    """The configured search tunables, with per-call ``overrides`` (k, mode, collection...)."""
+    base: dict[str, Any] = {
+        "collection": settings.collection,
+        "k": settings.search_k,
+        "candidates": settings.search_candidates,
+        "ef_search": settings.hnsw_ef_search,
+        "rrf_k": settings.rrf_k,
+        "text_budget": settings.search_text_budget,
+        "exact_docs": settings.search_exact_docs,
+        "exact_chunks": settings.search_exact_chunks,
+        "exact_fraction": settings.search_exact_fraction,
+    }
+    return SearchOptions(**(base | overrides))
+
+
+def check_query(query: str, options: SearchOptions) -> str:
+    """The query stripped of surrounding whitespace; InputError when it or the options are bad."""
+    text = query.strip()
+    if not text:
+        raise InputError("The search query is empty", hint="pass some words to search for")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InputError(
+            f"The search query is {len(text)} characters; the limit is {MAX_QUERY_CHARS}",
+            hint="shorten the query",
+        )
+    if options.mode not in MODES:
+        raise InputError(f"Unknown search mode {options.mode!r}", hint=f"use one of {MODES}")
+    if not 1 <= options.k <= 100:
+        raise InputError(f"k must be between 1 and 100, got {options.k}")
+    if options.text_budget < 0 or options.exact_docs < 0 or options.exact_chunks < 0:
+        raise InputError("text_budget, exact_docs and exact_chunks must not be negative")
+    if not 0 <= options.exact_fraction <= 1:
+        raise InputError(f"exact_fraction must be between 0 and 1, got {options.exact_fraction}")
+    return text

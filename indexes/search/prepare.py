@@ -1,0 +1,62 @@
+"""Everything a search runs before its final statement, while the query is being embedded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+from indexes.collections import Collection
+from indexes.search.lexemes import text_match
+from indexes.search.options import SearchOptions
+from indexes.search.scope import few_documents
+from indexes.search.statements import build_query, text_first_query
+
+QueryVector = Callable[[], np.ndarray | None]
+
+
+def prepare(
+    conn: psycopg.Connection,
+    collection: Collection,
+    text: str,
+    query_vector: QueryVector,
+    options: SearchOptions,
+) -> tuple[sql.Composed, dict[str, Any]]:
+    """Run everything before the final search statement; return it and its parameters
+    (benchmarks EXPLAIN the same pair).
+
+    Sets pgvector's ef_search and iterative scans for this transaction, probes whether the
+    principal reads few documents (few_documents), and in text and hybrid modes picks the
+    words that find full-text candidates and fetches them. ``query_vector`` is called once,
+    after all that, so an embedding still being computed overlaps it.
+    """
+    candidates = max(options.candidates, options.k)
+    conn.execute(
+        "SELECT set_config('hnsw.ef_search', %s, true),"
+        " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+        (str(max(options.ef_search, candidates)),),
+    )
+    few = few_documents(conn, collection, options)
+    tmatch = None
+    if options.mode != "vector":
+        tmatch = text_match(conn, collection, text, few, options.text_budget)
+    with_sources, exact = options.sources is not None, few is not None
+    params: dict[str, Any] = {
+        "qtext": text,
+        "tmatch": tmatch,
+        "doc_ids": few.ids if few is not None else None,
+        "candidates": candidates,
+        "rrf_k": options.rrf_k,
+        "k": options.k,
+        "sources": list(options.sources or []),
+    }
+    if options.mode != "vector":
+        ranked = conn.execute(text_first_query(collection, with_sources, exact), params).fetchall()
+        params["txt_ids"] = [row[0] for row in ranked]
+        params["txt_scores"] = [row[1] for row in ranked]
+    params["qvec"] = query_vector()
+    statement = build_query(collection, options.mode, with_sources, exact)
+    return statement, params

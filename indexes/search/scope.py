@@ -1,0 +1,56 @@
+"""The few documents a principal may read, when few enough to search them exhaustively."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+
+import psycopg
+
+from indexes.collections import Collection
+from indexes.search.options import SearchOptions
+
+
+@dataclass(frozen=True)
+class FewDocuments:
+    """The few documents a search may return chunks from, and how many chunks they hold."""
+
+    ids: list[uuid.UUID]
+    chunks: int
+
+
+_EXCEEDS = "SELECT ragtune_collection_exceeds(%s, %s)"
+_DOCUMENTS = "SELECT id, n_chunks FROM documents WHERE collection_id = %(cid)s"
+_DOCUMENTS_IN_SOURCES = _DOCUMENTS + " AND source = ANY(%(sources)s)"
+
+
+def few_documents(
+    conn: psycopg.Connection, collection: Collection, options: SearchOptions
+) -> FewDocuments | None:
+    """The documents the connection's principal may read in the collection (and in
+    ``options.sources``) when they are few enough to search exhaustively; else None.
+
+    A principal who may read 1% of a collection makes an HNSW scan step over ~99 unreadable
+    neighbours for each readable one (70 ms at 100k chunks, measured), and leaves the
+    full-text statistics describing rows it cannot see. Reading a few documents' chunks
+    takes about 10 us a chunk and is exact. The probe reads at most ``exact_docs`` rows;
+    when they are few, one more statement checks that they are at most ``exact_fraction`` of
+    the collection (HNSW serves a principal who reads most of it faster).
+    """
+    if options.exact_docs == 0 or options.exact_fraction == 0:
+        return None
+    statement = _DOCUMENTS_IN_SOURCES if options.sources is not None else _DOCUMENTS
+    rows = conn.execute(
+        statement + " LIMIT %(limit)s",
+        {"cid": collection.id, "sources": list(options.sources or []), "limit": options.exact_docs},
+    ).fetchall()
+    chunks = sum(n for _, n in rows)
+    if len(rows) >= options.exact_docs or chunks > options.exact_chunks:
+        return None
+    if options.exact_fraction < 1:
+        at_least = math.ceil(chunks / options.exact_fraction)
+        row = conn.execute(_EXCEEDS, (collection.id, at_least - 1)).fetchone()
+        if row is None or not row[0]:
+            return None
+    return FewDocuments([doc_id for doc_id, _ in rows], chunks)

@@ -1,0 +1,130 @@
+"""The SQL of a search: the full-text candidates, then the final vector, text or hybrid statement.
+
+Every value is a bound parameter except the collection's own id and dimension (integers from
+the database), which must be literals for the partial HNSW index to match at plan time.
+"""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from indexes.collections import Collection, index_predicate, vector_expression
+from indexes.search.options import Mode
+
+_VECTOR_APPROXIMATE = """
+vec_raw AS MATERIALIZED (
+    SELECT c.id, {vexpr} <=> %(qvec)s::vector({dim}) AS distance
+    FROM chunks c
+    WHERE {predicate} {source_filter}
+    ORDER BY {vexpr} <=> %(qvec)s::vector({dim})
+    LIMIT %(candidates)s
+)"""
+
+# "+ 0" makes the order an expression the HNSW index cannot serve: an exact scan of the few
+# documents' chunks, found through chunks_document_idx.
+_VECTOR_EXACT = """
+vec_raw AS MATERIALIZED (
+    SELECT c.id, {vexpr} <=> %(qvec)s::vector({dim}) AS distance
+    FROM chunks c
+    WHERE {predicate} AND c.document_id = ANY(%(doc_ids)s::uuid[])
+    ORDER BY ({vexpr} <=> %(qvec)s::vector({dim})) + 0, c.id
+    LIMIT %(candidates)s
+)"""
+
+_VECTOR_RANKS = """
+vec AS (
+    SELECT id, 1 - distance AS sim, row_number() OVER (ORDER BY distance, id) AS r FROM vec_raw
+)"""
+
+# The full-text side runs first, in its own statement: in hybrid mode while the query is
+# still being embedded. Its ranked ids go to the final statement (same transaction, same
+# principal). The match (%(tmatch)s, from pick_lexemes) finds the candidates through the GIN
+# index; the rank uses every query word, OR-ed, so a chunk holding more of them ranks higher.
+_TEXT_FIRST = """
+SELECT m.id, m.rank_score
+FROM ragtune_text_candidates(
+    {cid}, %(tmatch)s::tsquery,
+    replace(plainto_tsquery('english', %(qtext)s)::text, ' & ', ' | ')::tsquery,
+    {doc_ids}, %(candidates)s) AS m
+ORDER BY m.rank_score DESC, m.id"""
+
+_TEXT_GIVEN = """
+txt AS (
+    SELECT t.id, t.rank_score, t.r
+    FROM unnest(%(txt_ids)s::uuid[], %(txt_scores)s::real[]) WITH ORDINALITY AS t(id, rank_score, r)
+)"""
+
+_FUSE = {
+    "hybrid": """fused AS MATERIALIZED (
+    SELECT coalesce(vec.id, txt.id) AS id,
+           coalesce(1.0 / (%(rrf_k)s + vec.r), 0) + coalesce(1.0 / (%(rrf_k)s + txt.r), 0) AS score
+    FROM vec FULL OUTER JOIN txt ON vec.id = txt.id
+)""",
+    "vector": "fused AS (SELECT id, sim AS score FROM vec)",
+    "text": "fused AS (SELECT id, rank_score AS score FROM txt)",
+}
+
+_SELECT = """
+SELECT f.score, c.id::text, c.document_id::text, d.source, d.title, c.section, c.page,
+       c.start_char, c.end_char, c.text, {similarity}
+FROM fused f
+JOIN chunks c ON c.id = f.id
+JOIN documents d ON d.id = c.document_id
+ORDER BY f.score DESC, c.id
+LIMIT %(k)s"""
+
+
+def _doc_ids(collection: Collection, with_sources: bool, exact: bool) -> sql.Composable:
+    """The documents the full-text side is limited to (NULL: all the principal may read)."""
+    if exact:
+        return sql.SQL("%(doc_ids)s::uuid[]")
+    if with_sources:
+        return sql.SQL(
+            "(SELECT array_agg(id) FROM documents WHERE collection_id = {} "
+            "AND source = ANY(%(sources)s))"
+        ).format(sql.Literal(int(collection.id)))
+    return sql.SQL("NULL::uuid[]")
+
+
+def text_first_query(collection: Collection, with_sources: bool, exact: bool) -> sql.Composed:
+    """The full-text candidates, ranked, as their own statement (run before the query vector
+    is needed; see the module docstring)."""
+    return sql.SQL(_TEXT_FIRST).format(
+        cid=sql.Literal(int(collection.id)), doc_ids=_doc_ids(collection, with_sources, exact)
+    )
+
+
+def build_query(
+    collection: Collection,
+    mode: Mode,
+    with_sources: bool,
+    exact: bool = False,
+) -> sql.Composed:
+    """The final SQL for one mode; every value is a bound parameter except the collection's
+    own id and dimension (integers from the database) that must be literals for the partial
+    HNSW index to match at plan time. ``exact``: the vector side scans the chunks of the
+    documents in ``%(doc_ids)s`` (see few_documents) without HNSW. The full-text ranks come
+    in ``%(txt_ids)s``/``%(txt_scores)s`` (from text_first_query)."""
+    source_filter = sql.SQL(
+        "AND c.document_id IN (SELECT id FROM documents WHERE source = ANY(%(sources)s))"
+        if with_sources
+        else ""
+    )
+    parts = []
+    if mode in ("hybrid", "vector"):
+        parts += [_VECTOR_EXACT if exact else _VECTOR_APPROXIMATE, _VECTOR_RANKS]
+    if mode in ("hybrid", "text"):
+        parts.append(_TEXT_GIVEN)
+    parts.append(_FUSE[mode])
+    template = "WITH " + ",\n".join(parts) + _SELECT
+    vexpr, dim = vector_expression(collection), sql.Literal(int(collection.embed_dim))
+    similarity = sql.SQL(
+        "1 - ({vexpr} <=> %(qvec)s::vector({dim}))" if mode != "text" else "NULL::float8"
+    ).format(vexpr=vexpr, dim=dim)
+    return sql.SQL(template).format(
+        similarity=similarity,
+        vexpr=vexpr,
+        dim=dim,
+        predicate=index_predicate(collection),
+        source_filter=source_filter,
+    )

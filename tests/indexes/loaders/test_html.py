@@ -1,0 +1,55 @@
+"""HTML pages rendered to Markdown: headings, lists, tables and code kept apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from indexes.loaders.markdown import markdown_headings
+from tests.indexes.loaders.sample_files import load, write
+
+
+def test_html_becomes_markdown_with_headings_lists_and_tables(tmp_path: Path) -> None:
+    page = """<!DOCTYPE html><html><head><title>Tessel Guide</title>
+    <style>body { color: red; }</style><script>alert("x")</script></head>
+    <body><nav><a href="#a">Skip me</a></nav>
+    <h1>Tessel Admin Guide</h1>
+    <p>Applies to   <strong>Tessel 3.8</strong>.<br>Published 2024.</p>
+    <h2>Roles</h2>
+    <ul><li>Fleet Admin</li><li>Viewer</li></ul>
+    <table><tr><th>Role</th><th>Can do</th></tr><tr><td>Viewer</td><td>Read only</td></tr></table>
+    <!-- an HTML comment -->
+    </body></html>"""
+    doc = load(write(tmp_path, "guide.html", page))
+    assert doc.title == "Tessel Guide"
+    assert (doc.format, doc.structure) == ("html", "markdown")
+    assert doc.text == (
+        "# Tessel Admin Guide\n"
+        "Applies to Tessel 3.8. Published 2024.\n\n"
+        "## Roles\n"
+        "- Fleet Admin\n"
+        "- Viewer\n"
+        "Role | Can do\n"
+        "Viewer | Read only\n"
+    )
+
+
+def test_html_text_outside_paragraphs_is_not_lost(tmp_path: Path) -> None:
+    page = "<body><h1>Notice</h1><div class='note'>Gate B closes at <b>18:00</b>.</div></body>"
+    doc = load(write(tmp_path, "notice.html", page))
+    assert doc.text == "# Notice\nGate B closes at 18:00.\n"
+
+
+def test_html_code_and_hash_lines_do_not_become_headings(tmp_path: Path) -> None:
+    page = (
+        "<h1>Install</h1><pre>apt update\n# comment in code\napt install agent</pre>"
+        "<p>\n# of robots per pad: 4</p>"
+    )
+    doc = load(write(tmp_path, "install.html", page))
+    assert "```\napt update\n# comment in code\napt install agent\n```" in doc.text
+    assert "\\# of robots per pad: 4" in doc.text
+    assert [name for _, _, name in markdown_headings(doc.text)] == ["Install"]
+
+
+def test_html_without_title_tag_is_titled_by_its_h1(tmp_path: Path) -> None:
+    doc = load(write(tmp_path, "page.htm", "<h1>Zones</h1><p>Draw zones on the map.</p>"))
+    assert doc.title == "Zones"

@@ -1,0 +1,147 @@
+"""The bounded full-text side: which words find candidates, quoted safely, ranked with every
+word, and the candidates function applying the principal's groups."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexes.collections import ensure_collection, get_collection
+from indexes.database import Database
+from indexes.embeddings import Embedder
+from indexes.search import search
+from indexes.search.lexemes import pick_lexemes, tsquery_text
+from indexes.search.options import SearchOptions
+from ragtune.principal import Principal
+
+EMPLOYEE = Principal("sam", frozenset({"support"}))
+HR = Principal("dana", frozenset({"hr"}))
+
+
+def test_pick_lexemes_keeps_rare_words_within_the_budget() -> None:
+    estimates = [
+        ("need", 10_000.0),
+        ("donor", None),  # not among the common lexemes
+        ("marrow", 50.0),
+        ("leav", 4_000.0),
+        ("bone", 50.0),
+    ]
+    assert pick_lexemes(estimates, 1000) == ["donor", "bone", "marrow"]
+    assert pick_lexemes(estimates, 5000) == ["donor", "bone", "marrow", "leav"]
+    assert sorted(pick_lexemes(estimates, 10**9)) == sorted(e[0] for e in estimates)
+    # Only common words: the rarest one still finds candidates.
+    assert pick_lexemes([("need", 10_000.0), ("request", 7_000.0)], 1000) == ["request"]
+    assert pick_lexemes([], 1000) == []
+
+
+def test_tsquery_text_turns_each_lexeme_into_exactly_itself(db: Database) -> None:
+    weird = ["it's", "back\\slash", "a:b", "x&y|z", "!not", "<->", "c:\\win", "'", "(x)"]
+    with db.administering() as conn:
+        for lexeme in weird:
+            row = conn.execute(
+                "SELECT array_to_tsvector(%(l)s) @@ %(q)s::tsquery,"
+                " array_to_tsvector(%(o)s) @@ %(q)s::tsquery",
+                {"l": [lexeme], "o": ["other"], "q": tsquery_text([lexeme])},
+            ).fetchone()
+            assert row == (True, False), lexeme
+        both = conn.execute(
+            "SELECT array_to_tsvector(%s) @@ %s::tsquery", (["x&y|z"], tsquery_text(weird))
+        ).fetchone()
+        assert both == (True,)
+
+
+def _seed_words(db: Database, embedder: Embedder, n: int) -> None:
+    """``n`` chunks that all say "robot"; three say "zebra", one says "robot zebra calibration"."""
+    rng = np.random.default_rng(3)
+    with db.administering() as conn:
+        coll = ensure_collection(conn, "words", embedder.name, embedder.dim)
+        conn.execute(
+            "INSERT INTO documents (id, collection_id, path, source, title, format, content_hash,"
+            " byte_size, n_chunks, allowed_groups) VALUES"
+            " ('00000000-0000-0000-0000-000000000003', %s, '/w', 'w', 'W', 'text', 'h', 1, %s,"
+            " '{everyone}')",
+            (coll.id, n),
+        )
+        rows = []
+        for i in range(n):
+            text = f"Robot log {i}: aisle {i % 13} shelf {i % 7} checked."
+            if i in (5, 6):
+                text = f"A zebra sticker was found on robot {i}."
+            if i == 7:
+                text = "Robot zebra calibration: align the zebra target before calibration."
+            vec = rng.normal(size=embedder.dim).astype(np.float32)
+            rows.append(
+                (
+                    f"00000000-0000-0000-0002-{i:012d}",
+                    "00000000-0000-0000-0000-000000000003",
+                    coll.id,
+                    i,
+                    text,
+                    ["everyone"],
+                    vec / np.linalg.norm(vec),
+                )
+            )
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO chunks (id, document_id, collection_id, ordinal, start_char,"
+                " end_char, text, text_hash, allowed_groups, embedding)"
+                " VALUES (%s, %s, %s, %s, 0, 1, %s, 'h', %s, %s)",
+                rows,
+            )
+    with db.admin.connection() as conn:
+        conn.autocommit = True
+        conn.execute("ANALYZE chunks")  # the word statistics the text side relies on
+
+
+def test_common_words_do_not_find_text_candidates_but_still_rank(
+    db: Database, embedder: Embedder
+) -> None:
+    _seed_words(db, embedder, n=600)
+    reader = Principal("r")
+    query = "robot zebra calibration"
+    with db.reading(reader) as conn:
+        cid = get_collection(conn, "words").id
+        frequencies = {
+            lexeme: (frequency, rows)
+            for lexeme, frequency, rows in conn.execute(
+                "SELECT * FROM ragtune_lexeme_frequencies(%s, %s)", (cid, query)
+            )
+        }
+    assert set(frequencies) == {"robot", "zebra", "calibr"}
+    assert frequencies["robot"][0] == pytest.approx(1.0) and frequencies["robot"][1] > 500
+    assert (frequencies["zebra"][0] or 0) < 0.05
+
+    # Large collection, small budget (exact_docs=0 ignores that this one is small): "robot"
+    # is in every chunk, so only "zebra" and "calibr" find candidates...
+    bounded = SearchOptions(collection="words", k=20, mode="text", text_budget=100, exact_docs=0)
+    found = search(db, embedder, query, reader, bounded).results
+    assert [r.chunk_id[-2:] for r in found] == ["07", "05", "06"]
+    # ...and "robot" still counts in the rank: the chunk with all three words comes first.
+    assert found[0].score > found[1].score
+    every_word = SearchOptions(collection="words", k=20, mode="text", text_budget=10**9)
+    assert len(search(db, embedder, query, reader, every_word).results) == 20
+
+
+def test_text_candidates_function_applies_the_principals_groups(sample_db: Database) -> None:
+    """ragtune_text_candidates runs as the table owner (to use the GIN index); it must apply
+    the chunks_read predicate itself, and fail closed without a principal."""
+    statement = (
+        "SELECT m.id FROM ragtune_text_candidates(%s, 'salari | band | midpoint',"
+        " 'salari | band | midpoint', NULL, 100) m"
+    )
+    with sample_db.reading(EMPLOYEE) as conn:
+        cid = get_collection(conn, "default").id
+        employee = [r[0] for r in conn.execute(statement, (cid,))]
+    with sample_db.reading(HR) as conn:
+        hr = [r[0] for r in conn.execute(statement, (cid,))]
+    with sample_db.app.connection() as conn, conn.transaction():
+        nobody = conn.execute(statement, (cid,)).fetchall()
+    with sample_db.administering() as conn:
+        groups = dict(
+            conn.execute(
+                "SELECT id, allowed_groups FROM chunks WHERE id = ANY(%s)", (employee + hr,)
+            ).fetchall()
+        )
+    assert nobody == []
+    assert employee and all("hr" not in groups[i] for i in employee)
+    assert any("hr" in groups[i] for i in hr)
