@@ -1,0 +1,162 @@
+"""The held-out 18F handbook sets: well formed, and true to the corpus they quote.
+
+These sets are held out: nothing in the code may be tuned on them. This test only checks that
+they parse, meet their minimum sizes, and that every gold source, section and judge premise
+really is in the handbook (when the corpus is present next to the repository).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from evals.suites import Suite, load_suite
+from indexes.chunking import chunk_document
+from indexes.loaders import load_file
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "samples" / "heldout" / "18f-handbook"
+HANDBOOK = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "18f-handbook"
+TUNING_QUESTIONS = REPO / "tests" / "data" / "18f_questions.jsonl"
+
+needs_corpus = pytest.mark.skipif(
+    not HANDBOOK.is_dir(),
+    reason=f"the 18F handbook corpus is not present at {HANDBOOK}",
+)
+
+ANSWER_KINDS = {
+    "amount",
+    "count",
+    "duration",
+    "date",
+    "person",
+    "yes-no",
+    "procedure",
+    "definition",
+}
+NEAR_MISS_KINDS = {"missing-attribute", "other-qualifier", "out-of-scope-detail"}
+SUPPORTED_KINDS = {"verbatim", "paraphrase", "combined", "quantity-restated", "light-rewording"}
+UNSUPPORTED_KINDS = {
+    "number-swap",
+    "date-swap",
+    "entity-swap",
+    "negation",
+    "other-section",
+    "extra-clause",
+    "unsupported-generalisation",
+}
+PAIR_FIELDS = {"id", "premise", "sentence", "supported", "kind", "source", "split"}
+
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def _normalise(text: str) -> str:
+    """Markdown links reduced to their text, whitespace runs folded to one space."""
+    return " ".join(_LINK.sub(r"\1", text).split())
+
+
+def _answerable() -> Suite:
+    return load_suite(DATA / "answerable.jsonl")
+
+
+def _near_miss() -> Suite:
+    return load_suite(DATA / "near_miss.jsonl")
+
+
+def _pairs() -> list[dict[str, object]]:
+    lines = (DATA / "judge_pairs.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _kind(tags: list[str], allowed: set[str]) -> str:
+    kinds = [t for t in tags if t in allowed]
+    assert len(kinds) == 1, f"expected exactly one kind tag of {sorted(allowed)}, got {tags}"
+    return kinds[0]
+
+
+def test_answerable_suite_meets_its_minimums() -> None:
+    suite = _answerable()
+    assert len(suite.items) >= 60
+    assert len(suite.by_id()) == len(suite.items), "duplicate ids"
+    for item in suite.items:
+        assert item.expected_route == "rag" and item.answerable, item.id
+        assert item.reference_answer, item.id
+        assert item.gold_citations, item.id
+        assert all(c.section for c in item.gold_citations), item.id
+        _kind(item.tags, ANSWER_KINDS)
+    sources = {c.source for item in suite.items for c in item.gold_citations}
+    assert len(sources) >= 25
+
+
+def test_near_miss_suite_meets_its_minimums() -> None:
+    suite = _near_miss()
+    assert len(suite.items) >= 40
+    assert len(suite.by_id()) == len(suite.items), "duplicate ids"
+    for item in suite.items:
+        assert item.expected_route == "none" and not item.answerable, item.id
+        assert item.gold_citations == [], item.id
+        assert item.reference_answer, item.id
+        assert "near-miss" in item.tags, item.id
+        _kind(item.tags, NEAR_MISS_KINDS)
+    assert not set(suite.by_id()) & set(_answerable().by_id()), "ids shared between the suites"
+
+
+def test_no_question_is_taken_from_the_tuning_set() -> None:
+    if not TUNING_QUESTIONS.is_file():
+        pytest.skip(f"{TUNING_QUESTIONS} is absent")
+    lines = TUNING_QUESTIONS.read_text(encoding="utf-8").splitlines()
+    tuning = {_normalise(json.loads(line)["question"]).lower() for line in lines if line.strip()}
+    for item in [*_answerable().items, *_near_miss().items]:
+        assert _normalise(item.question).lower() not in tuning, item.id
+
+
+def test_judge_pairs_parse_and_meet_their_minimums() -> None:
+    pairs = _pairs()
+    assert len(pairs) >= 120
+    assert len({p["id"] for p in pairs}) == len(pairs), "duplicate ids"
+    for pair in pairs:
+        assert set(pair) == PAIR_FIELDS, pair.get("id")
+        assert isinstance(pair["supported"], bool), pair["id"]
+        assert pair["split"] == "heldout", pair["id"]
+        for field in ("id", "premise", "sentence", "source"):
+            assert isinstance(pair[field], str) and pair[field].strip(), pair["id"]
+        allowed = SUPPORTED_KINDS if pair["supported"] else UNSUPPORTED_KINDS
+        assert pair["kind"] in allowed, pair["id"]
+    counts = Counter(p["supported"] for p in pairs)
+    assert counts[True] >= 60 and counts[False] >= 60
+
+
+@needs_corpus
+def test_gold_sources_and_sections_are_in_the_handbook() -> None:
+    sections: dict[str, set[str]] = {}
+    for item in _answerable().items:
+        for citation in item.gold_citations:
+            path = HANDBOOK / citation.source
+            assert path.is_file(), f"{item.id}: no {citation.source} in the handbook"
+            if citation.source not in sections:
+                doc = load_file(path, max_bytes=50_000_000)
+                chunks = chunk_document(
+                    doc, chunk_tokens=10**9, overlap_tokens=0, count_tokens=lambda s: 1
+                )
+                sections[citation.source] = {c.section for c in chunks}
+            assert citation.section in sections[citation.source], (
+                f"{item.id}: {citation.section!r} is not a section of {citation.source}"
+            )
+
+
+@needs_corpus
+def test_every_premise_is_quoted_from_its_source() -> None:
+    texts: dict[str, str] = {}
+    for pair in _pairs():
+        source = str(pair["source"])
+        path = HANDBOOK / source
+        assert path.is_file(), f"{pair['id']}: no {source} in the handbook"
+        if source not in texts:
+            texts[source] = _normalise(path.read_text(encoding="utf-8"))
+        assert _normalise(str(pair["premise"])) in texts[source], (
+            f"{pair['id']}: the premise is not verbatim in {source}"
+        )
