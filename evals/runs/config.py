@@ -8,7 +8,6 @@ be found (no git, no database) is recorded as absent with the reason, never gues
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,23 +21,6 @@ if TYPE_CHECKING:
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file's bytes (the suite and answers files are small)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def git_commit(cwd: Path | None = None) -> str | None:
-    """``git rev-parse HEAD`` in ``cwd``; None without git or outside a repository."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and commit else None
 
 
 def describe_index(db: Database | None, reason: str = "") -> dict[str, Any]:

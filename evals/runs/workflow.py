@@ -24,7 +24,6 @@ from evals.runs.config import (
     describe_index,
     describe_models,
     file_sha256,
-    git_commit,
 )
 from evals.runs.gate import compare_runs, resolve_tolerances
 from evals.runs.record import RunRecord
@@ -34,6 +33,7 @@ from evals.suites import Suite, load_suite
 from evals.targets import TargetFactory
 from indexes.database import Database
 from ragtune.errors import DatabaseError, InputError
+from ragtune.provenance import git_commit
 from ragtune.resources import Resources, open_resources
 from ragtune.settings import Settings
 
