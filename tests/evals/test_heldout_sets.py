@@ -16,7 +16,7 @@ import pytest
 
 from evals.suites import Suite, load_suite
 from indexes.chunking import chunk_document
-from indexes.loaders import load_file
+from indexes.loaders.dispatch import load_file
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "samples" / "heldout" / "18f-handbook"
