@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from indexes import chat_history
 from indexes.feedback import delete_feedback, list_feedback, record_feedback
+from ragtune.errors import NotFoundError
 from ragtune.principal import Principal
 from service.state import ServiceState
 
@@ -57,6 +58,30 @@ def feedback_id_for(message_id: str) -> str:
     return str(uuid.uuid5(_FEEDBACK_NS, message_id))
 
 
+def rate_message(db: Any, user: str, feedback: Feedback) -> str:
+    """Store ``user``'s rating of one of their own chat messages; the feedback id.
+
+    NotFoundError when the message is unknown or someone else's (the same answer for both,
+    so nobody learns which message ids exist).
+    """
+    owner = chat_history.step_owner(db, feedback.forId)
+    if owner is None or owner[1] != user:
+        raise NotFoundError(
+            f"No message {feedback.forId!r} of yours", hint="rate a message in your own chat"
+        )
+    stored = record_feedback(
+        db,
+        user=user,
+        thread_id=owner[0],
+        message_id=feedback.forId,
+        rating="up" if feedback.value == 1 else "down",
+        comment=feedback.comment or "",
+        source="chat",
+        feedback_id=feedback_id_for(feedback.forId),
+    )
+    return stored.id
+
+
 class RagtuneDataLayer(BaseDataLayer):
     """Persists what the chat frontend shows; every query is a named one in indexes/."""
 
@@ -82,23 +107,15 @@ class RagtuneDataLayer(BaseDataLayer):
 
     # Feedback
     async def upsert_feedback(self, feedback: Feedback) -> str:
-        owner = await run_in_threadpool(chat_history.step_owner, self.db, feedback.forId)
-        if owner is None:
-            raise ValueError("unknown message")
-        thread_id, user = owner
-        stored = await run_in_threadpool(
-            lambda: record_feedback(
-                self.db,
-                user=user,
-                thread_id=thread_id,
-                message_id=feedback.forId,
-                rating="up" if feedback.value == 1 else "down",
-                comment=feedback.comment or "",
-                source="chat",
-                feedback_id=feedback_id_for(feedback.forId),
-            )
-        )
-        return stored.id
+        """Store a rating by the signed-in user of one of their own messages.
+
+        The chat's ``PUT /feedback`` is answered by service/chat/feedback.py, which checks
+        the signed-in user first; this path remains for Chainlit's own callers.
+        """
+        user = _session_user()
+        if user is None:
+            raise NotFoundError("No signed-in user to rate as")
+        return await run_in_threadpool(rate_message, self.db, user, feedback)
 
     async def delete_feedback(self, feedback_id: str) -> bool:
         user = _session_user()
@@ -182,7 +199,10 @@ class RagtuneDataLayer(BaseDataLayer):
             chat_history.get_thread, self.db, Principal(owner), thread_id
         )
         if thread is None:
-            return None
+            # An API thread with no chat conversation yet: its owner is still its owner, so
+            # Chainlit refuses a socket that names it for anyone else.
+            now = datetime.now(UTC)
+            return self._thread_dict(chat_history.ChatThread(thread_id, owner, "", [], now, now))
         ratings = {
             f.message_id: f
             for f in await run_in_threadpool(lambda: list_feedback(self.db, thread_id=thread_id))
