@@ -45,7 +45,10 @@ class Database:
 
     def __post_init__(self) -> None:
         if self.availability is None:
-            self.availability = Availability(self.admin.conninfo, self.label)
+            conninfo = self.admin.conninfo
+            self.availability = Availability(
+                conninfo() if callable(conninfo) else conninfo, self.label
+            )
 
     @property
     def _health(self) -> Availability:
