@@ -9,6 +9,7 @@ stored; they are rebuilt on resume from chunk ids, re-read with the reader's cur
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +30,8 @@ from starlette.concurrency import run_in_threadpool
 
 from indexes import chat_history
 from indexes.feedback import delete_feedback, list_feedback, record_feedback
-from ragtune.errors import NotFoundError
+from indexes.threads import check_thread_id
+from ragtune.errors import InputError, NotFoundError
 from ragtune.principal import Principal
 from service.state import ServiceState
 
@@ -52,6 +54,31 @@ def _session_user() -> str | None:
     except ChainlitContextException:
         return None
     return user.identifier if user else None
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """``value`` with NUL and unpaired surrogates replaced (U+FFFD), at any depth: the chat's
+    socket messages bypass the HTTP text check, and PostgreSQL stores neither."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
+def _well_formed(thread_id: str) -> bool:
+    """Whether a thread id the chat client chose can name a stored thread at all."""
+    try:
+        check_thread_id(thread_id)
+    except InputError:
+        log.warning("refused a malformed chat thread id")
+        return False
+    return True
 
 
 def feedback_id_for(message_id: str) -> str:
@@ -146,9 +173,9 @@ class RagtuneDataLayer(BaseDataLayer):
     async def _save_step(self, step_dict: StepDict) -> None:
         user = _session_user()
         thread_id = step_dict.get("threadId")
-        if user is None or not thread_id:
+        if user is None or not thread_id or not _well_formed(thread_id):
             return
-        step = {k: v for k, v in step_dict.items() if k != "feedback"}
+        step = storable({k: v for k, v in step_dict.items() if k != "feedback"})
         saved = await run_in_threadpool(chat_history.save_step, self.db, thread_id, user, step)
         if not saved:
             log.warning("refused a step for another user's thread")
@@ -248,8 +275,11 @@ class RagtuneDataLayer(BaseDataLayer):
     ) -> None:
         # Chainlit's session metadata is not stored: nothing in it is needed to resume. A
         # thread is created by its first message (which names it), never by a bare session.
+        if not _well_formed(thread_id):
+            return
         user = (user_id or _session_user()) if name else None
-        title = name[:120] if name else None
+        title = storable(name[:120]) if name else None
+        tags = storable(tags) if tags else tags
         saved = await run_in_threadpool(
             lambda: chat_history.save_thread(self.db, thread_id, user, name=title, tags=tags)
         )

@@ -41,3 +41,20 @@ def test_an_api_thread_reports_its_owner_to_the_chat(db: Database) -> None:
 class _StateWith:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+
+def test_socket_text_is_stored_safely(db: Database) -> None:
+    """Chat messages arrive over the socket, past the HTTP text check: NUL and unpaired
+    surrogates are replaced, and a malformed thread id names nothing."""
+    from unittest.mock import patch
+
+    layer = RagtuneDataLayer(_StateWith(db))  # type: ignore[arg-type]
+    step = {"id": "s-nul", "threadId": "t-nul", "output": "a\x00b \ud800", "name": "x"}
+    with patch("service.chat.data_layer._session_user", return_value="alice"):
+        asyncio.run(layer.update_thread("t-nul", name="first \x00 question"))
+        asyncio.run(layer.create_step(step))  # type: ignore[arg-type]
+        asyncio.run(layer.create_step({**step, "id": "s-bad", "threadId": "bad id\x00"}))  # type: ignore[arg-type]
+    thread = ch.get_thread(db, Principal("alice"), "t-nul")
+    assert thread is not None and thread.name == "first \ufffd question"
+    assert [s["output"] for s in thread.steps] == ["a\ufffdb \ufffd"]
+    assert ch.step_owner(db, "s-bad") is None
