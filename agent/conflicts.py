@@ -5,8 +5,8 @@ handbook, the contribution is 25 percent"). Nothing in the text says which one i
 the answer names both: "Two documents disagree: [1] says 7 percent, [2] says 25 percent."
 
 Two statements conflict when they come from different documents, speak about the same thing
-(the same words of the question: two thirds of them, at least two), and give a different
-number in the same unit.
+(each holds two thirds of the question's words, and they share at least two), and give a
+different number in the same unit.
 """
 
 from __future__ import annotations
@@ -68,8 +68,21 @@ _UNIT_WORDS = frozenset(
 )
 
 
+_SUFFIXES = ("ations", "ation", "ions", "ion", "ing", "es", "ed", "s")
+
+
+def _stem(word: str) -> str:
+    """A crude stem, so "contributes" and "contribution" are one word."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
 def _words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP and w not in _UNIT_WORDS}
+    return {
+        _stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP and w not in _UNIT_WORDS
+    }
 
 
 def statements(question: str, sources: list[Source]) -> list[Statement]:
@@ -101,7 +114,7 @@ def find_conflict(question: str, sources: list[Source]) -> Conflict | None:
                 a.document_id != b.document_id
                 and a.unit == b.unit
                 and a.value != b.value
-                and a.topic == b.topic
+                and len(a.topic & b.topic) >= 2
             ):
                 return Conflict(a, b) if a.n < b.n else Conflict(b, a)
     return None

@@ -41,11 +41,17 @@ def test_chat_feedback_is_only_for_your_own_messages(
         body = {"feedback": {"forId": for_id, "value": 0, "comment": comment}, "sessionId": "s"}
         return client.put("/chat/feedback", json=body)
 
-    with _signed_in(chat_server, "mallory-http", mallory_key) as mallory:
+    mallory = _signed_in(chat_server, "mallory-http", mallory_key)
+    try:
         assert rate(mallory, message, "spam").status_code == 404
         assert rate(mallory, "no-such-message").status_code == 404
         assert rate(mallory, message, "bad \x00").status_code == 422
-    with _signed_in(chat_server, "alice-http", alice_key) as alice:
+    finally:
+        mallory.close()
+    alice = _signed_in(chat_server, "alice-http", alice_key)
+    try:
         assert rate(alice, message, "useful").status_code == 200
+    finally:
+        alice.close()
     stored = list_feedback(service_db, thread_id=thread)
     assert [(f.user, f.message_id) for f in stored] == [("alice-http", message)]
