@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from chainlit.auth import get_current_user
+from chainlit.types import DeleteFeedbackRequest, UpdateFeedbackRequest
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -21,12 +23,15 @@ from service.errors import UnauthorizedError, error_response
 from service.state import ServiceState
 
 
-def install_feedback_routes(app: FastAPI, state: ServiceState, path: str) -> None:
-    """Register the chat's feedback routes at ``path``/feedback (before Chainlit's mount)."""
-    from chainlit.auth import get_current_user
-    from chainlit.types import DeleteFeedbackRequest, UpdateFeedbackRequest
+# FastAPI reads these annotations by name from this module, so they live at its top level.
+SignedIn = Annotated[Any, Depends(get_current_user)]
 
-    SignedIn = Annotated[Any, Depends(get_current_user)]
+
+def install_feedback_routes(app: FastAPI, state: ServiceState, path: str) -> None:
+    """Register the chat's feedback routes at ``path``/feedback (before Chainlit's mount).
+
+    Import this module only after the chat is configured (service/chat/mount.py does).
+    """
 
     @app.put(f"{path}/feedback", include_in_schema=False)
     async def put_feedback(update: UpdateFeedbackRequest, user: SignedIn) -> JSONResponse:
