@@ -22,7 +22,6 @@ from service.chat.data_layer import rate_message
 from service.errors import UnauthorizedError, error_response
 from service.state import ServiceState
 
-
 # FastAPI reads these annotations by name from this module, so they live at its top level.
 SignedIn = Annotated[Any, Depends(get_current_user)]
 
