@@ -2,11 +2,14 @@
 
 These are the policy's safety valves: nothing relevant turns rag into none (abstain), a
 low-confidence adapter route also retrieves and becomes both when the documents do cover the
-question, and a "none" guess with clearly relevant documents becomes rag.
+question, a question asking for a figure (how many, how much, what is the X midpoint) that the
+caller's documents clearly cover never goes to the adapter alone (its prose would have nothing
+to be checked against), and a "none" guess with clearly relevant documents becomes rag.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from agent.context import AgentConfig
@@ -15,6 +18,21 @@ from agent.state import AgentState, route_update
 
 # A "none" guess is overturned only by clearly relevant documents, not borderline ones.
 NONE_OVERRIDE_MARGIN = 0.15
+# Questions that ask for a figure: a fact that changes and must be traceable, never the
+# adapter's alone (the routing policy's "facts that change" case).
+_ASKS_FOR_FIGURE = re.compile(
+    r"\b(?:how\s+(?:many|much|long|often|far|old|big|large|fast|heavy)|"
+    r"what\s+(?:is|are|was|were)\s+the\s+(?:[\w-]+\s+){0,4}?(?:price|cost|rate|limit|amount|"
+    r"number|percentage|percent|midpoint|minimum|maximum|salary|fee|deadline|date|band|budget|"
+    r"allowance|size|capacity|speed|weight|duration|threshold|range)s?\b|"
+    r"what\s+(?:percent|percentage)\b)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_figure(question: str) -> bool:
+    """Whether ``question`` asks for a number, amount, date or range."""
+    return _ASKS_FOR_FIGURE.search(question) is not None
 
 
 def reroute(
@@ -47,6 +65,20 @@ def reroute(
     if route in ("rag", "both") and not covered:
         return route_update(
             "none", f"the documents you can access do not cover this ({note})", confidence, by
+        )
+    clearly = covered and best >= cfg.min_relevance + NONE_OVERRIDE_MARGIN
+    if (
+        route == "adapter"
+        and by != "caller"
+        and clearly
+        and asks_for_figure(state.get("standalone", ""))
+    ):
+        return route_update(
+            "both",
+            f"{reason}; but it asks for a figure your documents cover ({note}), so sources "
+            "back the adapter and its sentences are verified",
+            confidence,
+            "relevance",
         )
     unsure = by == "classifier" and confidence < cfg.min_confidence
     if route == "adapter" and unsure:

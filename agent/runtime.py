@@ -27,7 +27,7 @@ from agent.state import TURN_RESET, AgentState
 from evals.judges.protocol import Judge
 from generation.generator import Generator
 from indexes import threads
-from indexes.database import Database
+from indexes.database import Database, pool_recovery
 from indexes.embeddings import Embedder
 from indexes.search.options import search_options
 from ragtune.errors import DatabaseError, InputError, RagtuneError
@@ -266,6 +266,7 @@ def _checkpoint_pool(db: Database) -> ConnectionPool[Any]:
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
             open=True,
             name="ragtune-checkpoints",
+            **pool_recovery(),  # a restarted server's closed connections are never reused
         )
     except Exception as exc:
         raise DatabaseError(

@@ -14,6 +14,7 @@ from typing import Any
 from psycopg.types.json import Jsonb
 
 from indexes.database import Database
+from indexes.threads import LOCK_THREAD_ID, owner_of
 from ragtune.principal import Principal
 
 
@@ -57,9 +58,11 @@ def save_thread(
 ) -> bool:
     """Create or update a thread of ``user``; False when the id belongs to someone else.
 
-    With ``user`` None only an existing thread is updated (its owner never changes).
+    With ``user`` None only an existing thread is updated (its owner never changes). An id
+    an API thread of another user already holds is refused: no row is created for it.
     """
     with db.administering() as conn:
+        conn.execute(LOCK_THREAD_ID, (thread_id,))
         if user is None:
             row = conn.execute(
                 "UPDATE chat_threads SET name = coalesce(%s, name),"
@@ -68,6 +71,11 @@ def save_thread(
                 (name, tags, thread_id),
             ).fetchone()
         else:
+            api = conn.execute(
+                "SELECT owner FROM threads WHERE thread_id = %s", (thread_id,)
+            ).fetchone()
+            if api is not None and api[0] != user:
+                return False
             row = conn.execute(
                 "INSERT INTO chat_threads (id, user_name, name, tags)"
                 " VALUES (%s, %s, coalesce(%s, ''), coalesce(%s::text[], '{}'))"
@@ -81,11 +89,9 @@ def save_thread(
 
 
 def thread_owner(db: Database, thread_id: str) -> str | None:
-    """Who owns a thread (None if unknown): used to refuse other users before any read."""
-    with db.administering() as conn:
-        row = conn.execute("SELECT user_name FROM chat_threads WHERE id = %s", (thread_id,))
-        found = row.fetchone()
-    return found[0] if found else None
+    """Who owns a thread, chat or API (None if unknown): used to refuse other users before
+    any read or write."""
+    return owner_of(db, thread_id)
 
 
 def save_step(db: Database, thread_id: str, user: str, step: dict[str, Any]) -> bool:

@@ -23,6 +23,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from indexes.availability import RECONNECT_TIMEOUT_S, Availability, borrow
 from ragtune.errors import DatabaseError
 from ragtune.principal import Principal
 
@@ -40,6 +41,28 @@ class Database:
     admin: ConnectionPool
     app: ConnectionPool
     label: str
+    availability: Availability | None = None
+
+    def __post_init__(self) -> None:
+        if self.availability is None:
+            conninfo = self.admin.conninfo
+            self.availability = Availability(
+                conninfo() if callable(conninfo) else conninfo, self.label
+            )
+
+    @property
+    def _health(self) -> Availability:
+        assert self.availability is not None
+        return self.availability
+
+    @property
+    def down(self) -> bool:
+        """Whether the server was found down (and not yet seen back)."""
+        return self._health.down
+
+    def require_up(self) -> None:
+        """DatabaseError at once when the server was found down and still is (no waiting)."""
+        self._health.require_up()
 
     @contextmanager
     def reading(
@@ -52,7 +75,7 @@ class Database:
         groups = principal.effective_groups
         if narrow_to is not None:
             groups = groups & narrow_to
-        with self.app.connection() as conn, conn.transaction():
+        with borrow(self.app, self._health) as conn, conn.transaction():
             conn.execute(
                 "SELECT set_config('ragtune.principal_groups', %s, true)",
                 (",".join(sorted(groups)),),
@@ -62,7 +85,7 @@ class Database:
     @contextmanager
     def administering(self) -> Iterator[psycopg.Connection]:
         """A transaction on the admin pool (table owner): admin operations only."""
-        with self.admin.connection() as conn, conn.transaction():
+        with borrow(self.admin, self._health) as conn, conn.transaction():
             yield conn
 
     def close(self) -> None:
@@ -212,6 +235,7 @@ def open_pool(
         timeout=timeout_s,
         kwargs={"connect_timeout": max(1, int(timeout_s))},
         name=f"ragtune-{name}",
+        **pool_recovery(),
     )
     try:
         pool.open(wait=True, timeout=timeout_s)
@@ -223,6 +247,13 @@ def open_pool(
             "DATABASE_URL to use the embedded server",
         ) from exc
     return pool
+
+
+def pool_recovery() -> dict[str, Any]:
+    """Pool options every ragtune pool shares: a connection is checked before it is handed
+    out (a restarted server's closed ones are replaced, not returned), and a failed
+    reconnection is retried on demand instead of backing off for minutes."""
+    return {"check": ConnectionPool.check_connection, "reconnect_timeout": RECONNECT_TIMEOUT_S}
 
 
 def check_connectable(conninfo: str, timeout_s: float) -> None:

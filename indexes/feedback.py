@@ -69,6 +69,17 @@ def record_feedback(
         raise InputError(f"Invalid rating {rating!r}", hint="use 'up' or 'down'")
     if len(comment) > MAX_COMMENT_CHARS:
         raise InputError(f"The comment is longer than {MAX_COMMENT_CHARS} characters")
+    for name, value in (
+        ("comment", comment),
+        ("message_id", message_id or ""),
+        ("thread_id", thread_id),
+    ):
+        if "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value):
+            # PostgreSQL text holds neither; refused here rather than failing in the driver.
+            raise InputError(
+                f"The feedback {name} contains a NUL character or an unpaired surrogate",
+                hint="send plain text",
+            )
     new_id = _as_uuid(feedback_id) or uuid.uuid4()
     with db.administering() as conn:
         if message_id is not None:

@@ -6,6 +6,8 @@ import psycopg
 from psycopg_pool import PoolTimeout
 
 from indexes.database import Database
+from ragtune.errors import DatabaseError
+from ragtune.principal import Principal
 
 
 def database_problem(db: Database) -> str | None:
@@ -13,8 +15,10 @@ def database_problem(db: Database) -> str | None:
     try:
         with db.administering() as conn:
             conn.execute("SELECT 1")
-        with db.app.connection() as conn:
+        with db.reading(Principal("readiness-probe")) as conn:
             conn.execute("SELECT 1")
+    except DatabaseError:
+        return "database unavailable"
     except (psycopg.Error, PoolTimeout) as exc:
         return f"database unavailable: {type(exc).__name__}"
     return None

@@ -362,6 +362,9 @@ def ingest(
             except RagtuneError as exc:
                 report.failed[str(file.path)] = exc.message.removeprefix(f"{file.path}: ")
                 continue
+            except Exception as exc:  # noqa: BLE001 - reported: one file fails, not the batch
+                report.failed[str(file.path)] = f"could not be chunked ({type(exc).__name__})"
+                continue
             yield _Pending(file, digest, len(data), doc, chunks, known[0] if known else None)
 
     try:

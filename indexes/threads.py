@@ -38,20 +38,31 @@ def check_thread_id(thread_id: str) -> str:
     return thread_id
 
 
+# One id names one conversation across the API (``threads``) and the chat (``chat_threads``):
+# whoever used it first, on either side, owns it. Both sides take this lock on the id before
+# checking the other table, so two first uses cannot both win.
+LOCK_THREAD_ID = "SELECT pg_advisory_xact_lock(hashtext('ragtune-thread:' || %s))"
+_CHAT_OWNER = "SELECT user_name FROM chat_threads WHERE id = %s"
+
+
 def claim(db: Database, thread_id: str, principal: Principal, title: str) -> Thread:
     """Start ``thread_id`` for ``principal`` or touch it; PermissionDeniedError if another user
-    owns it."""
+    owns it (here or as a chat conversation)."""
     check_thread_id(thread_id)
     with db.administering() as conn:
-        row = conn.execute(
-            """
-            INSERT INTO threads (thread_id, owner, title) VALUES (%s, %s, %s)
-            ON CONFLICT (thread_id) DO UPDATE SET updated_at = now()
-                WHERE threads.owner = EXCLUDED.owner
-            RETURNING thread_id, owner, title, updated_at
-            """,
-            (thread_id, principal.user, title[:TITLE_CHARS]),
-        ).fetchone()
+        conn.execute(LOCK_THREAD_ID, (thread_id,))
+        chat = conn.execute(_CHAT_OWNER, (thread_id,)).fetchone()
+        row = None
+        if chat is None or chat[0] == principal.user:
+            row = conn.execute(
+                """
+                INSERT INTO threads (thread_id, owner, title) VALUES (%s, %s, %s)
+                ON CONFLICT (thread_id) DO UPDATE SET updated_at = now()
+                    WHERE threads.owner = EXCLUDED.owner
+                RETURNING thread_id, owner, title, updated_at
+                """,
+                (thread_id, principal.user, title[:TITLE_CHARS]),
+            ).fetchone()
     if row is None:
         raise PermissionDeniedError(
             f"Thread {thread_id!r} belongs to another user",
@@ -76,6 +87,17 @@ def get_owned(db: Database, thread_id: str, principal: Principal) -> Thread:
             f"Thread {thread_id!r} belongs to another user", hint="open one of your own threads"
         )
     return thread
+
+
+def owner_of(db: Database, thread_id: str) -> str | None:
+    """Who owns ``thread_id`` on either side (API thread or chat conversation), if anyone."""
+    with db.administering() as conn:
+        row = conn.execute(
+            "SELECT owner FROM threads WHERE thread_id = %s"
+            " UNION ALL SELECT user_name FROM chat_threads WHERE id = %s LIMIT 1",
+            (thread_id, thread_id),
+        ).fetchone()
+    return row[0] if row else None
 
 
 def list_owned(db: Database, principal: Principal, limit: int = 50) -> list[Thread]:

@@ -27,6 +27,7 @@ from ragtune.principal import Principal
 from service.errors import GenerationTimeoutError
 from service.schemas import ErrorResponse
 from service.state import ServiceState
+from service.text_input import text_problem
 
 log = logging.getLogger("ragtune.service")
 
@@ -83,6 +84,9 @@ def check_question(state: ServiceState, question: str) -> str:
     limit = state.settings.agent_max_question_chars
     if not question.strip():
         raise InputError("The question is empty", hint="ask something")
+    problem = text_problem(question)
+    if problem:
+        raise InputError(f"The question {problem}", hint="send plain text")
     if len(question) > limit:
         raise InputError(
             f"The question is {len(question)} characters long; the limit is {limit}",

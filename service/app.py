@@ -29,6 +29,7 @@ from service.errors import install_error_handlers
 from service.limits import BodySizeLimit, GenerationSlots, RateLimiter
 from service.metrics import Metrics
 from service.state import AnsweringAgent, ServiceState
+from service.text_input import TextInputGuard
 
 log = logging.getLogger("ragtune.service")
 
@@ -230,7 +231,7 @@ def install_routes(app: FastAPI) -> None:
 
 
 def install_middleware(app: FastAPI, state: ServiceState) -> None:
-    """Body size limits (uploads get their own) inside the request log."""
+    """Body size limits (uploads get their own) and the text check inside the request log."""
     settings = state.settings
     json_limit = settings.service_max_body_kb * 1024
     upload_limit = int(settings.service_max_upload_mb * 1_000_000)
@@ -240,6 +241,8 @@ def install_middleware(app: FastAPI, state: ServiceState) -> None:
             upload_limit if method == "POST" and path.rstrip("/") == "/v1/documents" else json_limit
         )
 
+    # Inside the size limit: the guard reads JSON bodies whole, so they must be bounded first.
+    app.add_middleware(TextInputGuard)
     app.add_middleware(BodySizeLimit, limit_for=limit_for)
     app.add_middleware(RequestLog, metrics=state.metrics)
 

@@ -56,7 +56,13 @@ async def caller(
     state: State,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
-    """Authenticate the request and take one token from its key's rate bucket."""
+    """Authenticate the request and take one token from its key's rate bucket.
+
+    While the database is known to be down every endpoint answers 503 ``database`` at once,
+    keyless dev requests included.
+    """
+    if state.db.down:
+        await run_in_threadpool(state.db.require_up)
     if credentials is None:
         if request.headers.get("authorization"):
             state.metrics.rejected.labels("auth").inc()

@@ -15,16 +15,32 @@ from indexes.collections import check_collection_name
 from indexes.database import Database
 from indexes.loaders.dispatch import FORMATS
 from ragtune.errors import InputError
+from service.text_input import text_problem
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+# Letters and digits of any script, and a few separators; anything else becomes "_".
+_UNSAFE = re.compile(r"[^\w.() -]+")
+MAX_NAME_CHARS = 120
 
 
 def safe_file_name(filename: str) -> str:
-    """The file's base name made safe; InputError when none is left or the type is unknown."""
-    base = PurePosixPath(filename.replace("\\", "/")).name
-    cleaned = _UNSAFE.sub("_", base).strip(" .")[:120]
-    if not cleaned:
-        raise InputError(f"Unusable file name {filename!r}")
+    """The name a file is stored under; InputError, with the reason, when it cannot be used.
+
+    A name that climbs out of the upload folder (``../../etc/x.md``, ``..\\x.md``), is
+    absolute, or names a folder is refused rather than cut to its last part: cutting would
+    make ``../../etc/x.md`` and ``..\\..\\windows\\x.md`` one document, the second silently
+    replacing the first.
+    """
+    problem = text_problem(filename)
+    if problem:
+        raise InputError(f"Unusable file name: it {problem}", hint="rename the file")
+    if "/" in filename or "\\" in filename:
+        raise InputError(
+            f"Unusable file name {filename!r}: a file name may not contain a folder (/ or \\)",
+            hint="upload the file under its own name, without a path",
+        )
+    cleaned = _UNSAFE.sub("_", filename).strip(" .")[:MAX_NAME_CHARS]
+    if not cleaned or cleaned.strip("_") == "":
+        raise InputError(f"Unusable file name {filename!r}", hint="rename the file")
     suffix = PurePosixPath(cleaned).suffix.lower()
     if suffix not in FORMATS:
         raise InputError(
@@ -51,6 +67,12 @@ def store_upload(root: Path, collection: str, name: str, data: bytes) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+def remove_uploads(paths: list[Path]) -> None:
+    """Delete stored uploads that were not ingested, so nothing unindexed stays on disk."""
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def document_ids(db: Database, collection: str, paths: list[Path]) -> dict[str, tuple[str, str]]:

@@ -8,6 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.answer import AgentEvent, Citation
+from agent.conflicts import find_conflict
 from agent.context import RunContext
 from agent.nodes.timed import timed
 from agent.state import AgentState, state_sources
@@ -25,6 +26,10 @@ def finalize(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         answer = _abstention(state)
     else:
         cited = {n for v in state["verification"].get("sentences", []) for n in v["cited"]}
+        conflict = find_conflict(state["standalone"], state_sources(state))
+        if conflict is not None and route != "adapter":  # surfaced, not one side quoted as fact
+            answer = f"{conflict.sentence()}\n\n{answer}"
+            cited |= {conflict.first.n, conflict.second.n}
         for s in state_sources(state):
             if s.n in cited:
                 r = s.result

@@ -1,8 +1,14 @@
 """The retrieve node: the caller's permitted sources for the question, and the route they imply
-(agent/reroute.py)."""
+(agent/reroute.py).
+
+Passages enter the agent here and only here, so this is where retrieved text becomes data:
+every source is neutralised (agent/injection.py) before any later stage, extractive quote,
+generation prompt, verification or citation, can see it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -10,11 +16,13 @@ from langgraph.runtime import Runtime
 from agent.answer import AgentEvent
 from agent.context import RunContext
 from agent.coverage import coverage
+from agent.injection import neutralise, wants_links
 from agent.nodes.timed import timed
 from agent.reroute import reroute
 from agent.state import AgentState
 from indexes.terms import mentioned
 from tools import rag
+from tools.rag import Source
 
 
 @timed("retrieve")
@@ -25,11 +33,13 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     found = rag.retrieve(res.db, res.embedder, state["standalone"], ctx.principal, cfg.search)
     best = found.best_relevance
     ctx.send(AgentEvent("retrieval", {"results": len(found.sources), "best_relevance": best}))
+    keep_urls = wants_links(state["question"])
+    sources = [_as_data(s, keep_urls) for s in found.sources]
     update: dict[str, Any] = {
-        "sources": [s.to_json() for s in found.sources],
+        "sources": [s.to_json() for s in sources],
         "best_relevance": best,
     }
-    cov = coverage(state["standalone"], found.sources)
+    cov = coverage(state["standalone"], sources)
     unknown = [
         term
         for term in cov.missing_identifiers
@@ -37,3 +47,15 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ]
     update.update(reroute(state, best, cov, unknown, cfg))
     return update
+
+
+def _as_data(source: Source, keep_urls: bool) -> Source:
+    """``source`` with its text and heading path neutralised (same length: offsets hold)."""
+    result = source.result
+    clean = replace(
+        result,
+        text=neutralise(result.text, keep_urls=keep_urls),
+        section=" ".join(neutralise(result.section).split()),
+        title=" ".join(neutralise(result.title).split()),
+    )
+    return replace(source, result=clean)

@@ -38,8 +38,30 @@ def _size(n: int) -> str:
     return f"{n / 1e3:.1f} KB" if n >= 1_000 else f"{n} bytes"
 
 
+def _parse(fmt: str, path: Path, data: bytes) -> LoadedDocument:
+    """The loader for ``fmt`` run on the file's bytes."""
+    if fmt == "pdf":
+        return load_pdf(path, data)
+    if fmt == "docx":
+        return load_docx(path, data)
+    text = decode_text(data, path)
+    if fmt == "markdown":
+        return load_markdown(text, path)
+    if fmt == "text":
+        return load_text(text, path)
+    if fmt == "html":
+        return load_html(text, path)
+    if fmt == "csv":
+        return load_csv(text, path)
+    return load_json(text, path, lines=fmt == "jsonl")
+
+
 def load_file(path: Path, *, max_bytes: int) -> LoadedDocument:
-    """Read ``path`` into a LoadedDocument; raise LoadError saying what is wrong with it."""
+    """Read ``path`` into a LoadedDocument; raise LoadError saying what is wrong with it.
+
+    Never raises anything else for a bad file: a parser's own exception becomes the
+    LoadError that ingest reports for this file alone.
+    """
     fmt = format_of(path)
     if fmt is None:
         raise LoadError(
@@ -63,22 +85,19 @@ def load_file(path: Path, *, max_bytes: int) -> LoadedDocument:
     except FileNotFoundError as exc:
         raise LoadError(f"{path}: no such file") from exc
 
-    if fmt == "pdf":
-        doc = load_pdf(path, data)
-    elif fmt == "docx":
-        doc = load_docx(path, data)
-    else:
-        text = decode_text(data, path)
-        if fmt == "markdown":
-            doc = load_markdown(text, path)
-        elif fmt == "text":
-            doc = load_text(text, path)
-        elif fmt == "html":
-            doc = load_html(text, path)
-        elif fmt == "csv":
-            doc = load_csv(text, path)
-        else:
-            doc = load_json(text, path, lines=fmt == "jsonl")
+    try:
+        doc = _parse(fmt, path, data)
+    except LoadError:
+        raise
+    except Exception as exc:
+        # A parser crash (a library bug, a recursion limit, a malformed container) is this
+        # file's problem only: it is reported with the reason and the other files go on.
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+        raise LoadError(
+            f"{path}: could not be read as {fmt} ({type(exc).__name__}"
+            + (f": {detail})" if detail else ")"),
+            hint="check that the file is not damaged, or convert it to another format",
+        ) from exc
     if not doc.text.strip():
         raise LoadError(f"{path}: no extractable text", hint="is it a scanned image or empty?")
     front = front_matter(doc.text) if doc.structure == "markdown" else None

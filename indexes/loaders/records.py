@@ -28,6 +28,40 @@ def _flatten(value: Any, prefix: str = "") -> list[str]:
 
 
 _LABEL_KEYS = ("title", "name", "question", "id", "sku", "model")
+# Records nest a few levels; a file nested hundreds deep is an attack on the recursive
+# flattening (and on the parser's stack), not a document.
+MAX_DEPTH = 64
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` nests lists and objects, measured without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level > MAX_DEPTH:
+                return level
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _parse(text: str, path: Path, where: str) -> Any:
+    """One JSON value, refused with a LoadError when invalid or nested too deeply."""
+    try:
+        value = json.loads(text)
+    except RecursionError as exc:
+        raise LoadError(
+            f"{path}: {where}is nested too deeply (more than {MAX_DEPTH} levels)",
+            hint="flatten the records",
+        ) from exc
+    if _depth(value) > MAX_DEPTH:
+        raise LoadError(
+            f"{path}: {where}is nested more than {MAX_DEPTH} levels deep",
+            hint="flatten the records",
+        )
+    return value
 
 
 def _records_document(
@@ -84,7 +118,7 @@ def load_json(text: str, path: Path, *, lines: bool) -> LoadedDocument:
             if not line.strip():
                 continue
             try:
-                records.append((number, json.loads(line)))
+                records.append((number, _parse(line, path, f"line {number} ")))
             except json.JSONDecodeError as exc:
                 raise LoadError(
                     f"{path}: line {number} is not valid JSON ({exc.msg} at column {exc.colno})",
@@ -92,7 +126,7 @@ def load_json(text: str, path: Path, *, lines: bool) -> LoadedDocument:
                 ) from exc
         return _records_document(records, path.stem, "jsonl", "Line")
     try:
-        data = json.loads(text)
+        data = _parse(text, path, "")
     except json.JSONDecodeError as exc:
         raise LoadError(
             f"{path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"

@@ -25,7 +25,7 @@ from service.schemas import (
     UploadReport,
 )
 from service.state import ServiceState
-from service.uploads import document_ids, safe_file_name, store_upload
+from service.uploads import document_ids, remove_uploads, safe_file_name, store_upload
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -78,10 +78,12 @@ async def upload_documents(
     stored: dict[str, str] = {}  # path -> name as uploaded
     failed: dict[str, str] = {}
     for upload in files:
-        name = upload.filename or "(unnamed)"
+        given = upload.filename or "(unnamed)"
+        name = _report_key(given, failed, stored)
         data = await upload.read()
         try:
-            safe = safe_file_name(name)
+            safe = safe_file_name(given)
+            _refuse_repeat(safe, name, stored)
             path = await run_in_threadpool(store_upload, state.uploads_dir, coll, safe, data)
         except InputError as exc:
             failed[name] = exc.message
@@ -101,7 +103,12 @@ async def upload_documents(
 
     def run() -> tuple[IngestReport, dict[str, tuple[str, str]]]:
         paths = [FsPath(p) for p in stored]
-        report = ingest(state.db, state.embedder_loader(), paths, options)
+        try:
+            report = ingest(state.db, state.embedder_loader(), paths, options)
+        except BaseException:
+            remove_uploads(paths)  # nothing was ingested: keep nothing on disk
+            raise
+        remove_uploads([FsPath(p) for p in report.failed])
         return report, document_ids(state.db, coll, paths)
 
     report, ids = (await run_in_threadpool(run)) if stored else (IngestReport(), {})
@@ -118,6 +125,27 @@ async def upload_documents(
         seconds=round(report.seconds, 3),
         documents=[UploadedDocument(id=i, source=src) for i, src in ids.values()],
     )
+
+
+def _report_key(name: str, failed: dict[str, str], stored: dict[str, str]) -> str:
+    """``name``, or ``name (2)``... when an earlier file of this request had the same name,
+    so every file has its own line in the report."""
+    taken = set(failed) | set(stored.values())
+    key, n = name, 1
+    while key in taken:
+        n += 1
+        key = f"{name} ({n})"
+    return key
+
+
+def _refuse_repeat(safe: str, name: str, stored: dict[str, str]) -> None:
+    """InputError when an earlier file of this request is stored under the same name."""
+    for path, earlier in stored.items():
+        if FsPath(path).name == safe:
+            raise InputError(
+                f"Another file in this upload ({earlier!r}) has the same name",
+                hint="upload files of the same name in separate requests or rename one",
+            )
 
 
 @router.delete(

@@ -9,6 +9,7 @@ stored; they are rebuilt on resume from chunk ids, re-read with the reader's cur
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,8 @@ from starlette.concurrency import run_in_threadpool
 
 from indexes import chat_history
 from indexes.feedback import delete_feedback, list_feedback, record_feedback
+from indexes.threads import check_thread_id
+from ragtune.errors import InputError, NotFoundError
 from ragtune.principal import Principal
 from service.state import ServiceState
 
@@ -53,8 +56,57 @@ def _session_user() -> str | None:
     return user.identifier if user else None
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """``value`` with NUL and unpaired surrogates replaced (U+FFFD), at any depth: the chat's
+    socket messages bypass the HTTP text check, and PostgreSQL stores neither."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
+def _well_formed(thread_id: str) -> bool:
+    """Whether a thread id the chat client chose can name a stored thread at all."""
+    try:
+        check_thread_id(thread_id)
+    except InputError:
+        log.warning("refused a malformed chat thread id")
+        return False
+    return True
+
+
 def feedback_id_for(message_id: str) -> str:
     return str(uuid.uuid5(_FEEDBACK_NS, message_id))
+
+
+def rate_message(db: Any, user: str, feedback: Feedback) -> str:
+    """Store ``user``'s rating of one of their own chat messages; the feedback id.
+
+    NotFoundError when the message is unknown or someone else's (the same answer for both,
+    so nobody learns which message ids exist).
+    """
+    owner = chat_history.step_owner(db, feedback.forId)
+    if owner is None or owner[1] != user:
+        raise NotFoundError(
+            f"No message {feedback.forId!r} of yours", hint="rate a message in your own chat"
+        )
+    stored = record_feedback(
+        db,
+        user=user,
+        thread_id=owner[0],
+        message_id=feedback.forId,
+        rating="up" if feedback.value == 1 else "down",
+        comment=feedback.comment or "",
+        source="chat",
+        feedback_id=feedback_id_for(feedback.forId),
+    )
+    return stored.id
 
 
 class RagtuneDataLayer(BaseDataLayer):
@@ -82,23 +134,15 @@ class RagtuneDataLayer(BaseDataLayer):
 
     # Feedback
     async def upsert_feedback(self, feedback: Feedback) -> str:
-        owner = await run_in_threadpool(chat_history.step_owner, self.db, feedback.forId)
-        if owner is None:
-            raise ValueError("unknown message")
-        thread_id, user = owner
-        stored = await run_in_threadpool(
-            lambda: record_feedback(
-                self.db,
-                user=user,
-                thread_id=thread_id,
-                message_id=feedback.forId,
-                rating="up" if feedback.value == 1 else "down",
-                comment=feedback.comment or "",
-                source="chat",
-                feedback_id=feedback_id_for(feedback.forId),
-            )
-        )
-        return stored.id
+        """Store a rating by the signed-in user of one of their own messages.
+
+        The chat's ``PUT /feedback`` is answered by service/chat/feedback.py, which checks
+        the signed-in user first; this path remains for Chainlit's own callers.
+        """
+        user = _session_user()
+        if user is None:
+            raise NotFoundError("No signed-in user to rate as")
+        return await run_in_threadpool(rate_message, self.db, user, feedback)
 
     async def delete_feedback(self, feedback_id: str) -> bool:
         user = _session_user()
@@ -129,9 +173,9 @@ class RagtuneDataLayer(BaseDataLayer):
     async def _save_step(self, step_dict: StepDict) -> None:
         user = _session_user()
         thread_id = step_dict.get("threadId")
-        if user is None or not thread_id:
+        if user is None or not thread_id or not _well_formed(thread_id):
             return
-        step = {k: v for k, v in step_dict.items() if k != "feedback"}
+        step = storable({k: v for k, v in step_dict.items() if k != "feedback"})
         saved = await run_in_threadpool(chat_history.save_step, self.db, thread_id, user, step)
         if not saved:
             log.warning("refused a step for another user's thread")
@@ -182,7 +226,10 @@ class RagtuneDataLayer(BaseDataLayer):
             chat_history.get_thread, self.db, Principal(owner), thread_id
         )
         if thread is None:
-            return None
+            # An API thread with no chat conversation yet: its owner is still its owner, so
+            # Chainlit refuses a socket that names it for anyone else.
+            now = datetime.now(UTC)
+            return self._thread_dict(chat_history.ChatThread(thread_id, owner, "", [], now, now))
         ratings = {
             f.message_id: f
             for f in await run_in_threadpool(lambda: list_feedback(self.db, thread_id=thread_id))
@@ -228,8 +275,11 @@ class RagtuneDataLayer(BaseDataLayer):
     ) -> None:
         # Chainlit's session metadata is not stored: nothing in it is needed to resume. A
         # thread is created by its first message (which names it), never by a bare session.
+        if not _well_formed(thread_id):
+            return
         user = (user_id or _session_user()) if name else None
-        title = name[:120] if name else None
+        title = storable(name[:120]) if name else None
+        tags = storable(tags) if tags else tags
         saved = await run_in_threadpool(
             lambda: chat_history.save_thread(self.db, thread_id, user, name=title, tags=tags)
         )

@@ -172,5 +172,8 @@ def mount_chat(app: FastAPI, state: ServiceState, path: str) -> None:
             hint="import service.app before anything that imports chainlit",
         )
     chainlit.config.init_config()  # copies Chainlit's translations next to our config
+    from service.chat.feedback import install_feedback_routes
+
+    install_feedback_routes(app, state, _PATH)
     mount_chainlit(app=app, target=str(Path(__file__).with_name("ui.py")), path=path)
     log.info("chat frontend mounted", extra={"fields": {"path": path}})

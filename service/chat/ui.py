@@ -22,6 +22,7 @@ from ragtune.errors import NotFoundError, RagtuneError
 from ragtune.principal import Principal
 from service import keys
 from service.answering import answer_events, error_from_event
+from service.chat.citations import citation_text
 from service.chat.data_layer import RagtuneDataLayer
 from service.chat.mount import chat_path, chat_state
 from service.errors import UnauthorizedError
@@ -81,17 +82,6 @@ async def current_principal() -> Principal:
     if key is None or key.revoked or key.user != user.identifier:
         raise UnauthorizedError("Your API key was revoked", hint="sign out and in with a new key")
     return key.principal
-
-
-def citation_text(citation: dict[str, Any], quote: str) -> str:
-    """What the side panel shows for one citation: where it is from, then the passage."""
-    where = [f"**{citation.get('source', '')}**"]
-    if citation.get("section"):
-        where.append(str(citation["section"]))
-    if citation.get("page"):
-        where.append(f"page {citation['page']}")
-    passage = "\n".join(f"> {line}" if line else ">" for line in quote.strip().splitlines())
-    return " — ".join(where) + "\n\n" + passage
 
 
 def citation_elements(citations: list[dict[str, Any]], quotes: dict[str, str]) -> list[cl.Text]:

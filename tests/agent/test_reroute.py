@@ -137,3 +137,22 @@ def test_a_forced_route_is_not_abstained_for_unknown_identifiers() -> None:
     assert update == {}
     update = reroute(_state("rag", "classifier"), 0.8, COVERED, ["E-999"], CONFIG)
     assert update["route_reason"] == "no document you can access mentions E-999"
+
+
+def test_the_policy_never_leaves_a_covered_figure_to_the_adapter_alone() -> None:
+    """An hr user's "What is the L5 engineer band midpoint?" went to the adapter and got
+    invented prose while the documents hold the figure: it is answered by both, verified."""
+    question = "What is the L5 engineer band midpoint?"
+    confident = _state("adapter", "classifier", 0.95, standalone=question)
+    clearly = CONFIG.min_relevance + NONE_OVERRIDE_MARGIN + 0.05
+    update = reroute(confident, clearly, COVERED, [], CONFIG)
+    assert (update["route"], update["route_by"]) == ("both", "relevance")
+    assert "figure" in update["route_reason"]
+    # Not when the documents do not clearly cover it, nor for vocabulary, nor when forced.
+    assert (
+        reroute(confident, CONFIG.min_relevance - 0.05, COVERED, [], CONFIG).get("route") != "both"
+    )
+    wording = _state("adapter", "classifier", 0.95, standalone="How do I end a customer email?")
+    assert reroute(wording, clearly, COVERED, [], CONFIG) == {}
+    forced = _state("adapter", "caller", 1.0, standalone=question)
+    assert reroute(forced, clearly, COVERED, [], CONFIG) == {}

@@ -1,0 +1,58 @@
+"""Uploads: a bad file fails alone and leaves nothing on disk; names keep their distinction
+or are refused with a reason; two files of one name in one request are both reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from tests.indexes.test_ingest_failures import hostile_folder
+from tests.service.conftest import Keys, auth
+
+
+def _stored(state_dir: Path, collection: str) -> set[str]:
+    folder = state_dir / "uploads" / collection
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
+def test_bad_uploads_fail_alone_and_leave_nothing_on_disk(
+    client: TestClient, keys: Keys, service_state_dir: Path, tmp_path: Path
+) -> None:
+    folder = hostile_folder(tmp_path / "in")
+    files = [("files", (p.name, p.read_bytes())) for p in sorted(folder.iterdir())]
+    made = client.post(
+        "/v1/documents", files=files, data={"collection": "hostile"}, headers=auth(keys.root)
+    )
+    assert made.status_code == 201, made.text
+    report = made.json()
+    assert report["added"] == 2
+    assert set(report["failed"]) == {"deep.json", "deep.jsonl", "broken.docx"}
+    assert _stored(service_state_dir, "hostile") == {"good.md", "also-good.txt"}
+
+
+def test_names_keep_their_distinction_and_repeats_are_reported(
+    client: TestClient, keys: Keys, service_state_dir: Path
+) -> None:
+    body = b"# Note\n\nThe loading dock opens at 06:00.\n"
+    files = [
+        ("files", ("../../etc/x.md", body)),
+        ("files", ("..\\..\\windows\\x.md", body + b"Second.\n")),
+        ("files", ("same.md", body)),
+        ("files", ("same.md", body + b"Other.\n")),
+        ("files", ("a?b.md", body)),
+        ("files", ("a*b.md", body)),
+    ]
+    made = client.post(
+        "/v1/documents", files=files, data={"collection": "names"}, headers=auth(keys.root)
+    )
+    assert made.status_code == 201, made.text
+    report = made.json()
+    failed = report["failed"]
+    assert "folder" in failed["../../etc/x.md"] and "folder" in failed["..\\..\\windows\\x.md"]
+    assert "same name" in failed["same.md (2)"] and "same name" in failed["a*b.md"]
+    assert report["added"] == 2 and {d["source"] for d in report["documents"]} == {
+        "same.md",
+        "a_b.md",
+    }
+    assert _stored(service_state_dir, "names") == {"same.md", "a_b.md"}
