@@ -26,7 +26,15 @@ _STOP = frozenset(
     "much many have has had get got i'm am so just out up".split()
 )
 
-FEATURES = ("ident_heading", "ident_text", "heading_words", "query_in_heading", "answers")
+FEATURES = (
+    "ident_heading",
+    "ident_leads",
+    "ident_text",
+    "no_lookalike",
+    "heading_words",
+    "query_in_heading",
+    "answers",
+)
 
 
 def identifiers(question: str) -> list[str]:
@@ -55,6 +63,20 @@ def names(text: str, identifier: str) -> bool:
     return _identifier_pattern(identifier).search(text) is not None
 
 
+def _shape(identifier: str) -> str:
+    """An identifier's shape: its digits as 9 ("E-214" and "E-305" are both "e-999")."""
+    return re.sub(r"[0-9]", "9", identifier.lower())
+
+
+def lookalike(heading: str, idents: list[str]) -> bool:
+    """Whether ``heading`` names an identifier shaped like an asked one but none of them: the
+    neighbouring section ("E-305 ..." when E-214 is asked, "Stacker S6" when S4 is)."""
+    if not idents or any(names(heading, i) for i in idents):
+        return False
+    shapes = {_shape(i) for i in idents}
+    return any(_shape(t) in shapes for t in identifiers(heading))
+
+
 def content_words(text: str) -> set[str]:
     """Lower-cased words that are not function words, a plural "s" dropped."""
     words = set()
@@ -71,12 +93,20 @@ def _heading(section: str) -> str:
     return re.sub(r"^(?:Row|Line|Record) \d+: ", "", last)
 
 
+def _lead(heading: str, identifier: str) -> bool:
+    match = _identifier_pattern(identifier).search(heading)
+    return match is not None and not heading[: match.start()].strip(" #*(")
+
+
 def features(question: str, title: str, section: str, text: str) -> dict[str, float]:
     """The FEATURES of one passage for one question, each in [0, 1]:
 
     ``ident_heading``/``ident_text``: share of the question's identifiers named in the
-    heading path (or title) / in the text; ``heading_words``: share of the passage's own
-    heading's words the question contains; ``query_in_heading``: share of the question's words
+    heading path (or title) / in the text; ``ident_leads``: share that begin the passage's own
+    heading ("E-214 Lidar occlusion", "4.1 Per diem rates": the section is about it);
+    ``no_lookalike``: 0 when the own heading names a look-alike identifier instead
+    (lookalike); ``heading_words``: share of the passage's own heading's words the question
+    contains; ``query_in_heading``: share of the question's words
     the heading path contains; ``answers``: share of the passage's lines that are not questions.
     """
     idents = identifiers(question)
@@ -84,14 +114,43 @@ def features(question: str, title: str, section: str, text: str) -> dict[str, fl
     asked = content_words(question)
     own = content_words(_heading(section)) if section else set()
     path_words = content_words(heading_path)
+    heading = _heading(section) if section else ""
     lines = [line for line in text.splitlines() if line.strip()]
     asking = sum(line.rstrip().endswith("?") for line in lines)
     return {
         "ident_heading": (
             sum(names(heading_path, i) for i in idents) / len(idents) if idents else 0.0
         ),
+        "ident_leads": (
+            sum(bool(_lead(heading, i)) for i in idents) / len(idents) if idents else 0.0
+        ),
+        "no_lookalike": 0.0 if lookalike(heading, idents) else 1.0,
         "ident_text": sum(names(text, i) for i in idents) / len(idents) if idents else 0.0,
         "heading_words": len(own & asked) / len(own) if own else 0.0,
         "query_in_heading": len(asked & path_words) / len(asked) if asked else 0.0,
         "answers": 1.0 - asking / len(lines) if lines else 0.0,
     }
+
+
+# How much each feature adds to a passage's fused score (cosine scale) when re-ranking.
+# The identifier weights are a rule, not a fit: a passage whose own heading begins with the
+# asked identifier outranks everything else, then one naming it in its heading path, then in
+# its text (the issue's "exact identifier above look-alikes"). The other two were fitted on
+# the sample company's suite by bench/retrieval_compare.py (coordinate ascent over a small
+# grid, objective MRR@5 + recall@5 / 2 of file+section) and are reported on the 18F handbook,
+# where they were not fitted; fitting them on 18F instead is reported on the sample suite.
+WEIGHTS: dict[str, float] = {
+    "ident_leads": 1.0,
+    "ident_heading": 0.3,
+    "ident_text": 0.1,
+    "query_in_heading": 0.1,
+    "answers": 0.1,
+}
+
+
+def feature_score(
+    question: str, title: str, section: str, text: str, weights: dict[str, float] = WEIGHTS
+) -> float:
+    """The weighted sum of one passage's features (see WEIGHTS)."""
+    found = features(question, title, section, text)
+    return sum(weight * found[name] for name, weight in weights.items())
