@@ -241,6 +241,12 @@ class Settings(BaseSettings):
     agent_max_new_tokens: int = Field(
         default=160, ge=1, le=4096, description="Generation budget of one agent answer."
     )
+    agent_draft: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="Draft rag/both answers with the model before verification. auto: not with "
+        "a local CPU model (its drafts were rejected by verification on every measured "
+        "answer; the extractive answer comes in about a second), yes with a GPU or remote one.",
+    )
 
     service_max_body_kb: int = Field(
         default=256, ge=1, description="Largest JSON request body (KiB) the service accepts."
