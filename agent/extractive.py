@@ -52,7 +52,7 @@ class AskedAttribute:
 def asked_attribute(question: str) -> AskedAttribute:
     """The asked attribute of ``question`` (see AskedAttribute)."""
     match = _QUANTITY.search(question)
-    unit = frozenset()
+    unit: frozenset[str] = frozenset()
     if match and match.group(1).lower() in ("many", "much") and match.group(2):
         unit = frozenset(content_words(match.group(2)))
     return AskedAttribute(tuple(identifiers(question)), match is not None, unit)

@@ -40,6 +40,7 @@ from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.rerank import answer_rerank
 from indexes.search.embedding import QueryEmbedding
+from indexes.search.features import WEIGHTS
 from indexes.search.options import SearchOptions, check_query
 from indexes.search.prepare import prepare
 from indexes.search.results import SearchResponse, SearchResult
@@ -78,7 +79,8 @@ def search(
         rows = conn.execute(statement, params).fetchall()
     response = _response(text, rows, timings)
     if len(response.results) > options.k or (options.rerank_depth and options.mode != "text"):
-        response = answer_rerank(response, options.k)
+        weights = dict(options.feature_weights) if options.feature_weights is not None else WEIGHTS
+        response = answer_rerank(response, options.k, weights)
     timings["total"] = (time.perf_counter() - started) * 1000
     timings["db"] = timings["total"] - timings.get("wait", 0.0)
     return response

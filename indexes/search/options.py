@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,6 +36,8 @@ class SearchOptions:
     # identifiers the question names, heading match, passages that answer rather than ask.
     # 0 turns it off (results in fused order).
     rerank_depth: int = 30
+    # The features' weights when re-ranking; None: indexes.search.features.WEIGHTS.
+    feature_weights: Mapping[str, float] | None = None
     # Requested narrowing by the caller; always intersected with the principal's own groups.
     groups: frozenset[str] | None = None
     sources: Sequence[str] | None = None

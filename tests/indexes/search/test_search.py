@@ -178,7 +178,9 @@ def test_hybrid_rrf_is_the_reciprocal_rank_fusion_of_the_two_sides(
     sides = {
         mode: [r.chunk_id for r in search(sample_db, embedder, query, EMPLOYEE, options).results]
         for mode in ("vector", "text")
-        for options in [SearchOptions(k=20, candidates=20, mode=mode, **PATHS[path])]  # type: ignore[arg-type]
+        for options in [
+            SearchOptions(k=20, candidates=20, mode=mode, rerank_depth=0, **PATHS[path])
+        ]  # type: ignore[arg-type]
     }
     assert len(sides["vector"]) == 20 and sides["text"]
     fused: dict[str, float] = {}
