@@ -58,14 +58,14 @@ def asked_attribute(question: str) -> AskedAttribute:
     return AskedAttribute(tuple(identifiers(question)), match is not None, unit)
 
 
-def attribute_share(attribute: AskedAttribute, sentence: str) -> float:
+def attribute_share(attribute: AskedAttribute, sentence: str, heading: str = "") -> float:
     """How much of the asked attribute ``sentence`` contains, in [0, 1]: the identifiers it
-    names, a number when a quantity is asked, and the asked unit."""
+    (or the heading of its passage: a sentence of section "E-214 Lidar occlusion" is about
+    E-214) names, a number when a quantity is asked, and the asked unit."""
     parts: list[float] = []
     if attribute.identifiers:
-        parts.append(
-            sum(names(sentence, i) for i in attribute.identifiers) / len(attribute.identifiers)
-        )
+        named = [names(sentence, i) or names(heading, i) for i in attribute.identifiers]
+        parts.append(sum(named) / len(named))
     if attribute.quantity:
         parts.append(1.0 if _DIGIT.search(sentence) else 0.0)
     if attribute.unit:
@@ -157,6 +157,7 @@ def candidates(
     first-day rule rather than the earlier turn's answer again.
     """
     pieces: list[tuple[str, int, float]] = []
+    headings = {source.n: source.result.section.rsplit(" > ", 1)[-1] for source in sources}
     for source in sources:
         if source.relevance < min_relevance:
             continue
@@ -182,7 +183,7 @@ def candidates(
         if focused:
             overlap = 0.5 * overlap + 0.5 * len(focused & words) / len(focused)
         score = 0.6 * float(sim) + 0.3 * overlap + 0.1 * passage_relevance
-        score += ATTRIBUTE_WEIGHT * attribute_share(attribute, text)
+        score += ATTRIBUTE_WEIGHT * attribute_share(attribute, text, headings.get(n, ""))
         scored.append(Candidate(text, n, score))
     return sorted(scored, key=lambda c: (-c.score, c.n))
 

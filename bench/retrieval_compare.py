@@ -367,7 +367,13 @@ def _llama_index(
     from llama_index.core.schema import MetadataMode
 
     started = time.perf_counter()
-    documents = SimpleDirectoryReader(input_files=[str(f) for f in files]).load_data()
+    documents, unread = [], {}
+    for f in files:
+        # File by file: a reader LlamaIndex lacks (docx2txt for DOCX) skips that file only.
+        try:
+            documents += SimpleDirectoryReader(input_files=[str(f)]).load_data()
+        except ImportError as exc:
+            unread[f.name] = str(exc)
     parser = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=min(200, chunk_size // 8))
     index = VectorStoreIndex.from_documents(
         documents,
@@ -380,6 +386,7 @@ def _llama_index(
     tokens = [embedder.count_tokens(n.get_content(metadata_mode=MetadataMode.EMBED)) for n in nodes]
     facts = {
         "documents": len(documents),
+        "files_not_read": unread,
         "nodes": len(nodes),
         "node_parser": f"SentenceSplitter(chunk_size={parser.chunk_size},"
         f" chunk_overlap={parser.chunk_overlap})",
