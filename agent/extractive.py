@@ -157,9 +157,22 @@ def candidates(
     first-day rule rather than the earlier turn's answer again.
     """
     pieces: list[tuple[str, int, float]] = []
-    headings = {source.n: source.result.section.rsplit(" > ", 1)[-1] for source in sources}
+    headings = {
+        source.n: source.result.section.rsplit(" > ", 1)[-1]
+        for source in sources
+        if source.relevance >= min_relevance
+    }
+    attribute = asked_attribute(focus or question)
+    # When a passage's own heading names the identifier asked about ("E-214 Lidar occlusion",
+    # an FAQ record asking about E-214), quote from such passages only: a sentence elsewhere
+    # that merely mentions the code (a log line, a template example) does not say what it is.
+    about = {
+        n
+        for n, heading in headings.items()
+        if attribute.identifiers and all(names(heading, i) for i in attribute.identifiers)
+    }
     for source in sources:
-        if source.relevance < min_relevance:
+        if source.relevance < min_relevance or (about and source.n not in about):
             continue
         for sentence in quotable_units(source.result.text):
             text = strip_markers(sentence).strip()
@@ -174,7 +187,6 @@ def candidates(
     # Similarity to the rewritten question and, for a follow-up, equally to its own words.
     sims = (vectors[len(queries) :] @ vectors[: len(queries)].T).mean(axis=1)
     asked = _content_words(question)
-    attribute = asked_attribute(focus or question)
     focused = _content_words(focus) if focus else set()
     scored = []
     for (text, n, passage_relevance), sim in zip(pieces, sims, strict=True):

@@ -39,9 +39,9 @@ def _named(
     options: SearchOptions,
 ) -> list[Any]:
     """The chunks (id, full-text score) naming the question's identifiers as phrases, at most
-    NAMED_ROWS; none when the question names none or re-ranking is off."""
+    NAMED_ROWS; none when the question names none, re-ranking is off, or one side runs alone."""
     idents = identifiers(text)
-    if not idents or options.rerank_depth == 0 or options.mode == "text":
+    if not idents or options.rerank_depth == 0 or options.mode != "hybrid":
         return []
     row = conn.execute(IDENTIFIER_PHRASES, (idents,)).fetchone()
     if row is None or not row[0]:
