@@ -441,6 +441,7 @@ def _systems(
     fitted: dict[str, Any],
     gold: dict[tuple[str, str], str],
     quick: bool,
+    llama_sizes: Sequence[int] = LLAMA_CHUNK_SIZES,
 ) -> dict[str, Any]:
     """Every system on one corpus, scored the same way."""
     named = {
@@ -455,11 +456,10 @@ def _systems(
     }
     systems: dict[str, Any] = {}
     for name, options in named.items():
-        options = SearchOptions(
-            **{**options.__dict__, "collection": corpus.name, "k": K}
-        )
+        options = SearchOptions(**{**options.__dict__, "collection": corpus.name, "k": K})
         hits, latencies = _ragtune_hits(db, embedder, corpus, options)
         systems[name] = score(corpus.questions, hits, gold, latencies)
+        print(f"{corpus.name}: {name} done", file=sys.stderr, flush=True)
     with db.administering() as conn:
         files = sorted(
             Path(p)
@@ -469,7 +469,7 @@ def _systems(
                 (corpus.name,),
             )
         )
-    for size in (1024,) if quick else LLAMA_CHUNK_SIZES:
+    for size in (1024,) if quick else llama_sizes:
         index, facts = _llama_index(files, embedder, size)
         hits, latencies = _llama_hits(index, corpus)
         systems[f"llamaindex chunk {size}"] = score(corpus.questions, hits, gold, latencies) | {
@@ -479,7 +479,12 @@ def _systems(
 
 
 def measure(
-    db: Database, embedder: Embedder, root: Path | None = None, *, quick: bool
+    db: Database,
+    embedder: Embedder,
+    root: Path | None = None,
+    *,
+    quick: bool,
+    llama_sizes: Sequence[int] = LLAMA_CHUNK_SIZES,
 ) -> dict[str, Any]:
     """Ingest both corpora (idempotent), fit each on the other, and compare every system.
 
@@ -510,7 +515,7 @@ def measure(
             "questions": len(corpus.questions),
             "ingest_this_run": ingested[corpus.name],
             "fit": fits[corpus.name],
-            "systems": _systems(db, embedder, corpus, fits[corpus.name], gold, quick),
+            "systems": _systems(db, embedder, corpus, fits[corpus.name], gold, quick, llama_sizes),
         }
     out["defaults"] = {
         "search": "hybrid, weighted fusion 0.9 cosine + 0.1 relative full-text score, fused "
@@ -522,7 +527,12 @@ def measure(
     return out
 
 
-def run(*, quick: bool = False, state_dir: Path | None = None) -> dict[str, Any] | None:
+def run(
+    *,
+    quick: bool = False,
+    state_dir: Path | None = None,
+    llama_sizes: Sequence[int] = LLAMA_CHUNK_SIZES,
+) -> dict[str, Any] | None:
     """Compare on a fresh database (or the embedded server in ``state_dir``)."""
     from ragtune.resources import quiet_libraries
 
@@ -538,13 +548,13 @@ def run(*, quick: bool = False, state_dir: Path | None = None) -> dict[str, Any]
         db = open_database(url, app_conninfo=make_conninfo(url, user=APP_ROLE), pool_max=4)
         try:
             facts = server_facts(db)
-            measured = measure(db, embedder, quick=quick)
+            measured = measure(db, embedder, quick=quick, llama_sizes=llama_sizes)
         finally:
             db.close()
     else:
         with fresh_database(pool_max=4) as (db, _):
             facts = server_facts(db)
-            measured = measure(db, embedder, quick=quick)
+            measured = measure(db, embedder, quick=quick, llama_sizes=llama_sizes)
     return envelope(measured, facts, quick=quick, load_average=load_average)
 
 
@@ -623,8 +633,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="reuse the embedded server in this directory (ingest is idempotent)",
     )
+    parser.add_argument(
+        "--llama-sizes",
+        type=int,
+        nargs="+",
+        default=list(LLAMA_CHUNK_SIZES),
+        help="LlamaIndex chunk sizes to run (each re-embeds the corpus)",
+    )
     args = parser.parse_args(argv)
-    result = run(quick=args.quick, state_dir=args.state_dir)
+    result = run(quick=args.quick, state_dir=args.state_dir, llama_sizes=args.llama_sizes)
     return publish(NAME, result, table, quick=args.quick)
 
 
