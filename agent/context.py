@@ -35,6 +35,9 @@ class AgentConfig:
     generate: bool
     verify_retry: bool
     max_new_tokens: int
+    # Routes whose grounded answer the model drafts; on the others the verify step writes the
+    # extractive answer directly (see agent.nodes.generate.draft_routes).
+    draft_routes: frozenset[str] = frozenset({"rag", "both"})
 
 
 @dataclass

@@ -17,6 +17,7 @@ import numpy as np
 from agent.guard import looks_like_injection
 from evals.citations import split_sentences, strip_markers
 from indexes.embeddings import Embedder
+from indexes.search.features import content_words, identifiers, names
 from tools.rag import Source
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
@@ -25,6 +26,51 @@ _STOP = frozenset(
     "does do did can may i we our you your it its this that as from per".split()
 )
 MIN_WORDS = 4
+# Weight of the asked attribute in a sentence's score: enough to lift the sentence holding the
+# asked number or code over one that only shares the question's words.
+ATTRIBUTE_WEIGHT = 0.15
+# "how many days", "how much", "how long", ...: the question asks for a quantity, and the
+# sentence that answers it holds a number (English question grammar, not corpus words).
+_QUANTITY = re.compile(
+    r"\bhow\s+(many|much|long|often|far|old|soon|fast|quickly|big|large|high|heavy|wide)"
+    r"(?:\s+([a-z]+))?",
+    re.IGNORECASE,
+)
+_DIGIT = re.compile(r"\d")
+
+
+@dataclass(frozen=True)
+class AskedAttribute:
+    """What a question asks for, as far as a sentence can show it: the identifiers it names,
+    whether it asks for a quantity, and the unit a "how many X" names."""
+
+    identifiers: tuple[str, ...]
+    quantity: bool
+    unit: frozenset[str]
+
+
+def asked_attribute(question: str) -> AskedAttribute:
+    """The asked attribute of ``question`` (see AskedAttribute)."""
+    match = _QUANTITY.search(question)
+    unit: frozenset[str] = frozenset()
+    if match and match.group(1).lower() in ("many", "much") and match.group(2):
+        unit = frozenset(content_words(match.group(2)))
+    return AskedAttribute(tuple(identifiers(question)), match is not None, unit)
+
+
+def attribute_share(attribute: AskedAttribute, sentence: str, heading: str = "") -> float:
+    """How much of the asked attribute ``sentence`` contains, in [0, 1]: the identifiers it
+    (or the heading of its passage: a sentence of section "E-214 Lidar occlusion" is about
+    E-214) names, a number when a quantity is asked, and the asked unit."""
+    parts: list[float] = []
+    if attribute.identifiers:
+        named = [names(sentence, i) or names(heading, i) for i in attribute.identifiers]
+        parts.append(sum(named) / len(named))
+    if attribute.quantity:
+        parts.append(1.0 if _DIGIT.search(sentence) else 0.0)
+    if attribute.unit:
+        parts.append(1.0 if attribute.unit & content_words(sentence) else 0.0)
+    return sum(parts) / len(parts) if parts else 0.0
 
 
 @dataclass(frozen=True)
@@ -102,14 +148,31 @@ def candidates(
     """Sentences of the sources relevant enough to quote, best first.
 
     Score: cosine similarity to the question plus a share of the question's content words the
-    sentence contains (numbers and names matter more than paraphrase for a quote). ``focus``
+    sentence contains (numbers and names matter more than paraphrase for a quote), plus how
+    much of the asked attribute it holds (asked_attribute: the identifiers the question names,
+    a number for "how many/much/long", the asked unit), so "75% of the per diem" does not lose
+    to a sentence that only repeats the question's words. ``focus``
     is the turn's own words when ``question`` was rewritten from a follow-up: half the word
     share and half the similarity come from it, so "what about the first day?" quotes the
     first-day rule rather than the earlier turn's answer again.
     """
     pieces: list[tuple[str, int, float]] = []
+    headings = {
+        source.n: source.result.section.rsplit(" > ", 1)[-1]
+        for source in sources
+        if source.relevance >= min_relevance
+    }
+    attribute = asked_attribute(focus or question)
+    # When a passage's own heading names the identifier asked about ("E-214 Lidar occlusion",
+    # an FAQ record asking about E-214), quote from such passages only: a sentence elsewhere
+    # that merely mentions the code (a log line, a template example) does not say what it is.
+    about = {
+        n
+        for n, heading in headings.items()
+        if attribute.identifiers and all(names(heading, i) for i in attribute.identifiers)
+    }
     for source in sources:
-        if source.relevance < min_relevance:
+        if source.relevance < min_relevance or (about and source.n not in about):
             continue
         for sentence in quotable_units(source.result.text):
             text = strip_markers(sentence).strip()
@@ -132,6 +195,7 @@ def candidates(
         if focused:
             overlap = 0.5 * overlap + 0.5 * len(focused & words) / len(focused)
         score = 0.6 * float(sim) + 0.3 * overlap + 0.1 * passage_relevance
+        score += ATTRIBUTE_WEIGHT * attribute_share(attribute, text, headings.get(n, ""))
         scored.append(Candidate(text, n, score))
     return sorted(scored, key=lambda c: (-c.score, c.n))
 

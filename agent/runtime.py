@@ -22,6 +22,7 @@ from psycopg_pool import ConnectionPool
 from agent.answer import ROUTE_CHOICES, AgentEvent, Answer, Citation, RouteChoice, Verification
 from agent.context import AgentConfig, AgentResources, Cancelled, RunContext
 from agent.graph import build_graph, dry_run_route
+from agent.nodes.generate import draft_routes
 from agent.router import build_router, load_classifier
 from agent.state import TURN_RESET, AgentState
 from evals.judges.protocol import Judge
@@ -47,6 +48,9 @@ def agent_config(settings: Settings) -> AgentConfig:
         generate=settings.agent_generate,
         verify_retry=settings.agent_verify_retry,
         max_new_tokens=settings.agent_max_new_tokens,
+        draft_routes=draft_routes(
+            settings.agent_draft, settings.generator_backend, settings.model_device
+        ),
     )
 
 

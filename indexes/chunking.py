@@ -14,7 +14,7 @@ and it does not know ``~~~`` fences.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from indexes.loaders.document import LoadedDocument, Span
@@ -157,26 +157,12 @@ def _span_pieces(doc: LoadedDocument, spans: list[Span]) -> list[_Piece]:
     return [_Piece(s.start, s.end, s.label, s.page) for s in spans]
 
 
-def _pack_records(
-    doc: LoadedDocument, budget: int, count: Callable[[str], int]
-) -> Iterator[_Piece]:
-    """Group consecutive small records into one chunk, up to the token budget."""
-    group: list[Span] = []
-    used = 0
-    for span in doc.spans:
-        tokens = count(doc.text[span.start : span.end])
-        if group and used + tokens > budget:
-            yield _group_piece(group)
-            group, used = [], 0
-        group.append(span)
-        used += tokens
-    if group:
-        yield _group_piece(group)
-
-
-def _group_piece(group: list[Span]) -> _Piece:
-    label = group[0].label if len(group) == 1 else f"{group[0].label} … {group[-1].label}"
-    return _Piece(group[0].start, group[-1].end, label, None)
+def _record_pieces(doc: LoadedDocument) -> list[_Piece]:
+    """One piece per record, labelled by it: packing several small records into one chunk
+    mixed one record's question with another's answer under a label naming only the first,
+    and made a quote from one record cite them all. A record longer than the budget is split
+    further like any other piece."""
+    return [_Piece(s.start, s.end, s.label, None) for s in doc.spans]
 
 
 def chunk_document(
@@ -192,7 +178,7 @@ def chunk_document(
     elif doc.structure == "pages":
         pieces = _span_pieces(doc, doc.spans)
     elif doc.structure == "records":
-        pieces = list(_pack_records(doc, chunk_tokens, count_tokens))
+        pieces = _record_pieces(doc)
     else:
         pieces = [_Piece(0, len(doc.text), "", None)]
 

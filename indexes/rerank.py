@@ -1,4 +1,5 @@
-"""Optional cross-encoder re-ranking of search results (off unless a model is configured)."""
+"""Re-ranking of search results: by exact-answer features (on by default, inside search()),
+and by an optional cross-encoder (off unless a model is configured)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from indexes.search.features import WEIGHTS, feature_score
 from indexes.search.results import SearchResponse
 from ragtune.errors import ModelLoadError
 
@@ -39,4 +41,18 @@ def rerank(model: Any, response: SearchResponse) -> SearchResponse:
     scores = model.predict([(response.query, r.text) for r in response.results])
     order = sorted(zip(scores, response.results, strict=True), key=lambda p: -float(p[0]))
     results = [replace(r, rank=i, score=float(s)) for i, (s, r) in enumerate(order, start=1)]
+    return SearchResponse(response.query, results, response.timings_ms, response.similarity)
+
+
+def answer_rerank(
+    response: SearchResponse, k: int, weights: dict[str, float] = WEIGHTS
+) -> SearchResponse:
+    """The best ``k`` results by fused score plus exact-answer features (feature_score); the
+    score field becomes that sum. Ties keep the fused order."""
+    scored = [
+        (r.score + feature_score(response.query, r.title, r.section, r.text, weights), i, r)
+        for i, r in enumerate(response.results)
+    ]
+    scored.sort(key=lambda t: (-t[0], t[1]))
+    results = [replace(r, rank=n, score=s) for n, (s, _, r) in enumerate(scored[:k], start=1)]
     return SearchResponse(response.query, results, response.timings_ms, response.similarity)

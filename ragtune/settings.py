@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
@@ -85,6 +85,20 @@ class Settings(BaseSettings):
     )
     rerank_model: str | None = Field(
         default=None, description="Cross-encoder path or id for re-ranking; off when unset."
+    )
+    search_fusion: Literal["weighted", "rrf"] = Field(
+        default="weighted",
+        description="Hybrid fusion: weighted (cosine and relative full-text score) or rrf.",
+    )
+    search_vector_weight: float = Field(
+        default=0.9, ge=0, le=1, description="Weight of the cosine in weighted fusion."
+    )
+    search_rerank_depth: int = Field(
+        default=30,
+        ge=0,
+        le=200,
+        description="Fused rows re-ranked by exact-answer features (identifiers, headings); "
+        "0: off.",
     )
 
     data_max_answer_tokens: int = Field(
@@ -226,6 +240,12 @@ class Settings(BaseSettings):
     )
     agent_max_new_tokens: int = Field(
         default=160, ge=1, le=4096, description="Generation budget of one agent answer."
+    )
+    agent_draft: Literal["auto", "always", "never"] = Field(
+        default="auto",
+        description="Draft rag/both answers with the model before verification. auto: not with "
+        "a local CPU model (its drafts were rejected by verification on every measured "
+        "answer; the extractive answer comes in about a second), yes with a GPU or remote one.",
     )
 
     service_max_body_kb: int = Field(

@@ -1,5 +1,12 @@
 """The generate node: announce the route, then draft the answer with the model (or leave the
-draft empty for the verify step's extractive answer)."""
+draft empty for the verify step's extractive answer).
+
+Whether a grounded route drafts at all is decided once per process (draft_routes): a local
+model on the CPU spends 4-19 s on a draft that verification then throws away for the
+extractive answer (0 of 6 drafts survived on the rag and both routes,
+bench/results/agent_latency.json, SmolLM2-135M on 2 cores), so by default it does not draft
+there; a GPU or a remote server keeps drafting.
+"""
 
 from __future__ import annotations
 
@@ -39,10 +46,28 @@ def generate(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         messages = adapter_messages(state["standalone"])
         return {"draft": model_reply(ctx, messages, params, live=True)}
     sources = state_sources(state)
-    if not cfg.generate:
+    if not cfg.generate or route not in cfg.draft_routes:
         return {"draft": ""}  # the verify step writes the extractive answer
     messages = grounded_messages(state["question"], sources, route=route)
     return {"draft": model_reply(ctx, messages, params)}
+
+
+# Routes drafted on a local CPU model under agent_draft=auto: none of the grounded ones (see
+# the module docstring for the measurement).
+CPU_DRAFT_ROUTES: frozenset[str] = frozenset()
+ALL_DRAFT_ROUTES: frozenset[str] = frozenset({"rag", "both"})
+
+
+def draft_routes(policy: str, backend: str, device: str) -> frozenset[str]:
+    """The grounded routes the model drafts: all with ``policy`` "always", none with "never";
+    with "auto" all unless the generator is a local model on the CPU (then CPU_DRAFT_ROUTES).
+    The adapter route always generates: it has no sources to quote."""
+    if policy == "always":
+        return ALL_DRAFT_ROUTES
+    if policy == "never":
+        return frozenset()
+    local_cpu = backend != "openai" and device.lower().startswith("cpu")
+    return CPU_DRAFT_ROUTES if local_cpu else ALL_DRAFT_ROUTES
 
 
 def model_reply(

@@ -1,4 +1,12 @@
-"""CSV, JSON and JSON Lines files: one ``key: value`` block per record, each a span."""
+"""CSV, JSON and JSON Lines files: one block per record, each a span labelled by the record.
+
+A question/answer record (a field whose whole value is one question, next to other fields) is
+read as a record, not as prose: the question becomes the record's label, which chunking keeps
+as the chunk's section (so search still matches and embeds it), and only the other fields
+become the record's text. A question is therefore never quoted as an answer, and the answer
+field can be quoted on its own. Prose values (several words) are written without their key, so
+a quote reads "E-214 is a lidar occlusion ..." rather than "answer: E-214 ...".
+"""
 
 from __future__ import annotations
 
@@ -64,16 +72,54 @@ def _parse(text: str, path: Path, where: str) -> Any:
     return value
 
 
+# A value of at least this many words is prose: written without its key.
+_PROSE_WORDS = 6
+_QUESTION_LABEL_CHARS = 300
+
+
+def _is_question(value: Any) -> bool:
+    """A string that is one question (ends with "?")."""
+    return isinstance(value, str) and value.strip().endswith("?") and "\n" not in value.strip()
+
+
+def _record_lines(record: dict[str, Any]) -> list[str]:
+    """A record's fields as lines: prose bare, everything else ``key: value``."""
+    lines: list[str] = []
+    for key, value in record.items():
+        if isinstance(value, str) and len(value.split()) >= _PROSE_WORDS:
+            lines.append(value.strip())
+        else:
+            lines += _flatten(value, str(key))
+    return lines
+
+
+def _split_question(record: Any) -> tuple[str | None, Any]:
+    """The record's question (when one field is a question and others remain) and the rest."""
+    if not isinstance(record, dict):
+        return None, record
+    asking = [key for key, value in record.items() if _is_question(value)]
+    rest = {key: value for key, value in record.items() if key not in asking}
+    if len(asking) != 1 or not rest:
+        return None, record
+    return " ".join(str(record[asking[0]]).split())[:_QUESTION_LABEL_CHARS], rest
+
+
 def _records_document(
     records: list[tuple[int, Any]], title: str, fmt: str, unit: str
 ) -> LoadedDocument:
     blocks: list[tuple[str, str, int | None]] = []
-    for number, record in records:
-        body = "\n".join(_flatten(record))
+    for number, whole in records:
+        question, record = _split_question(whole)
+        if question is not None:
+            body = "\n".join(_record_lines(record))
+        else:
+            body = "\n".join(_flatten(record))
         if not body.strip():
             continue
         label = f"{unit} {number}"
-        if isinstance(record, dict):
+        if question is not None:
+            label = f"{label}: {question}"
+        elif isinstance(record, dict):
             for key in _LABEL_KEYS:
                 if isinstance(record.get(key), str | int) and str(record[key]).strip():
                     label = f"{label}: {str(record[key]).strip()[:80]}"

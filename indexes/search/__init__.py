@@ -1,4 +1,9 @@
-"""Hybrid search in one SQL statement: HNSW cosine + full-text, fused by reciprocal rank.
+"""Hybrid search in one SQL statement: HNSW cosine + full-text, fused by weight (or by
+reciprocal rank), then the top rows re-ranked by exact-answer features.
+
+The fused top ``rerank_depth`` rows are re-ordered in Python by what a cosine cannot see: the
+identifier the question names at the head of a section, a heading that names the asked topic,
+a passage that answers rather than asks (indexes/search/features.py, indexes/rerank.py).
 
 Runs on the app pool as the caller's principal, so row-level security decides which chunks
 exist for this query; pgvector's iterative index scan (relaxed order, re-sorted after) keeps a
@@ -33,7 +38,9 @@ import numpy as np
 from indexes.collections import Collection, get_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder
+from indexes.rerank import answer_rerank
 from indexes.search.embedding import QueryEmbedding
+from indexes.search.features import WEIGHTS
 from indexes.search.options import SearchOptions, check_query
 from indexes.search.prepare import prepare
 from indexes.search.results import SearchResponse, SearchResult
@@ -70,9 +77,13 @@ def search(
             _check_model(collection, embedder)
         statement, params = prepare(conn, collection, text, query_vector, options)
         rows = conn.execute(statement, params).fetchall()
+    response = _response(text, rows, timings)
+    if len(response.results) > options.k or (options.rerank_depth and options.mode != "text"):
+        weights = dict(options.feature_weights) if options.feature_weights is not None else WEIGHTS
+        response = answer_rerank(response, options.k, weights)
     timings["total"] = (time.perf_counter() - started) * 1000
     timings["db"] = timings["total"] - timings.get("wait", 0.0)
-    return _response(text, rows, timings)
+    return response
 
 
 def _check_model(collection: Collection, embedder: Embedder) -> None:

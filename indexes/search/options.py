@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -11,6 +11,8 @@ from ragtune.settings import Settings
 
 Mode = Literal["hybrid", "vector", "text"]
 MODES: tuple[Mode, ...] = ("hybrid", "vector", "text")
+Fusion = Literal["weighted", "rrf"]
+FUSIONS: tuple[Fusion, ...] = ("weighted", "rrf")
 MAX_QUERY_CHARS = 2000
 
 
@@ -24,6 +26,18 @@ class SearchOptions:
     candidates: int = 40
     ef_search: int = 100
     rrf_k: int = 60
+    # Hybrid fusion: "weighted" scores vector_weight * cosine + (1 - vector_weight) * the
+    # full-text rank relative to the query's best; "rrf" is reciprocal-rank fusion with rrf_k.
+    # Weighted with 0.9 is the default because RRF lost to vector-only on held-out data and
+    # weighted did not (bench/retrieval_compare.py fits it on one corpus, reports the other).
+    fusion: Fusion = "weighted"
+    vector_weight: float = 0.9
+    # Re-rank this many fused rows by exact-answer features (indexes/search/features.py):
+    # identifiers the question names, heading match, passages that answer rather than ask.
+    # 0 turns it off (results in fused order).
+    rerank_depth: int = 30
+    # The features' weights when re-ranking; None: indexes.search.features.WEIGHTS.
+    feature_weights: Mapping[str, float] | None = None
     # Requested narrowing by the caller; always intersected with the principal's own groups.
     groups: frozenset[str] | None = None
     sources: Sequence[str] | None = None
@@ -48,6 +62,9 @@ def search_options(settings: Settings, **overrides: Any) -> SearchOptions:
         "candidates": settings.search_candidates,
         "ef_search": settings.hnsw_ef_search,
         "rrf_k": settings.rrf_k,
+        "fusion": settings.search_fusion,
+        "vector_weight": settings.search_vector_weight,
+        "rerank_depth": settings.search_rerank_depth,
         "text_budget": settings.search_text_budget,
         "exact_docs": settings.search_exact_docs,
         "exact_chunks": settings.search_exact_chunks,
@@ -68,6 +85,12 @@ def check_query(query: str, options: SearchOptions) -> str:
         )
     if options.mode not in MODES:
         raise InputError(f"Unknown search mode {options.mode!r}", hint=f"use one of {MODES}")
+    if options.fusion not in FUSIONS:
+        raise InputError(f"Unknown fusion {options.fusion!r}", hint=f"use one of {FUSIONS}")
+    if not 0 <= options.vector_weight <= 1:
+        raise InputError(f"vector_weight must be between 0 and 1, got {options.vector_weight}")
+    if not 0 <= options.rerank_depth <= 200:
+        raise InputError(f"rerank_depth must be between 0 and 200, got {options.rerank_depth}")
     if not 1 <= options.k <= 100:
         raise InputError(f"k must be between 1 and 100, got {options.k}")
     if options.text_budget < 0 or options.exact_docs < 0 or options.exact_chunks < 0:

@@ -10,12 +10,45 @@ import psycopg
 from psycopg import sql
 
 from indexes.collections import Collection
+from indexes.search.features import identifiers
 from indexes.search.lexemes import text_match
 from indexes.search.options import SearchOptions
 from indexes.search.scope import few_documents
-from indexes.search.statements import build_query, text_first_query
+from indexes.search.statements import IDENTIFIER_PHRASES, build_query, text_first_query
 
 QueryVector = Callable[[], np.ndarray | None]
+# At most this many chunks naming the question's identifiers join the candidates: the
+# sections about the code come first by their heading weight; more would crowd out the rest.
+NAMED_ROWS = 10
+
+
+def fetched_rows(options: SearchOptions) -> int:
+    """Rows the final statement returns: ``k``, or the re-rank depth when re-ranking."""
+    if options.mode == "text" or options.rerank_depth == 0:
+        return options.k
+    return max(options.k, options.rerank_depth)
+
+
+def _named(
+    conn: psycopg.Connection,
+    collection: Collection,
+    text: str,
+    with_sources: bool,
+    exact: bool,
+    params: dict[str, Any],
+    options: SearchOptions,
+) -> list[Any]:
+    """The chunks (id, full-text score) naming the question's identifiers as phrases, at most
+    NAMED_ROWS; none when the question names none, re-ranking is off, or one side runs alone."""
+    idents = identifiers(text)
+    if not idents or options.rerank_depth == 0 or options.mode != "hybrid":
+        return []
+    row = conn.execute(IDENTIFIER_PHRASES, (idents,)).fetchone()
+    if row is None or not row[0]:
+        return []
+    named_params = params | {"tmatch": row[0], "candidates": NAMED_ROWS}
+    statement = text_first_query(collection, with_sources, exact)
+    return list(conn.execute(statement, named_params).fetchall())
 
 
 def prepare(
@@ -50,13 +83,21 @@ def prepare(
         "doc_ids": few.ids if few is not None else None,
         "candidates": candidates,
         "rrf_k": options.rrf_k,
+        "wv": options.vector_weight,
         "k": options.k,
+        "limit": fetched_rows(options),
         "sources": list(options.sources or []),
     }
+    ranked: list[Any] = []
     if options.mode != "vector":
         ranked = conn.execute(text_first_query(collection, with_sources, exact), params).fetchall()
-        params["txt_ids"] = [row[0] for row in ranked]
-        params["txt_scores"] = [row[1] for row in ranked]
+    named = _named(conn, collection, text, with_sources, exact, params, options)
+    params["named_ids"] = [row[0] for row in named]
+    if named:
+        seen = {row[0] for row in ranked}
+        ranked = sorted([*ranked, *(r for r in named if r[0] not in seen)], key=lambda r: -r[1])
+    params["txt_ids"] = [row[0] for row in ranked]
+    params["txt_scores"] = [row[1] for row in ranked]
     params["qvec"] = query_vector()
-    statement = build_query(collection, options.mode, with_sources, exact)
+    statement = build_query(collection, options.mode, with_sources, exact, options.fusion)
     return statement, params

@@ -48,10 +48,31 @@ FROM ragtune_text_candidates(
     {doc_ids}, %(candidates)s) AS m
 ORDER BY m.rank_score DESC, m.id"""
 
+# Chunks that name an identifier of the question ("E-214", "SF-182") as a phrase: the default
+# parser splits such a token ("e", "-214"), so the phrase query keeps its parts together. They
+# join the full-text candidates and are always among the rows re-ranked (see named_ids).
+IDENTIFIER_PHRASES = """
+SELECT string_agg('(' || phraseto_tsquery('english', i)::text || ')', ' | ')
+FROM unnest(%s::text[]) AS i
+WHERE phraseto_tsquery('english', i)::text <> ''"""
+
 _TEXT_GIVEN = """
 txt AS (
     SELECT t.id, t.rank_score, t.r
     FROM unnest(%(txt_ids)s::uuid[], %(txt_scores)s::real[]) WITH ORDINALITY AS t(id, rank_score, r)
+)"""
+
+# Weighted fusion: the cosine of every candidate (text-only ones included, read from their
+# stored vectors) plus the full-text score relative to this query's best, so a chunk that
+# both sides like gains a little and the embedding's judgement leads (see SearchOptions).
+_FUSE_WEIGHTED = """fused AS MATERIALIZED (
+    SELECT u.id,
+           %(wv)s * (1 - ({cvexpr} <=> %(qvec)s::vector({dim})))
+           + (1 - %(wv)s) * coalesce(
+               txt.rank_score / nullif((SELECT max(rank_score) FROM txt), 0), 0) AS score
+    FROM (SELECT id FROM vec UNION SELECT id FROM txt) u
+    JOIN chunks c ON c.id = u.id
+    LEFT JOIN txt ON txt.id = u.id
 )"""
 
 _FUSE = {
@@ -70,8 +91,8 @@ SELECT f.score, c.id::text, c.document_id::text, d.source, d.title, c.section, c
 FROM fused f
 JOIN chunks c ON c.id = f.id
 JOIN documents d ON d.id = c.document_id
-ORDER BY f.score DESC, c.id
-LIMIT %(k)s"""
+ORDER BY f.id = ANY(%(named_ids)s::uuid[]) DESC, f.score DESC, c.id
+LIMIT %(limit)s"""
 
 
 def _doc_ids(collection: Collection, with_sources: bool, exact: bool) -> sql.Composable:
@@ -99,12 +120,14 @@ def build_query(
     mode: Mode,
     with_sources: bool,
     exact: bool = False,
+    fusion: str = "weighted",
 ) -> sql.Composed:
     """The final SQL for one mode; every value is a bound parameter except the collection's
     own id and dimension (integers from the database) that must be literals for the partial
     HNSW index to match at plan time. ``exact``: the vector side scans the chunks of the
     documents in ``%(doc_ids)s`` (see few_documents) without HNSW. The full-text ranks come
-    in ``%(txt_ids)s``/``%(txt_scores)s`` (from text_first_query)."""
+    in ``%(txt_ids)s``/``%(txt_scores)s`` (from text_first_query). ``fusion``: hybrid mode's
+    rule, "weighted" (``%(wv)s``) or "rrf" (``%(rrf_k)s``); ``%(limit)s`` rows come back."""
     source_filter = sql.SQL(
         "AND c.document_id IN (SELECT id FROM documents WHERE source = ANY(%(sources)s))"
         if with_sources
@@ -115,7 +138,7 @@ def build_query(
         parts += [_VECTOR_EXACT if exact else _VECTOR_APPROXIMATE, _VECTOR_RANKS]
     if mode in ("hybrid", "text"):
         parts.append(_TEXT_GIVEN)
-    parts.append(_FUSE[mode])
+    parts.append(_FUSE_WEIGHTED if mode == "hybrid" and fusion == "weighted" else _FUSE[mode])
     template = "WITH " + ",\n".join(parts) + _SELECT
     vexpr, dim = vector_expression(collection), sql.Literal(int(collection.embed_dim))
     similarity = sql.SQL(
@@ -123,6 +146,7 @@ def build_query(
     ).format(vexpr=vexpr, dim=dim)
     return sql.SQL(template).format(
         similarity=similarity,
+        cvexpr=sql.SQL("(c.embedding::vector({}))").format(dim),
         vexpr=vexpr,
         dim=dim,
         predicate=index_predicate(collection),

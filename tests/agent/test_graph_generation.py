@@ -56,7 +56,10 @@ def agent(
     registry.activate(sample_db, "house")
     generator = LocalGenerator(base, adapters_dir=adapters)
     settings = agent_settings(
-        tmp_path_factory.mktemp("agent-gen-state"), adapters_dir=adapters, agent_max_new_tokens=48
+        tmp_path_factory.mktemp("agent-gen-state"),
+        adapters_dir=adapters,
+        agent_max_new_tokens=48,
+        agent_draft="always",  # these tests exercise the drafting path on the CPU
     )
     built = make_agent(settings, sample_db, embedder, generator)
     yield built

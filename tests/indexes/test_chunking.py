@@ -269,18 +269,32 @@ def test_pdf_chunks_carry_their_page_numbers(tmp_path: Path) -> None:
         assert c.section == ""
 
 
-def test_small_records_are_packed_and_labelled_by_range() -> None:
-    records = [f"sku: A{i}\nname: Part {i}\nprice: {i}0" for i in range(1, 7)]
+def test_each_record_is_its_own_chunk_labelled_by_it() -> None:
+    records = [f"sku: A{i}\nname: Part {i}\nprice: {i}0" for i in range(1, 4)]
     text = "\n\n".join(records)
     spans, cursor = [], 0
     for i, record in enumerate(records, start=1):
         spans.append(Span(cursor, cursor + len(record), label=f"Row {i + 1}: A{i}"))
         cursor += len(record) + 2
     doc = LoadedDocument(text, "parts", "csv", "records", spans)
-    chunks = chunk(doc, budget=21)  # each record is 7 words: three fit in a chunk
+    chunks = chunk(doc, budget=100)  # all three would fit in one chunk; none is packed
     assert [(c.section, c.text) for c in chunks] == [
-        ("Row 2: A1 … Row 4: A3", "\n\n".join(records[:3])),
-        ("Row 5: A4 … Row 7: A6", "\n\n".join(records[3:])),
+        ("Row 2: A1", records[0]),
+        ("Row 3: A2", records[1]),
+        ("Row 4: A3", records[2]),
+    ]
+
+
+def test_question_answer_records_quote_only_the_answer(tmp_path: Path) -> None:
+    path = tmp_path / "faq.jsonl"
+    path.write_text(
+        '{"question": "What does E-7 mean?", "answer": "E-7 means the pad is too hot to charge."}\n'
+        '{"question": "What does E-9 mean?", "answer": "E-9 means the door is open."}\n'
+    )
+    chunks = chunk(load_file(path, max_bytes=1_000_000), budget=100)
+    assert [(c.section, c.text) for c in chunks] == [
+        ("Line 1: What does E-7 mean?", "E-7 means the pad is too hot to charge."),
+        ("Line 2: What does E-9 mean?", "E-9 means the door is open."),
     ]
 
 
@@ -293,7 +307,7 @@ def test_record_larger_than_budget_is_split_and_keeps_its_label(tmp_path: Path) 
     )
     doc = load_file(path, max_bytes=1_000_000)
     chunks = chunk(doc, budget=30)
-    assert chunks[0].section == "Line 1: Short?"
+    assert (chunks[0].section, chunks[0].text) == ("Line 1: Short?", "answer: Yes.")
     assert len(chunks) > 3
     assert {c.section for c in chunks[1:]} == {"Line 2: How to reset?"}
     assert uncovered_words(doc, chunks) == []
@@ -304,7 +318,8 @@ def test_csv_file_chunks_are_row_labelled(tmp_path: Path) -> None:
     path.write_text("model,speed\nS4,1.5\nS6,2.0\n")
     doc = load_file(path, max_bytes=1_000_000)
     assert [(c.section, c.text) for c in chunk(doc)] == [
-        ("Row 2: S4 … Row 3: S6", "model: S4\nspeed: 1.5\n\nmodel: S6\nspeed: 2.0")
+        ("Row 2: S4", "model: S4\nspeed: 1.5"),
+        ("Row 3: S6", "model: S6\nspeed: 2.0"),
     ]
 
 

@@ -48,6 +48,31 @@ def section_matches(result: SearchResult, gold: str) -> bool:
     return result.section == gold
 
 
+def section_mrr(
+    db: Database, embedder: Embedder, questions: list[dict], **options: object
+) -> float:
+    """MRR@5 of the gold file and section under these search options."""
+    total = 0.0
+    for q in questions:
+        results = search(
+            db,
+            embedder,
+            q["question"],
+            Principal("eval"),
+            SearchOptions(k=5, **options),  # type: ignore[arg-type]
+        ).results
+        rank = next(
+            (
+                i
+                for i, r in enumerate(results, start=1)
+                if r.source == q["source"] and section_matches(r, q["section"])
+            ),
+            None,
+        )
+        total += 1 / rank if rank else 0.0
+    return total / len(questions)
+
+
 def test_recall_at_5_on_the_18f_handbook(handbook_db: Database, embedder: Embedder) -> None:
     questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]
     assert len(questions) >= 40
@@ -77,5 +102,13 @@ def test_recall_at_5_on_the_18f_handbook(handbook_db: Database, embedder: Embedd
         f"\n18F recall@5 file={figures['recall_at_5_file']:.2f} "
         f"file+section={figures['recall_at_5_file_and_section']:.2f}"
     )
-    assert figures["recall_at_5_file"] >= 0.8
-    assert figures["recall_at_5_file_and_section"] >= 0.6
+    # Held-out figures: the default fusion and re-rank weights were fitted on the sample
+    # company's suite, never on this corpus (bench/retrieval_compare.py). Measured 0.95 file,
+    # 0.90 file+section recall@5 and 0.79 MRR@5; the old RRF hybrid had 0.71 MRR@5.
+    assert file_hits / len(questions) >= 0.9
+    assert section_hits / len(questions) >= 0.85
+    default_mrr = section_mrr(handbook_db, embedder, questions)
+    rrf_mrr = section_mrr(handbook_db, embedder, questions, fusion="rrf", rerank_depth=0)
+    print(f"18F file+section MRR@5 default={default_mrr:.3f} rrf={rrf_mrr:.3f}")
+    assert default_mrr >= 0.75
+    assert default_mrr > rrf_mrr

@@ -36,8 +36,9 @@ def test_jsonl_records_are_labelled_by_line_and_flattened(tmp_path: Path) -> Non
     doc = load(write(tmp_path, "faq.jsonl", source))
     assert (doc.format, doc.structure) == ("jsonl", "records")
     assert [span.label for span in doc.spans] == ["Line 1: How fast is the S6?", "Line 3: 7"]
+    # The question labels its record and is not part of the record's text (never quoted).
     assert [doc.text[s.start : s.end] for s in doc.spans] == [
-        "question: How fast is the S6?\nanswer: 2 m/s\ntags: s6, speed",
+        "answer: 2 m/s\ntags: s6, speed",
         "id: 7\nmeta.owner: support\nmeta.reviewed: True",
     ]
 
@@ -82,3 +83,13 @@ def test_csv_with_repeated_column_name_is_refused(tmp_path: Path) -> None:
 def test_csv_with_unnamed_column_is_refused(tmp_path: Path) -> None:
     error = refused(write(tmp_path, "x.csv", "sku,,name\nA1,1,Pad\n"))
     assert "header row naming every column" in error.message
+
+
+def test_prose_answer_is_written_without_its_key(tmp_path: Path) -> None:
+    source = (
+        "question,answer\n"
+        '"How long is the warranty?","The warranty lasts 24 months from delivery."\n'
+    )
+    doc = load(write(tmp_path, "faq.csv", source))
+    assert [span.label for span in doc.spans] == ["Row 2: How long is the warranty?"]
+    assert doc.text == "The warranty lasts 24 months from delivery."

@@ -4,6 +4,7 @@ hybrid fusion, filtered searches on both paths, and a stable order."""
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -166,18 +167,20 @@ def test_modes_rank_differently_but_each_finds_the_answer(
 
 
 @pytest.mark.parametrize("path", PATHS)
-def test_hybrid_is_the_reciprocal_rank_fusion_of_the_two_sides(
+def test_hybrid_rrf_is_the_reciprocal_rank_fusion_of_the_two_sides(
     sample_db: Database, embedder: Embedder, path: str
 ) -> None:
     # Hybrid fetches the full-text ranks first (while the query is embedded) and fuses them in
     # SQL with the vector ranks; the result must be exactly RRF over what each side alone
     # returns, on both paths.
     query = "How many vacation days can be carried over?"
-    depth = SearchOptions(k=20, candidates=20, **PATHS[path])  # type: ignore[arg-type]
+    depth = SearchOptions(k=20, candidates=20, fusion="rrf", rerank_depth=0, **PATHS[path])  # type: ignore[arg-type]
     sides = {
         mode: [r.chunk_id for r in search(sample_db, embedder, query, EMPLOYEE, options).results]
         for mode in ("vector", "text")
-        for options in [SearchOptions(k=20, candidates=20, mode=mode, **PATHS[path])]  # type: ignore[arg-type]
+        for options in [
+            SearchOptions(k=20, candidates=20, mode=mode, rerank_depth=0, **PATHS[path])
+        ]  # type: ignore[arg-type]
     }
     assert len(sides["vector"]) == 20 and sides["text"]
     fused: dict[str, float] = {}
@@ -192,6 +195,72 @@ def test_hybrid_is_the_reciprocal_rank_fusion_of_the_two_sides(
     assert hybrid.timings_ms["db"] + hybrid.timings_ms["wait"] == pytest.approx(
         hybrid.timings_ms["total"]
     )
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_weighted_fusion_is_cosine_plus_relative_text_score(
+    sample_db: Database, embedder: Embedder, path: str
+) -> None:
+    query = "How many vacation days can be carried over?"
+    options = SearchOptions(k=20, candidates=20, rerank_depth=0, **PATHS[path])  # type: ignore[arg-type]
+    text_side = search(
+        sample_db, embedder, query, EMPLOYEE, SearchOptions(k=20, candidates=20, mode="text")
+    ).results
+    best_text = max(r.score for r in text_side)
+    relative = {r.chunk_id: r.score / best_text for r in text_side}
+    hybrid = search(sample_db, embedder, query, EMPLOYEE, options)
+    w = options.vector_weight
+    for r in hybrid.results:
+        expected = w * hybrid.similarity[r.chunk_id] + (1 - w) * relative.get(r.chunk_id, 0.0)
+        assert r.score == pytest.approx(expected, abs=1e-5)
+    assert [r.score for r in hybrid.results] == sorted(
+        (r.score for r in hybrid.results), reverse=True
+    )
+
+
+ERROR_REFERENCE = "manuals/error-code-reference.md"
+
+
+def test_the_section_an_identifier_names_ranks_first(
+    sample_db: Database, embedder: Embedder
+) -> None:
+    # The README's own example and the suite's error-code questions: the section headed by the
+    # code comes first, above the FAQ record that mentions it and the neighbouring codes.
+    from tests.conftest import REPO
+
+    suite = [
+        json.loads(line)
+        for line in (REPO / "samples" / "suites" / "quillmark.jsonl").read_text().splitlines()
+    ]
+    asked = [
+        (q["question"], g["section"])
+        for q in suite
+        for g in q.get("gold_citations") or []
+        if g["source"].endswith(ERROR_REFERENCE)
+    ]
+    asked += [
+        ("What does error E-214 mean?", "E-214 Lidar occlusion"),
+        ("Write a short reply to a customer whose Stacker shows E-214", "E-214 Lidar occlusion"),
+    ]
+    assert len(asked) >= 5
+    for question, section in asked:
+        top = search(sample_db, embedder, question, EMPLOYEE, SearchOptions(k=5))
+        first = top.results[0]
+        assert (first.source, first.section.rsplit(" > ", 1)[-1]) == (ERROR_REFERENCE, section), (
+            question,
+            [(r.source, r.section) for r in top.results],
+        )
+
+
+def test_faq_records_are_found_by_their_question_and_quote_only_the_answer(
+    sample_db: Database, embedder: Embedder
+) -> None:
+    results = search(
+        sample_db, embedder, "What does E-322 mean?", EMPLOYEE, SearchOptions(k=5)
+    ).results
+    faq = [r for r in results if r.source == "faq/support-faq.jsonl"]
+    assert faq and faq[0].section.endswith("What does E-322 mean?")
+    assert "?" not in faq[0].text and faq[0].text.startswith("E-322 means")
 
 
 def test_bad_queries_are_refused_clearly(sample_db: Database, embedder: Embedder) -> None:

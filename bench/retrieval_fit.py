@@ -1,0 +1,120 @@
+"""Fit the fusion weight and the re-rank features' weights on one corpus (offline, from each
+question's candidates), to be reported on another (bench/retrieval_compare.py).
+
+The simulation is the search's own rule: score = w * cosine + (1 - w) * full-text score / the
+query's best, over the union of both sides' top 40; the fused top 30 re-ranked by score plus
+the weighted features (indexes/search/features.py). The identifier weights are a rule, held
+fixed; the fit chooses w and the other weights by coordinate ascent over a small grid,
+maximising MRR@5 + recall@5 / 2 of file+section (label rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from indexes.chunking import SECTION_SEPARATOR
+from indexes.search.features import WEIGHTS, features
+
+K = 5
+DEPTH = 30
+RULE = {name: WEIGHTS[name] for name in ("ident_leads", "ident_heading", "ident_text")}
+FITTED = ("query_in_heading", "heading_words", "answers", "no_lookalike")
+VECTOR_WEIGHTS = (0.7, 0.8, 0.9, 1.0)
+FEATURE_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.4)
+
+
+@dataclass
+class Candidates:
+    """One question's candidates: each side's ranked (chunk id, score), every candidate's
+    cosine, and its passage (source, title, section, text)."""
+
+    question: str
+    gold: tuple[tuple[str, str | None], ...]
+    vector: list[tuple[str, float]]
+    text: list[tuple[str, float]]
+    cosine: dict[str, float]
+    passages: dict[str, tuple[str, str, str, str]]
+    _features: dict[str, dict[str, float]] | None = None
+
+    def feature(self, chunk_id: str) -> dict[str, float]:
+        if self._features is None:
+            self._features = {
+                cid: features(self.question, title, section, text)
+                for cid, (_, title, section, text) in self.passages.items()
+            }
+        return self._features[chunk_id]
+
+
+def _label_matches(section: str, gold: str) -> bool:
+    if gold == "":
+        return SECTION_SEPARATOR not in section
+    return (
+        section == gold
+        or section.startswith(gold + SECTION_SEPARATOR)
+        or section.endswith(SECTION_SEPARATOR + gold)
+    )
+
+
+def _is_gold(c: Candidates, chunk_id: str) -> bool:
+    source, _, section, _ = c.passages[chunk_id]
+    return any(source == s and (sec is None or _label_matches(section, sec)) for s, sec in c.gold)
+
+
+def ranked(c: Candidates, vector_weight: float, weights: dict[str, float]) -> list[str]:
+    """The question's top K under the search's rule with these weights."""
+    best_text = max((s for _, s in c.text), default=0.0) or 1.0
+    text = dict(c.text)
+    fused = {
+        cid: vector_weight * c.cosine.get(cid, 0.0)
+        + (1 - vector_weight) * text.get(cid, 0.0) / best_text
+        for cid in {cid for cid, _ in c.vector} | set(text)
+        if cid in c.passages
+    }
+    top = sorted(fused, key=lambda cid: -fused[cid])[:DEPTH]
+    total = {
+        cid: fused[cid] + sum(w * c.feature(cid)[name] for name, w in weights.items())
+        for cid in top
+    }
+    return sorted(top, key=lambda cid: -total[cid])[:K]
+
+
+def simulate(pool: Sequence[Candidates], fit: dict[str, Any]) -> dict[str, float]:
+    """MRR@K and recall@K (file+section, label rule) of ``fit`` on ``pool``."""
+    rr = []
+    for c in pool:
+        top = ranked(c, fit["vector_weight"], fit["feature_weights"])
+        rank = next((i + 1 for i, cid in enumerate(top) if _is_gold(c, cid)), None)
+        rr.append(1 / rank if rank else 0.0)
+    return {"mrr": float(np.mean(rr)), "recall": float(np.mean([r > 0 for r in rr]))}
+
+
+def _objective(pool: Sequence[Candidates], fit: dict[str, Any]) -> float:
+    found = simulate(pool, fit)
+    return found["mrr"] + 0.5 * found["recall"]
+
+
+def fit_weights(pool: Sequence[Candidates]) -> dict[str, Any]:
+    """The vector weight and feature weights that score best on ``pool`` (ties: smaller)."""
+    best: tuple[float, dict[str, Any]] | None = None
+    for vector_weight in VECTOR_WEIGHTS:
+        weights = dict(RULE) | {name: 0.0 for name in FITTED}
+        for _ in range(2):
+            for name in FITTED:
+                trials = []
+                for value in FEATURE_GRID:
+                    trial = {
+                        "vector_weight": vector_weight,
+                        "feature_weights": weights | {name: value},
+                    }
+                    trials.append((_objective(pool, trial), -value, value))
+                weights[name] = max(trials)[2]
+        fit = {"vector_weight": vector_weight, "feature_weights": weights}
+        value = _objective(pool, fit)
+        if best is None or value > best[0]:
+            best = (value, fit)
+    assert best is not None
+    return best[1]

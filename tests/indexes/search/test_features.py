@@ -1,0 +1,56 @@
+"""Exact-answer features: identifiers a question names, look-alikes, headings, asking passages."""
+
+from __future__ import annotations
+
+from indexes.search.features import feature_score, features, identifiers, lookalike, names
+
+QUESTION = "What does error E-214 mean on my S6?"
+REFERENCE = "Error Code Reference"
+
+
+def test_identifiers_are_codes_not_amounts_or_years() -> None:
+    assert identifiers(
+        "Is SF-182 or form 4.1 needed for E-214, S9 and QM-LW-06 in 2024 for $65?"
+    ) == [
+        "sf-182",
+        "4.1",
+        "e-214",
+        "s9",
+        "qm-lw-06",
+    ]
+    assert identifiers("How many days of leave do I get?") == []
+
+
+def test_an_identifier_is_matched_as_a_whole_token() -> None:
+    assert names("see E-214 Lidar occlusion", "e-214")
+    assert names("(e-214).", "e-214")
+    assert not names("E-2140 is another code", "e-214")
+    assert not names("XE-214 is another code", "e-214")
+    assert not names("the Stacker S6-C", "s6")
+
+
+def test_a_neighbouring_code_is_a_lookalike() -> None:
+    assert lookalike("E-305 Fork encoder mismatch", ["e-214"])
+    assert not lookalike("E-214 Lidar occlusion", ["e-214"])
+    assert not lookalike("Cleaning the lidar windows", ["e-214"])
+
+
+def test_the_section_headed_by_the_code_scores_above_its_lookalikes() -> None:
+    section = f"{REFERENCE} > Perception (E-2xx) > E-214 Lidar occlusion"
+    own = features(QUESTION, REFERENCE, section, "Severity: Stop.")
+    assert own["ident_leads"] == own["ident_heading"] == 0.5  # E-214 yes, S6 no
+    assert own["no_lookalike"] == 1.0
+    neighbour = f"{REFERENCE} > Perception (E-2xx) > E-219 Lidar calibration drift"
+    faq = "Line 1: My Stacker S6 shows E-214. What should I do?"
+    scores = {
+        "own": feature_score(QUESTION, REFERENCE, section, "Severity: Stop."),
+        "neighbour": feature_score(QUESTION, REFERENCE, neighbour, "Severity: Service."),
+        "faq": feature_score(QUESTION, "support-faq", faq, "E-214 is a lidar occlusion."),
+    }
+    assert scores["own"] > scores["faq"] > scores["neighbour"]
+
+
+def test_a_passage_of_questions_does_not_count_as_answering() -> None:
+    asking = features("leave", "FAQ", "", "How much leave?\nWho approves it?")
+    answering = features("leave", "FAQ", "", "Ten days.\nYour manager approves it.")
+    assert (asking["answers"], answering["answers"]) == (0.0, 1.0)
