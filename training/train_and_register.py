@@ -17,8 +17,8 @@ from ragtune.resources import open_resources
 from ragtune.settings import Settings
 from training.data.checks import DataCheckOptions, check_data
 from training.data.raft_check import check_raft_pairs
-from training.manifest import allowed_groups
 from training.data.report import DataCheckReport
+from training.manifest import allowed_groups
 from training.train import train_adapter
 from training.train_config import TrainOptions, TrainResult
 

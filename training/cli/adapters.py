@@ -161,13 +161,14 @@ def activate(
     from ragtune.resources import open_resources
 
     try:
-        if not off and not force:
-            raise InputError(
-                f"Activating {name} by hand bypasses the eval gate",
-                hint=f"run ragtune adapters promote {name} --suite SUITE, or pass --force "
-                "(the activation is logged as forced)",
-            )
         with open_resources(load_settings()) as ctx:
+            registry.get(ctx.db, name)  # an unknown name is reported as such first
+            if not off and not force:
+                raise InputError(
+                    f"Activating {name} by hand bypasses the eval gate",
+                    hint=f"run ragtune adapters promote {name} --suite SUITE, or pass --force "
+                    "(the activation is logged as forced)",
+                )
             change = registry.deactivate if off else registry.activate
             adapter = change(ctx.db, name, domain=domain)
             if not off:

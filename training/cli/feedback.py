@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from indexes.feedback import Rating
 from ragtune.console import JsonOpt, exit_for, print_json
 from ragtune.errors import InputError, RagtuneError
 from ragtune.settings import load_settings
@@ -28,10 +29,14 @@ def _since(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _rating(value: str | None) -> str | None:
-    if value not in (None, "up", "down"):
-        raise InputError(f"Invalid rating {value!r}", hint="use --rating up or --rating down")
-    return value
+def _rating(value: str | None) -> Rating | None:
+    if value is None:
+        return None
+    if value == "up":
+        return "up"
+    if value == "down":
+        return "down"
+    raise InputError(f"Invalid rating {value!r}", hint="use --rating up or --rating down")
 
 
 RatingOpt = Annotated[str | None, typer.Option("--rating", help="up or down [default: both].")]
@@ -56,7 +61,7 @@ def list_cmd(
                 ctx.db,
                 rating=_rating(rating),
                 since=_since(since),
-                route=route,  # type: ignore[arg-type]
+                route=route,
             )
     except RagtuneError as exc:
         raise exit_for(exc) from None
@@ -96,9 +101,9 @@ def export(
                 ctx.db,
                 rating=_rating(rating),
                 since=_since(since),
-                route=route,  # type: ignore[arg-type]
+                route=route,
             )
-            result = build_export(ctx.db, items, as_)  # type: ignore[arg-type]
+            result = build_export(ctx.db, items, "qa" if as_ == "qa" else "suite")
         write_jsonl(result.records, out)
     except RagtuneError as exc:
         raise exit_for(exc) from None

@@ -19,5 +19,5 @@ def check_raft_pairs(pairs: Sequence[QAPair], file: Path) -> None:
             raise InputError(
                 f"{file}:{pair.line}: record {pair.id!r} is not a RAFT item for the agent's "
                 "current 'both' prompt",
-                hint=f"build the file with ragtune data raft, or train it with --format qa",
+                hint="build the file with ragtune data raft, or train it with --format qa",
             )
