@@ -232,7 +232,7 @@ def accept_records(path: Path, *, reviewer: str, ids: list[str] | None = None) -
     for r in records:
         if r.get("accepted") is False and (wanted is None or str(r.get("id")) in wanted):
             r["accepted"] = True
-            r["reviewed_by"] = reviewer
+            r["accepted_by"] = reviewer
             done += 1
     write_jsonl(records, path)
     return done, sum(1 for r in records if r.get("accepted") is False)

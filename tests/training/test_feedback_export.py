@@ -148,7 +148,7 @@ def test_queue_export_accept_and_check(
     # record by record they pass every check.
     assert [i.kind for i in checked.report.issues] == ["split"]
     rows = [json.loads(line) for line in pairs.read_text().splitlines()]
-    assert all(r["accepted"] is True and r["reviewed_by"] == "lee" for r in rows)
+    assert all(r["accepted"] is True and r["accepted_by"] == "lee" for r in rows)
 
 
 def test_cli_list_and_export(

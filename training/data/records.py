@@ -21,7 +21,7 @@ KNOWN_FIELDS = frozenset(
     {"id", "question", "answer", "messages", "domain", "source", "groups"}
     # Review and provenance fields of records exported from feedback (training/feedback_export.py)
     # and of RAFT items (training/data/raft.py).
-    | {"accepted", "reviewed_by", "feedback_ids", "route", "cited", "raft"}
+    | {"accepted", "accepted_by", "feedback_ids", "route", "cited", "raft"}
 )
 
 
