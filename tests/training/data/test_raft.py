@@ -46,7 +46,7 @@ def test_items_are_the_agents_prompt_with_the_oracle_cited_and_quoted(
     )
     assert not build.skipped and len(build.records) == 4 and build.with_oracle == 4
     for record in build.records:
-        system, user, assistant = record["messages"]
+        system, _user, assistant = record["messages"]
         numbers = [int(n) for n in _SOURCE.findall(system["content"])]
         assert numbers == [1, 2, 3, 4]  # the oracle among K=3 distractors, numbered in order
         assert system["content"].startswith(BOTH_SYSTEM + "\n\nSources:\n")
