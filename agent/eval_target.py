@@ -65,8 +65,9 @@ class InprocTarget:
         started = time.perf_counter()
         try:
             principal = Principal(item.user, frozenset(item.groups))
+            named = {"adapter": self._adapter} if self._adapter is not None else {}
             answer = self._agent.ask(
-                item.question, principal, thread_id=None, route="auto", adapter=self._adapter
+                item.question, principal, thread_id=None, route="auto", **named
             )
             response = AskResponse.model_validate(answer.to_json())
         except RagtuneError as exc:
