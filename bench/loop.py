@@ -119,6 +119,7 @@ def _scores(record: Any) -> dict[str, Any]:
 
 
 def measure(*, steps: int, items: int, quick: bool) -> dict[str, Any]:
+    from agent.runtime import Agent
     from bench.agent_latency import _ingest
     from bench.fresh_database import fresh_database
     from evals.judges import JudgeOptions, build_judge
@@ -128,7 +129,6 @@ def measure(*, steps: int, items: int, quick: bool) -> dict[str, Any]:
     from generation.backends import adapters_dir
     from indexes.embeddings import load_embedder
     from ragtune.settings import BUNDLED_EMBED_MODEL, Settings
-    from tests.support.agent_fixtures import make_agent
     from training.data.raft import build_raft
     from training.feedback_export import write_jsonl
     from training.train_and_register import train_and_register
@@ -190,7 +190,7 @@ def measure(*, steps: int, items: int, quick: bool) -> dict[str, Any]:
 
         suite = load_suite(heldout)
         judge = build_judge("offline", JudgeOptions(embedder=embedder))
-        agent = make_agent(settings, db, embedder)
+        agent = Agent(settings, db, embedder, judge)
         runs: dict[str, Any] = {}
         try:
             for label, adapter in (("none", None), ("plain-qa", "plain-qa"), ("raft", "raft")):
