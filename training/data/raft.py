@@ -14,6 +14,7 @@ groups), so an item never shows a reader text they could not search for themselv
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from dataclasses import dataclass, field
@@ -187,6 +188,7 @@ def build_raft(
             f"{qa_file}:{first.line}: {first.message} ({len(read.issues)} records with errors)",
             hint=f"run ragtune data check {qa_file} and fix what it lists",
         )
+    carried = _feedback_ids(qa_file)
     rng = random.Random(seed)
     options = SearchOptions(collection=collection, k=distractors + 1 + _SPARE)
     build = RaftBuild()
@@ -204,5 +206,24 @@ def build_raft(
         if record is None:
             build.skipped.append((pair.id, why))
         else:
+            if carried.get(pair.id):
+                record["feedback_ids"] = carried[pair.id]  # lineage: promote records them
             build.records.append(record)
     return build
+
+
+def _feedback_ids(qa_file: Path) -> dict[str, list[str]]:
+    """The ``feedback_ids`` of each JSONL record by id (records exported from feedback)."""
+    out: dict[str, list[str]] = {}
+    try:
+        lines = qa_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return out
+    for line in lines:
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(raw, dict) and raw.get("id") is not None and raw.get("feedback_ids"):
+            out[str(raw["id"])] = [str(f) for f in raw["feedback_ids"]]
+    return out

@@ -165,3 +165,16 @@ def test_unaccepted_feedback_records_are_refused(
     )
     with pytest.raises(InputError, match="not accepted by a reviewer"):
         build_raft(sample_db, embedder, path, collection="default")
+
+
+def test_feedback_ids_travel_with_the_items(
+    sample_db: Database, embedder: Embedder, tmp_path: Path
+) -> None:
+    rows = [json.loads(line) for line in _pairs(tmp_path, PUBLIC).read_text().splitlines()]
+    rows[0] |= {"accepted": True, "accepted_by": "lee", "feedback_ids": ["f-1"]}
+    path = tmp_path / "with_feedback.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    build = build_raft(sample_db, embedder, path, collection="default", distractors=1)
+    by_id = {r["id"]: r for r in build.records}
+    assert by_id[rows[0]["id"]]["feedback_ids"] == ["f-1"]
+    assert "feedback_ids" not in by_id[rows[1]["id"]]
