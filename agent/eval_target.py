@@ -33,8 +33,9 @@ class InprocTarget:
     recorded ranking is the one the agent's retrieve step sees for a question without a thread.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, adapter: str | None = None) -> None:
         self._agent = build_agent(settings)
+        self._adapter = adapter  # None: the adapter active for each item's principal
 
     @property
     def describe(self) -> str:
@@ -64,7 +65,10 @@ class InprocTarget:
         started = time.perf_counter()
         try:
             principal = Principal(item.user, frozenset(item.groups))
-            answer = self._agent.ask(item.question, principal, thread_id=None, route="auto")
+            named = {"adapter": self._adapter} if self._adapter is not None else {}
+            answer = self._agent.ask(
+                item.question, principal, thread_id=None, route="auto", **named
+            )
             response = AskResponse.model_validate(answer.to_json())
         except RagtuneError as exc:
             return Attempt(item.id, "error", error=str(exc))

@@ -208,3 +208,45 @@ def check_adapter_access(db: Database, principal: Principal, name: str) -> Regis
         f"{', '.join(adapter.allowed_groups)}; {principal.user} is in none of those groups",
         hint="ask an administrator for access, or use an adapter trained on public data",
     )
+
+
+def record_activation(
+    db: Database,
+    name: str,
+    *,
+    scope: str = GLOBAL,
+    forced: bool,
+    by: str,
+    evidence: dict[str, Any] | None = None,
+) -> RegisteredAdapter:
+    """Append an entry to ``name``'s activation log (kept in its manifest, shown by
+    ``adapters show``): when, where, by whom, whether it bypassed the eval gate (``forced``),
+    and the gate's evidence (eval runs, data sha256, feedback ids, base model)."""
+    entry = {
+        "at": _dt.datetime.now(_dt.UTC).isoformat(),
+        "scope": scope,
+        "forced": forced,
+        "by": by,
+        "evidence": evidence or {},
+    }
+    with db.administering() as conn:
+        conn.execute(
+            "UPDATE adapters SET manifest = jsonb_set(manifest, '{activation_log}',"
+            " coalesce(manifest->'activation_log', '[]'::jsonb) || %s::jsonb) WHERE name = %s",
+            (Jsonb([entry]), name),
+        )
+    return get(db, name)
+
+
+def registry_version(db: Database) -> str:
+    """A fingerprint of which adapter is active where and which adapters exist: it changes on
+    every activation, deactivation, registration and replacement, so a running service can
+    tell with one cheap query that it should look again (hot swap)."""
+    with db.administering() as conn:
+        row = conn.execute(
+            "SELECT md5(coalesce((SELECT string_agg(s.scope || '=' || s.adapter_id || '@'"
+            " || s.activated_at::text, ',' ORDER BY s.scope) FROM adapter_activations s), '')"
+            " || '|' || coalesce((SELECT string_agg(a.id || ':' || a.name, ',' ORDER BY a.id)"
+            " FROM adapters a), ''))"
+        ).fetchone()
+    return str(row[0]) if row else ""

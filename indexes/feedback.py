@@ -136,3 +136,70 @@ def _as_uuid(value: str | None) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         return None
+
+
+# --- The review queue: each rating with the conversation step it rated (administrative reads).
+
+_REVIEW = (
+    "SELECT f.id::text, f.user_name, f.thread_id, f.message_id, f.rating, f.comment, f.source,"
+    " f.created_at, s.step,"
+    # The question is the user's message shown last before the rated answer.
+    " (SELECT q.step->>'output' FROM chat_steps q WHERE q.thread_id = f.thread_id"
+    "  AND q.step->>'type' = 'user_message'"
+    "  AND coalesce(q.step->>'createdAt', '') <= coalesce(s.step->>'createdAt', '')"
+    "  ORDER BY q.step->>'createdAt' DESC, q.created_at DESC LIMIT 1),"
+    " coalesce((SELECT array_agg(DISTINCT g ORDER BY g) FROM api_keys k, unnest(k.groups) g"
+    "  WHERE k.user_name = f.user_name AND k.revoked_at IS NULL), '{}')"
+    " FROM feedback f LEFT JOIN chat_steps s ON s.id = f.message_id"
+    " AND s.thread_id = f.thread_id"
+    " WHERE (%(rating)s::smallint IS NULL OR f.rating = %(rating)s::smallint)"
+    " AND (%(since)s::timestamptz IS NULL OR f.created_at >= %(since)s::timestamptz)"
+    " ORDER BY f.created_at DESC, f.id"
+)
+
+
+@dataclass(frozen=True)
+class RatedAnswer:
+    """A rating with what was rated: the displayed answer step and the question before it.
+
+    ``step`` is None when the rated message is not a stored chat step (API feedback names the
+    agent's thread, whose turns live in the agent's checkpoints). ``key_groups`` are the
+    groups of the rater's live API keys: what they could read when they rated.
+    """
+
+    feedback: Feedback
+    step: dict[str, Any] | None
+    question: str | None
+    key_groups: tuple[str, ...]
+
+
+def rated_answers(
+    db: Database, *, rating: Rating | None = None, since: datetime | None = None
+) -> list[RatedAnswer]:
+    """Every rating (newest first) with its rated step and question, for the review queue."""
+    params = {"rating": None if rating is None else _SCORE[rating], "since": since}
+    with db.administering() as conn:
+        rows = conn.execute(_REVIEW, params).fetchall()
+    return [
+        RatedAnswer(_row(r[:8]), dict(r[8]) if r[8] is not None else None, r[9], tuple(r[10]))
+        for r in rows
+    ]
+
+
+def cited_chunks(db: Database, chunk_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Cited chunks by id with their text and their document's groups (administrative read:
+    the export decides from these groups who may learn from the feedback)."""
+    ids = [c for c in chunk_ids if _as_uuid(c) is not None]
+    if not ids:
+        return {}
+    with db.administering() as conn:
+        rows = conn.execute(
+            "SELECT c.id::text, c.text, d.source, c.section, c.page, d.allowed_groups"
+            " FROM chunks c JOIN documents d ON d.id = c.document_id"
+            " WHERE c.id::text = ANY(%s)",
+            (ids,),
+        ).fetchall()
+    return {
+        cid: {"text": text, "source": source, "section": section, "page": page, "groups": groups}
+        for cid, text, source, section, page, groups in rows
+    }

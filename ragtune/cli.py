@@ -33,6 +33,13 @@ def _inproc_target(settings: Settings) -> Target:
     return InprocTarget(settings)
 
 
+def _inproc_adapter_target(settings: Settings, adapter: str | None) -> Target:
+    """The agent in this process answering with one adapter (``adapters promote``)."""
+    from agent.eval_target import InprocTarget
+
+    return InprocTarget(settings, adapter=adapter)
+
+
 app = typer.Typer(
     name="ragtune",
     help="Make a small language model an expert in one company's business.",
@@ -56,7 +63,8 @@ for name, group in (
     ("db", indexes_cli.db_app),
     ("data", training_cli.data_app),
     ("eval", build_eval_app(inproc_target=_inproc_target)),
-    ("adapters", training_cli.adapters_app),
+    ("adapters", training_cli.build_adapters_app(_inproc_adapter_target)),
+    ("feedback", training_cli.feedback_app),
     ("keys", service_cli.keys_app),
     ("router", agent_cli.router_app),
 ):

@@ -24,6 +24,7 @@ from ragtune.errors import (
     RagtuneError,
 )
 from ragtune.principal import Principal
+from service.adapter_watch import loaded_generator
 from service.errors import GenerationTimeoutError
 from service.schemas import ErrorResponse
 from service.state import ServiceState
@@ -112,6 +113,7 @@ async def answer_events(
     """
     check_question(state, question)
     agent = state.require_agent()
+    await asyncio.to_thread(state.adapter_watch.refresh, state.db, loaded_generator(agent))
     loop = asyncio.get_running_loop()
     started = time.perf_counter()
     async with state.slots.slot():

@@ -14,6 +14,7 @@ from indexes.embeddings import Embedder
 from ragtune.errors import ModelLoadError
 from ragtune.principal import Principal
 from ragtune.settings import Settings
+from service.adapter_watch import AdapterWatch
 from service.errors import OverloadedError
 from service.limits import GenerationSlots, RateLimiter
 from service.metrics import Metrics
@@ -62,6 +63,7 @@ class ServiceState:
     agent_error: str | None = None
     owns_db: bool = False
     loading: threading.Event = field(default_factory=threading.Event)
+    adapter_watch: AdapterWatch = field(default_factory=AdapterWatch)  # hot swap (issue 14)
 
     @property
     def uploads_dir(self) -> Path:

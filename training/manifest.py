@@ -33,11 +33,28 @@ class FinishedRun:
 
 
 def allowed_groups(data: DataCheck) -> list[str]:
-    """Union of the training pairs' groups; ``everyone`` when no pair is restricted."""
+    """The groups that may read every restricted pair; ``everyone`` when none is restricted.
+
+    A pair restricted to ``hr`` may be read by hr only, so an adapter that learned it may be
+    used by hr only; an adapter that also learned a ``finance`` pair could be used by nobody
+    who may read both unless some group is in both, so that is refused (train one adapter per
+    group): a union would hand hr's text to finance (and feedback's text to other groups).
+    """
+    from ragtune.errors import InputError
     from ragtune.principal import EVERYONE
 
-    groups = {g for p in [*data.train, *data.validation] for g in p.groups}
-    return sorted(groups) or [EVERYONE]
+    restricted = [set(p.groups) for p in [*data.train, *data.validation] if p.groups]
+    if not restricted:
+        return [EVERYONE]
+    shared = set.intersection(*restricted)
+    if not shared:
+        kinds = sorted({",".join(sorted(g)) for g in restricted})
+        raise InputError(
+            f"The pairs are restricted to groups no one group may read all of ({'; '.join(kinds)})",
+            hint="train one adapter per group: an adapter is usable by whoever may read all "
+            "of its pairs",
+        )
+    return sorted(shared)
 
 
 def build_manifest(

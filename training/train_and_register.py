@@ -16,7 +16,9 @@ from ragtune.errors import InputError
 from ragtune.resources import open_resources
 from ragtune.settings import Settings
 from training.data.checks import DataCheckOptions, check_data
+from training.data.raft_check import check_raft_pairs
 from training.data.report import DataCheckReport
+from training.manifest import allowed_groups
 from training.train import train_adapter
 from training.train_config import TrainOptions, TrainResult
 
@@ -62,6 +64,9 @@ def train_and_register(
         )
         if on_checked is not None:
             on_checked(checked.report)
+        allowed_groups(checked)  # refuses pairs no single group may read, before training
+        if options.data_format == "raft":
+            check_raft_pairs([*checked.train, *checked.validation], data)
         result = train_adapter(
             checked,
             name,

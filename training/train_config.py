@@ -9,6 +9,9 @@ from typing import Any
 from ragtune.errors import InputError
 
 METHODS = ("qlora", "lora")
+DATA_FORMATS = ("qa", "raft")
+# RAFT prompts carry K+1 passages: answers must not be cut off by the token cap.
+RAFT_MIN_SEQ_TOKENS = 2048
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class TrainOptions:
     f1_items: int = 32  # validation items scored for answer F1 (greedy); 0 skips it
     f1_max_new_tokens: int = 64
     device: str = "auto"
+    # "qa": closed-book pairs; "raft": items from ragtune data raft (question, oracle and
+    # distractor sources in the "both" route's prompt, a target that cites the oracle).
+    data_format: str = "qa"
 
     def validate(self) -> None:
         """Raise InputError naming the first out-of-range option."""
@@ -43,6 +49,10 @@ class TrainOptions:
         for name in positive:
             if getattr(self, name) < 1:
                 raise InputError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.data_format not in DATA_FORMATS:
+            raise InputError(
+                f"Unknown data format {self.data_format!r}", hint="use --format qa or raft"
+            )
         if self.max_steps is not None and self.max_steps < 1:
             raise InputError(f"max steps must be at least 1, got {self.max_steps}")
         if self.epochs <= 0 or self.learning_rate <= 0 or self.alpha <= 0:

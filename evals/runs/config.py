@@ -32,6 +32,34 @@ def describe_index(db: Database | None, reason: str = "") -> dict[str, Any]:
     return index_stats(db)
 
 
+def adapter_weights_sha256(path: Path) -> str | None:
+    """SHA-256 of an adapter folder's safetensors weights (None when the file is missing)."""
+    from generation.adapters import WEIGHTS
+
+    weights = path / WEIGHTS
+    if not weights.is_file():
+        return None
+    digest = hashlib.sha256()
+    with weights.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def describe_pins(db: Database | None) -> dict[str, Any]:
+    """What produced a run's answers, in hashes: the prompt templates, the index snapshot
+    (per collection) and every adapter's weights and training data. The judge's fingerprint
+    is recorded next to it by the runner (``config.judge``)."""
+    from generation.grounded_prompt import prompt_template_hash
+
+    pins: dict[str, Any] = {"prompt_template_sha256": prompt_template_hash()}
+    if db is not None:
+        from indexes.snapshot import index_snapshot
+
+        pins["index_snapshot"] = index_snapshot(db)
+    return pins
+
+
 def describe_adapters(db: Database | None) -> list[dict[str, Any]]:
     """Registered adapters with their base model and active scopes (empty without a database)."""
     if db is None:
@@ -44,6 +72,8 @@ def describe_adapters(db: Database | None) -> list[dict[str, Any]]:
             "base_model": a.base_model,
             "method": a.method,
             "active_scopes": list(a.active_scopes),
+            "weights_sha256": adapter_weights_sha256(a.path),
+            "data_sha256": (a.manifest.get("data") or {}).get("sha256"),
         }
         for a in list_adapters(db)
     ]

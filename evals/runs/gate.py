@@ -21,7 +21,7 @@ import numpy as np
 
 from evals.runs.record import GateMetric, GateResult, ItemResult, RunRecord, Verdict
 from evals.runs.summary import BY_NAME, METRICS, MetricSpec
-from ragtune.errors import ConfigError
+from ragtune.errors import ConfigError, InputError
 
 # Absolute changes (in the metric's own unit) the gate tolerates; None: reported, not gated.
 # Latency is not gated by default: recorded answers and live runs on other machines differ
@@ -46,6 +46,17 @@ DEFAULT_TOLERANCES: dict[str, float | None] = {
 }
 # Resamples per numpy batch: bounds the index matrix at a few MB whatever the suite size.
 _CELLS_PER_BATCH = 2_000_000
+
+
+def check_same_suite(baseline: RunRecord, new: RunRecord) -> None:
+    """Refuse to compare runs of differently named suites (edits of one suite are compared on
+    the items both versions share; their SHA-256s are in each run's pins)."""
+    if baseline.suite != new.suite:
+        raise InputError(
+            f"Run {new.run_id} is of suite {new.suite!r} but the baseline {baseline.run_id} is of "
+            f"suite {baseline.suite!r}: the gate only compares runs of the same suite",
+            hint="pick a baseline run of the same suite (ragtune eval history --suite NAME)",
+        )
 
 
 def resolve_tolerances(overrides: Mapping[str, float | None]) -> dict[str, float | None]:
@@ -200,7 +211,11 @@ def compare_runs(
     confidence: float = 0.95,
     baseline_source: str = "",
 ) -> GateResult:
-    """Gate ``new`` against ``baseline`` on the items both runs share."""
+    """Gate ``new`` against ``baseline`` on the items both runs share.
+
+    InputError when the two runs are of different suites: their items answer different
+    questions, so a paired comparison would measure the suites, not the change."""
+    check_same_suite(baseline, new)
     limits = resolve_tolerances(tolerances or {})
     base = {i.id: i for i in baseline.items}
     fresh = {i.id: i for i in new.items}

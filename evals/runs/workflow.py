@@ -23,6 +23,7 @@ from evals.runs.config import (
     describe_adapters,
     describe_index,
     describe_models,
+    describe_pins,
     file_sha256,
 )
 from evals.runs.gate import compare_runs, resolve_tolerances
@@ -153,6 +154,7 @@ def describe_run(
         "answers": {"path": str(answers), "sha256": file_sha256(answers)} if answers else None,
         "models": describe_models(settings, describe_adapters(db)),
         "index": describe_index(db, db_error),
+        "pins": describe_pins(db),
         "git_commit": git_commit(),
         "gate": {
             "tolerances": tolerances,

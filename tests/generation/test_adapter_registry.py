@@ -73,3 +73,25 @@ def test_replace_keeps_activations(db: Database, tmp_path: Path) -> None:
     registry.activate(db, "a", domain="glossary")
     new = registry.replace(db, tmp_path / "a2", _manifest("a", ["everyone"]))
     assert new.active_scopes == ("glossary",) and new.path == (tmp_path / "a2").resolve()
+
+
+def test_the_version_changes_with_every_activation_and_the_log_keeps_evidence(
+    db: Database, tmp_path: Path
+) -> None:
+    empty = registry.registry_version(db)
+    registry.register(db, tmp_path / "a", _manifest("a", ["everyone"]))
+    registry.register(db, tmp_path / "b", _manifest("b", ["everyone"]))
+    registered = registry.registry_version(db)
+    assert registered != empty and registry.registry_version(db) == registered
+    registry.activate(db, "a")
+    first = registry.registry_version(db)
+    registry.activate(db, "b")
+    second = registry.registry_version(db)
+    registry.activate(db, "a")
+    assert len({registered, first, second, registry.registry_version(db)}) == 4
+
+    registry.record_activation(db, "a", forced=True, by="ops", evidence={"reason": "outage"})
+    registry.record_activation(db, "a", forced=False, by="ci", evidence={"data_sha256": "ab"})
+    log = registry.get(db, "a").manifest["activation_log"]
+    assert [(e["forced"], e["by"]) for e in log] == [(True, "ops"), (False, "ci")]
+    assert log[1]["evidence"] == {"data_sha256": "ab"} and log[0]["scope"] == "*"

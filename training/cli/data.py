@@ -119,3 +119,54 @@ def check(
         _print_report(report)
     if not report.ok:
         raise typer.Exit(1)
+
+
+@data_app.command("raft")
+def raft(
+    qa_file: Annotated[Path, typer.Argument(help="Curated (accepted) question/answer pairs.")],
+    collection: Annotated[str, typer.Option("--collection", help="Collection to retrieve from.")],
+    out: Annotated[Path, typer.Option("--out", help="JSONL file of RAFT items to write.")],
+    distractors: Annotated[int, typer.Option(help="Distractor passages per item (K).")] = 3,
+    p_oracle: Annotated[
+        float, typer.Option("--p-oracle", help="Share of items that keep the oracle passage.")
+    ] = 0.8,
+    seed: Annotated[int, typer.Option(help="Seed of the oracle draw and passage order.")] = 42,
+    json_out: JsonOpt = False,
+) -> None:
+    """Build RAFT training items: each question with its oracle passage among K distractors
+    (retrieved as the pair's groups), in the agent's source format, citing and quoting the
+    oracle; a share 1-P keep only distractors and answer that the sources do not cover it."""
+    try:
+        from ragtune.resources import open_resources
+        from training.data.raft import build_raft
+        from training.feedback_export import write_jsonl
+
+        with open_resources(load_settings()) as ctx:
+            build = build_raft(
+                ctx.db,
+                ctx.embedder,
+                qa_file,
+                collection=collection,
+                distractors=distractors,
+                p_oracle=p_oracle,
+                seed=seed,
+            )
+        write_jsonl(build.records, out)
+    except RagtuneError as exc:
+        raise exit_for(exc) from None
+    if json_out:
+        print_json(
+            {
+                "out": str(out),
+                "items": len(build.records),
+                "with_oracle": build.with_oracle,
+                "skipped": [{"id": i, "reason": r} for i, r in build.skipped],
+            }
+        )
+        return
+    for pair_id, reason in build.skipped:
+        typer.echo(f"skipped {pair_id}: {reason}", err=True)
+    typer.echo(
+        f"wrote {len(build.records)} RAFT items to {out} ({build.with_oracle} with the oracle, "
+        f"{len(build.records) - build.with_oracle} distractors only; {len(build.skipped)} skipped)"
+    )

@@ -20,6 +20,9 @@ def train(
         str | None, typer.Option("--base", help="Base model [default: setting model].")
     ] = None,
     method: Annotated[str, typer.Option(help="qlora (4-bit base) or lora.")] = "qlora",
+    data_format: Annotated[
+        str, typer.Option("--format", help="qa (curated pairs) or raft (ragtune data raft).")
+    ] = "qa",
     epochs: Annotated[float, typer.Option(help="Training epochs.")] = 3.0,
     max_steps: Annotated[
         int | None, typer.Option(help="Stop after this many optimizer steps.")
@@ -66,7 +69,7 @@ def train(
     quiet_libraries()
     try:
         from training.train_and_register import train_and_register
-        from training.train_config import TrainOptions
+        from training.train_config import RAFT_MIN_SEQ_TOKENS, TrainOptions
 
         options = TrainOptions(
             method=method,
@@ -80,13 +83,19 @@ def train(
             warmup_ratio=warmup,
             batch_size=batch_size,
             grad_accum=grad_accum,
-            max_seq_tokens=max_seq_tokens or settings.train_max_seq_tokens,
+            max_seq_tokens=max_seq_tokens
+            or (
+                max(settings.train_max_seq_tokens, RAFT_MIN_SEQ_TOKENS)
+                if data_format == "raft"
+                else settings.train_max_seq_tokens
+            ),
             seed=seed,
             save_steps=save_steps,
             early_stopping_patience=patience,
             gradient_checkpointing=not no_gradient_checkpointing,
             f1_items=settings.train_f1_items if f1_items is None else f1_items,
             device=settings.train_device,
+            data_format=data_format,
         )
         result = train_and_register(
             settings,

@@ -17,7 +17,12 @@ from ragtune.errors import InputError
 from ragtune.principal import check_name
 
 DEFAULT_DOMAIN = "general"
-KNOWN_FIELDS = frozenset({"id", "question", "answer", "messages", "domain", "source", "groups"})
+KNOWN_FIELDS = frozenset(
+    {"id", "question", "answer", "messages", "domain", "source", "groups"}
+    # Review and provenance fields of records exported from feedback (training/feedback_export.py)
+    # and of RAFT items (training/data/raft.py).
+    | {"accepted", "accepted_by", "feedback_ids", "route", "cited", "raft"}
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,9 @@ class QARecord(BaseModel):
     domain: str | None = None
     source: str | None = None
     groups: tuple[str, ...] = ()
+    # False on records exported from feedback until a person accepts them: nothing enters
+    # training data unreviewed. Absent (None) on hand-curated files.
+    accepted: bool | None = None
 
     @field_validator("id", mode="before")
     @classmethod
@@ -165,6 +173,11 @@ class QARecord(BaseModel):
 
     @model_validator(mode="after")
     def _shape(self) -> QARecord:
+        if self.accepted is False:
+            raise PydanticCustomError(
+                "not_accepted",
+                "not accepted by a reviewer yet (run ragtune feedback accept, or drop the record)",
+            )
         if self.messages is not None:
             if self.question is not None or self.answer is not None:
                 raise PydanticCustomError(
@@ -230,7 +243,16 @@ def format_errors(exc: ValidationError) -> str:
 def error_kind(exc: ValidationError) -> str:
     """A stable name for the main problem of a record (for tools and tests)."""
     kinds = {e["type"] for e in exc.errors()}
-    for kind in ("missing", "wrong_type", "empty", "bad_turns", "bad_role", "bad_group", "mixed"):
+    for kind in (
+        "not_accepted",
+        "missing",
+        "wrong_type",
+        "empty",
+        "bad_turns",
+        "bad_role",
+        "bad_group",
+        "mixed",
+    ):
         if kind in kinds:
             return "missing_field" if kind == "missing" else kind
     return "invalid"

@@ -199,3 +199,11 @@ def test_the_gate_flags_a_retrieval_recall_drop_and_passes_an_equal_run() -> Non
     for name in RETRIEVAL_METRICS:
         m = _metric(same, name)
         assert m.verdict == "no change" and m.change == 0.0 and m.paired_items == 3 * COPIES
+
+
+def test_runs_of_different_suites_are_not_compared() -> None:
+    from ragtune.errors import InputError
+
+    other = _run("other", [_item(i) for i in range(40)]).model_copy(update={"suite": "t"})
+    with pytest.raises(InputError, match="only compares runs of the same suite"):
+        compare_runs(BASE, other)

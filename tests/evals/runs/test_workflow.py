@@ -38,6 +38,15 @@ def test_a_recorded_run_is_reported_stored_and_gated(settings: Settings, tmp_pat
     assert first.out_dir == settings.resolved_state_dir() / "evals" / first.record.run_id
     assert json.loads((first.out_dir / "run.json").read_text())["run_id"] == first.record.run_id
     assert first.record.gate is None and warnings == []
+    # Pinned to what produced it: the prompt templates and the index's content.
+    from generation.grounded_prompt import prompt_template_hash
+
+    pins = first.record.config["pins"]
+    assert pins["prompt_template_sha256"] == prompt_template_hash()
+    assert set(pins["index_snapshot"]) == {
+        c["name"] for c in first.record.config["index"]["collections"]
+    }
+    assert first.record.config["judge"]["fingerprint"]
 
     again = run_and_gate(
         settings, suite, answers=answers, baseline=first.record.run_id, out=tmp_path / "again"

@@ -117,10 +117,13 @@ def test_unknown_name_is_a_clear_error(
 def test_activate_globally_and_per_domain_then_off(
     cli: CliRunner, two_adapters: dict[str, Path]
 ) -> None:
-    first = cli.invoke(adapters_app, ["activate", "glossary"])
+    refused = cli.invoke(adapters_app, ["activate", "glossary"])
+    assert refused.exit_code == 2 and "bypasses the eval gate" in refused.stderr
+    assert "ragtune adapters promote glossary" in refused.stderr
+    first = cli.invoke(adapters_app, ["activate", "glossary", "--force", "--reason", "outage"])
     assert first.exit_code == 0 and "glossary active globally; active: global" in first.stdout
-    cli.invoke(adapters_app, ["activate", "hr-terms", "--domain", "hr"])
-    took_over = cli.invoke(adapters_app, ["activate", "hr-terms"])
+    cli.invoke(adapters_app, ["activate", "hr-terms", "--domain", "hr", "--force"])
+    took_over = cli.invoke(adapters_app, ["activate", "hr-terms", "--force"])
     assert "hr-terms active globally; active: global, hr" in took_over.stdout
     listed = {a["name"]: a for a in json.loads(cli.invoke(adapters_app, ["list", "--json"]).stdout)}
     assert listed["glossary"]["active_scopes"] == [] and listed["hr-terms"]["active_scopes"] == [
@@ -129,8 +132,11 @@ def test_activate_globally_and_per_domain_then_off(
     ]
     off = cli.invoke(adapters_app, ["activate", "hr-terms", "--off"])
     assert off.exit_code == 0 and "hr-terms deactivated globally; active: hr" in off.stdout
-    empty = cli.invoke(adapters_app, ["activate", "glossary", "--domain", " "])
+    empty = cli.invoke(adapters_app, ["activate", "glossary", "--domain", " ", "--force"])
     assert empty.exit_code == 2 and "must not be empty" in empty.stderr
+    # The forced activation is in the adapter's lineage, with its reason.
+    shown = cli.invoke(adapters_app, ["show", "glossary"]).stdout
+    assert "FORCED (no gate)" in shown and "reason: outage" in shown
 
 
 def test_removing_the_active_adapter(
@@ -138,8 +144,8 @@ def test_removing_the_active_adapter(
 ) -> None:
     from ragtune.principal import Principal
 
-    cli.invoke(adapters_app, ["activate", "glossary"])
-    cli.invoke(adapters_app, ["activate", "glossary", "--domain", "support"])
+    cli.invoke(adapters_app, ["activate", "glossary", "--force"])
+    cli.invoke(adapters_app, ["activate", "glossary", "--domain", "support", "--force"])
     result = cli.invoke(adapters_app, ["remove", "glossary"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "removed glossary (it was active: global, support)"
