@@ -1,6 +1,11 @@
-"""The verify node: keep only what the sources support. A draft with unsupported sentences is
-regenerated strictly (when configured), then pruned to its supported sentences; with nothing
-supported left, an extractive answer quoted from the sources takes its place."""
+"""The verify node: keep only what the sources support, and only if it answers the question.
+
+A draft with unsupported sentences is regenerated strictly (when configured), then pruned to
+its supported sentences; with nothing supported left, an extractive answer quoted from the
+sources takes its place. Whatever remains must then pass the answerability check
+(agent/answerability.py) on the passages it cites; a generated answer that fails it gives way
+to the extractive one, and an answer that still fails becomes an abstention that says what is
+missing."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.answer import Verification
+from agent.answerability import check as answers_question
 from agent.context import RunContext
 from agent.extractive import extractive_answer
 from agent.nodes.generate import model_reply
@@ -16,6 +22,7 @@ from agent.nodes.timed import timed
 from agent.prompts import grounded_messages
 from agent.state import AgentState, state_sources
 from agent.verify import verify as check
+from evals.judges.answerability import AnswerCheck
 from generation.generator import GenerationParams
 from tools.rag import Source
 
@@ -51,7 +58,18 @@ def verify(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         repaired = "extractive"
     if checked is None or checked.total_sentences == 0:
         return {"answer": "", "verification": verification_json(None, repaired)}
-    return {"answer": draft, "verification": verification_json(checked, repaired)}
+    question = state["standalone"]
+    answers = answers_question(res.embedder, question, draft, sources)
+    if not answers.answers and repaired != "extractive":
+        quoted, quoted_check = _extractive(state, ctx, sources)
+        if quoted_check is not None and quoted_check.total_sentences:
+            quoted_answers = answers_question(res.embedder, question, quoted, sources)
+            if quoted_answers.answers:
+                draft, checked, answers = quoted, quoted_check, quoted_answers
+                repaired = "extractive"
+    if not answers.answers:
+        return {"answer": "", "verification": verification_json(checked, repaired, answers)}
+    return {"answer": draft, "verification": verification_json(checked, repaired, answers)}
 
 
 def _extractive(
@@ -73,14 +91,21 @@ def _extractive(
     return draft, checked
 
 
-def verification_json(checked: Verification | None, repaired: str | None = None) -> dict[str, Any]:
-    """The verification as stored in the state: counts, per-sentence verdicts, the repair."""
+def verification_json(
+    checked: Verification | None,
+    repaired: str | None = None,
+    answers: AnswerCheck | None = None,
+) -> dict[str, Any]:
+    """The verification as stored in the state: counts, per-sentence verdicts, the repair, and
+    whether the cited passages answer the question (``answerability``; None when not checked).
+    """
     if checked is None:
         return {
             "supported_sentences": 0,
             "total_sentences": 0,
             "sentences": [],
             "repaired": repaired,
+            "answerability": None,
         }
     return {
         "supported_sentences": checked.supported_sentences,
@@ -96,4 +121,5 @@ def verification_json(checked: Verification | None, repaired: str | None = None)
             for v in checked.sentences
         ],
         "repaired": repaired,
+        "answerability": answers.to_json() if answers is not None else None,
     }
