@@ -12,8 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from evals.citations import split_cited_sentences
-from evals.judges.answerability import AnswerCheck, Evidence, cached_word_vectors, check_answer
+from evals.judges.answerability import (
+    CORPUS_NAME_SHARE,
+    AnswerCheck,
+    Evidence,
+    cached_word_vectors,
+    check_answer,
+)
+from indexes.database import Database
 from indexes.embeddings import Embedder
+from indexes.terms import document_share
+from ragtune.principal import Principal
 from tools.rag import Source
 
 
@@ -28,7 +37,23 @@ def cited_evidence(answer: str, sources: Sequence[Source]) -> list[Evidence]:
     ]
 
 
-def check(embedder: Embedder, question: str, answer: str, sources: Sequence[Source]) -> AnswerCheck:
-    """Whether the passages ``answer`` cites contain what ``question`` asks (see the judge)."""
+def check(
+    embedder: Embedder,
+    question: str,
+    answer: str,
+    sources: Sequence[Source],
+    corpus: tuple[Database, Principal, str] | None = None,
+) -> AnswerCheck:
+    """Whether the passages ``answer`` cites contain what ``question`` asks (see the judge).
+
+    ``corpus`` (database, principal, collection) lets a name most documents mention (the
+    company's own) count as found; without it every name must be in the cited passages.
+    """
     vectors = cached_word_vectors(lambda words: embedder.embed(words), embedder.name)
-    return check_answer(question, cited_evidence(answer, sources), vectors)
+
+    def corpus_name(name: str) -> bool:
+        if corpus is None:
+            return False
+        return document_share(*corpus, name) >= CORPUS_NAME_SHARE
+
+    return check_answer(question, cited_evidence(answer, sources), vectors, corpus_name=corpus_name)

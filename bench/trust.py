@@ -40,6 +40,7 @@ from bench.machine import describe_machine, now_iso
 from bench.results import markdown_table, percentile, write_result
 
 if TYPE_CHECKING:
+    from evals.judges.protocol import Judge
     from evals.suites import SuiteItem
     from indexes.database import Database
     from indexes.embeddings import Embedder
@@ -203,10 +204,12 @@ def fit(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def judge_pairs() -> dict[str, list[tuple[str, str, bool, str]]]:
-    """Labelled (premise, sentence, supported, kind) pairs: the sample set and the 18F set."""
+    """Labelled (premise, sentence, supported, kind) pairs: the sample set (its calibration
+    split first: the shipped thresholds are fitted on that split alone) and the 18F set."""
     from evals.judges.calibration import load_calibration
 
-    sample = [(p.premise, p.sentence, p.supported, p.kind) for p in load_calibration()]
+    ordered = load_calibration(split="calibration") + load_calibration(split="heldout")
+    sample = [(p.premise, p.sentence, p.supported, p.kind) for p in ordered]
     lines = (HELDOUT / "judge_pairs.jsonl").read_text(encoding="utf-8").splitlines()
     heldout = [json.loads(line) for line in lines if line.strip()]
     return {
@@ -233,6 +236,24 @@ def judge_figures(
     }
 
 
+def report_any_judge(
+    judge: Judge, pairs: Sequence[tuple[str, str, bool, str]] | None = None
+) -> dict[str, Any]:
+    """Any judge (offline, nli, llm, ...) at its own threshold on held-out pairs (the 18F set
+    by default): the same figures the offline judge is held to, with nothing refitted."""
+    chosen = judge_pairs()["18f"] if pairs is None else list(pairs)
+    verdicts = judge.judge_many([(p, s) for p, s, _, _ in chosen])
+    return {
+        "judge": judge.fingerprint,
+        "pairs": len(chosen),
+        **judge_figures(
+            [lab for _, _, lab, _ in chosen],
+            [v.supported for v in verdicts],
+            [k for _, _, _, k in chosen],
+        ),
+    }
+
+
 def judges(embedder: Embedder) -> dict[str, Any]:
     """Offline judge and overlap baseline: fit each threshold on one corpus, report the other."""
     from evals.judges.calibration import best_threshold
@@ -241,7 +262,10 @@ def judges(embedder: Embedder) -> dict[str, Any]:
 
     offline = OfflineJudge(embedder)
     overlap = OverlapJudge()
+    from evals.judges.calibration import load_calibration
+
     sets = judge_pairs()
+    fit_sizes = {"sample": len(load_calibration(split="calibration")), "18f": len(sets["18f"])}
     scores: dict[str, dict[str, list[float]]] = {"offline": {}, "overlap": {}}
     seconds: dict[str, float] = {}
     for name, pairs in sets.items():
@@ -254,8 +278,9 @@ def judges(embedder: Embedder) -> dict[str, Any]:
     for judge, by_set in scores.items():
         out[judge] = {}
         for fitted, measured in (("sample", "18f"), ("18f", "sample")):
-            labels = [lab for _, _, lab, _ in sets[fitted]]
-            cut = best_threshold(by_set[fitted], labels)
+            n = fit_sizes[fitted]
+            labels = [lab for _, _, lab, _ in sets[fitted][:n]]
+            cut = best_threshold(by_set[fitted][:n], labels)
             target = sets[measured]
             out[judge][f"fit {fitted}, measured {measured}"] = {
                 "threshold": cut,
@@ -268,16 +293,32 @@ def judges(embedder: Embedder) -> dict[str, Any]:
     return out
 
 
-def _recheck(records: Sequence[dict[str, Any]], embedder: Embedder) -> None:
-    """Run the current answerability check again on the evidence each record kept."""
-    from evals.judges.answerability import Evidence, cached_word_vectors, check_answer
+def _recheck(records: Sequence[dict[str, Any]], embedder: Embedder, state_dir: Path) -> None:
+    """Run the current answerability check again on the evidence each record kept, with the
+    corpus's index for the corpus-name test (as the agent runs it)."""
+    from evals.judges.answerability import (
+        CORPUS_NAME_SHARE,
+        Evidence,
+        cached_word_vectors,
+        check_answer,
+    )
+    from indexes.terms import document_share
+    from ragtune.principal import Principal
 
     vectors = cached_word_vectors(lambda words: embedder.embed(words), embedder.name)
-    for record in records:
-        check = record["answerability"]
-        if check is not None:
-            evidence = [Evidence(**e) for e in check["evidence"]]
-            record["answerability"] = check_answer(record["question"], evidence, vectors).to_json()
+    principal = Principal("bench", frozenset())
+    with _database(state_dir) as db:
+
+        def corpus_name(name: str) -> bool:
+            return document_share(db, principal, "default", name) >= CORPUS_NAME_SHARE
+
+        for record in records:
+            check = record["answerability"]
+            if check is not None:
+                evidence = [Evidence(**e) for e in check["evidence"]]
+                record["answerability"] = check_answer(
+                    record["question"], evidence, vectors, corpus_name=corpus_name
+                ).to_json()
 
 
 def run(
@@ -305,7 +346,7 @@ def run(
         saved = base / f"records-{corpus.name}.json"
         if reuse and saved.is_file():
             records[corpus.name], facts = json.loads(saved.read_text(encoding="utf-8"))
-            _recheck(records[corpus.name], embedder)
+            _recheck(records[corpus.name], embedder, base / corpus.name)
         else:
             print(f"answering {corpus.name}", file=sys.stderr)
             records[corpus.name], facts = answer_all(corpus, base / corpus.name, embedder)

@@ -16,7 +16,7 @@ from langgraph.runtime import Runtime
 from agent.answer import Verification
 from agent.answerability import check as answers_question
 from agent.context import RunContext
-from agent.extractive import extractive_answer
+from agent.extractive import candidates, extractive_answer
 from agent.nodes.generate import model_reply
 from agent.nodes.timed import timed
 from agent.prompts import grounded_messages
@@ -24,6 +24,8 @@ from agent.state import AgentState, state_sources
 from agent.verify import verify as check
 from evals.judges.answerability import AnswerCheck
 from generation.generator import GenerationParams
+from indexes.database import Database
+from ragtune.principal import Principal
 from tools.rag import Source
 
 
@@ -59,17 +61,50 @@ def verify(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if checked is None or checked.total_sentences == 0:
         return {"answer": "", "verification": verification_json(None, repaired)}
     question = state["standalone"]
-    answers = answers_question(res.embedder, question, draft, sources)
-    if not answers.answers and repaired != "extractive":
-        quoted, quoted_check = _extractive(state, ctx, sources)
-        if quoted_check is not None and quoted_check.total_sentences:
-            quoted_answers = answers_question(res.embedder, question, quoted, sources)
-            if quoted_answers.answers:
-                draft, checked, answers = quoted, quoted_check, quoted_answers
-                repaired = "extractive"
+    corpus = (res.db, ctx.principal, cfg.search.collection)
+    answers = answers_question(res.embedder, question, draft, sources, corpus)
+    if not answers.answers:
+        # The quote that best matches the question may answer a neighbouring one; a
+        # slightly lower-ranked sentence may hold what was asked.
+        found = _answering_quote(state, ctx, sources, corpus)
+        if found is not None:
+            draft, checked, answers = found
+            repaired = "extractive"
     if not answers.answers:
         return {"answer": "", "verification": verification_json(checked, repaired, answers)}
     return {"answer": draft, "verification": verification_json(checked, repaired, answers)}
+
+
+# Quoted sentences tried, best first, for one that answers the question.
+QUOTE_TRIES = 6
+
+
+def _answering_quote(
+    state: AgentState,
+    ctx: RunContext,
+    sources: list[Source],
+    corpus: tuple[Database, Principal, str],
+) -> tuple[str, Verification, AnswerCheck] | None:
+    """The best-ranked quoted sentence that the judge supports and that answers the question
+    (its check), or None when none of the first ``QUOTE_TRIES`` does."""
+    res = ctx.resources
+    found = candidates(
+        res.embedder,
+        state["standalone"],
+        sources,
+        res.config.min_relevance,
+        focus=state["question"],
+    )
+    for candidate in found[:QUOTE_TRIES]:
+        text = candidate.text.rstrip()
+        draft = f"{text.rstrip('.!?')} [{candidate.n}]{text[-1] if text[-1] in '.!?' else '.'}"
+        answers = answers_question(res.embedder, state["standalone"], draft, sources, corpus)
+        if not answers.answers:
+            continue
+        checked = check(res.judge, draft, sources)
+        if checked.total_sentences and checked.supported_sentences == checked.total_sentences:
+            return draft, checked, answers
+    return None
 
 
 def _extractive(

@@ -40,6 +40,9 @@ WordVectors = Callable[[Sequence[str]], Mapping[str, np.ndarray]]
 # ``python -m bench.trust --fit``; bench/results/trust.json has the figures.
 CLOSE_WORD = 0.62  # a question word this similar to an evidence word is "found"
 MAX_MISSING_COMMON = 0  # common (not named) qualifiers allowed missing
+# A name at least this share of the documents mention names the corpus itself (its company,
+# its agency), not one thing in it: "Does Quillmark reimburse ..." asks about reimbursement.
+CORPUS_NAME_SHARE = 0.5
 
 # Words that frame a question rather than qualify what it asks about (English, any corpus).
 _FRAME = frozenset(
@@ -171,7 +174,11 @@ def asked_attribute(question: str) -> Attribute:
         return "amount"
     if re.search(r"\bhow often\b", q):
         return "duration"
-    if re.search(r"\bwhen\b|\bwhat (?:date|time|day|month|year)\b|\bby what\b|\bdeadline\b", q):
+    if re.search(
+        r"^when\b|\bwhen (?:do|does|did|is|are|was|will|can|must|should|may)\b"
+        r"|\bwhat (?:date|time|day|month|year)\b|\bby what\b|\bdeadline\b",
+        q,
+    ):
         return "date"
     if re.search(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:person|team|office|manager)\b", q):
         return "person"
@@ -188,7 +195,8 @@ def attribute_found(attribute: Attribute, evidence: str) -> bool:
     if attribute in ("amount", "count"):
         return bool(facts.quantities)
     if attribute == "duration":
-        timed = any(u in _TIME_UNITS for q in facts.quantities for u in q.units)
+        # "How long must a password be?" asks a length: any measure but money or a share.
+        timed = any(not q.units & {"$", "€", "£", "%"} for q in facts.quantities)
         return timed or bool(_WEEKDAY_OR_MONTH.search(evidence)) or bool(facts.dates)
     if attribute == "date":
         return (
@@ -202,20 +210,46 @@ def attribute_found(attribute: Attribute, evidence: str) -> bool:
     return True
 
 
+def _verbs(question: str) -> set[str]:
+    """Words the question uses as verbs or adverbs: after a modal, an auxiliary, "to" or a
+    subject pronoun ("when do they *expire*", "must I *submit*"), or ending in -ly. They say
+    what happens, which a passage words its own way; the nouns say what it is about."""
+    tokens = re.findall(r"[A-Za-z][A-Za-z'’\-]*", question.lower())
+    verbs = {t for t in tokens if t.endswith("ly") and len(t) > 4}
+    for before, word in zip(tokens, tokens[1:], strict=False):
+        if before in _VERB_OPENERS:
+            verbs.add(word)
+    return verbs
+
+
+_VERB_OPENERS = frozenset(
+    """to do does did can could may might must should would will shall i we you they it he
+    she don't doesn't didn't can't won't i'm""".split()
+)
+
+
+def _is_pronoun(word: str) -> bool:
+    return word == "i" or word.startswith(("i'", "i’"))
+
+
 def qualifiers(question: str) -> list[tuple[str, bool]]:
     """The question's qualifying words as written, each with whether it is a name.
 
-    Stop words, question framing ("how many", "get", "need") and the asked unit ("days" in
-    "how many days") are left out; numbers stay (a year or model number qualifies).
+    Stop words, question framing ("how many", "get", "need"), the asked unit ("days" in
+    "how many days") and verbs (see ``_verbs``) are left out; numbers stay (a year or a model
+    number qualifies).
     """
     q = question_proper(question)
     facts = facts_of(q)
-    names = {e for e in facts.entities}
+    names = {e for e in facts.entities if not _is_pronoun(e)}
     unit = re.search(r"\bhow many\s+(\w+)", q.lower())
     skip = {stem(unit.group(1))} if unit else set()
+    verbs = _verbs(q)
     out: dict[str, bool] = {}
     for s, word in zip(facts.content, facts.words, strict=True):
         if s in _FRAME_STEMS or s in skip or word in STOPWORDS or len(word) < 2:
+            continue
+        if _is_pronoun(word) or (word in verbs and word not in names):
             continue
         # Months, weekdays and periods are value words to the judge; here only real names
         # (capitalised, acronyms, codes) are strict.
@@ -283,11 +317,14 @@ def check_answer(
     *,
     close_word: float = CLOSE_WORD,
     max_missing_common: int = MAX_MISSING_COMMON,
+    corpus_name: Callable[[str], bool] | None = None,
 ) -> AnswerCheck:
     """Whether ``evidence`` (the passages an answer cites, together) answers ``question``.
 
     ``vectors`` gives word embeddings for soft matches; without it only exact word stems
-    (and numbers) count as found.
+    (and numbers) count as found. ``corpus_name`` says whether a name the evidence lacks is
+    the corpus's own (``CORPUS_NAME_SHARE`` of its documents mention it): such a name
+    qualifies nothing and counts as found.
     """
     attribute = asked_attribute(question)
     text = " ".join(e.text for e in evidence)
@@ -305,6 +342,10 @@ def check_answer(
         matrix = np.stack([table[w] for w in words])
         for word in unresolved:
             support[word] = round(float(np.max(matrix @ table[word])), 3)
+    if corpus_name is not None:
+        for word, named in wanted:
+            if named and support[word] < 1.0 and corpus_name(word):
+                support[word] = 1.0
     named_missing = [w for w, named in wanted if named and support[w] < 1.0]
     common_missing = [w for w, named in wanted if not named and support[w] < close_word]
     answers = (

@@ -37,7 +37,7 @@ from indexes.embeddings import Embedder
 VERSION = 2
 # Calibrated on the "calibration" split of evals/data/calibration.jsonl (never the held-out
 # split) by evals.judges.calibration; bench/results/judges.json has the figures.
-DEFAULT_THRESHOLD = 0.5836
+DEFAULT_THRESHOLD = 0.6147
 SIMILARITY_WEIGHT = 0.4
 # Multiplicative penalties, one per unbacked fact. A changed number or date is the commonest
 # hallucination and nearly always decisive; a missing name is weaker evidence (paraphrases
