@@ -265,7 +265,7 @@ _CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 _CACHE_SIZE = 50_000
 
 
-def cached_word_vectors(embed: Callable[[list[str]], Sequence[Any]], name: str) -> WordVectors:
+def cached_word_vectors(embed: Callable[[list[str]], Any], name: str) -> WordVectors:
     """Word vectors from ``embed`` (normalised), memoised across calls for the model ``name``."""
 
     def vectors(words: Sequence[str]) -> Mapping[str, np.ndarray]:
