@@ -2,8 +2,9 @@
 measured on the 18F handbook (written by others, never tuned on).
 
 The floors below are the figures measured when this was written (bench/results/trust.json),
-less a small margin for the shared machines' nondeterminism: a change that makes either
-corpus worse fails here. The issue's targets (0.9 each) are not met yet; the ``xfail``
+less a small margin for the shared machines' nondeterminism: a change that makes the judge
+worse fails here. The handbook's answerability figures were not measured in time for floors;
+only the target test runs for them. The issue's targets (0.9 each) are not met yet; the ``xfail``
 tests say so, and turn into failures (strict) the day they pass, so the floors get raised.
 """
 
@@ -29,8 +30,6 @@ HELD_OUT = "fit sample, measured 18f"
 # Measured figures (bench/results/trust.json) less a margin.
 JUDGE_KEPT_FLOOR = 0.68  # measured 0.703
 JUDGE_CAUGHT_FLOOR = 0.69  # measured 0.716
-NEAR_MISS_DECLINED_FLOOR = 0.0
-ANSWERED_RIGHT_FLOOR = 0.0
 TARGET = 0.9
 
 
@@ -72,13 +71,6 @@ def test_the_judge_meets_the_issue_targets_on_held_out_pairs(
 ) -> None:
     offline = judge_figures["offline"][HELD_OUT]
     assert offline["faithful_kept"] >= TARGET and offline["hallucination_caught"] >= TARGET
-
-
-def test_answerability_on_the_held_out_handbook_keeps_its_floor(
-    handbook_scores: dict[str, Any],
-) -> None:
-    assert handbook_scores["near_miss_declined"] >= NEAR_MISS_DECLINED_FLOOR
-    assert handbook_scores["answered_right_source"] >= ANSWERED_RIGHT_FLOOR
 
 
 @pytest.mark.xfail(strict=True, reason="issue 13 target not met yet (see bench/results)")
