@@ -58,10 +58,17 @@ class Verification:
     total_sentences: int = 0
     sentences: list[SentenceVerdict] = field(default_factory=list)
     repaired: str | None = None  # "retry", "extractive" or None
+    # The answerability check (evals/judges/answerability.py AnswerCheck.to_json()); None
+    # when the route returned no document text.
+    answerability: dict[str, Any] | None = None
 
     def to_response(self) -> VerificationOut:
+        check = self.answerability
         return VerificationOut(
-            supported_sentences=self.supported_sentences, total_sentences=self.total_sentences
+            supported_sentences=self.supported_sentences,
+            total_sentences=self.total_sentences,
+            answers_question=None if check is None else bool(check.get("answers")),
+            missing=[] if check is None else list(check.get("missing", [])),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -251,6 +251,7 @@ def _answer(state: dict[str, Any], thread_id: str, timings: dict[str, float]) ->
             v.get("supported_sentences", 0),
             v.get("total_sentences", 0),
             repaired=v.get("repaired"),
+            answerability=v.get("answerability"),
         ),
         thread_id=thread_id,
         timings_ms=timings,

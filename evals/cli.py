@@ -103,6 +103,7 @@ _KEY_METRICS = (
     ("citation_recall", "cit.rec"),
     ("hallucination_sentence_rate", "halluc"),
     ("gold_citation_recall", "gold.rec"),
+    ("answers_question", "answers"),
     ("answer_f1", "F1"),
     ("abstention_recall", "abst.rec"),
     ("route_accuracy", "route"),

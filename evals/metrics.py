@@ -1,6 +1,7 @@
 """The eval metrics of one answer, as defined (with worked examples) in docs/metrics.md.
 
-ALCE citation recall and precision, citation correctness against gold sources, token F1,
+ALCE citation recall and precision, citation correctness against gold sources, whether the
+cited passages answer the question that was asked, token F1,
 semantic similarity, the abstention outcome, retrieval recall@k and reciprocal rank, each of
 one answer; and the abstention counts and route confusion table a run records besides its
 metrics. evals/runs/scoring.py applies these to each item of a run; evals/runs/summary.py adds
@@ -21,6 +22,7 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from evals.citations import split_cited_sentences
+from evals.judges.answerability import AnswerCheck, Evidence, cached_word_vectors, check_answer
 from evals.judges.protocol import Judge
 from indexes.embeddings import Embedder
 
@@ -223,6 +225,28 @@ def semantic_similarity(
     a = embedder.embed(list(predictions))
     b = embedder.embed(list(references))
     return [float(x) for x in np.sum(a * b, axis=1)]
+
+
+# --- Answers the question ---------------------------------------------------------------------
+
+
+def answers_question(
+    question: str,
+    cited: Sequence[tuple[str, str, str]],
+    embedder: Embedder | None = None,
+) -> AnswerCheck:
+    """Whether the passages an answer cites, ``(file, section, quote)`` each, hold what the
+    question asks: its qualifiers and the asked attribute (evals/judges/answerability.py).
+
+    Without an embedder only exact words count as found (reworded qualifiers then fail).
+    """
+    vectors = (
+        None
+        if embedder is None
+        else cached_word_vectors(lambda words: embedder.embed(words), embedder.name)
+    )
+    evidence = [Evidence(quote, "", section, source) for source, section, quote in cited]
+    return check_answer(question, evidence, vectors)
 
 
 # --- Abstention -------------------------------------------------------------------------------

@@ -25,3 +25,18 @@ def mentioned(db: Database, principal: Principal, collection: str, term: str) ->
         found = get_collection(conn, collection)
         row = conn.execute(_MENTIONS, (found.id, term)).fetchone()
     return bool(row and row[0])
+
+
+_DOCUMENT_SHARE = """
+SELECT count(DISTINCT c.document_id) FILTER (WHERE c.tsv @@ phraseto_tsquery('english', %s)),
+       count(DISTINCT c.document_id)
+FROM chunks c WHERE c.collection_id = %s"""
+
+
+def document_share(db: Database, principal: Principal, collection: str, term: str) -> float:
+    """The share of the documents ``principal`` may read in ``collection`` that mention
+    ``term``: near 1 for the name the whole corpus is about (its company, its agency)."""
+    with db.reading(principal) as conn:
+        found = get_collection(conn, collection)
+        row = conn.execute(_DOCUMENT_SHARE, (term, found.id)).fetchone()
+    return float(row[0]) / float(row[1]) if row and row[1] else 0.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 Route = Literal["rag", "adapter", "both", "none"]
 
@@ -29,6 +29,10 @@ class CitationOut(BaseModel):
 class VerificationOut(BaseModel):
     supported_sentences: int
     total_sentences: int
+    # Whether the cited passages hold what was asked (None: not checked, e.g. the adapter
+    # route), and the question's words they lack when they do not.
+    answers_question: bool | None = None
+    missing: list[str] = Field(default_factory=list)
 
 
 class AskResponse(BaseModel):

@@ -22,7 +22,13 @@ def finalize(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     route = state.get("route", "none")
     abstained = route == "none" or not answer
     citations: list[dict[str, Any]] = []
-    if abstained:
+    update: dict[str, Any] = {}
+    unanswered = _unanswered(state)
+    if abstained and unanswered:
+        # The passages are on the topic but do not hold what was asked: say what is missing.
+        route, answer = "none", f"I don't know: {unanswered}."
+        update = {"route": route, "route_reason": unanswered}
+    elif abstained:
         answer = _abstention(state)
     else:
         cited = {n for v in state["verification"].get("sentences", []) for n in v["cited"]}
@@ -47,11 +53,19 @@ def finalize(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         {"role": "assistant", "content": answer, "route": route, "citations": citations},
     ]
     return {
+        **update,
         "answer": answer,
         "abstained": abstained,
         "citations": citations,
         "history": turns,
     }
+
+
+def _unanswered(state: AgentState) -> str:
+    """Why the cited passages do not answer the question, or "" when they do (or went
+    unchecked)."""
+    check = (state.get("verification") or {}).get("answerability") or {}
+    return "" if check.get("answers", True) else str(check.get("reason", ""))
 
 
 def _pieces(text: str) -> list[str]:

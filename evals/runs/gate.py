@@ -36,6 +36,7 @@ DEFAULT_TOLERANCES: dict[str, float | None] = {
     "retrieval_mrr": 0.05,
     "hallucination_sentence_rate": 0.03,
     "hallucination_answer_rate": 0.05,
+    "answers_question": 0.05,
     "answer_f1": 0.05,
     "semantic_similarity": 0.03,
     "abstention_precision": 0.05,

@@ -20,6 +20,7 @@ from evals.metrics import (
     SourceRef,
     abstention_outcome,
     alce_citations,
+    answers_question,
     citation_correctness,
     looks_like_refusal,
     recall_at_k,
@@ -242,6 +243,25 @@ def score_attempt(suite_item: SuiteItem, attempt: Attempt, judge: Judge) -> Item
     return item
 
 
+def _answers_question(item: ItemResult, embedder: Embedder | None) -> None:
+    """Whether the passages an answer cites hold the asked attribute and the question's
+    qualifiers (docs/metrics.md); abstentions and uncited answers are unscorable."""
+    name = "answers_question"
+    answer = item.answer
+    if answer is None or item.abstained:
+        item.unscorable.setdefault(name, "abstained or no answer: nothing to check")
+        return
+    citations = answer.get("citations") or []
+    cited = [(c["source"], c.get("section") or "", c.get("quote") or "") for c in citations]
+    if not any(quote.strip() for _, _, quote in cited):
+        item.unscorable[name] = "the answer cites no passage text"
+        return
+    check = answers_question(item.question, cited, embedder)
+    item.contributions[name] = (1.0 if check.answers else 0.0, 1.0)
+    if not check.answers:
+        item.failures.append(f"does not answer the question: {check.reason}")
+
+
 def score_attempts(
     suite_items: Sequence[SuiteItem],
     attempts: Sequence[Attempt],
@@ -257,6 +277,8 @@ def score_attempts(
         if on_item:
             on_item(result)
         results.append(result)
+    for r in results:
+        _answers_question(r, embedder)
     pending = [r for r in results if "answer_f1" in r.contributions and r.answer is not None]
     if embedder is None:
         for r in pending:

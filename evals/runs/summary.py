@@ -58,6 +58,7 @@ METRICS: tuple[MetricSpec, ...] = (
     MetricSpec("retrieval_mrr", "Retrieval MRR (gold sources)", True),
     MetricSpec("hallucination_sentence_rate", "Hallucination rate (sentences)", False),
     MetricSpec("hallucination_answer_rate", "Hallucination rate (answers)", False),
+    MetricSpec("answers_question", "Answers the question (cited evidence)", True),
     MetricSpec("answer_f1", "Answer token F1", True),
     MetricSpec("semantic_similarity", "Answer semantic similarity", True),
     MetricSpec("abstention_precision", "Abstention precision", True),

@@ -30,8 +30,18 @@ def missing_dates(claim: Facts, evidence: Facts) -> list[DateRef]:
 
 
 def missing_entities(claim: Facts, evidence: Facts) -> list[str]:
-    """The claim's names and codes that the evidence never mentions."""
-    return [e for e in claim.entities if stem(e) not in evidence.stems]
+    """The claim's names and codes that the evidence never mentions.
+
+    A period word that is the unit of a quantity the evidence states in other units ("one
+    week" against "7 days") is part of that quantity, not a name of its own.
+    """
+    restated = {
+        u
+        for q in claim.quantities
+        if any(q.matches(e) for e in evidence.quantities)
+        for u in q.units
+    }
+    return [e for e in claim.entities if stem(e) not in evidence.stems and stem(e) not in restated]
 
 
 def coverage(claim: Facts, evidence: Facts) -> float:

@@ -15,6 +15,7 @@ from evals.judges.facts.quantities import (
     one_is_a_pronoun,
     parse_number,
     read_quantity,
+    restate_quantities,
 )
 from evals.judges.facts.words import STOPWORDS, stem, tokenize
 
@@ -53,7 +54,7 @@ def _is_content_word(token: str) -> bool:
 
 def extract_facts(text: str) -> Facts:
     """The facts ``text`` asserts; ``text`` should be one sentence or a short passage."""
-    dates, rest = replace_dates(bound_comparisons(text))
+    dates, rest = replace_dates(bound_comparisons(restate_quantities(text)))
     tokens = tokenize(rest)
     words = [t for t, _ in tokens]
     quantities: list[Quantity] = []

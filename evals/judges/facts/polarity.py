@@ -69,9 +69,28 @@ SURFACE = {stem(w): w for pair in _ANTONYM_WORDS for w in pair}
 POLAR = frozenset(w for pair in ANTONYMS for w in pair)
 
 
+# Upper and lower bounds, however written, become one word each: "no more than 120 days",
+# "120 days or less", "up to 120 days" and "cannot exceed 120 days" all say "maximum".
+_UPPER = re.compile(
+    r"\b(?:no|not)\s+(?:more|longer|later|greater|higher)\s+than\b|\bup\s+to\b|\bat\s+most\b"
+    r"|\b(?:a\s+)?maximum\s+of\b|\b(?:can|may|must|shall|should|will|do|does)?\s*not\s+"
+    r"(?:to\s+)?exceed\b|\bcannot\s+exceed\b|\bor\s+(?:less|fewer|shorter|earlier)\b"
+    r"|\b(?:is\s+|are\s+)?(?:limited|capped)\s+(?:to|at)\b",
+    re.IGNORECASE,
+)
+_LOWER = re.compile(
+    r"\b(?:no|not)\s+(?:less|fewer|shorter|earlier|lower)\s+than\b|\bat\s+least\b"
+    r"|\b(?:a\s+)?minimum\s+of\b|\bor\s+(?:more|longer|later|greater|higher)\b",
+    re.IGNORECASE,
+)
+
+
 def bound_comparisons(text: str) -> str:
-    """``text`` with "no more than" and the like rewritten as "more than": they bound a value,
-    they do not negate the statement."""
+    """``text`` with value bounds in one wording ("maximum", "minimum"), and the remaining
+    "no later than" and the like rewritten as "later than": they bound a value, they do not
+    negate the statement."""
+    text = _UPPER.sub(" maximum ", text)
+    text = _LOWER.sub(" minimum ", text)
     return COMPARATORS.sub(lambda m: f" {m.group(1)} than ", text)
 
 

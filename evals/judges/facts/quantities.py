@@ -28,7 +28,16 @@ NUMBER_WORDS = {
     "fifty": 50,
     "sixty": 60,
     "ninety": 90,
+    "thirteen": 13,
+    "fourteen": 14,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "seventy": 70,
+    "eighty": 80,
     "hundred": 100,
+    "half": 0.5,
     "twice": 2,
     "thrice": 3,
     "dozen": 12,
@@ -37,14 +46,75 @@ NUMBER_WORDS = {
 MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9}
 # Units a quantity may carry; "per minute" and "per second" are different rates.
 UNITS = frozenset(
-    "% $ € £ ° day hour minute second week month year quarter mm cm km kg tonne kwh mv lux mph "
-    "m/s ms gb mb tb km/h deg degree celsius percent inch ft mile lb volt amp watt".split()
+    "% $ € £ ° day hour minute second week fortnight month year quarter mm cm km kg tonne kwh "
+    "mv lux mph m/s ms gb mb tb km/h deg degree celsius percent inch ft mile lb volt amp "
+    "watt".split()
 )
 # One-letter units only count in their usual case: "40 A" is amps, "$40 a month" is not.
 LETTER_UNITS = frozenset("A V W m g".split())
 CURRENCY = {"$": "$", "€": "€", "£": "£", "usd": "$", "eur": "€", "gbp": "£", "dollar": "$"}
 UNIT_STEMS = frozenset(stem(u) if u.isalpha() else u for u in UNITS)
 PERCENT = stem("percent")
+
+
+# Durations in days, with the other lengths a week, month or year is commonly given ("two
+# business weeks" = 10 business days, "52 weeks" = one year): a restated duration is the same
+# quantity, not a new number.
+_DAYS: dict[str, tuple[float, ...]] = {
+    "second": (1 / 86400,),
+    "minut": (1 / 1440,),
+    "hour": (1 / 24,),
+    "day": (1.0,),
+    "week": (7.0, 5.0),
+    "fortni": (14.0, 10.0),
+    "month": (365.25 / 12, 30.0),
+    "quarte": (365.25 / 4, 91.0),
+    "year": (365.25, 365.0, 364.0, 360.0),
+}
+_DURATION_TOLERANCE = 0.02
+
+
+def _duration(q: Quantity) -> tuple[str, set[str]] | None:
+    """The one period unit of ``q`` and its other units, or None if it is not a duration."""
+    periods = [u for u in q.units if u in _DAYS]
+    if len(periods) != 1:
+        return None
+    return periods[0], set(q.units) - {periods[0]}
+
+
+def same_duration(a: Quantity, b: Quantity) -> bool:
+    """Whether two durations in different units are the same length ("1 week" = "7 days")."""
+    da, db = _duration(a), _duration(b)
+    if da is None or db is None or da[0] == db[0]:
+        return False
+    if da[1] and db[1] and not da[1] & db[1]:
+        return False
+    return any(
+        abs(a.value * x - b.value * y) <= _DURATION_TOLERANCE * max(a.value * x, b.value * y)
+        for x in _DAYS[da[0]]
+        for y in _DAYS[db[0]]
+    )
+
+
+# Quantities written as words or idioms, restated with numbers before facts are read.
+_RESTATE = (
+    (re.compile(r"\bdollar[- ]for[- ]dollar\b", re.I), "100%"),
+    (re.compile(r"\b(?:bi-?weekly|fortnightly|every other week)\b", re.I), "every 2 weeks"),
+    (re.compile(r"\b(?:a|one|each|every|per)\s+fortnight\b", re.I), "every 2 weeks"),
+    (re.compile(r"\bbi-?monthly\b", re.I), "every 2 months"),
+    (re.compile(r"\bsemi-?annual(?:ly)?\b", re.I), "twice a year"),
+    (re.compile(r"\b(\d+(?:\.\d+)?)\s*x\b", re.I), r"\1 times"),
+    (re.compile(r"\bdouble\b", re.I), "2 times"),
+    (re.compile(r"\bhalf (?:an?|of an?)\s+(hour|day|week|month|year)\b", re.I), r"0.5 \1"),
+)
+
+
+def restate_quantities(text: str) -> str:
+    """``text`` with quantity idioms written as numbers: "dollar for dollar" is "100%",
+    "biweekly" is "every 2 weeks", "2x" is "2 times", "half an hour" is "0.5 hour"."""
+    for pattern, replacement in _RESTATE:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -55,9 +125,10 @@ class Quantity:
     units: frozenset[str]
 
     def matches(self, other: Quantity) -> bool:
-        """Same value, and no unit of one contradicts the other (a unit may be left out)."""
+        """Same value, and no unit of one contradicts the other (a unit may be left out); or
+        the same duration in other units."""
         if abs(self.value - other.value) > 1e-9 * max(1.0, abs(self.value)):
-            return False
+            return same_duration(self, other)
         return not self.units or not other.units or bool(self.units & other.units)
 
     def __str__(self) -> str:

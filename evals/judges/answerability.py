@@ -1,0 +1,370 @@
+"""Does the cited evidence answer the question that was asked, not a neighbouring one?
+
+A cited sentence can be true to its source and still answer another question: asked about one
+state's leave law, it quotes two other states' rules; asked a per-diem amount, it gives the
+event's length. Two checks, for any corpus and with no word list tied to one company:
+
+- qualifiers: every content word of the question proper (places, people, products,
+  programmes, plans, the thing asked about) must be in the evidence (its text, title, section
+  or file name) or have a close word there (embedding similarity of words). A name the
+  evidence lacks, while it names others of its kind, is never close enough. Context the
+  asker gives in a sentence of its own before the question ("I'm visiting a customer in
+  Germany next week.") is not required;
+- the asked attribute: "how many/much" needs a number, "how long" a duration, "when" a date
+  or time, "who" a person or role; yes/no, procedure and definition questions need nothing
+  more than their qualifiers.
+
+The thresholds are fitted on the sample company's suite only (``python -m bench.trust --fit``);
+the 18F handbook's labelled sets measure them held out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from itertools import pairwise
+from typing import Any, Literal
+
+import numpy as np
+
+from evals.judges.facts import facts_of, stem
+from evals.judges.facts.words import STOPWORDS
+
+Attribute = Literal[
+    "amount", "count", "duration", "date", "person", "yes/no", "procedure", "definition"
+]
+WordVectors = Callable[[Sequence[str]], Mapping[str, np.ndarray]]
+
+# Fitted on the sample company's suite (answerable items and its near-miss items) by
+# ``python -m bench.trust --fit``; bench/results/trust.json has the figures.
+CLOSE_WORD = 0.42  # a question word this similar to an evidence word is "found"
+MAX_MISSING_COMMON = 0  # common (not named) qualifiers allowed missing
+# A name at least this share of the documents mention names the corpus itself (its company,
+# its agency), not one thing in it: "Does Quillmark reimburse ..." asks about reimbursement.
+CORPUS_NAME_SHARE = 0.5
+
+# Words that frame a question rather than qualify what it asks about (English, any corpus).
+_FRAME = frozenset(
+    """how many much long often soon far what which when who whom whose where why whether
+    there get gets getting got receive need needs needed allow allowed able want know tell
+    please question anyone someone something anything happen happens doe make go use used
+    take taken give given work still ever usually typically normally actually really
+    exactly currently right ok okay like just also apply applies""".split()
+)
+_FRAME_STEMS = frozenset(stem(w) for w in _FRAME)
+_TIME_UNITS = frozenset(
+    stem(u) for u in "second minute hour day week fortnight month quarter year decade night".split()
+)
+_AUX = re.compile(
+    r"^(?:is|are|am|was|were|can|could|do|does|did|may|might|must|should|shall|will|would|"
+    r"has|have|had)\b",
+    re.I,
+)
+_ROLE = re.compile(
+    r"\b(?:\w+(?:er|or|ist|ant|ent)s?|team|office|staff|lead|head|chief|desk|department|"
+    r"committee|board|group|person)\b",
+    re.I,
+)
+_TIME_OF_DAY = re.compile(
+    r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\bnoon\b|\bmidnight\b", re.I
+)
+_WEEKDAY_OR_MONTH = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
+    r"april|june|july|august|september|october|november|december|annually|yearly|monthly|"
+    r"weekly|daily|quarterly|biweekly|deadline|before|after|within|by the end)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One cited passage and where it sits (title, section, file): all of it counts."""
+
+    text: str
+    title: str = ""
+    section: str = ""
+    source: str = ""
+
+    @property
+    def full(self) -> str:
+        path = re.sub(r"[/_.\-]+", " ", self.source)
+        return f"{self.title}. {self.section}. {path}. {self.text}"
+
+
+@dataclass(frozen=True)
+class AnswerCheck:
+    """Whether the evidence answers the question, and, when not, what is missing."""
+
+    answers: bool
+    attribute: Attribute
+    attribute_found: bool
+    qualifiers: tuple[str, ...]
+    missing: tuple[str, ...]
+    covers: str  # what the cited evidence is about, for the abstention
+    support: dict[str, float] = field(default_factory=dict)  # per qualifier, 1.0 = exact
+    named: tuple[str, ...] = ()  # the qualifiers that are names (found only exactly)
+    cited: tuple[tuple[str, str], ...] = ()  # (file, section) of each passage checked
+    evidence: tuple[Evidence, ...] = ()  # the passages checked, in citation order
+
+    @property
+    def reason(self) -> str:
+        """One clause for the abstention: what is missing and what the documents cover."""
+        if self.answers:
+            return ""
+        gaps = []
+        if self.missing:
+            gaps.append(f"nothing about {_join(self.missing)}")
+        if not self.attribute_found:
+            gaps.append(f"no {_ATTRIBUTE_WORDS[self.attribute]}")
+        covered = f"; they cover {self.covers}" if self.covers else ""
+        return f"the documents I found say {' and '.join(gaps)}{covered}"
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["reason"] = self.reason
+        return out
+
+
+_ATTRIBUTE_WORDS: dict[str, str] = {
+    "amount": "amount",
+    "count": "number",
+    "duration": "duration",
+    "date": "date or time",
+    "person": "person or role",
+    "yes/no": "answer",
+    "procedure": "procedure",
+    "definition": "definition",
+}
+
+
+def _join(words: Sequence[str]) -> str:
+    quoted = [f'"{w}"' for w in words]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def question_proper(question: str) -> str:
+    """The asking sentence: context sentences before it ("I'm in Germany next week.") go.
+
+    A question made of several sentences keeps the last one with a question mark or a
+    question word, and any sentence after it.
+    """
+    parts = [p for p in re.split(r"(?<=[.!?])\s+", question.strip()) if p.strip()]
+    if len(parts) <= 1:
+        return question.strip()
+    for i in range(len(parts) - 1, -1, -1):
+        if parts[i].rstrip().endswith("?"):
+            return " ".join(parts[i:])
+    return parts[-1]
+
+
+def asked_attribute(question: str) -> Attribute:
+    """What kind of answer the question wants, read from its question words."""
+    q = question_proper(question).lower()
+    if re.search(r"\bhow long\b|\bfor how many (?:days|weeks|months|years|hours|minutes)\b", q):
+        return "duration"
+    m = re.search(r"\bhow many\s+(\w+)", q)
+    if m:
+        return "duration" if stem(m.group(1)) in _TIME_UNITS else "count"
+    if re.search(
+        r"\bhow much\b|\bwhat (?:is|are) the (?:\w+ )?(?:rate|amount|cost|price|fee|"
+        r"limit|cap|maximum|minimum|percentage|budget|salary)\b|\bwhat percentage\b",
+        q,
+    ):
+        return "amount"
+    if re.search(r"\bhow often\b", q):
+        return "duration"
+    if re.search(
+        r"^when\b|\bwhen (?:do|does|did|is|are|was|will|can|must|should|may)\b"
+        r"|\bwhat (?:date|time|day|month|year)\b|\bby what\b|\bdeadline\b",
+        q,
+    ):
+        return "date"
+    if re.search(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:person|team|office|manager)\b", q):
+        return "person"
+    if re.search(r"\bhow (?:do|can|should|would|does)\b|\bwhat (?:steps|is the process)\b", q):
+        return "procedure"
+    if _AUX.match(q.lstrip("¿ ")):
+        return "yes/no"
+    return "definition"
+
+
+def attribute_found(attribute: Attribute, evidence: str) -> bool:
+    """Whether ``evidence`` states something of the asked kind."""
+    facts = facts_of(evidence)
+    if attribute in ("amount", "count"):
+        return bool(facts.quantities)
+    if attribute == "duration":
+        # "How long must a password be?" asks a length: any measure but money or a share.
+        timed = any(not q.units & {"$", "€", "£", "%"} for q in facts.quantities)
+        return timed or bool(_WEEKDAY_OR_MONTH.search(evidence)) or bool(facts.dates)
+    if attribute == "date":
+        return (
+            bool(facts.dates)
+            or bool(_TIME_OF_DAY.search(evidence))
+            or bool(_WEEKDAY_OR_MONTH.search(evidence))
+            or any(u in _TIME_UNITS for q in facts.quantities for u in q.units)
+        )
+    if attribute == "person":
+        return bool(facts.entities) or bool(_ROLE.search(evidence))
+    return True
+
+
+def _verbs(question: str) -> set[str]:
+    """Words the question uses as verbs or adverbs: after a modal, an auxiliary, "to" or a
+    subject pronoun ("when do they *expire*", "must I *submit*"), or ending in -ly. They say
+    what happens, which a passage words its own way; the nouns say what it is about."""
+    tokens = re.findall(r"[A-Za-z][A-Za-z'’\-]*", question.lower())
+    verbs = {t for t in tokens if t.endswith("ly") and len(t) > 4}
+    for before, word in pairwise(tokens):
+        if before in _VERB_OPENERS:
+            verbs.add(word)
+    return verbs
+
+
+_VERB_OPENERS = frozenset(
+    """to do does did can could may might must should would will shall i we you they it he
+    she don't doesn't didn't can't won't i'm""".split()
+)
+
+
+def _is_pronoun(word: str) -> bool:
+    return word == "i" or word.startswith(("i'", "i’"))
+
+
+def qualifiers(question: str) -> list[tuple[str, bool]]:
+    """The question's qualifying words as written, each with whether it is a name.
+
+    Stop words, question framing ("how many", "get", "need"), the asked unit ("days" in
+    "how many days") and verbs (see ``_verbs``) are left out; numbers stay (a year or a model
+    number qualifies).
+    """
+    q = question_proper(question)
+    facts = facts_of(q)
+    names = {e for e in facts.entities if not _is_pronoun(e)}
+    unit = re.search(r"\bhow many\s+(\w+)", q.lower())
+    skip = {stem(unit.group(1))} if unit else set()
+    verbs = _verbs(q)
+    out: dict[str, bool] = {}
+    for s, word in zip(facts.content, facts.words, strict=True):
+        if s in _FRAME_STEMS or s in skip or word in STOPWORDS or len(word) < 2:
+            continue
+        if _is_pronoun(word) or (word in verbs and word not in names):
+            continue
+        # Months, weekdays and periods are value words to the judge; here only real names
+        # (capitalised, acronyms, codes) are strict.
+        out.setdefault(word, word in names and s not in _TIME_UNITS)
+    for quantity in facts.quantities:
+        if quantity.value >= 1900 and quantity.value <= 2100 and not quantity.units:
+            out.setdefault(f"{quantity.value:g}", True)  # a year names one specific year
+    return list(out.items())
+
+
+_CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_CACHE_SIZE = 50_000
+
+
+def cached_word_vectors(embed: Callable[[list[str]], Any], name: str) -> WordVectors:
+    """Word vectors from ``embed`` (normalised), memoised across calls for the model ``name``."""
+
+    def vectors(words: Sequence[str]) -> Mapping[str, np.ndarray]:
+        todo = list(dict.fromkeys(w for w in words if (name, w) not in _CACHE))
+        if todo:
+            for word, vector in zip(todo, embed(todo), strict=True):
+                v = np.asarray(vector, dtype=np.float32)
+                _CACHE[(name, word)] = v / max(float(np.linalg.norm(v)), 1e-9)
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        return {w: _CACHE[(name, w)] for w in words}
+
+    return vectors
+
+
+def as_written(word: str, text: str) -> str:
+    """``word`` as ``text`` spells it (facts are read lowercased)."""
+    found = re.search(rf"\b{re.escape(word)}\b", text, re.IGNORECASE)
+    return found.group(0) if found else word
+
+
+def _rivals(evidence: Sequence[Evidence], asked: set[str]) -> list[str]:
+    """Names the evidence text uses that the question does not: what it covers instead."""
+    seen: dict[str, None] = {}
+    for e in evidence:
+        facts = facts_of(e.text)
+        for name in facts.entities:
+            if stem(name) not in asked and stem(name) not in _TIME_UNITS and len(name) > 2:
+                seen.setdefault(as_written(name, e.text), None)
+    return list(seen)
+
+
+def _covers(evidence: Sequence[Evidence], asked: set[str]) -> str:
+    places = list(dict.fromkeys(e.section or e.title or e.source for e in evidence if e.text))
+    where = " and ".join(places[:2])
+    names = _rivals(evidence, asked)[:4]
+    if len(names) > 1:
+        named = f"{', '.join(names[:-1])} and {names[-1]}"
+    else:
+        named = names[0] if names else ""
+    if where and names:
+        return f"{where}, which names {named}"
+    return where or (named if names else "")
+
+
+def check_answer(
+    question: str,
+    evidence: Sequence[Evidence],
+    vectors: WordVectors | None = None,
+    *,
+    close_word: float = CLOSE_WORD,
+    max_missing_common: int = MAX_MISSING_COMMON,
+    corpus_name: Callable[[str], bool] | None = None,
+) -> AnswerCheck:
+    """Whether ``evidence`` (the passages an answer cites, together) answers ``question``.
+
+    ``vectors`` gives word embeddings for soft matches; without it only exact word stems
+    (and numbers) count as found. ``corpus_name`` says whether a name the evidence lacks is
+    the corpus's own (``CORPUS_NAME_SHARE`` of its documents mention it): such a name
+    qualifies nothing and counts as found.
+    """
+    attribute = asked_attribute(question)
+    text = " ".join(e.text for e in evidence)
+    found_attribute = attribute_found(attribute, text) if text.strip() else False
+    wanted = qualifiers(question)
+    facts = facts_of(" ".join(e.full for e in evidence))
+    have = set(facts.stems) | {str(q.value).removesuffix(".0") for q in facts.quantities}
+    words = [w for w in facts.words if w.isalpha()]
+    support: dict[str, float] = {}
+    for word, _ in wanted:
+        support[word] = 1.0 if stem(word) in have or word in have else 0.0
+    unresolved = [w for w, named in wanted if support[w] < 1.0 and not named and w.isalpha()]
+    if unresolved and words and vectors is not None:
+        table = vectors([*unresolved, *words])
+        matrix = np.stack([table[w] for w in words])
+        for word in unresolved:
+            support[word] = round(float(np.max(matrix @ table[word])), 3)
+    if corpus_name is not None:
+        for word, named in wanted:
+            if named and support[word] < 1.0 and corpus_name(word):
+                support[word] = 1.0
+    named_missing = [w for w, named in wanted if named and support[w] < 1.0]
+    common_missing = [w for w, named in wanted if not named and support[w] < close_word]
+    answers = (
+        bool(text.strip())
+        and found_attribute
+        and not named_missing
+        and len(common_missing) <= max_missing_common
+    )
+    asked = {stem(w) for w, _ in wanted}
+    return AnswerCheck(
+        answers=answers,
+        attribute=attribute,
+        attribute_found=found_attribute,
+        qualifiers=tuple(w for w, _ in wanted),
+        missing=tuple(as_written(w, question) for w in named_missing + common_missing),
+        covers=_covers(evidence, asked),
+        support=support,
+        named=tuple(w for w, named in wanted if named),
+        cited=tuple((e.source, e.section) for e in evidence),
+        evidence=tuple(evidence),
+    )

@@ -1,0 +1,41 @@
+"""Quantities restated in other words are the same fact; changed ones are still caught."""
+
+from __future__ import annotations
+
+import pytest
+
+from evals.judges.facts import facts_of
+from evals.judges.facts.compare import missing_entities, missing_quantities
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("The company matches dollar for dollar.", "The company matches 100% of what you put in."),
+        ("The board meets twice a year.", "The board meets two times a year."),
+        ("Output rose 2x.", "Output rose two times."),
+        ("You have one week to reply.", "You have 7 days to reply."),
+        ("It takes two business weeks.", "It takes 10 business days."),
+        ("Leave lasts 12 months.", "Leave lasts one year."),
+        ("Staff are paid biweekly.", "Staff are paid every two weeks."),
+        ("The form is due three days before.", "The form is due 72 hours before."),
+        ("Breaks total half an hour.", "Breaks total 30 minutes."),
+    ],
+)
+def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> None:
+    c, e = facts_of(claim), facts_of(evidence)
+    assert missing_quantities(c, e) == []
+    assert missing_entities(c, e) == []
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("You have two weeks to reply.", "You have 7 days to reply."),
+        ("Leave lasts 18 months.", "Leave lasts one year."),
+        ("The company matches 50% of what you put in.", "The company matches dollar for dollar."),
+        ("The form is due two days before.", "The form is due 72 hours before."),
+    ],
+)
+def test_a_changed_quantity_is_still_missing(claim: str, evidence: str) -> None:
+    assert missing_quantities(facts_of(claim), facts_of(evidence))
