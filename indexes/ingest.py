@@ -22,7 +22,7 @@ import psycopg
 from indexes.chunking import Chunk, chunk_document
 from indexes.collections import Collection, ensure_collection
 from indexes.database import Database
-from indexes.embeddings import Embedder, embedding_text
+from indexes.embeddings import Embedder, embedder_backend, embedding_text
 from indexes.loaders.dispatch import FORMATS, load_file
 from indexes.loaders.document import LoadedDocument
 from ragtune.errors import RagtuneError
@@ -335,7 +335,9 @@ def ingest(
     files, report.failed, roots = discover(paths)
     groups = sorted(options.groups or {EVERYONE})
     with db.administering() as conn:
-        collection = ensure_collection(conn, options.collection, embedder.name, embedder.dim)
+        collection = ensure_collection(
+            conn, options.collection, embedder.name, embedder.dim, embedder_backend(embedder)
+        )
         existing = _existing(conn, collection, [str(f.path) for f in files])
 
     bar = _progress(len(files), options.progress, f"ingest {options.collection}")
