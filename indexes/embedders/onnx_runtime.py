@@ -108,13 +108,13 @@ def _export(source: Path, variant: str, target: Path) -> dict[str, Any]:
     else:
         raw.rename(target / MODEL_FILE)
     model.tokenizer.backend_tokenizer.save(str(target / TOKENIZER_FILE))
-    dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") else None
-    dim = dim or model.get_sentence_embedding_dimension()
+    getter = getattr(model, "get_embedding_dimension", None)
+    dim = getter() if getter else model.get_sentence_embedding_dimension()
     record: dict[str, Any] = {
         **_weights_fingerprint(source),
         "variant": variant,
         "inputs": names,
-        "max_seq_length": int(model.max_seq_length),
+        "max_seq_length": int(model.max_seq_length or 512),
         "dim": int(dim or 0),
     }
     reference = model.encode(list(PROBE_TEXTS), normalize_embeddings=True, convert_to_numpy=True)
