@@ -325,7 +325,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     result = run(quick=args.quick, embedders_only=args.embedders_only)
-    return publish(NAME, result, table, quick=args.quick)
+    # The comparison alone gets its own file, so it never replaces the full run's figures.
+    name = f"{NAME}_embedders" if args.embedders_only else NAME
+    return publish(name, result, table, quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -113,3 +113,17 @@ def test_ingest_through_the_server_end_to_end(
     served = search(db, remote, "paid time off", Principal("a"), options)
     assert len(local.results) == 5
     assert [r.chunk_id for r in local.results] == [r.chunk_id for r in served.results]
+
+
+def test_failing_batches_fail_their_documents_and_the_run_goes_on(
+    db: Database, server: str, script: EmbeddingScript, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("indexes.ingest._EMBED_GROUP", 16)  # several groups from a few files
+    remote = _remote(server, max_retries=1, batch_size=512)
+    folder = SAMPLE_CORPUS / "public" / "policies"
+    script.failures.extend([503, 503])  # the first group's request and its one retry
+    report = ingest(db, remote, [folder], IngestOptions(progress=False))
+    assert report.failed and all("embedding failed" in r for r in report.failed.values())
+    assert report.added > 0  # later groups were embedded and written
+    rerun = ingest(db, remote, [folder], IngestOptions(progress=False))
+    assert not rerun.failed and rerun.added == len(report.failed)
