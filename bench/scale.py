@@ -58,8 +58,8 @@ SIZES = (10_000, 100_000, 1_000_000)
 QUICK_SIZES = (2_000, 5_000)
 EF_VALUES = (40, 100)
 REAL_PASSAGES = 2_000
-# The load and the HNSW builds run at this niceness (the embedding before them does not), so
-# a 1M build on a shared machine yields to interactive work.
+# The backend building the HNSW index runs at this niceness, so a 1M build on a shared
+# machine yields to interactive work; loading and measuring run at normal priority.
 BUILD_NICENESS = 10
 MODES = ("hybrid", "vector")
 TARGET_HYBRID_P95_MS_AT_100K = 25.0
@@ -86,6 +86,14 @@ def _peak_rss_mb(pid: int) -> float | None:
     return None
 
 
+def _renice(pid: int, niceness: int) -> None:
+    """Set a process's niceness where allowed (lowering it back needs root)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, niceness)
+    except OSError:
+        pass
+
+
 def _build(db: Database, collection: Collection) -> dict[str, Any]:
     """Rebuild the HNSW index in a fresh backend; time, peak memory and sizes."""
     with db.administering() as conn:
@@ -94,8 +102,12 @@ def _build(db: Database, collection: Collection) -> dict[str, Any]:
         conn.execute(f"SET LOCAL maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
         conn.execute(f"SET LOCAL max_parallel_maintenance_workers = {PARALLEL_WORKERS}")
         drop_vector_index(conn, collection)
+        _renice(backend, BUILD_NICENESS)
         started = time.perf_counter()
-        create_vector_index(conn, collection)
+        try:
+            create_vector_index(conn, collection)
+        finally:
+            _renice(backend, 0)
         seconds = time.perf_counter() - started
         peak = _peak_rss_mb(backend)
     with db.admin.connection() as conn:
@@ -204,8 +216,7 @@ def run(*, quick: bool = False, sizes: Sequence[int] | None = None) -> dict[str,
         "sizes": {},
     }
     print(f"query embedding: {result['query_embedding']}", file=sys.stderr)
-    os.nice(BUILD_NICENESS)  # the embedded server started below inherits it
-    result["build_settings"]["niceness"] = BUILD_NICENESS
+    result["build_settings"]["build_backend_niceness"] = BUILD_NICENESS
     with fresh_database(pool_max=4) as (db, _):
         result["server"] = server_facts(db)
         with db.administering() as conn:
