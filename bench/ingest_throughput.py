@@ -70,6 +70,208 @@ def measure(db: Database, embedder: Embedder, paths: list[Path]) -> dict[str, An
     }
 
 
+# The backends compared side by side on the same corpus, machine and database.
+BACKENDS = ("sentence-transformers", "onnx-int8")
+SUITE = Path(__file__).resolve().parents[1] / "samples" / "suites" / "quillmark.jsonl"
+SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "corpus"
+
+
+def _recall_at_5(
+    db: Database, embedder: Embedder, collection: str, questions: list[dict[str, Any]]
+) -> dict[str, float]:
+    """Share of questions with a gold file (and, where the question names one, a gold
+    section) among the top 5 hybrid results."""
+    from bench.retrieval_compare import section_label_matches
+    from indexes.search import search
+    from indexes.search.options import SearchOptions
+    from ragtune.principal import Principal
+
+    files = sections = 0
+    with_section = 0
+    for q in questions:
+        options = SearchOptions(collection=collection, k=5)
+        results = search(db, embedder, q["question"], Principal("bench"), options).results
+        golds = q["golds"]
+        files += any(r.source == g for r in results for g, _ in golds)
+        if all(section is not None for _, section in golds):
+            with_section += 1
+            sections += any(
+                r.source == g and section_label_matches(r.section, str(section))
+                for r in results
+                for g, section in golds
+            )
+    return {
+        "file_recall_at_5": files / len(questions),
+        "section_recall_at_5": sections / with_section if with_section else float("nan"),
+        "questions": float(len(questions)),
+    }
+
+
+def _question_sets(quick: bool) -> dict[str, list[dict[str, Any]]]:
+    import json
+
+    from bench.handbook import QUESTIONS
+
+    handbook = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
+    suite = [json.loads(line) for line in SUITE.read_text().splitlines() if line.strip()]
+    sets = {
+        "18f": [
+            {"question": q["question"], "golds": [(q["source"], q["section"])]} for q in handbook
+        ],
+        "samples": [
+            {
+                "question": q["question"],
+                "golds": [(c["source"], c.get("section")) for c in q["gold_citations"]],
+            }
+            for q in suite
+            if q.get("gold_citations")
+        ],
+    }
+    return {k: v[:10] for k, v in sets.items()} if quick else sets
+
+
+def _query_latency(embedder: Embedder, questions: list[str]) -> dict[str, float]:
+    from bench.results import percentile
+    from indexes.embeddings import single_threaded_inference
+
+    single_threaded_inference()
+    times = []
+    for question in questions:
+        started = time.perf_counter()
+        embedder.embed([question])
+        times.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+
+
+def export_cache() -> Path:
+    """Where the benches keep the ONNX export between runs (the first run exports it)."""
+    state = Path(os.environ.get("RAGTUNE_STATE_DIR", ".ragtune")).resolve()
+    return state / "models" / "embedders"
+
+
+def interleaved_embedding(
+    embedders: dict[str, Embedder], texts: list[str], rounds: int = 3, batch: int = 64
+) -> dict[str, dict[str, float]]:
+    """Embedding alone, the backends taking turns batch by batch on the same texts, so each
+    sees the same machine load: chunks/s (wall) and CPU ms per chunk (process time)."""
+    wall = dict.fromkeys(embedders, 0.0)
+    cpu = dict.fromkeys(embedders, 0.0)
+    for embedder in embedders.values():
+        embedder.embed(texts[:8])  # warm up
+    for _ in range(rounds):
+        for i in range(0, len(texts), batch):
+            for name, embedder in embedders.items():
+                started, started_cpu = time.perf_counter(), time.process_time()
+                embedder.embed(texts[i : i + batch])
+                wall[name] += time.perf_counter() - started
+                cpu[name] += time.process_time() - started_cpu
+    n = len(texts) * rounds
+    return {
+        name: {"chunks_per_s": n / wall[name], "cpu_ms_per_chunk": cpu[name] / n * 1000}
+        for name in embedders
+    }
+
+
+def handbook_chunk_texts(root: Path, embedder: Embedder, limit: int = 256) -> list[str]:
+    """The first ``limit`` chunks of the handbook as ingest embeds them."""
+    from indexes.chunking import chunk_document
+    from indexes.embeddings import embedding_text
+    from indexes.loaders.dispatch import load_file
+
+    texts: list[str] = []
+    for path in sorted(root.rglob("*.md")):
+        try:
+            doc = load_file(path, max_bytes=50_000_000)
+        except Exception:  # noqa: BLE001 - a page the loader rejects is simply skipped here
+            continue
+        for c in chunk_document(
+            doc, chunk_tokens=256, overlap_tokens=32, count_tokens=embedder.count_tokens
+        ):
+            texts.append(embedding_text(doc.title, c.section, c.text))
+        if len(texts) >= limit:
+            break
+    return texts[:limit]
+
+
+def compare_embedders(
+    db: Database, root: Path, *, quick: bool, cache_dir: Path, workers: int = 2
+) -> dict[str, Any]:
+    """Each backend of the bundled model ingests the same corpus into its own collection of one
+    database, then answers the 18F questions and the sample suite: throughput, query
+    embedding latency and recall@5 side by side, one backend after the other."""
+    paths = handbook_paths(root, quick=quick)
+    sets = _question_sets(quick)
+    out: dict[str, Any] = {"workers": workers, "backends": {}}
+    for backend in BACKENDS:
+        started = time.perf_counter()
+        embedder = load_embedder("all-MiniLM-L6-v2", backend=backend, cache_dir=cache_dir)
+        load_s = time.perf_counter() - started
+        name = backend.replace("-", "_")
+        load_average = os.getloadavg()
+        options = IngestOptions(
+            collection=f"hb_{name}", progress=sys.stderr.isatty(), workers=workers
+        )
+        report = ingest(db, embedder, paths, options)
+        print(f"{backend}: {report.summary()}", file=sys.stderr)
+        samples = IngestOptions(collection=f"samples_{name}", progress=False, workers=workers)
+        ingest(db, embedder, [SAMPLES], samples)
+        out["backends"][backend] = {
+            "load_seconds": load_s,
+            "load_average_before": load_average,
+            "ingest": _report(report),
+            "recall_18f": _recall_at_5(db, embedder, options.collection, sets["18f"]),
+            "recall_samples": _recall_at_5(db, embedder, samples.collection, sets["samples"]),
+            "query_embedding": _query_latency(embedder, [q["question"] for q in sets["18f"]]),
+            "parity": getattr(embedder, "record", {}).get("parity_min_cosine"),
+        }
+    loaded = {
+        b: load_embedder("all-MiniLM-L6-v2", backend=b, cache_dir=cache_dir) for b in BACKENDS
+    }
+    texts = handbook_chunk_texts(root, loaded[BACKENDS[0]], 64 if quick else 256)
+    out["interleaved_embedding"] = interleaved_embedding(loaded, texts, rounds=1 if quick else 2)
+    torch, fast = (out["backends"][b] for b in BACKENDS)
+    out["speedup_chunks_per_s"] = fast["ingest"]["chunks_per_s"] / torch["ingest"]["chunks_per_s"]
+    out["speedup_embed_chunks_per_s"] = (
+        fast["ingest"]["embed_chunks_per_s"] / torch["ingest"]["embed_chunks_per_s"]
+    )
+    return out
+
+
+def embedders_table(compared: dict[str, Any]) -> str:
+    """One row per backend."""
+    rows = []
+    for backend, r in compared["backends"].items():
+        rows.append(
+            [
+                backend,
+                r["ingest"]["chunks"],
+                r["ingest"]["seconds"],
+                r["ingest"]["chunks_per_s"],
+                r["ingest"]["embed_chunks_per_s"],
+                r["query_embedding"]["p50_ms"],
+                r["query_embedding"]["p95_ms"],
+                r["recall_18f"]["file_recall_at_5"],
+                r["recall_18f"]["section_recall_at_5"],
+                r["recall_samples"]["file_recall_at_5"],
+            ]
+        )
+    return markdown_table(
+        [
+            "backend",
+            "chunks",
+            "ingest s",
+            "chunks/s",
+            "embed chunks/s",
+            "query embed p50 ms",
+            "query embed p95 ms",
+            "18F file recall@5",
+            "18F section recall@5",
+            "samples file recall@5",
+        ],
+        rows,
+    )
+
+
 def envelope(
     measured: dict[str, Any],
     facts: dict[str, Any],
@@ -97,7 +299,7 @@ def envelope(
     }
 
 
-def run(*, quick: bool = False) -> dict[str, Any] | None:
+def run(*, quick: bool = False, embedders_only: bool = False) -> dict[str, Any] | None:
     """Ingest the handbook twice into a fresh database; return the result (None if absent)."""
     from ragtune.resources import quiet_libraries
 
@@ -111,12 +313,23 @@ def run(*, quick: bool = False) -> dict[str, Any] | None:
     load_s = time.perf_counter() - started
     with fresh_database(pool_max=4) as (db, _):
         facts = server_facts(db)
-        measured = measure(db, embedder, handbook_paths(root, quick=quick))
+        paths = handbook_paths(root, quick=quick)
+        measured = {} if embedders_only else measure(db, embedder, paths)
+        measured["embedders"] = compare_embedders(db, root, quick=quick, cache_dir=export_cache())
     return envelope(measured, facts, quick=quick, load_s=load_s, load_average=load_average)
 
 
 def table(result: dict[str, Any]) -> str:
-    """One row per run."""
+    """One row per run, then one per embedder backend."""
+    if "first_run" not in result:
+        return embedders_table(result["embedders"])
+    runs = _runs_table(result)
+    if "embedders" not in result:
+        return runs
+    return runs + "\n\n" + embedders_table(result["embedders"])
+
+
+def _runs_table(result: dict[str, Any]) -> str:
     rows = []
     for label, key in (("first run", "first_run"), ("unchanged re-run", "unchanged_rerun")):
         r = result[key]
@@ -156,9 +369,14 @@ def table(result: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"only {QUICK_FILES} files")
+    parser.add_argument(
+        "--embedders-only", action="store_true", help="only the side-by-side backend comparison"
+    )
     args = parser.parse_args(argv)
-    result = run(quick=args.quick)
-    return publish(NAME, result, table, quick=args.quick)
+    result = run(quick=args.quick, embedders_only=args.embedders_only)
+    # The comparison alone gets its own file, so it never replaces the full run's figures.
+    name = f"{NAME}_embedders" if args.embedders_only else NAME
+    return publish(name, result, table, quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     python -m bench.run [--quick]
 
 The ingest and retrieval benchmarks share one fresh database: retrieval's own ingest call then
-finds every file unchanged, so the handbook is embedded once. Search latency gets its own.
+finds every file unchanged, so the handbook is embedded once; the embedder backends are then
+compared in collections of their own. Search latency and scale get their own databases.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench import ingest_throughput, retrieval_compare, search_latency
+from bench import ingest_throughput, retrieval_compare, scale, search_latency
 from bench.fresh_database import fresh_database, server_facts
 from bench.handbook import handbook_or_none
 from bench.results import write_result
@@ -25,7 +26,7 @@ from indexes.embeddings import load_embedder
 # Above this 1-minute load average another process competes for the CPU and the latencies
 # measure that contention rather than ragtune.
 BUSY_LOAD = 0.5
-PARTS = ("ingest", "retrieval", "search")
+PARTS = ("ingest", "retrieval", "search", "scale")
 
 
 def _ingest_and_retrieval(quick: bool) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -42,6 +43,10 @@ def _ingest_and_retrieval(quick: bool) -> tuple[dict[str, Any], dict[str, Any]] 
             db, embedder, ingest_throughput.handbook_paths(root, quick=quick)
         )
         compared = retrieval_compare.measure(db, embedder, root, quick=quick)
+        # Backends side by side (torch, ONNX int8) on the same corpus, in their own collections.
+        ingested["embedders"] = ingest_throughput.compare_embedders(
+            db, root, quick=quick, cache_dir=ingest_throughput.export_cache()
+        )
     return (
         ingest_throughput.envelope(
             ingested, facts, quick=quick, load_s=load_s, load_average=load_average
@@ -100,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if latency is not None:
         path = write_result(search_latency.NAME, latency, quick=args.quick)
         sections.append(("Search latency", search_latency.table(latency), path))
+    scaled = scale.run(quick=args.quick) if "scale" in args.only else None
+    if scaled is not None:
+        path = write_result(scale.NAME, scaled, quick=args.quick)
+        sections.append(("Scale", scale.table(scaled), path))
     for title, table, path in sections:
         print(f"\n### {title}\n\n{table}\n\n({path.name})")
     print(f"\nall benchmarks finished in {time.perf_counter() - started:.0f} s", file=sys.stderr)

@@ -30,6 +30,12 @@ def ingest(
     sync: Annotated[
         bool, typer.Option("--sync", help="Remove documents whose files are gone.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, help="Threads reading and chunking files ahead of the embedder."
+        ),
+    ] = 2,
     json_out: JsonOpt = False,
 ) -> None:
     """Ingest documents (Markdown, text, PDF, HTML, DOCX, CSV, JSON/JSONL) into a collection."""
@@ -46,6 +52,7 @@ def ingest(
         overlap_tokens=settings.chunk_overlap_tokens,
         max_bytes=int(settings.max_file_mb * 1_000_000),
         progress=sys.stderr.isatty() and not json_out,
+        workers=workers,
     )
     with open_resources(settings) as ctx:
         report = run_ingest(ctx.db, ctx.embedder, paths, options)

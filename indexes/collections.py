@@ -15,12 +15,14 @@ _NAME = re.compile(r"^[A-Za-z0-9_-]{1,63}$")
 
 @dataclass(frozen=True)
 class Collection:
-    """A collection row: its id, name and the embedding model its vectors came from."""
+    """A collection row: its id, name, the embedding model its vectors came from, and the
+    backends that computed them (one model's backends agree within the parity bound)."""
 
     id: int
     name: str
     embed_model: str
     embed_dim: int
+    embed_backends: tuple[str, ...] = ("sentence-transformers",)
 
 
 def check_collection_name(name: str) -> str:
@@ -35,13 +37,14 @@ def check_collection_name(name: str) -> str:
 def get_collection(conn: psycopg.Connection, name: str) -> Collection:
     """The collection called ``name``; NotFoundError if there is none."""
     row = conn.execute(
-        "SELECT id, name, embed_model, embed_dim FROM collections WHERE name = %s", (name,)
+        "SELECT id, name, embed_model, embed_dim, embed_backends FROM collections WHERE name = %s",
+        (name,),
     ).fetchone()
     if row is None:
         raise NotFoundError(
             f"No collection named {name!r}", hint="ingest documents into it first: ragtune ingest"
         )
-    return Collection(*row)
+    return Collection(*row[:4], tuple(row[4]))
 
 
 def vector_expression(collection: Collection) -> sql.Composable:
@@ -89,14 +92,23 @@ def drop_vector_index(conn: psycopg.Connection, collection: Collection) -> None:
 
 
 def ensure_collection(
-    conn: psycopg.Connection, name: str, embed_model: str, embed_dim: int
+    conn: psycopg.Connection,
+    name: str,
+    embed_model: str,
+    embed_dim: int,
+    embed_backend: str = "sentence-transformers",
 ) -> Collection:
-    """Get or create the collection; refuse if it was embedded with another model."""
+    """Get or create the collection; refuse if it was embedded with another model.
+
+    Another backend of the same model (ONNX, a server serving it) is accepted without a
+    reindex: each backend is held to the parity bound against the reference when it loads
+    (indexes.embedders.parity); the collection records every backend that wrote to it.
+    """
     check_collection_name(name)
     conn.execute(
-        "INSERT INTO collections (name, embed_model, embed_dim) VALUES (%s, %s, %s)"
-        " ON CONFLICT (name) DO NOTHING",
-        (name, embed_model, embed_dim),
+        "INSERT INTO collections (name, embed_model, embed_dim, embed_backends)"
+        " VALUES (%s, %s, %s, %s) ON CONFLICT (name) DO NOTHING",
+        (name, embed_model, embed_dim, [embed_backend]),
     )
     collection = get_collection(conn, name)
     if (collection.embed_model, collection.embed_dim) != (embed_model, embed_dim):
@@ -107,5 +119,12 @@ def ensure_collection(
             hint=f"run `ragtune reindex --collection {name}` to re-embed it with {embed_model}, "
             f"or set RAGTUNE_EMBED_MODEL={collection.embed_model}",
         )
+    if embed_backend not in collection.embed_backends:
+        conn.execute(
+            "UPDATE collections SET embed_backends = array_append(embed_backends, %s)"
+            " WHERE id = %s",
+            (embed_backend, collection.id),
+        )
+        collection = get_collection(conn, name)
     create_vector_index(conn, collection)
     return collection

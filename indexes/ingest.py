@@ -2,17 +2,23 @@
 
 A document is written in one transaction (its row and all its chunks, or nothing), and only
 after every chunk has been embedded, so a kill at any point leaves whole documents only and a
-re-run finishes the job. Unchanged files (same content hash and groups) embed nothing; a
+re-run finishes the job. Reading and chunking, embedding, and writing run as overlapping
+stages (see ingest). Unchanged files (same content hash and groups) embed nothing; a
 changed file's chunks are replaced, reusing the vectors of chunks whose text did not change.
 """
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import itertools
 import logging
+import queue
+import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +28,7 @@ import psycopg
 from indexes.chunking import Chunk, chunk_document
 from indexes.collections import Collection, ensure_collection
 from indexes.database import Database
-from indexes.embeddings import Embedder, embedding_text
+from indexes.embeddings import Embedder, embedder_backend, embedding_text
 from indexes.loaders.dispatch import FORMATS, load_file
 from indexes.loaders.document import LoadedDocument
 from ragtune.errors import RagtuneError
@@ -46,6 +52,7 @@ class IngestOptions:
     overlap_tokens: int = 32
     max_bytes: int = 50_000_000
     progress: bool = True
+    workers: int = 2  # threads reading, parsing and chunking files ahead of the embedder
 
 
 @dataclass
@@ -121,12 +128,6 @@ def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], dict[str, str], l
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _progress(total: int, enabled: bool, desc: str) -> object:
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="file", disable=not enabled, leave=False)
 
 
 def _existing(
@@ -237,35 +238,89 @@ def _write_document(
     return doc_id
 
 
-def _flush(
+def _embed_or_fail(
+    db: Database, embedder: Embedder, group: list[_Pending], report: IngestReport
+) -> list[_Pending]:
+    """The group with vectors filled in; on an embedding failure its documents are failed."""
+    try:
+        _embed_group(db, embedder, group, report)
+    except (RuntimeError, ValueError, MemoryError, RagtuneError) as exc:
+        reason = exc.message if isinstance(exc, RagtuneError) else str(exc)
+        for item in group:
+            report.failed[str(item.file.path)] = f"embedding failed: {reason}"
+        return []
+    return group
+
+
+def _write_group(
     db: Database,
-    embedder: Embedder,
     collection: Collection,
     group: list[_Pending],
     groups: list[str],
     report: IngestReport,
 ) -> None:
-    try:
-        _embed_group(db, embedder, group, report)
-    except (RuntimeError, ValueError, MemoryError) as exc:
+    """Write a group's documents on one connection, each in its own transaction (a document is
+    all there or not at all, whatever happens to the others)."""
+    with db.admin.connection() as conn:
         for item in group:
-            report.failed[str(item.file.path)] = f"embedding failed: {exc}"
-        return
-    for item in group:
-        started = time.perf_counter()
-        try:
-            with db.administering() as conn:
-                _write_document(conn, collection, item, groups)
-        except psycopg.Error as exc:
-            report.failed[str(item.file.path)] = f"database write failed: {exc}".strip()
-            continue
-        finally:
-            report.db_seconds += time.perf_counter() - started
-        report.chunks += len(item.chunks)
-        if item.existing_id is None:
-            report.added += 1
-        else:
-            report.updated += 1
+            started = time.perf_counter()
+            try:
+                with conn.transaction():
+                    _write_document(conn, collection, item, groups)
+            except psycopg.Error as exc:
+                report.failed[str(item.file.path)] = f"database write failed: {exc}".strip()
+                continue
+            finally:
+                report.db_seconds += time.perf_counter() - started
+            report.chunks += len(item.chunks)
+            if item.existing_id is None:
+                report.added += 1
+            else:
+                report.updated += 1
+
+
+class _Writer:
+    """Writes embedded groups on its own thread while the next group is embedded; at most
+    ``depth`` groups wait, so memory stays bounded when the database is the slow side."""
+
+    def __init__(
+        self,
+        db: Database,
+        collection: Collection,
+        groups: list[str],
+        on_written: Callable[[list[_Pending]], None],
+        depth: int = 2,
+    ) -> None:
+        self.report = IngestReport()  # only this thread writes it; merged at the end
+        self._queue: queue.Queue[list[_Pending] | None] = queue.Queue(maxsize=depth)
+        self._error: Exception | None = None
+        self._db, self._collection, self._groups = db, collection, groups
+        self._on_written = on_written
+        self._thread = threading.Thread(target=self._run, name="ragtune-ingest-writer")
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (group := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain, so the producer never blocks on a dead writer
+            try:
+                _write_group(self._db, self._collection, group, self._groups, self.report)
+                self._on_written(group)
+            except Exception as exc:  # noqa: BLE001 - re-raised on the calling thread
+                self._error = exc
+
+    def put(self, group: list[_Pending]) -> None:
+        """Queue a group (blocks while ``depth`` groups wait); raises the writer's error."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put(group)
+
+    def close(self) -> None:
+        """Write what is queued, stop the thread, raise its error if it had one."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _groups_changed(old: list[str], new: list[str]) -> bool:
@@ -326,52 +381,157 @@ def _batches(items: Iterable[_Pending]) -> Iterator[list[_Pending]]:
         yield group
 
 
+@dataclass
+class _Parsed:
+    """What reading one file gave: a document to embed, or nothing (with why)."""
+
+    file: SourceFile
+    pending: _Pending | None = None
+    unchanged: bool = False
+    retag: uuid.UUID | None = None
+    failure: str | None = None
+
+
+def _parse(
+    file: SourceFile,
+    options: IngestOptions,
+    embedder: Embedder,
+    existing: dict[str, tuple[uuid.UUID, str, list[str]]],
+    groups: list[str],
+) -> _Parsed:
+    """Read, hash, load and chunk one file (runs on a parse worker; touches no database)."""
+    try:
+        data = file.path.read_bytes()
+    except OSError as exc:
+        return _Parsed(file, failure=f"cannot read: {exc.strerror or exc}")
+    digest = _sha256(data)
+    known = existing.get(str(file.path))
+    if known is not None and known[1] == digest:
+        if _groups_changed(known[2], groups):
+            return _Parsed(file, retag=known[0])
+        return _Parsed(file, unchanged=True)
+    try:
+        doc, chunks = _load(file, options, embedder)
+    except RagtuneError as exc:
+        return _Parsed(file, failure=exc.message.removeprefix(f"{file.path}: "))
+    except Exception as exc:  # noqa: BLE001 - reported: one file fails, not the batch
+        return _Parsed(file, failure=f"could not be chunked ({type(exc).__name__})")
+    return _Parsed(
+        file, _Pending(file, digest, len(data), doc, chunks, known[0] if known else None)
+    )
+
+
+def _parsed_in_order(
+    files: Sequence[SourceFile], work: Callable[[SourceFile], _Parsed], workers: int
+) -> Iterator[_Parsed]:
+    """``work`` over ``files`` on ``workers`` threads, in file order, at most a few files ahead
+    of the consumer (the embedder), so parsing overlaps embedding without piling up."""
+    if workers <= 1:
+        yield from map(work, files)
+        return
+    ahead = workers * 4
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ragtune-parse") as pool:
+        pending: collections.deque[Future[_Parsed]] = collections.deque()
+        it = iter(files)
+        for file in itertools.islice(it, ahead):
+            pending.append(pool.submit(work, file))
+        while pending:
+            done = pending.popleft().result()
+            for file in itertools.islice(it, 1):
+                pending.append(pool.submit(work, file))
+            yield done
+
+
+class _Progress:
+    """A progress bar over files, showing chunks written per second (the ETA is tqdm's, from
+    the file rate)."""
+
+    def __init__(self, total: int, enabled: bool, desc: str) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, desc=desc, unit="file", disable=not enabled, leave=False)
+        self._started = time.perf_counter()
+        self._chunks = 0
+        self._lock = threading.Lock()
+
+    def files(self, n: int, chunks: int = 0) -> None:
+        """``n`` more files done, ``chunks`` more chunks written."""
+        with self._lock:
+            self._chunks += chunks
+            rate = self._chunks / max(time.perf_counter() - self._started, 1e-9)
+            self._bar.set_postfix_str(f"{self._chunks} chunks, {rate:.1f} chunks/s", refresh=False)
+            self._bar.update(n)
+
+    def close(self) -> None:
+        """Remove the bar."""
+        self._bar.close()
+
+
+def _merge(report: IngestReport, written: IngestReport) -> None:
+    report.added += written.added
+    report.updated += written.updated
+    report.chunks += written.chunks
+    report.db_seconds += written.db_seconds
+    report.failed.update(written.failed)
+
+
 def ingest(
     db: Database, embedder: Embedder, paths: Sequence[Path], options: IngestOptions
 ) -> IngestReport:
-    """Ingest ``paths`` (files or folders) into the collection; never raises for one bad file."""
+    """Ingest ``paths`` (files or folders) into the collection; never raises for one bad file.
+
+    Three stages overlap: ``options.workers`` threads read and chunk files ahead, this thread
+    embeds them in groups of about _EMBED_GROUP chunks, and a writer thread stores each
+    embedded group (one transaction per document) while the next group is embedded.
+    """
     started = time.perf_counter()
     report = IngestReport()
     files, report.failed, roots = discover(paths)
     groups = sorted(options.groups or {EVERYONE})
     with db.administering() as conn:
-        collection = ensure_collection(conn, options.collection, embedder.name, embedder.dim)
+        collection = ensure_collection(
+            conn, options.collection, embedder.name, embedder.dim, embedder_backend(embedder)
+        )
         existing = _existing(conn, collection, [str(f.path) for f in files])
 
-    bar = _progress(len(files), options.progress, f"ingest {options.collection}")
+    bar = _Progress(len(files), options.progress, f"ingest {options.collection}")
+
+    def work(file: SourceFile) -> _Parsed:
+        return _parse(file, options, embedder, existing, groups)
 
     def pending() -> Iterator[_Pending]:
-        for file in files:
-            bar.update(1)  # type: ignore[attr-defined]
-            try:
-                data = file.path.read_bytes()
-            except OSError as exc:
-                report.failed[str(file.path)] = f"cannot read: {exc.strerror or exc}"
+        for parsed in _parsed_in_order(files, work, options.workers):
+            if parsed.pending is not None:
+                yield parsed.pending
                 continue
-            digest = _sha256(data)
-            known = existing.get(str(file.path))
-            if known is not None and known[1] == digest:
-                if _groups_changed(known[2], groups):
-                    _retag(db, known[0], groups)
-                    report.updated += 1
-                else:
-                    report.unchanged += 1
-                continue
-            try:
-                doc, chunks = _load(file, options, embedder)
-            except RagtuneError as exc:
-                report.failed[str(file.path)] = exc.message.removeprefix(f"{file.path}: ")
-                continue
-            except Exception as exc:  # noqa: BLE001 - reported: one file fails, not the batch
-                report.failed[str(file.path)] = f"could not be chunked ({type(exc).__name__})"
-                continue
-            yield _Pending(file, digest, len(data), doc, chunks, known[0] if known else None)
+            if parsed.failure is not None:
+                report.failed[str(parsed.file.path)] = parsed.failure
+            elif parsed.retag is not None:
+                _retag(db, parsed.retag, groups)
+                report.updated += 1
+            else:
+                report.unchanged += 1
+            bar.files(1)
 
+    writer = _Writer(
+        db,
+        collection,
+        groups,
+        lambda group: bar.files(len(group), sum(len(g.chunks) for g in group)),
+    )
     try:
         for group in _batches(pending()):
-            _flush(db, embedder, collection, group, groups, report)
+            embedded = _embed_or_fail(db, embedder, group, report)
+            if embedded:
+                writer.put(embedded)
+            else:
+                bar.files(len(group))
     finally:
-        bar.close()  # type: ignore[attr-defined]
+        try:
+            writer.close()
+        finally:
+            bar.close()
+    _merge(report, writer.report)
     if options.sync:
         report.removed = remove_missing(db, collection, roots)
     report.seconds = time.perf_counter() - started

@@ -11,7 +11,7 @@ from indexes.collections import (
     get_collection,
 )
 from indexes.database import Database
-from indexes.embeddings import Embedder, embedding_text
+from indexes.embeddings import Embedder, embedder_backend, embedding_text
 
 _BATCH = 256
 
@@ -62,8 +62,9 @@ def reindex(
             bar.update(len(batch))
         bar.close()
         conn.execute(
-            "UPDATE collections SET embed_model = %s, embed_dim = %s WHERE id = %s",
-            (embedder.name, embedder.dim, coll.id),
+            "UPDATE collections SET embed_model = %s, embed_dim = %s, embed_backends = %s"
+            " WHERE id = %s",
+            (embedder.name, embedder.dim, [embedder_backend(embedder)], coll.id),
         )
         updated = get_collection(conn, collection)
         create_vector_index(conn, updated)

@@ -39,14 +39,22 @@ def connect_settings(settings: Settings) -> Database:
 
 
 def embedder_from_settings(settings: Settings) -> Embedder:
-    """The configured embedder (model, device, batch size, download policy), loaded once per
-    process; the one place an embedder is built from the settings."""
+    """The configured embedder (model, backend, device, batch size, download policy, remote
+    server), loaded once per process; the one place an embedder is built from the settings."""
     quiet_libraries()
+    key = settings.embed_remote_api_key
     return load_embedder(
         settings.embed_model,
+        backend=settings.embed_backend,
         device=settings.embed_device,
         batch_size=settings.embed_batch_size,
         allow_download=settings.allow_model_download,
+        cache_dir=settings.resolved_state_dir() / "models" / "embedders",
+        remote_url=settings.embed_remote_url,
+        remote_api_key=key.get_secret_value() if key else None,
+        remote_timeout_s=settings.embed_remote_timeout_s,
+        remote_max_retries=settings.embed_remote_max_retries,
+        remote_dim=settings.embed_remote_dim,
     )
 
 

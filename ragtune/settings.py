@@ -52,6 +52,22 @@ class Settings(BaseSettings):
     allow_model_download: bool = Field(
         default=False, description="Allow fetching models from a hub at run time."
     )
+    embed_backend: str = Field(
+        default="sentence-transformers",
+        description="sentence-transformers (torch), onnx-int8 or onnx (ONNX Runtime, exported "
+        "locally on first use), or remote (an OpenAI-compatible /v1/embeddings server).",
+    )
+    embed_remote_url: str | None = Field(
+        default=None, description="Base URL of the embeddings server, e.g. http://gpu:8080/v1"
+    )
+    embed_remote_api_key: SecretStr | None = Field(
+        default=None, description="API key for the embeddings server; never printed."
+    )
+    embed_remote_timeout_s: float = Field(default=30.0, gt=0)
+    embed_remote_max_retries: int = Field(default=3, ge=0, le=10)
+    embed_remote_dim: int | None = Field(
+        default=None, ge=1, description="Dimension the server must return (checked at start)."
+    )
 
     collection: str = "default"
     chunk_size_tokens: int = Field(default=256, ge=32, le=4096)

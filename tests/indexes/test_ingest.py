@@ -250,3 +250,21 @@ def test_killed_ingest_leaves_whole_documents_and_rerun_completes(
             ).fetchall()
         )
     assert per_collection["default"] == per_collection["clean"] == clean.chunks
+
+
+def test_parse_workers_give_the_same_chunks(db: Database, embedder: Embedder) -> None:
+    folder = SAMPLE_CORPUS / "public"
+    one = ingest(db, embedder, [folder], IngestOptions(progress=False, collection="one", workers=1))
+    four = ingest(
+        db, embedder, [folder], IngestOptions(progress=False, collection="four", workers=4)
+    )
+    assert not one.failed and not four.failed
+    assert (one.added, one.chunks) == (four.added, four.chunks)
+    with db.administering() as conn:
+        rows = conn.execute(
+            "SELECT k.name, d.source, c.ordinal, c.text_hash FROM chunks c"
+            " JOIN documents d ON d.id = c.document_id JOIN collections k ON k.id = c.collection_id"
+            " ORDER BY 2, 3"
+        ).fetchall()
+    by_collection = {name: [r[1:] for r in rows if r[0] == name] for name in ("one", "four")}
+    assert by_collection["one"] == by_collection["four"]

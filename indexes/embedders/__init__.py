@@ -1,0 +1,1 @@
+"""Embedder backends beyond sentence-transformers: ONNX Runtime (int8) and a remote server."""

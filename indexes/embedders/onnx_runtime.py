@@ -1,0 +1,254 @@
+"""The ONNX Runtime embedder: the same sentence-transformers model, exported locally to ONNX
+(transformer, pooling and normalisation in one graph), optionally int8-quantised, run without
+torch.
+
+The export runs once, from the local weights (nothing is downloaded), into
+``<cache_dir>/<model>-<variant>/`` with a marker recording the source and the parity check
+(cosine to the torch embeddings on fixed probe texts); a changed source is exported again, and
+an export whose vectors fall below PARITY_MIN_COSINE is refused rather than cached.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexes.embedders.parity import PARITY_MIN_COSINE, PROBE_TEXTS, mean_cosine, min_cosine
+from ragtune.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+MARKER = "ragtune-onnx.json"
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+# Texts at most this many go through a one-thread session: for a query, a second thread buys
+# little and, with the other core busy, costs a lot (see single_threaded_inference).
+_SINGLE = 4
+VARIANTS = ("fp32", "int8")
+
+
+def _weights_fingerprint(source: Path) -> dict[str, Any]:
+    files = sorted(
+        p for p in source.rglob("*") if p.suffix in {".safetensors", ".bin"} and p.is_file()
+    )
+    return {
+        "source": str(source),
+        "weights": [[p.relative_to(source).as_posix(), p.stat().st_size] for p in files],
+        "mtime": max((p.stat().st_mtime for p in files), default=0.0),
+    }
+
+
+def cache_folder(cache_dir: Path, name: str, variant: str) -> Path:
+    """Where the export of model ``name`` in ``variant`` (fp32, int8) is kept."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "model"
+    return cache_dir / f"{safe}-onnx-{variant}"
+
+
+def read_marker(folder: Path) -> dict[str, Any] | None:
+    """The export's marker, or None when the folder holds no finished export."""
+    try:
+        if not (folder / MODEL_FILE).is_file():
+            return None
+        record = json.loads((folder / MARKER).read_text())
+        return record if isinstance(record, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _export(source: Path, variant: str, target: Path) -> dict[str, Any]:
+    """Export ``source`` to ``target`` (a new folder), check parity, return the marker."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(source), device="cpu", local_files_only=True).eval()
+    tokenize = getattr(model, "preprocess", None) or model.tokenize
+    features = tokenize(["hello world", "a second, longer probe sentence"])
+    names = [k for k, v in features.items() if isinstance(v, torch.Tensor)]
+
+    class _Graph(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            out = self.model(dict(zip(names, inputs, strict=True)))
+            return out["sentence_embedding"]
+
+    raw = target / "raw.onnx"
+    axes = {n: {0: "batch", 1: "sequence"} for n in names} | {"embedding": {0: "batch"}}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            _Graph().eval(),
+            tuple(features[n] for n in names),
+            str(raw),
+            input_names=names,
+            output_names=["embedding"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+    if variant == "int8":
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        # Unsigned weights, one scale per output channel: signed int8 saturates in the AVX2
+        # kernels (no VNNI), and one scale per tensor loses too much (cosine ~0.95).
+        quantize_dynamic(raw, target / MODEL_FILE, weight_type=QuantType.QUInt8, per_channel=True)
+        raw.unlink()
+    else:
+        raw.rename(target / MODEL_FILE)
+    model.tokenizer.backend_tokenizer.save(str(target / TOKENIZER_FILE))
+    getter = getattr(model, "get_embedding_dimension", None)
+    dim = getter() if getter else model.get_sentence_embedding_dimension()
+    record: dict[str, Any] = {
+        **_weights_fingerprint(source),
+        "variant": variant,
+        "inputs": names,
+        "max_seq_length": int(model.max_seq_length or 512),
+        "dim": int(dim or 0),
+    }
+    reference = model.encode(list(PROBE_TEXTS), normalize_embeddings=True, convert_to_numpy=True)
+    exported = OnnxSession(target, record, threads=1).embed(list(PROBE_TEXTS), batch_size=8)
+    record["parity_min_cosine"] = min_cosine(reference, exported)
+    record["parity_mean_cosine"] = mean_cosine(reference, exported)
+    record["parity_bound"] = PARITY_MIN_COSINE
+    import onnxruntime
+
+    record["onnxruntime"] = onnxruntime.__version__
+    return record
+
+
+def ensure_exported(source: Path, variant: str, cache_dir: Path, name: str) -> Path:
+    """The cached export of ``source``, exporting it first when missing or stale."""
+    if variant not in VARIANTS:
+        raise ModelLoadError(f"Unknown ONNX variant {variant!r}", hint="use fp32 or int8")
+    folder = cache_folder(cache_dir, name, variant)
+    record = read_marker(folder)
+    fingerprint = _weights_fingerprint(source)
+    if record is not None and all(record.get(k) == v for k, v in fingerprint.items()):
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
+    try:
+        log.info("exporting %s to ONNX (%s) in %s", name, variant, folder)
+        record = _export(source, variant, staging)
+        if record["parity_min_cosine"] < PARITY_MIN_COSINE:
+            raise ModelLoadError(
+                f"The ONNX {variant} export of {name} does not reproduce its torch embeddings "
+                f"(minimum cosine {record['parity_min_cosine']:.4f} < {PARITY_MIN_COSINE})",
+                hint="use RAGTUNE_EMBED_BACKEND=sentence-transformers, or the fp32 variant",
+            )
+        (staging / MARKER).write_text(json.dumps(record, indent=2) + "\n")
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)  # atomic: a crash never leaves a half-written export in use
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+class OnnxSession:
+    """An exported graph and its tokenizer: texts in, unit vectors out."""
+
+    def __init__(self, folder: Path, record: dict[str, Any], *, threads: int | None) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        # Spinning threads steal the core the database or another request needs.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(
+            str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = list(record["inputs"])
+        self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        self._tokenizer.enable_truncation(int(record["max_seq_length"]))
+        pad = self._tokenizer.padding or {}
+        self._tokenizer.enable_padding(
+            pad_id=int(pad.get("pad_id", 0)), pad_token=str(pad.get("pad_token", "[PAD]"))
+        )
+
+    def embed(self, texts: list[str], *, batch_size: int) -> np.ndarray:
+        """Unit vectors for ``texts`` in their order; batches are formed by length (in
+        characters, a close proxy), so short texts are not padded to the longest one."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: np.ndarray | None = None
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            batch = self._tokenizer.encode_batch([texts[i] for i in rows])
+            feed = {
+                "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in batch], dtype=np.int64),
+            }
+            vectors = self._session.run(None, {n: feed[n] for n in self._inputs})[0]
+            if out is None:
+                out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[rows] = vectors
+        assert out is not None
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+class OnnxEmbedder:
+    """The configured sentence-transformers model run by ONNX Runtime (``variant`` int8 or
+    fp32); exported and parity-checked on first use, then loaded from the cache."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        source: Path,
+        cache_dir: Path,
+        variant: str = "int8",
+        batch_size: int = 64,
+        threads: int | None = None,
+    ) -> None:
+        try:
+            folder = ensure_exported(source, variant, cache_dir, name)
+        except ModelLoadError:
+            raise
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise ModelLoadError(
+                f"Could not export embedding model {name!r} to ONNX: {exc}",
+                hint="set RAGTUNE_EMBED_BACKEND=sentence-transformers",
+            ) from exc
+        record = read_marker(folder)
+        assert record is not None
+        self.record = record
+        self.name = name
+        self.backend = f"onnx-{variant}"
+        self.dim = int(record["dim"])
+        self.batch_size = batch_size
+        self.parity = float(record["parity_min_cosine"])
+        self._folder = folder
+        self._bulk = OnnxSession(folder, record, threads=threads)
+        self._single: OnnxSession | None = None
+        from tokenizers import Tokenizer
+
+        self._counter = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        self._counter.no_truncation()
+        self._counter.no_padding()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if len(texts) <= _SINGLE:
+            if self._single is None:
+                self._single = OnnxSession(self._folder, self.record, threads=1)
+            return self._single.embed(list(texts), batch_size=self.batch_size)
+        return self._bulk.embed(list(texts), batch_size=self.batch_size)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._counter.encode(text, add_special_tokens=False).ids)

@@ -1,0 +1,110 @@
+"""The ONNX Runtime embedder: exported locally from the bundled weights, cached, held to the
+parity bound, and accepted by a collection the torch embedder built (no reindex)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexes.collections import get_collection
+from indexes.database import Database
+from indexes.embedders.onnx_runtime import MARKER, OnnxEmbedder, cache_folder
+from indexes.embedders.parity import PARITY_MIN_COSINE
+from indexes.embeddings import Embedder, load_embedder, resolve_model_path
+from indexes.ingest import IngestOptions, ingest
+from indexes.search import search
+from indexes.search.options import SearchOptions
+from ragtune.errors import ModelMismatchError
+from ragtune.principal import Principal
+from ragtune.settings import BUNDLED_EMBED_MODEL
+from tests.conftest import SAMPLE_CORPUS
+
+TEXTS = [
+    "How many days of paid leave does a new employee get?",
+    "The robot's battery must be disconnected before the service panel is opened.",
+    "Expense reports are due within thirty days of travel.",
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="module")
+def onnx_int8(onnx_cache: Path) -> OnnxEmbedder:
+    """The bundled model exported to ONNX and quantised to int8 (once per module)."""
+    embedder = load_embedder(BUNDLED_EMBED_MODEL, backend="onnx-int8", cache_dir=onnx_cache)
+    assert isinstance(embedder, OnnxEmbedder)
+    return embedder
+
+
+@pytest.mark.slow
+def test_int8_export_records_parity_and_agrees_with_torch(
+    onnx_int8: OnnxEmbedder, embedder: Embedder
+) -> None:
+    record = json.loads((onnx_int8._folder / MARKER).read_text())
+    assert record["parity_min_cosine"] >= PARITY_MIN_COSINE
+    assert record["variant"] == "int8" and record["dim"] == 384
+    ours, reference = onnx_int8.embed(TEXTS), embedder.embed(TEXTS)
+    assert ours.shape == reference.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    assert np.min(np.sum(ours * reference, axis=1)) >= PARITY_MIN_COSINE
+    # The same chunk sizes: both count tokens with the model's own tokenizer.
+    long_text = " ".join(TEXTS * 40)
+    for text in [*TEXTS, long_text]:
+        assert onnx_int8.count_tokens(text) == embedder.count_tokens(text)
+    # One query (the one-thread session) and a batch agree within the bound too; not exactly,
+    # as dynamic quantisation scales activations by the range of the whole batch.
+    assert float(onnx_int8.embed(TEXTS[:1])[0] @ ours[0]) >= PARITY_MIN_COSINE
+
+
+@pytest.mark.slow
+def test_export_is_cached_and_redone_when_the_source_changes(
+    onnx_int8: OnnxEmbedder, onnx_cache: Path, tmp_path: Path
+) -> None:
+    folder = cache_folder(onnx_cache, BUNDLED_EMBED_MODEL, "int8")
+    exported_at = (folder / MARKER).stat().st_mtime
+    started = time.perf_counter()
+    again = OnnxEmbedder(
+        BUNDLED_EMBED_MODEL,
+        source=Path(resolve_model_path(BUNDLED_EMBED_MODEL, allow_download=False)),
+        cache_dir=onnx_cache,
+    )
+    assert time.perf_counter() - started < 15  # loaded, not exported again
+    assert (folder / MARKER).stat().st_mtime == exported_at
+    assert np.allclose(again.embed(TEXTS), onnx_int8.embed(TEXTS), atol=1e-6)
+
+    # A copy of the weights elsewhere is another source: exported anew into its own cache.
+    source = tmp_path / "copy"
+    shutil.copytree(resolve_model_path(BUNDLED_EMBED_MODEL, allow_download=False), source)
+    other = OnnxEmbedder("copy", source=source, cache_dir=tmp_path / "cache", variant="fp32")
+    record = json.loads((other._folder / MARKER).read_text())
+    assert record["source"] == str(source) and record["parity_min_cosine"] > 0.9999
+
+
+@pytest.mark.slow
+def test_switching_to_onnx_needs_no_reindex(
+    db: Database, embedder: Embedder, onnx_int8: OnnxEmbedder, tiny_embedder_path: str
+) -> None:
+    options = IngestOptions(progress=False)
+    ingest(db, embedder, [SAMPLE_CORPUS / "public" / "policies"], options)
+    # Same model, other backend: ingest and search go on, and the collection says who wrote.
+    report = ingest(db, onnx_int8, [SAMPLE_CORPUS / "public" / "faq"], options)
+    assert report.added > 0 and not report.failed
+    with db.administering() as conn:
+        backends = get_collection(conn, "default").embed_backends
+    assert backends == ("sentence-transformers", "onnx-int8")
+    vector = SearchOptions(mode="vector")
+    found = search(db, onnx_int8, "paid time off", Principal("a"), vector)
+    torch_found = search(db, embedder, "paid time off", Principal("a"), vector)
+    assert found.results[0].chunk_id == torch_found.results[0].chunk_id
+    # A different model still must reindex, whatever its backend.
+    tiny = load_embedder(tiny_embedder_path)
+    with pytest.raises(ModelMismatchError):
+        ingest(db, tiny, [SAMPLE_CORPUS / "public" / "policies"], options)
