@@ -51,7 +51,8 @@ _FRAME = frozenset(
     there get gets getting got receive need needs needed allow allowed able want know tell
     please question anyone someone something anything happen happens doe make go use used
     take taken give given work still ever usually typically normally actually really
-    exactly currently right ok okay like just also apply applies""".split()
+    exactly currently right ok okay like just also apply applies mean means meaning meant
+    stand stands""".split()
 )
 _FRAME_STEMS = frozenset(stem(w) for w in _FRAME)
 _TIME_UNITS = frozenset(
@@ -220,7 +221,21 @@ def _verbs(question: str) -> set[str]:
     for before, word in pairwise(tokens):
         if before in _VERB_OPENERS:
             verbs.add(word)
+    # "What does X mean?", "How long does the warranty last?": after a wh-word and do/does/did
+    # the subject comes first and the question ends on its verb.
+    if len(tokens) > 3 and tokens[1] in {"do", "does", "did"}:
+        verbs.add(tokens[-1])
+    # Causatives put a bare verb after their object: "makes a robot raise", "lets staff take".
+    for i, word in enumerate(tokens[:-2]):
+        if word in _CAUSATIVES:
+            rest = tokens[i + 1 : i + 4]
+            rest = rest[1:] if rest and rest[0] in {"a", "an", "the", "my", "our", "your"} else rest
+            if len(rest) >= 2:
+                verbs.add(rest[1])
     return verbs
+
+
+_CAUSATIVES = frozenset("make makes made let lets".split())
 
 
 _VERB_OPENERS = frozenset(

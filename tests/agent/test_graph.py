@@ -65,7 +65,12 @@ def test_json_shape_is_the_contract(agent: Agent) -> None:
         "timings_ms",
     ]
     assert "14" in data["answer"]
-    assert set(data["verification"]) == {"supported_sentences", "total_sentences"}
+    assert set(data["verification"]) == {
+        "supported_sentences",
+        "total_sentences",
+        "answers_question",
+        "missing",
+    }
     for citation in data["citations"]:
         assert list(citation) == ["n", "source", "section", "page", "chunk_id", "quote"]
     assert {"guard", "route", "retrieve", "verify", "finalize", "total"} <= set(data["timings_ms"])
