@@ -38,6 +38,9 @@ class AgentConfig:
     # Routes whose grounded answer the model drafts; on the others the verify step writes the
     # extractive answer directly (see agent.nodes.generate.draft_routes).
     draft_routes: frozenset[str] = frozenset({"rag", "both"})
+    # "abstain": an answer whose cited passages miss what was asked is declined; "report":
+    # the check is only reported in the verification.
+    answerability: str = "report"
 
 
 @dataclass

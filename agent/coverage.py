@@ -21,7 +21,7 @@ _STOP = frozenset(
     where does do did can may i we our you your it its this that as from per if my me much many
     long there have has get got need must should would could will not no any all than then so
     into about after before under over up out more most less first last next new whose their
-    they them he she his her us am were been being company""".split()
+    they them he she his her us am were been being quillmark company""".split()
 )
 # Acronyms common enough in questions that their absence from a passage says nothing.
 _COMMON_ACRONYMS = frozenset("FAQ API PDF USB URL PC DC AC US USA UK EU HR IT OK".split())

@@ -51,6 +51,7 @@ def agent_config(settings: Settings) -> AgentConfig:
         draft_routes=draft_routes(
             settings.agent_draft, settings.generator_backend, settings.model_device
         ),
+        answerability=settings.agent_answerability,
     )
 
 

@@ -125,7 +125,12 @@ def answer_all(
             "failed_files": len(report.failed),
             "seconds": round(time.perf_counter() - started, 1),
         }
-        settings = Settings(state_dir=state_dir, allow_model_download=False, agent_generate=False)
+        settings = Settings(
+            state_dir=state_dir,
+            allow_model_download=False,
+            agent_generate=False,
+            agent_answerability="abstain",
+        )
         agent = build_agent(settings, db=db, embedder=embedder)
         records = []
         try:

@@ -263,6 +263,13 @@ class Settings(BaseSettings):
         "a local CPU model (its drafts were rejected by verification on every measured "
         "answer; the extractive answer comes in about a second), yes with a GPU or remote one.",
     )
+    agent_answerability: Literal["report", "abstain"] = Field(
+        default="report",
+        description="What the check that cited passages hold the question's qualifiers and "
+        "asked attribute does: report (in verification.answers_question and missing) or "
+        "abstain (try lower-ranked quotes, then say what is missing). Report by default: "
+        "abstaining declined too many answerable sample questions (24 of 33 answered).",
+    )
 
     service_max_body_kb: int = Field(
         default=256, ge=1, description="Largest JSON request body (KiB) the service accepts."

@@ -63,14 +63,14 @@ def verify(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     question = state["standalone"]
     corpus = (res.db, ctx.principal, cfg.search.collection)
     answers = answers_question(res.embedder, question, draft, sources, corpus)
-    if not answers.answers:
+    if not answers.answers and cfg.answerability == "abstain":
         # The quote that best matches the question may answer a neighbouring one; a
         # slightly lower-ranked sentence may hold what was asked.
         found = _answering_quote(state, ctx, sources, corpus)
         if found is not None:
             draft, checked, answers = found
             repaired = "extractive"
-    if not answers.answers:
+    if not answers.answers and cfg.answerability == "abstain":
         return {"answer": "", "verification": verification_json(checked, repaired, answers)}
     return {"answer": draft, "verification": verification_json(checked, repaired, answers)}
 
