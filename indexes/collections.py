@@ -44,7 +44,7 @@ def get_collection(conn: psycopg.Connection, name: str) -> Collection:
         raise NotFoundError(
             f"No collection named {name!r}", hint="ingest documents into it first: ragtune ingest"
         )
-    return Collection(*row[:4], tuple(row[4]))
+    return Collection(row[0], row[1], row[2], row[3], tuple(row[4]))
 
 
 def vector_expression(collection: Collection) -> sql.Composable:
