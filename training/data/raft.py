@@ -37,7 +37,7 @@ from training.data.records import QAPair
 RAFT_ROUTE = "both"
 NOT_COVERED = "I don't know. The sources do not cover this."
 # Extra candidates fetched beyond K: passages from the oracle's own document are not distractors.
-_SPARE = 8
+_SPARE = 20
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
