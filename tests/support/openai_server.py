@@ -170,18 +170,25 @@ async def _events(
 @contextmanager
 def serve(script: Script) -> Iterator[str]:
     """Run the server in a thread on a free loopback port; yield its /v1 base URL."""
+    with serve_app(build_app(script), "the test OpenAI server") as url:
+        yield url
+
+
+@contextmanager
+def serve_app(app: Any, name: str) -> Iterator[str]:
+    """Run ``app`` with uvicorn in a thread on a free loopback port; yield its /v1 base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(build_app(script), log_level="warning", lifespan="off")
+    config = uvicorn.Config(app, log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test OpenAI server did not start")
+            raise RuntimeError(f"{name} did not start")
         time.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{port}/v1"
