@@ -13,11 +13,9 @@ hand with ``--force`` (the logged emergency path), so "improves" is measured, no
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -96,17 +94,19 @@ def _thumbs_down_in_chat(
     answer: str,
     correction: str,
 ) -> str:
-    """An answer shown in the chat, rated down with a correction through its data layer."""
-    from service.chat.data_layer import RagtuneDataLayer
+    """An answer shown in the chat, rated down by its asker with a correction.
+
+    Goes through the function the chat's ``PUT /feedback`` route calls for the signed-in user.
+    """
+    from service.chat.data_layer import rate_message
 
     hit = search(db, embedder, question, Principal(user, frozenset(groups)), SearchOptions(k=1))
     chunk = hit.results[0]
     _thread, step = chat_answer(
         db, user, question, answer, chunk_ids=[chunk.chunk_id], sources=[chunk.source]
     )
-    layer = RagtuneDataLayer(SimpleNamespace(db=db))  # type: ignore[arg-type]
     feedback = ChainlitFeedback(forId=step, value=0, comment=correction)
-    return asyncio.run(layer.upsert_feedback(feedback))
+    return rate_message(db, user, feedback)
 
 
 def test_the_loop_from_a_thumbs_down_to_the_live_service(
