@@ -108,51 +108,53 @@ def _database(state_dir: Path) -> Iterator[Database]:
 
 
 def answer_all(
-    corpus: Corpus, state_dir: Path, embedder: Embedder
+    corpus: Corpus, db: Database, embedder: Embedder, state_dir: Path
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Ingest ``corpus`` (incrementally) and ask every labelled question; one record each."""
+    """Ingest ``corpus`` into ``db`` (incrementally) and ask every labelled question.
+
+    One record per question; ``state_dir`` holds the agent's own state (threads, adapters).
+    """
     from agent.runtime import build_agent
     from indexes.ingest import IngestOptions, ingest
     from ragtune.principal import Principal
     from ragtune.settings import Settings
 
     facts: dict[str, Any] = {}
-    with _database(state_dir) as db:
-        started = time.perf_counter()
-        report = ingest(db, embedder, [corpus.root], IngestOptions(progress=False))
-        facts["ingest"] = {
-            "chunks_added": report.chunks,
-            "failed_files": len(report.failed),
-            "seconds": round(time.perf_counter() - started, 1),
-        }
-        settings = Settings(
-            state_dir=state_dir,
-            allow_model_download=False,
-            agent_generate=False,
-            agent_answerability="abstain",
-        )
-        agent = build_agent(settings, db=db, embedder=embedder)
-        records = []
-        try:
-            items = [(i, True) for i in corpus.answerable] + [(i, False) for i in corpus.near_miss]
-            for item, answerable in items:
-                answer = agent.ask(item.question, Principal(item.user, frozenset(item.groups)))
-                records.append(
-                    {
-                        "id": item.id,
-                        "question": item.question,
-                        "answerable": answerable,
-                        "gold": [(c.source, c.section) for c in item.gold_citations],
-                        "abstained": answer.abstained,
-                        "route": answer.route,
-                        "citations": [(c.source, c.section) for c in answer.citations],
-                        "answerability": answer.verification.answerability,
-                        "verify_ms": answer.timings_ms.get("verify", 0.0),
-                        "repaired": answer.verification.repaired,
-                    }
-                )
-        finally:
-            agent.close()
+    started = time.perf_counter()
+    report = ingest(db, embedder, [corpus.root], IngestOptions(progress=False))
+    facts["ingest"] = {
+        "chunks_added": report.chunks,
+        "failed_files": len(report.failed),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    settings = Settings(
+        state_dir=state_dir,
+        allow_model_download=False,
+        agent_generate=False,
+        agent_answerability="abstain",
+    )
+    agent = build_agent(settings, db=db, embedder=embedder)
+    records = []
+    try:
+        items = [(i, True) for i in corpus.answerable] + [(i, False) for i in corpus.near_miss]
+        for item, answerable in items:
+            answer = agent.ask(item.question, Principal(item.user, frozenset(item.groups)))
+            records.append(
+                {
+                    "id": item.id,
+                    "question": item.question,
+                    "answerable": answerable,
+                    "gold": [(c.source, c.section) for c in item.gold_citations],
+                    "abstained": answer.abstained,
+                    "route": answer.route,
+                    "citations": [(c.source, c.section) for c in answer.citations],
+                    "answerability": answer.verification.answerability,
+                    "verify_ms": answer.timings_ms.get("verify", 0.0),
+                    "repaired": answer.verification.repaired,
+                }
+            )
+    finally:
+        agent.close()
     return records, facts
 
 
@@ -354,7 +356,8 @@ def run(
             _recheck(records[corpus.name], embedder, base / corpus.name)
         else:
             print(f"answering {corpus.name}", file=sys.stderr)
-            records[corpus.name], facts = answer_all(corpus, base / corpus.name, embedder)
+            with _database(base / corpus.name) as db:
+                records[corpus.name], facts = answer_all(corpus, db, embedder, base / corpus.name)
             saved.write_text(json.dumps([records[corpus.name], facts]), encoding="utf-8")
         verify = [r["verify_ms"] for r in records[corpus.name] if r["repaired"] == "extractive"]
         facts["verify_extractive_ms"] = {

@@ -22,6 +22,7 @@ from psycopg.conninfo import make_conninfo
 from indexes.database import APP_ROLE, Database, embedded_conninfo, open_database, stop_embedded
 from indexes.embeddings import Embedder, load_embedder
 from ragtune.resources import quiet_libraries
+from tests.support.embedding_memo import MemoEmbedder
 
 pytest_plugins = ["tests.support.model_fixtures"]
 
@@ -111,9 +112,27 @@ def sample_db(server_url: str, embedder: Embedder) -> Iterator[Database]:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The bundled all-MiniLM-L6-v2 embedder (real model, loaded once)."""
+    """The bundled all-MiniLM-L6-v2 embedder (real model, loaded once), each text embedded once."""
     quiet_libraries()
-    return load_embedder("all-MiniLM-L6-v2")
+    return MemoEmbedder(load_embedder("all-MiniLM-L6-v2"))
+
+
+@pytest.fixture(scope="session")
+def handbook_db(server_url: str, embedder: Embedder) -> Iterator[Database]:
+    """The 18F handbook (written by others, never tuned on), ingested once per test session.
+
+    Tests using it must not change its documents.
+    """
+    from indexes.ingest import IngestOptions, ingest
+
+    if not HANDBOOK.is_dir():
+        pytest.skip(f"18F handbook corpus not found at {HANDBOOK}")
+    with fresh_database_url(server_url) as url, opened(url) as database:
+        report = ingest(database, embedder, [HANDBOOK], IngestOptions(progress=False))
+        # Redirect stubs hold only front matter; they are reported, everything else is indexed.
+        assert all("front matter" in reason for reason in report.failed.values()), report.failed
+        assert report.added > 200
+        yield database
 
 
 @pytest.fixture(scope="session")

@@ -8,18 +8,16 @@ test-artifacts/retrieval_18f.json.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from indexes.database import Database
 from indexes.embeddings import Embedder
-from indexes.ingest import IngestOptions, ingest
 from indexes.search import search
 from indexes.search.options import SearchOptions
 from indexes.search.results import SearchResult
 from ragtune.principal import Principal
-from tests.conftest import HANDBOOK, REPO, fresh_database_url, opened
+from tests.conftest import HANDBOOK, REPO
 
 QUESTIONS = REPO / "tests" / "data" / "18f_questions.jsonl"
 
@@ -29,16 +27,6 @@ pytestmark = [
         not HANDBOOK.is_dir(), reason=f"18F handbook corpus not found at {HANDBOOK}"
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def handbook_db(server_url: str, embedder: Embedder) -> Iterator[Database]:
-    with fresh_database_url(server_url) as url, opened(url) as database:
-        report = ingest(database, embedder, [HANDBOOK], IngestOptions(progress=False))
-        # Redirect stubs hold only front matter; they are reported, everything else is indexed.
-        assert all("front matter" in reason for reason in report.failed.values()), report.failed
-        assert report.added > 200
-        yield database
 
 
 def section_matches(result: SearchResult, gold: str) -> bool:
