@@ -5,12 +5,14 @@ payload" from "the S9's payload", or "our travel policy" from "our revenue". Two
 on the question's own words catch most in-domain questions the documents cannot answer:
 a specific identifier (a token with a digit such as S9, E-999, 2023, or an acronym such as
 ERP) that no retrieved passage contains, or most of the question's content words missing.
+A name most of the caller's documents mention (the company's own, its agency's) is not a
+content word: finding it in a passage says nothing about whether the passage answers.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tools.rag import Source
@@ -21,7 +23,7 @@ _STOP = frozenset(
     where does do did can may i we our you your it its this that as from per if my me much many
     long there have has get got need must should would could will not no any all than then so
     into about after before under over up out more most less first last next new whose their
-    they them he she his her us am were been being quillmark company""".split()
+    they them he she his her us am were been being company""".split()
 )
 # Acronyms common enough in questions that their absence from a passage says nothing.
 _COMMON_ACRONYMS = frozenset("FAQ API PDF USB URL PC DC AC US USA UK EU HR IT OK".split())
@@ -64,14 +66,27 @@ def is_identifier(term: str) -> bool:
     return term.isupper() and len(term) >= 3 and term not in _COMMON_ACRONYMS
 
 
-def coverage(question: str, sources: Sequence[Source]) -> Coverage:
-    """The question's content terms and which of them the sources never mention."""
+def _no_corpus(_name: str) -> bool:
+    return False
+
+
+def coverage(
+    question: str, sources: Sequence[Source], corpus_name: Callable[[str], bool] = _no_corpus
+) -> Coverage:
+    """The question's content terms and which of them the sources never mention.
+
+    ``corpus_name(term)`` says whether a capitalised term is a name most of the caller's
+    documents mention (indexes/terms.document_share); such terms are left out.
+    """
     seen: set[str] = set()
     for s in sources:
         r = s.result
         seen.update(_stem(w) for w in _TOKEN.findall(f"{r.title} {r.section} {r.text}"))
+    words = dict.fromkeys(
+        w for w in _TOKEN.findall(question) if len(w) > 1 and w.lower() not in _STOP
+    )
     terms = tuple(
-        dict.fromkeys(w for w in _TOKEN.findall(question) if len(w) > 1 and w.lower() not in _STOP)
+        w for w in words if not (w[0].isupper() and not is_identifier(w) and corpus_name(w))
     )
     missing = tuple(t for t in terms if _stem(t) not in seen)
     return Coverage(terms, missing, tuple(t for t in missing if is_identifier(t)))

@@ -20,7 +20,8 @@ from agent.injection import neutralise, wants_links
 from agent.nodes.timed import timed
 from agent.reroute import reroute
 from agent.state import AgentState
-from indexes.terms import mentioned
+from evals.judges.answerability import CORPUS_NAME_SHARE
+from indexes.terms import document_share, mentioned
 from tools import rag
 from tools.rag import Source
 
@@ -39,7 +40,12 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         "sources": [s.to_json() for s in sources],
         "best_relevance": best,
     }
-    cov = coverage(state["standalone"], sources)
+    corpus = (res.db, ctx.principal, cfg.search.collection)
+    cov = coverage(
+        state["standalone"],
+        sources,
+        lambda name: document_share(*corpus, name) >= CORPUS_NAME_SHARE,
+    )
     unknown = [
         term
         for term in cov.missing_identifiers

@@ -76,3 +76,23 @@ def test_identifiers_are_found_in_any_source() -> None:
 def test_a_question_without_content_words_is_covered(question: str) -> None:
     found = coverage(question, [])
     assert found.terms == () and found.covered
+
+
+def test_the_name_the_whole_corpus_is_about_is_not_a_content_word() -> None:
+    # An invented company: the name is in the passage, the thing asked about is not.
+    passage = "Ardent Lumen reimburses the cost of a monthly bus pass for every employee."
+    question = "Does Ardent Lumen reimburse gym memberships?"
+    plain = coverage(question, [source(1, passage)])
+    assert plain.covered  # "Ardent" and "Lumen" found make it look covered
+
+    asked: list[str] = []
+
+    def corpus_name(term: str) -> bool:
+        asked.append(term)
+        return term in {"Ardent", "Lumen"}
+
+    found = coverage(question, [source(1, passage)], corpus_name)
+    assert found.terms == ("reimburse", "gym", "memberships")
+    assert not found.covered
+    # Only capitalised words that are not identifiers are looked up in the corpus.
+    assert asked == ["Ardent", "Lumen"]
