@@ -38,9 +38,9 @@ Attribute = Literal[
 WordVectors = Callable[[Sequence[str]], Mapping[str, np.ndarray]]
 
 # Fitted on the sample company's suite (answerable items and its near-miss items) by
-# ``python -m bench.trust --fit``; bench/results/trust.json has the figures.
-CLOSE_WORD = 0.42  # a question word this similar to an evidence word is "found"
-MAX_MISSING_COMMON = 0  # common (not named) qualifiers allowed missing
+# ``python -m bench.trust --fit`` (2026-12-03); bench/results/trust.json has the figures.
+CLOSE_WORD = 0.74  # a question word this similar to an evidence word is "found"
+MAX_MISSING_COMMON = 1  # common (not named) qualifiers allowed missing
 # A name at least this share of the documents mention names the corpus itself (its company,
 # its agency), not one thing in it: "Does Quillmark reimburse ..." asks about reimbursement.
 CORPUS_NAME_SHARE = 0.5

@@ -29,8 +29,8 @@ HELD_OUT = "fit sample, measured 18f"
 # Measured figures (bench/results/trust.json) less a margin.
 JUDGE_KEPT_FLOOR = 0.68  # measured 0.703
 JUDGE_CAUGHT_FLOOR = 0.69  # measured 0.716
-ANSWERED_FLOOR = 0.72  # measured 0.771 (2026-12-03)
-DECLINED_FLOOR = 0.55  # measured 0.600 (2026-12-03)
+ANSWERED_FLOOR = 0.69  # measured 0.743 by bench.trust (2026-12-03)
+DECLINED_FLOOR = 0.67  # measured 0.725 by bench.trust (2026-12-03)
 TARGET = 0.9
 
 
