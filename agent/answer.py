@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from ragtune.answer_contract import AskResponse, CitationOut, Route, VerificationOut
+from ragtune.answer_contract import AskResponse, CitationOut, PinsOut, Route, VerificationOut
 
 ROUTES: tuple[Route, ...] = ("rag", "adapter", "both", "none")
 RouteChoice = Literal["auto", "rag", "adapter", "both"]
@@ -89,6 +89,7 @@ class Answer:
     timings_ms: dict[str, float]
     route_confidence: float = 1.0
     adapter: str | None = None
+    pins: PinsOut | None = None
 
     def to_response(self) -> AskResponse:
         """The answer contract: what ``ragtune ask --json`` prints and ``POST /v1/ask`` returns."""
@@ -101,6 +102,7 @@ class Answer:
             verification=self.verification.to_response(),
             thread_id=self.thread_id,
             timings_ms={k: round(v, 2) for k, v in self.timings_ms.items()},
+            pins=self.pins,
         )
 
     def to_json(self) -> dict[str, Any]:

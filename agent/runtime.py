@@ -31,7 +31,9 @@ from indexes import threads
 from indexes.database import Database, pool_recovery
 from indexes.embeddings import Embedder
 from indexes.search.options import search_options
-from ragtune.errors import DatabaseError, InputError, RagtuneError
+from indexes.snapshot import SnapshotCache
+from ragtune.answer_contract import PinsOut
+from ragtune.errors import DatabaseError, InputError, NotFoundError, RagtuneError
 from ragtune.principal import Principal
 from ragtune.settings import Settings
 
@@ -87,6 +89,7 @@ class Agent:
         self.resources = AgentResources(
             db, embedder, judge, router, lambda: self.generator, agent_config(settings)
         )
+        self._snapshots = SnapshotCache()
         self._pool = _checkpoint_pool(db)
         checkpointer = PostgresSaver(self._pool)
         checkpointer.setup()
@@ -137,9 +140,32 @@ class Agent:
             {"configurable": {"thread_id": tid}},
             context=ctx,
         )
+        pins = self.pins(state.get("adapter"))
         timings = dict(state.get("timings_ms", {}))
         timings["total"] = (time.perf_counter() - started) * 1000
-        return _answer(state, tid, timings)
+        return _answer(state, tid, timings, pins)
+
+    def pins(self, adapter: str | None = None) -> PinsOut:
+        """What an answer is produced by now, in hashes: the searched collection's snapshot,
+        the prompt templates, the judge, and ``adapter`` with its training data's SHA-256."""
+        from generation import adapter_registry
+        from generation.grounded_prompt import prompt_template_hash
+
+        data_sha256 = None
+        if adapter is not None:
+            try:
+                manifest = adapter_registry.get(self.db, adapter).manifest
+                data_sha256 = (manifest.get("data") or {}).get("sha256")
+            except NotFoundError:  # removed since it answered; the name still says which
+                pass
+        collection = self.resources.config.search.collection
+        return PinsOut(
+            index_snapshot_sha256=self._snapshots.collection_sha256(self.db, collection),
+            prompt_template_sha256=prompt_template_hash(),
+            judge=self.resources.judge.fingerprint,
+            adapter=adapter,
+            adapter_data_sha256=data_sha256,
+        )
 
     def dry_run_route(
         self, question: str, principal: Principal, *, route: RouteChoice = "auto"
@@ -239,7 +265,9 @@ class Agent:
             self.db.close()
 
 
-def _answer(state: dict[str, Any], thread_id: str, timings: dict[str, float]) -> Answer:
+def _answer(
+    state: dict[str, Any], thread_id: str, timings: dict[str, float], pins: PinsOut
+) -> Answer:
     """The Answer of a finished turn, from the graph's final state."""
     v = state.get("verification", {})
     return Answer(
@@ -258,6 +286,7 @@ def _answer(state: dict[str, Any], thread_id: str, timings: dict[str, float]) ->
         timings_ms=timings,
         route_confidence=state.get("route_confidence", 1.0),
         adapter=state.get("adapter"),
+        pins=pins,
     )
 
 

@@ -35,6 +35,17 @@ class VerificationOut(BaseModel):
     missing: list[str] = Field(default_factory=list)
 
 
+class PinsOut(BaseModel):
+    # What produced the answer, in hashes: the searched collection's snapshot (its documents'
+    # paths, content hashes and groups), the prompt templates, the verifying judge, and the
+    # adapter with its training data when one generated.
+    index_snapshot_sha256: str | None
+    prompt_template_sha256: str
+    judge: str
+    adapter: str | None = None
+    adapter_data_sha256: str | None = None
+
+
 class AskResponse(BaseModel):
     """Exactly what ``ragtune ask --json`` prints."""
 
@@ -46,3 +57,4 @@ class AskResponse(BaseModel):
     verification: VerificationOut
     thread_id: str
     timings_ms: dict[str, float]
+    pins: PinsOut | None = None

@@ -99,7 +99,7 @@ def _extras(answer: dict[str, Any]) -> dict[str, Any]:
         "citations": answer.get("citations", []),
         "ragtune": {
             key: answer.get(key)
-            for key in ("route", "route_reason", "abstained", "verification", "thread_id")
+            for key in ("route", "route_reason", "abstained", "verification", "thread_id", "pins")
         },
     }
 

@@ -63,6 +63,7 @@ def test_json_shape_is_the_contract(agent: Agent) -> None:
         "verification",
         "thread_id",
         "timings_ms",
+        "pins",
     ]
     assert "14" in data["answer"]
     assert set(data["verification"]) == {
@@ -74,6 +75,20 @@ def test_json_shape_is_the_contract(agent: Agent) -> None:
     for citation in data["citations"]:
         assert list(citation) == ["n", "source", "section", "page", "chunk_id", "quote"]
     assert {"guard", "route", "retrieve", "verify", "finalize", "total"} <= set(data["timings_ms"])
+
+
+def test_an_answer_names_what_produced_it(agent: Agent, sample_db: Database) -> None:
+    from generation.grounded_prompt import prompt_template_hash
+    from indexes.snapshot import index_snapshot
+
+    pins = agent.ask("What is the minimum password length?", EMPLOYEE).to_json()["pins"]
+    assert pins == {
+        "index_snapshot_sha256": index_snapshot(sample_db)["default"]["sha256"],
+        "prompt_template_sha256": prompt_template_hash(),
+        "judge": agent.resources.judge.fingerprint,
+        "adapter": None,  # the documents answered; no adapter generated
+        "adapter_data_sha256": None,
+    }
 
 
 def test_restricted_facts_need_the_group(agent: Agent) -> None:

@@ -37,6 +37,7 @@ def _manifest(name: str, groups: list[str]) -> dict[str, object]:
         "allowed_groups": groups,
         "rank": 4,
         "target_modules": ["q_proj", "v_proj"],
+        "data": {"sha256": f"{name}-data".encode().hex()},
     }
 
 
@@ -103,6 +104,8 @@ def test_both_route_uses_the_adapter_with_sources(agent: Agent) -> None:
     )
     assert answer.route in ("both", "none")
     assert answer.adapter == "house"
+    assert answer.pins is not None and answer.pins.adapter == "house"
+    assert answer.pins.adapter_data_sha256 == b"house-data".hex()
     for s in split_cited_sentences(answer.answer) if not answer.abstained else []:
         assert s.citations
 

@@ -14,6 +14,7 @@ groups), so an item never shows a reader text they could not search for themselv
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -31,6 +32,7 @@ from indexes.search.options import SearchOptions
 from indexes.search.results import SearchResult
 from ragtune.errors import InputError
 from ragtune.principal import EVERYONE, Principal
+from training.data.pii import mask_pii
 from training.data.reader import read_qa_file
 from training.data.records import QAPair
 
@@ -138,11 +140,20 @@ def raft_item(
         if not others:
             return None, "no distractor passage was found"
         passages = others
-    numbered = [Numbered(n, r) for n, r in enumerate(passages, start=1)]
-    oracle_n = next((p.n for p in numbered if p.result is oracle), None)
+    # Documents hold contact addresses and phone numbers; masked here, the item teaches citing
+    # and quoting without putting them into adapter weights (and passes ``data check``).
+    masked = 0
+    shown: list[SearchResult] = []
+    for r in passages:
+        text, n_found = mask_pii(r.text)
+        masked += n_found
+        shown.append(dataclasses.replace(r, text=text) if n_found else r)
+    numbered = [Numbered(n, r) for n, r in enumerate(shown, start=1)]
+    oracle_n = next((n for n, r in enumerate(passages, start=1) if r is oracle), None)
     system, user = grounded_messages(pair.question, numbered, route=RAFT_ROUTE)
     if oracle_n is not None:
-        target = target_answer(pair.answer, best_quote(pair.answer, oracle.text), oracle_n)
+        quoted = shown[oracle_n - 1].text
+        target = target_answer(pair.answer, best_quote(pair.answer, quoted), oracle_n)
     else:
         target = NOT_COVERED
     return {
@@ -160,7 +171,8 @@ def raft_item(
             "oracle": oracle_n,
             "oracle_found_by": how,
             "oracle_chunk": oracle.chunk_id,
-            "distractor_chunks": [p.result.chunk_id for p in numbered if p.result is not oracle],
+            "distractor_chunks": [r.chunk_id for r in passages if r is not oracle],
+            "pii_masked": masked,
         },
     }, ""
 

@@ -178,3 +178,39 @@ def test_feedback_ids_travel_with_the_items(
     by_id = {r["id"]: r for r in build.records}
     assert by_id[rows[0]["id"]]["feedback_ids"] == ["f-1"]
     assert "feedback_ids" not in by_id[rows[1]["id"]]
+
+
+def test_contact_details_in_passages_are_masked_and_the_items_pass_the_data_check(
+    sample_db: Database, embedder: Embedder, tmp_path: Path
+) -> None:
+    from training.data.checks import DataCheckOptions, check_data
+    from training.data.pii import find_pii
+    from training.feedback_export import write_jsonl
+
+    # A passage that names a support address and phone number, asked about in its own words.
+    with sample_db.administering() as conn:
+        row = conn.execute(
+            "SELECT c.text, d.source FROM chunks c JOIN documents d ON d.id = c.document_id"
+            " WHERE c.text LIKE '%support@%' AND c.text LIKE '%555%' ORDER BY d.source LIMIT 1"
+        ).fetchone()
+    assert row is not None
+    passage, source = row
+    path = tmp_path / "contact.jsonl"
+    pair = {
+        "id": "contact-1",
+        "question": passage[:300],
+        "answer": "Contact Support by email or by phone.",
+        "source": source,
+    }
+    path.write_text(json.dumps(pair) + "\n")
+    build = build_raft(sample_db, embedder, path, collection="default", p_oracle=1.0)
+    assert len(build.records) == 1
+    record = build.records[0]
+    text = "\n".join(m["content"] for m in record["messages"])
+    # Both are masked, in the sources and in the quoted target alike.
+    assert record["raft"]["pii_masked"] >= 2 and "[email]" in text and "[phone]" in text
+    assert find_pii(text) == []
+    written = tmp_path / "raft.jsonl"
+    write_jsonl(build.records, written)
+    report = check_data(written, embedder, DataCheckOptions(min_split_pairs=1)).report
+    assert report.counts.pii_findings == 0 and report.counts.kept == 1, report.summary()
