@@ -3,7 +3,7 @@
 
 The model name picks the route. The reply carries the answer's [n] markers, and the response
 adds ``citations`` (the /v1/ask citation objects) and ``ragtune`` (route, reason, abstention,
-verification, thread id). A client that resends the conversation continues the same agent
+verification, thread id, pins). A client that resends the conversation continues the same agent
 thread: after each answer the hash of the conversation so far is linked to the thread.
 """
 

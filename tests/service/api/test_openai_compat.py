@@ -56,6 +56,10 @@ def test_completion_with_citations_and_a_continued_thread(server: LiveServer, ke
     assert set(extra["citations"][0]) == {"n", "source", "section", "page", "chunk_id", "quote"}
     thread = extra["ragtune"]["thread_id"]
     assert extra["ragtune"]["route"] == "rag"
+    # What produced it: the index snapshot, the prompts and the judge, no adapter on rag.
+    pins = extra["ragtune"]["pins"]
+    assert len(pins["index_snapshot_sha256"]) == 64 and len(pins["prompt_template_sha256"]) == 64
+    assert pins["judge"] and pins["adapter"] is None
 
     # The client resends the conversation: the same agent thread continues.
     messages += [
