@@ -143,6 +143,9 @@ def measure(*, steps: int, items: int, quick: bool) -> dict[str, Any]:
             state_dir=state,
             allow_model_download=False,
             agent_generate=True,
+            # On a CPU the default policy skips the model's draft on grounded routes (the
+            # extractive answer wins there), which would leave every adapter unused here.
+            agent_draft="always",
             agent_verify_retry=False,
             agent_max_new_tokens=64,
             train_f1_items=0,
