@@ -45,6 +45,15 @@ TRAIN = [
     "lora",
     "--max-steps",
     "40",
+    # 4 examples a step without gradient checkpointing: about 3 minutes on 2 CPU cores, where
+    # the defaults (16 a step, checkpointed) took over 20.
+    "--batch-size",
+    "2",
+    "--grad-accum",
+    "2",
+    "--no-gradient-checkpointing",
+    "--lr",
+    "5e-4",
     "--f1-items",
     "8",
 ]
