@@ -36,9 +36,9 @@ CORPUS = REPO / "samples" / "corpus"
 FOLDERS = (("public", EVERYONE), ("restricted/hr", "hr"), ("restricted/finance", "finance"))
 DEMO_USERS = (("employee", ()), ("dana", ("hr",)))
 ADAPTER = "quillmark"
+SAMPLE_QA = REPO / "samples" / "qa" / "quillmark_qa.jsonl"
 TRAIN = [
     "train",
-    str(REPO / "samples" / "qa" / "quillmark_qa.jsonl"),
     "--name",
     ADAPTER,
     "--method",
@@ -102,10 +102,27 @@ def ensure_adapter(db: Database) -> None:
     )
 
 
+def public_pairs(source: Path, out: Path) -> int:
+    """Write the pairs of ``source`` that carry no groups to ``out``; return how many.
+
+    An adapter is usable only by the groups that may read all of its pairs, so the demo
+    adapter, which every demo user should get, trains on the public pairs alone.
+    """
+    kept = [
+        line
+        for line in source.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not json.loads(line).get("groups")
+    ]
+    out.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+    return len(kept)
+
+
 def train_and_promote(settings: Settings) -> int:
     """The background half of the demo: train, then promote on the adapter questions."""
     ragtune = [sys.executable, "-m", "ragtune.cli"]
-    trained = subprocess.run([*ragtune, *TRAIN], check=False)
+    pairs = settings.resolved_state_dir() / "demo_public_qa.jsonl"
+    public_pairs(SAMPLE_QA, pairs)
+    trained = subprocess.run([*ragtune, TRAIN[0], str(pairs), *TRAIN[1:]], check=False)
     if trained.returncode != 0:
         say(
             f"training {ADAPTER!r} failed (exit {trained.returncode}); the demo answers from "
