@@ -15,8 +15,15 @@ def write_result(name: str, payload: dict[str, Any], *, quick: bool = False) -> 
     so a smoke test never overwrites the numbers the README quotes)."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / (f"{name}.quick.json" if quick else f"{name}.json")
-    path.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n")
+    path.write_text(json.dumps(payload, indent=2, sort_keys=False, default=_plain) + "\n")
     return path
+
+
+def _plain(value: object) -> object:
+    # Settings and configs hold sets (the agent's draft routes); JSON has lists.
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def publish(
