@@ -37,16 +37,15 @@ FOLDERS = (("public", EVERYONE), ("restricted/hr", "hr"), ("restricted/finance",
 DEMO_USERS = (("employee", ()), ("dana", ("hr",)))
 ADAPTER = "quillmark"
 SAMPLE_QA = REPO / "samples" / "qa" / "quillmark_qa.jsonl"
-TRAIN = [
-    "train",
+TRAIN_OPTIONS = [
     "--name",
     ADAPTER,
     "--method",
     "lora",
     "--max-steps",
     "40",
-    # 4 examples a step without gradient checkpointing: about 3 minutes on 2 CPU cores, where
-    # the defaults (16 a step, checkpointed) took over 20.
+    # 4 examples a step without gradient checkpointing: about 4 minutes on 2 CPU cores, where
+    # the defaults (16 a step, checkpointed) were still training after 12.
     "--batch-size",
     "2",
     "--grad-accum",
@@ -122,7 +121,7 @@ def train_and_promote(settings: Settings) -> int:
     ragtune = [sys.executable, "-m", "ragtune.cli"]
     pairs = settings.resolved_state_dir() / "demo_public_qa.jsonl"
     public_pairs(SAMPLE_QA, pairs)
-    trained = subprocess.run([*ragtune, TRAIN[0], str(pairs), *TRAIN[1:]], check=False)
+    trained = subprocess.run([*ragtune, "train", str(pairs), *TRAIN_OPTIONS], check=False)
     if trained.returncode != 0:
         say(
             f"training {ADAPTER!r} failed (exit {trained.returncode}); the demo answers from "
