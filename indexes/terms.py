@@ -27,10 +27,13 @@ def mentioned(db: Database, principal: Principal, collection: str, term: str) ->
     return bool(row and row[0])
 
 
+# The mentions come from the GIN index and the total from the documents table: counting
+# distinct documents over every chunk of the collection is a scan that grows with the corpus,
+# paid on every answer. Both reads go through the same row-level security predicate.
 _DOCUMENT_SHARE = """
-SELECT count(DISTINCT c.document_id) FILTER (WHERE c.tsv @@ phraseto_tsquery('english', %s)),
-       count(DISTINCT c.document_id)
-FROM chunks c WHERE c.collection_id = %s"""
+SELECT (SELECT count(DISTINCT c.document_id) FROM chunks c
+        WHERE c.collection_id = %(cid)s AND c.tsv @@ phraseto_tsquery('english', %(term)s)),
+       (SELECT count(*) FROM documents d WHERE d.collection_id = %(cid)s AND d.n_chunks > 0)"""
 
 
 def document_share(db: Database, principal: Principal, collection: str, term: str) -> float:
@@ -38,5 +41,5 @@ def document_share(db: Database, principal: Principal, collection: str, term: st
     ``term``: near 1 for the name the whole corpus is about (its company, its agency)."""
     with db.reading(principal) as conn:
         found = get_collection(conn, collection)
-        row = conn.execute(_DOCUMENT_SHARE, (term, found.id)).fetchone()
+        row = conn.execute(_DOCUMENT_SHARE, {"cid": found.id, "term": term}).fetchone()
     return float(row[0]) / float(row[1]) if row and row[1] else 0.0

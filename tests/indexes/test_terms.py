@@ -10,7 +10,7 @@ import pytest
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.ingest import IngestOptions, ingest
-from indexes.terms import mentioned
+from indexes.terms import document_share, mentioned
 from ragtune.errors import NotFoundError
 from ragtune.principal import Principal
 from tests.conftest import SAMPLE_CORPUS, fresh_database_url, opened
@@ -53,6 +53,17 @@ def test_phrases_match_in_order_after_stemming(terms_db: Database) -> None:
     assert not mentioned(terms_db, EMPLOYEE, "default", "registration deal")  # order
     assert not mentioned(terms_db, EMPLOYEE, "default", "QM-LW-99")
     assert not mentioned(terms_db, EMPLOYEE, "default", "Stacker S9")
+
+
+def test_the_share_of_documents_counts_only_what_the_principal_may_read(
+    terms_db: Database,
+) -> None:
+    # The portal notes are the one document an employee may read; hr reads the pay bands too.
+    assert document_share(terms_db, EMPLOYEE, "default", "deal registration") == 1.0
+    assert document_share(terms_db, HR, "default", "deal registration") == 0.5
+    assert document_share(terms_db, HR, "default", "midpoint") == 0.5
+    assert document_share(terms_db, EMPLOYEE, "default", "midpoint") == 0.0
+    assert document_share(terms_db, Principal("nobody-in-particular"), "default", "x") == 0.0
 
 
 def test_odd_terms_are_data_not_syntax(terms_db: Database) -> None:
