@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import platform
 import re
 import shutil
 import tempfile
@@ -35,6 +36,24 @@ TOKENIZER_FILE = "tokenizer.json"
 # little and, with the other core busy, costs a lot (see single_threaded_inference).
 _SINGLE = 4
 VARIANTS = ("fp32", "int8")
+
+
+def int8_weight_type(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The int8 weight encoding to quantise to on this CPU: "s8" (signed), or "u8" on x86
+    CPUs without VNNI.
+
+    Signed weights are ONNX Runtime's fast path (about 25% less CPU per chunk than unsigned
+    on an AVX-512 VNNI machine), but the pre-VNNI x86 kernels sum u8 x s8 products in 16 bits,
+    which saturates; unsigned weights avoid that. An x86 CPU whose flags cannot be read is
+    treated as pre-VNNI.
+    """
+    if platform.machine().lower() not in {"x86_64", "amd64", "i386", "i686"}:
+        return "s8"
+    try:
+        flags = cpuinfo.read_text(errors="replace")
+    except OSError:
+        return "u8"
+    return "s8" if re.search(r"\b(avx512_vnni|avx_vnni)\b", flags) else "u8"
 
 
 def _weights_fingerprint(source: Path) -> dict[str, Any]:
@@ -65,7 +84,7 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
         return None
 
 
-def _export(source: Path, variant: str, target: Path) -> dict[str, Any]:
+def _export(source: Path, variant: str, target: Path, weights: str | None) -> dict[str, Any]:
     """Export ``source`` to ``target`` (a new folder), check parity, return the marker."""
     import torch
     from sentence_transformers import SentenceTransformer
@@ -101,9 +120,9 @@ def _export(source: Path, variant: str, target: Path) -> dict[str, Any]:
     if variant == "int8":
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        # Unsigned weights, one scale per output channel: signed int8 saturates in the AVX2
-        # kernels (no VNNI), and one scale per tensor loses too much (cosine ~0.95).
-        quantize_dynamic(raw, target / MODEL_FILE, weight_type=QuantType.QUInt8, per_channel=True)
+        # One scale per output channel: one per tensor loses too much (cosine ~0.95).
+        weight_type = QuantType.QInt8 if weights == "s8" else QuantType.QUInt8
+        quantize_dynamic(raw, target / MODEL_FILE, weight_type=weight_type, per_channel=True)
         raw.unlink()
     else:
         raw.rename(target / MODEL_FILE)
@@ -112,6 +131,7 @@ def _export(source: Path, variant: str, target: Path) -> dict[str, Any]:
     dim = getter() if getter else model.get_sentence_embedding_dimension()
     record: dict[str, Any] = {
         **_weights_fingerprint(source),
+        "int8_weights": weights,
         "variant": variant,
         "inputs": names,
         "max_seq_length": int(model.max_seq_length or 512),
@@ -134,14 +154,16 @@ def ensure_exported(source: Path, variant: str, cache_dir: Path, name: str) -> P
         raise ModelLoadError(f"Unknown ONNX variant {variant!r}", hint="use fp32 or int8")
     folder = cache_folder(cache_dir, name, variant)
     record = read_marker(folder)
-    fingerprint = _weights_fingerprint(source)
+    # An export for another CPU's weight encoding (a copied cache) is redone, not reused.
+    weights = int8_weight_type() if variant == "int8" else None
+    fingerprint = {**_weights_fingerprint(source), "int8_weights": weights}
     if record is not None and all(record.get(k) == v for k, v in fingerprint.items()):
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
     try:
         log.info("exporting %s to ONNX (%s) in %s", name, variant, folder)
-        record = _export(source, variant, staging)
+        record = _export(source, variant, staging, weights)
         if record["parity_min_cosine"] < PARITY_MIN_COSINE:
             raise ModelLoadError(
                 f"The ONNX {variant} export of {name} does not reproduce its torch embeddings "

@@ -4,6 +4,7 @@ parity bound, and accepted by a collection the torch embedder built (no reindex)
 from __future__ import annotations
 
 import json
+import platform
 import shutil
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from indexes.collections import get_collection
 from indexes.database import Database
-from indexes.embedders.onnx_runtime import MARKER, OnnxEmbedder, cache_folder
+from indexes.embedders.onnx_runtime import MARKER, OnnxEmbedder, cache_folder, int8_weight_type
 from indexes.embedders.parity import PARITY_MIN_COSINE
 from indexes.embeddings import Embedder, load_embedder, resolve_model_path
 from indexes.ingest import IngestOptions, ingest
@@ -51,6 +52,7 @@ def test_int8_export_records_parity_and_agrees_with_torch(
     record = json.loads((onnx_int8._folder / MARKER).read_text())
     assert record["parity_min_cosine"] >= PARITY_MIN_COSINE
     assert record["variant"] == "int8" and record["dim"] == 384
+    assert record["int8_weights"] == int8_weight_type()
     ours, reference = onnx_int8.embed(TEXTS), embedder.embed(TEXTS)
     assert ours.shape == reference.shape == (3, 384)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
@@ -62,6 +64,20 @@ def test_int8_export_records_parity_and_agrees_with_torch(
     # One query (the one-thread session) and a batch agree within the bound too; not exactly,
     # as dynamic quantisation scales activations by the range of the whole batch.
     assert float(onnx_int8.embed(TEXTS[:1])[0] @ ours[0]) >= PARITY_MIN_COSINE
+
+
+@pytest.mark.skipif(
+    platform.machine().lower() not in {"x86_64", "amd64"}, reason="x86 kernel choice"
+)
+def test_int8_weights_are_signed_only_where_the_cpu_has_vnni(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("flags\t\t: fpu sse2 avx avx2 fma avx512f avx512bw\n")
+    assert int8_weight_type(cpuinfo) == "u8"  # AVX2/AVX-512 without VNNI: s8 saturates
+    cpuinfo.write_text("flags\t\t: fpu sse2 avx avx2 avx512f avx512_vnni avx512_bf16\n")
+    assert int8_weight_type(cpuinfo) == "s8"
+    cpuinfo.write_text("flags\t\t: fpu sse2 avx avx2 avx_vnni\n")
+    assert int8_weight_type(cpuinfo) == "s8"
+    assert int8_weight_type(tmp_path / "absent") == "u8"  # unknown: the safe choice
 
 
 @pytest.mark.slow
