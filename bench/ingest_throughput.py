@@ -193,40 +193,78 @@ def handbook_chunk_texts(root: Path, embedder: Embedder, limit: int = 256) -> li
     return texts[:limit]
 
 
+def _measure_backend(
+    db: Database,
+    embedder: Embedder,
+    name: str,
+    paths: list[Path],
+    sets: dict[str, list[dict[str, Any]]],
+    workers: int,
+) -> dict[str, Any]:
+    """``embedder`` ingests the handbook and the sample corpus into collections of its own,
+    then answers both question sets: throughput, query embedding latency and recall@5."""
+    load_average = os.getloadavg()
+    options = IngestOptions(collection=f"hb_{name}", progress=sys.stderr.isatty(), workers=workers)
+    report = ingest(db, embedder, paths, options)
+    print(f"{name}: {report.summary()}", file=sys.stderr)
+    samples = IngestOptions(collection=f"samples_{name}", progress=False, workers=workers)
+    ingest(db, embedder, [SAMPLES], samples)
+    return {
+        "load_average_before": load_average,
+        "ingest": _report(report),
+        "recall_18f": _recall_at_5(db, embedder, options.collection, sets["18f"]),
+        "recall_samples": _recall_at_5(db, embedder, samples.collection, sets["samples"]),
+        "query_embedding": _query_latency(embedder, [q["question"] for q in sets["18f"]]),
+        "parity": getattr(embedder, "record", {}).get("parity_min_cosine"),
+    }
+
+
+# The remote row: the ONNX embedder behind a local OpenAI-compatible server (the one the
+# remote embedder's tests use), so the row shows what HTTP and JSON cost on the same CPU.
+REMOTE = "remote (onnx-int8 served on 127.0.0.1)"
+
+
+def _measure_remote(
+    db: Database,
+    served: Embedder,
+    paths: list[Path],
+    sets: dict[str, list[dict[str, Any]]],
+    workers: int,
+) -> dict[str, Any]:
+    from indexes.embedders.remote import RemoteEmbedder
+    from tests.support.embeddings_server import EmbeddingScript, serve_embeddings
+
+    script = EmbeddingScript()
+    with serve_embeddings(served, script) as url:
+        started = time.perf_counter()
+        remote = RemoteEmbedder(served.name, base_url=url, expected_dim=served.dim)
+        load_s = time.perf_counter() - started
+        try:
+            row = _measure_backend(db, remote, "remote", paths, sets, workers)
+        finally:
+            remote.close()
+    row |= {"load_seconds": load_s, "requests": remote.requests, "retries": remote.retries}
+    return row
+
+
 def compare_embedders(
     db: Database, root: Path, *, quick: bool, cache_dir: Path, workers: int = 2
 ) -> dict[str, Any]:
     """Each backend of the bundled model ingests the same corpus into its own collection of one
     database, then answers the 18F questions and the sample suite: throughput, query
-    embedding latency and recall@5 side by side, one backend after the other."""
+    embedding latency and recall@5 side by side, one backend after the other; then the same
+    through the remote embedder."""
     paths = handbook_paths(root, quick=quick)
     sets = _question_sets(quick)
     out: dict[str, Any] = {"workers": workers, "backends": {}}
+    loaded: dict[str, Embedder] = {}
     for backend in BACKENDS:
         started = time.perf_counter()
-        embedder = load_embedder("all-MiniLM-L6-v2", backend=backend, cache_dir=cache_dir)
+        loaded[backend] = load_embedder("all-MiniLM-L6-v2", backend=backend, cache_dir=cache_dir)
         load_s = time.perf_counter() - started
-        name = backend.replace("-", "_")
-        load_average = os.getloadavg()
-        options = IngestOptions(
-            collection=f"hb_{name}", progress=sys.stderr.isatty(), workers=workers
-        )
-        report = ingest(db, embedder, paths, options)
-        print(f"{backend}: {report.summary()}", file=sys.stderr)
-        samples = IngestOptions(collection=f"samples_{name}", progress=False, workers=workers)
-        ingest(db, embedder, [SAMPLES], samples)
-        out["backends"][backend] = {
-            "load_seconds": load_s,
-            "load_average_before": load_average,
-            "ingest": _report(report),
-            "recall_18f": _recall_at_5(db, embedder, options.collection, sets["18f"]),
-            "recall_samples": _recall_at_5(db, embedder, samples.collection, sets["samples"]),
-            "query_embedding": _query_latency(embedder, [q["question"] for q in sets["18f"]]),
-            "parity": getattr(embedder, "record", {}).get("parity_min_cosine"),
-        }
-    loaded = {
-        b: load_embedder("all-MiniLM-L6-v2", backend=b, cache_dir=cache_dir) for b in BACKENDS
-    }
+        row = _measure_backend(db, loaded[backend], backend.replace("-", "_"), paths, sets, workers)
+        out["backends"][backend] = {"load_seconds": load_s, **row}
+    out["backends"][REMOTE] = _measure_remote(db, loaded[BACKENDS[1]], paths, sets, workers)
     texts = handbook_chunk_texts(root, loaded[BACKENDS[0]], 64 if quick else 256)
     out["interleaved_embedding"] = interleaved_embedding(loaded, texts, rounds=1 if quick else 2)
     torch, fast = (out["backends"][b] for b in BACKENDS)

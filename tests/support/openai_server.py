@@ -179,6 +179,7 @@ def serve_app(app: Any, name: str) -> Iterator[str]:
     """Run ``app`` with uvicorn in a thread on a free loopback port; yield its /v1 base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="off")
