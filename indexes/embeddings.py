@@ -154,6 +154,7 @@ class EmbedderOptions:
     remote_timeout_s: float = 30.0
     remote_max_retries: int = 3
     remote_dim: int | None = None
+    remote_concurrency: int = 4
 
 
 def _sentence_transformers(name: str, options: EmbedderOptions) -> Embedder:
@@ -206,6 +207,7 @@ def _remote(name: str, options: EmbedderOptions) -> Embedder:
         timeout_s=options.remote_timeout_s,
         max_retries=options.remote_max_retries,
         expected_dim=options.remote_dim,
+        concurrency=options.remote_concurrency,
         tokenizer=local,
     )
 

@@ -55,6 +55,7 @@ def embedder_from_settings(settings: Settings) -> Embedder:
         remote_timeout_s=settings.embed_remote_timeout_s,
         remote_max_retries=settings.embed_remote_max_retries,
         remote_dim=settings.embed_remote_dim,
+        remote_concurrency=settings.embed_remote_concurrency,
     )
 
 

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     embed_remote_dim: int | None = Field(
         default=None, ge=1, description="Dimension the server must return (checked at start)."
     )
+    embed_remote_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Batch requests in flight at once (the server batches across them).",
+    )
 
     collection: str = "default"
     chunk_size_tokens: int = Field(default=256, ge=32, le=4096)

@@ -1,7 +1,9 @@
 """A remote embedder: any OpenAI-compatible ``/v1/embeddings`` server (text-embeddings-inference,
 vLLM, Ollama, Infinity), for corpora too big for one CPU.
 
-Texts go in batches of ``batch_size``; a request that times out, cannot connect, or gets 429
+Texts go in batches of ``batch_size``, up to ``concurrency`` requests in flight at once (a
+GPU server such as text-embeddings-inference batches across them, so one client keeps it
+busy); a request that times out, cannot connect, or gets 429
 or 5xx is retried with exponential backoff (a server's Retry-After is honoured); other errors
 fail at once. At start one probe text is embedded, so a server that is down or serves vectors
 of the wrong dimension is reported before any document is read.
@@ -10,8 +12,10 @@ of the wrong dimension is reported before any document is read.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +68,7 @@ class RemoteEmbedder:
         max_retries: int = 3,
         backoff_s: float = 0.5,
         expected_dim: int | None = None,
+        concurrency: int = 4,
         tokenizer: Path | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -73,6 +78,12 @@ class RemoteEmbedder:
         self.backoff_s = backoff_s
         self.requests = 0  # requests sent, retries included (for reports and tests)
         self.retries = 0
+        self._counting = threading.Lock()
+        self._pool = (
+            ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ragtune-embed-remote")
+            if concurrency > 1
+            else None
+        )
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._client = httpx.Client(
             base_url=base_url.rstrip("/") + "/",
@@ -100,7 +111,8 @@ class RemoteEmbedder:
 
     def _post(self, texts: list[str]) -> httpx.Response:
         for attempt in range(self.max_retries + 1):
-            self.requests += 1
+            with self._counting:
+                self.requests += 1
             wait = self.backoff_s * 2**attempt
             try:
                 response = self._client.post(
@@ -116,7 +128,8 @@ class RemoteEmbedder:
                 wait = _retry_after(response) or wait
             if attempt == self.max_retries:
                 break
-            self.retries += 1
+            with self._counting:
+                self.retries += 1
             log.warning("embeddings request failed (%s); retry %d", failure, attempt + 1)
             time.sleep(min(wait, _MAX_BACKOFF_S))
         raise RemoteEmbeddingError(
@@ -149,17 +162,22 @@ class RemoteEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [
-            self._request(list(texts[i : i + self.batch_size]))
-            for i in range(0, len(texts), self.batch_size)
+        batches = [
+            list(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)
         ]
+        if self._pool is None or len(batches) == 1:
+            parts = [self._request(batch) for batch in batches]
+        else:  # map keeps the order; the first failure is raised once the others end
+            parts = list(self._pool.map(self._request, batches))
         return np.vstack(parts).astype(np.float32)
 
     def count_tokens(self, text: str) -> int:
         return len(self._counter.encode(text, add_special_tokens=False).ids)
 
     def close(self) -> None:
-        """Close the HTTP connections."""
+        """Close the HTTP connections and the request threads."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
         self._client.close()
 
 

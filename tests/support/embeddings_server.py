@@ -34,6 +34,8 @@ class EmbeddingScript:
     delay_s: float = 0.0
     truncate_dim: int | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
+    in_flight: int = 0
+    max_in_flight: int = 0  # the most requests the server held at once
 
 
 def build_app(embedder: Embedder, script: EmbeddingScript) -> FastAPI:
@@ -44,8 +46,13 @@ def build_app(embedder: Embedder, script: EmbeddingScript) -> FastAPI:
     async def embeddings(request: Request) -> Response:
         body = await request.json()
         script.requests.append(body)
-        if script.delay_s:
-            await asyncio.sleep(script.delay_s)
+        script.in_flight += 1  # one event loop: no lock needed
+        script.max_in_flight = max(script.max_in_flight, script.in_flight)
+        try:
+            if script.delay_s:
+                await asyncio.sleep(script.delay_s)
+        finally:
+            script.in_flight -= 1
         if script.failures:
             status = script.failures.pop(0)
             error = {"message": "scripted failure", "type": "server_error"}

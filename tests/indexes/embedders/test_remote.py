@@ -51,10 +51,39 @@ def test_vectors_match_the_local_model_in_batches(
     vectors = remote.embed(TEXTS)
     assert vectors.shape == (10, 384)
     assert np.allclose(vectors, embedder.embed(TEXTS), atol=1e-5)
-    sizes = [len(r["input"]) for r in script.requests[1:]]  # after the start-up probe
-    assert sizes == [4, 4, 2]
+    # After the start-up probe; the batches travel concurrently, so in any order.
+    sizes = sorted(len(r["input"]) for r in script.requests[1:])
+    assert sizes == [2, 4, 4]
     assert all(r["model"] == BUNDLED_EMBED_MODEL for r in script.requests)
     assert remote.count_tokens(TEXTS[0]) == embedder.count_tokens(TEXTS[0])
+
+
+def test_batches_travel_concurrently_and_come_back_in_order(
+    server: str, script: EmbeddingScript, embedder: Embedder
+) -> None:
+    texts = [f"Line {i}: pallets are stacked at most {i % 4 + 2} high." for i in range(12)]
+    script.delay_s = 1.0  # long enough that the requests overlap at the server, even on CI
+    together = _remote(server, batch_size=2, concurrency=3)
+    vectors = together.embed(texts)
+    assert script.max_in_flight == 3  # six batches, three at a time
+    assert np.allclose(vectors, embedder.embed(texts), atol=1e-5)  # each row its own text
+    together.close()
+    script.max_in_flight, script.delay_s = 0, 0.2
+    one_by_one = _remote(server, batch_size=2, concurrency=1)
+    assert np.allclose(one_by_one.embed(texts), vectors, atol=1e-6)
+    assert script.max_in_flight == 1
+    one_by_one.close()
+
+
+def test_a_failing_batch_fails_the_call_among_concurrent_ones(
+    server: str, script: EmbeddingScript
+) -> None:
+    remote = _remote(server, batch_size=2, concurrency=4, max_retries=0)
+    script.failures.append(400)
+    with pytest.raises(RemoteEmbeddingError, match="HTTP 400"):
+        remote.embed(TEXTS)
+    assert remote.embed(TEXTS).shape == (10, 384)  # the embedder still works afterwards
+    remote.close()
 
 
 def test_server_errors_are_retried_with_backoff(server: str, script: EmbeddingScript) -> None:
