@@ -3,10 +3,10 @@ vLLM, Ollama, Infinity), for corpora too big for one CPU.
 
 Texts go in batches of ``batch_size``, up to ``concurrency`` requests in flight at once (a
 GPU server such as text-embeddings-inference batches across them, so one client keeps it
-busy); a request that times out, cannot connect, or gets 429
-or 5xx is retried with exponential backoff (a server's Retry-After is honoured); other errors
-fail at once. At start one probe text is embedded, so a server that is down or serves vectors
-of the wrong dimension is reported before any document is read.
+busy). A request that times out, cannot connect, or gets 429 or 5xx is retried with
+exponential backoff (a server's Retry-After is honoured); other errors fail at once. At start
+one probe text is embedded, so a server that is down or serves vectors of the wrong dimension
+is reported before any document is read.
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ class RemoteEmbedder:
         ]
         if self._pool is None or len(batches) == 1:
             parts = [self._request(batch) for batch in batches]
-        else:  # map keeps the order; the first failure is raised once the others end
+        else:  # map keeps the order; a failure is raised in order, unstarted batches cancelled
             parts = list(self._pool.map(self._request, batches))
         return np.vstack(parts).astype(np.float32)
 
