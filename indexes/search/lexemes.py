@@ -34,10 +34,36 @@ def pick_lexemes(estimates: Sequence[tuple[str, float | None]], budget: int) -> 
     return picked
 
 
-def tsquery_text(lexemes: Sequence[str]) -> str:
-    """``lexemes`` OR-ed as tsquery input, each quoted so that no character is an operator."""
+def tsquery_text(lexemes: Sequence[str], operator: str = "|") -> str:
+    """``lexemes`` OR-ed (or AND-ed, ``operator`` "&") as tsquery input, each quoted so that no
+    character is an operator."""
     quoted = ("'" + lx.replace("\\", "\\\\").replace("'", "''") + "'" for lx in lexemes)
-    return " | ".join(quoted)
+    return f" {operator} ".join(quoted)
+
+
+def narrowest_conjunction(
+    estimates: Sequence[tuple[str, float | None]], budget: int, collection_rows: float
+) -> list[str]:
+    """When even the rarest query word is in more than ``budget`` chunks: the rarest words
+    whose chunks together (all of them in one chunk) are estimated to fit the budget, at least
+    two; empty when some word is rare (then pick_lexemes stays within budget) or there are
+    fewer than two words.
+
+    The estimate takes the words as independent (rows x product of their shares). Without it
+    a question made only of common words ranks every chunk holding its rarest word: tens of
+    thousands at a million chunks, which is most of a hybrid search's time there.
+    """
+    counts = sorted((rows, lexeme) for lexeme, rows in estimates if rows is not None)
+    if len(counts) < 2 or len(counts) < len(estimates) or counts[0][0] <= budget:
+        return []
+    picked: list[str] = []
+    expected = max(collection_rows, 1.0)
+    for rows, lexeme in counts:
+        picked.append(lexeme)
+        expected *= rows / max(collection_rows, 1.0)
+        if len(picked) >= 2 and expected <= budget:
+            break
+    return picked
 
 
 def text_match(
@@ -47,11 +73,16 @@ def text_match(
     few: FewDocuments | None,
     budget: int,
 ) -> str:
-    """The tsquery that finds full-text candidates (see pick_lexemes): word frequencies from
-    the statistics, applied to the chunks this search can reach."""
+    """The tsquery that finds full-text candidates (see pick_lexemes and
+    narrowest_conjunction): word frequencies from the statistics, applied to the chunks this
+    search can reach."""
     rows = conn.execute(_FREQUENCIES, (collection.id, text)).fetchall()
     estimates = []
+    reachable = 0.0
     for lexeme, frequency, collection_rows in rows:
-        reachable = few.chunks if few is not None else collection_rows
+        reachable = float(few.chunks if few is not None else collection_rows or 0.0)
         estimates.append((lexeme, None if frequency is None else frequency * reachable))
+    together = narrowest_conjunction(estimates, budget, reachable)
+    if together:
+        return tsquery_text(together, "&")
     return tsquery_text(pick_lexemes(estimates, budget))

@@ -10,7 +10,7 @@ from indexes.collections import ensure_collection, get_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.search import search
-from indexes.search.lexemes import pick_lexemes, tsquery_text
+from indexes.search.lexemes import narrowest_conjunction, pick_lexemes, tsquery_text
 from indexes.search.options import SearchOptions
 from ragtune.principal import Principal
 
@@ -34,6 +34,22 @@ def test_pick_lexemes_keeps_rare_words_within_the_budget() -> None:
     assert pick_lexemes([], 1000) == []
 
 
+def test_only_common_words_find_candidates_together() -> None:
+    # A million chunks; the rarest word alone is in 20,000 of them, far over the budget.
+    common = [("leav", 60_000.0), ("paid", 20_000.0), ("polici", 300_000.0), ("day", 80_000.0)]
+    # leav and paid together: 1e6 x 0.02 x 0.06 = 1,200 chunks, over 500; with day, 96.
+    assert narrowest_conjunction(common, 500, 1_000_000) == ["paid", "leav", "day"]
+    assert narrowest_conjunction(common, 5_000, 1_000_000) == ["paid", "leav"]  # at least two
+    # Every word, when even all of them together are estimated over the budget.
+    assert narrowest_conjunction(common, 1, 1_000_000) == ["paid", "leav", "day", "polici"]
+    # The rarest word fits the budget, or some word is rare, or there is one word: the
+    # ordinary rarest-words-first pick applies (nothing here).
+    assert narrowest_conjunction([("leav", 400.0), ("paid", 900.0)], 500, 10_000) == []
+    assert narrowest_conjunction([*common, ("marrow", None)], 500, 1_000_000) == []
+    assert narrowest_conjunction([("leav", 60_000.0)], 500, 1_000_000) == []
+    assert narrowest_conjunction([], 500, 1_000_000) == []
+
+
 def test_tsquery_text_turns_each_lexeme_into_exactly_itself(db: Database) -> None:
     weird = ["it's", "back\\slash", "a:b", "x&y|z", "!not", "<->", "c:\\win", "'", "(x)"]
     with db.administering() as conn:
@@ -48,6 +64,12 @@ def test_tsquery_text_turns_each_lexeme_into_exactly_itself(db: Database) -> Non
             "SELECT array_to_tsvector(%s) @@ %s::tsquery", (["x&y|z"], tsquery_text(weird))
         ).fetchone()
         assert both == (True,)
+        together = tsquery_text(["it's", "a:b"], "&")
+        for lexemes, expected in ((["it's", "a:b", "c"], True), (["it's", "c"], False)):
+            row = conn.execute(
+                "SELECT array_to_tsvector(%s) @@ %s::tsquery", (lexemes, together)
+            ).fetchone()
+            assert row == (expected,), lexemes
 
 
 def _seed_words(db: Database, embedder: Embedder, n: int) -> None:
