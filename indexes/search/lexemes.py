@@ -77,11 +77,12 @@ def text_match(
     narrowest_conjunction): word frequencies from the statistics, applied to the chunks this
     search can reach."""
     rows = conn.execute(_FREQUENCIES, (collection.id, text)).fetchall()
-    estimates = []
-    reachable = 0.0
-    for lexeme, frequency, collection_rows in rows:
-        reachable = float(few.chunks if few is not None else collection_rows or 0.0)
-        estimates.append((lexeme, None if frequency is None else frequency * reachable))
+    collection_rows = rows[0][2] if rows else None  # the same on every row
+    reachable = float(few.chunks if few is not None else collection_rows or 0.0)
+    estimates = [
+        (lexeme, None if frequency is None else frequency * reachable)
+        for lexeme, frequency, _ in rows
+    ]
     together = narrowest_conjunction(estimates, budget, reachable)
     if together:
         return tsquery_text(together, "&")
