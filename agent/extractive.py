@@ -157,13 +157,15 @@ def candidates(
     first-day rule rather than the earlier turn's answer again.
     """
     pieces: list[tuple[str, int, float]] = []
+    # The whole heading path and the title: "4.1 Wear limits" of the "Stacker S6 Maintenance
+    # Manual" is about the S6 as much as a section called "S6".
     headings = {
-        source.n: source.result.section.rsplit(" > ", 1)[-1]
+        source.n: f"{source.result.title} > {source.result.section}"
         for source in sources
         if source.relevance >= min_relevance
     }
     attribute = asked_attribute(focus or question)
-    # When a passage's own heading names the identifier asked about ("E-214 Lidar occlusion",
+    # When a passage's heading path names the identifier asked about ("E-214 Lidar occlusion",
     # an FAQ record asking about E-214), quote from such passages only: a sentence elsewhere
     # that merely mentions the code (a log line, a template example) does not say what it is.
     about = {
@@ -209,12 +211,17 @@ def extractive_answer(
     max_sentences: int = 2,
     focus: str | None = None,
 ) -> str:
-    """Up to ``max_sentences`` quoted sentences with ``[n]``; "" when nothing is relevant.
+    """Up to ``max_sentences`` quoted sentences with ``[n]``; "" when nothing is relevant."""
+    found = candidates(embedder, question, sources, min_relevance, focus)
+    return quote(found, max_sentences)
 
-    A second sentence is added only when it scores close to the first, so a precise quote is
+
+def quote(found: Sequence[Candidate], max_sentences: int = 2) -> str:
+    """The first of ``found`` quoted with its ``[n]``, and up to ``max_sentences - 1`` more.
+
+    A further sentence is added only when it scores close to the first, so a precise quote is
     not diluted by a loosely related one.
     """
-    found = candidates(embedder, question, sources, min_relevance, focus)
     if not found:
         return ""
     chosen = [found[0]]
@@ -223,11 +230,12 @@ def extractive_answer(
             break
         if cand.score >= 0.85 * found[0].score and cand.text != chosen[0].text:
             chosen.append(cand)
-    return " ".join(_cite(c) for c in chosen)
+    return " ".join(cite(c.text, c.n) for c in chosen)
 
 
-def _cite(candidate: Candidate) -> str:
-    text = candidate.text.rstrip()
+def cite(sentence: str, n: int) -> str:
+    """``sentence`` with its citation marker ``[n]`` before the final stop."""
+    text = sentence.rstrip()
     if text[-1:] in ".!?":
-        return f"{text[:-1]} [{candidate.n}]{text[-1]}"
-    return f"{text} [{candidate.n}]."
+        return f"{text[:-1]} [{n}]{text[-1]}"
+    return f"{text} [{n}]."

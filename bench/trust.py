@@ -28,9 +28,10 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import cache
 from itertools import product
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ from bench.machine import describe_machine, now_iso
 from bench.results import markdown_table, percentile, write_result
 
 if TYPE_CHECKING:
+    from evals.judges.answerability import Thresholds
     from evals.judges.protocol import Judge
     from evals.suites import SuiteItem
     from indexes.database import Database
@@ -53,6 +55,7 @@ SAMPLE_NEAR_MISS = REPO / "samples" / "suites" / "quillmark-near-miss.jsonl"
 HELDOUT = REPO / "samples" / "heldout" / "18f-handbook"
 CLOSE_WORD_GRID = [round(0.40 + 0.02 * i, 2) for i in range(26)]
 MISSING_GRID = [0, 1, 2]
+RARE_SHARE_GRID = [0.0, 0.01, 0.02, 0.05, 0.1]
 TARGET = 0.9
 
 
@@ -155,7 +158,32 @@ def answer_all(
             )
     finally:
         agent.close()
+    read_windows(records, embedder, db)
     return records, facts
+
+
+def read_windows(records: Sequence[dict[str, Any]], embedder: Embedder, db: Database) -> None:
+    """Add to each checked record the reading of every window of its cited evidence
+    (``readings``): enough to decide under any thresholds without asking again."""
+    from evals.judges.answerability import Evidence, cached_word_vectors, read_evidence
+
+    vectors = cached_word_vectors(lambda words: embedder.embed(words), embedder.name)
+    share = _share(db)
+    for record in records:
+        check = record["answerability"]
+        if check is not None:
+            evidence = [Evidence(**e) for e in check["evidence"]]
+            readings = read_evidence(record["question"], evidence, vectors, share=share)
+            record["readings"] = [asdict(r) for r in readings]
+
+
+def _share(db: Database) -> Callable[[str], float]:
+    """A word's share of the corpus's documents, as the agent probes it (one query a word)."""
+    from indexes.terms import document_share
+    from ragtune.principal import Principal
+
+    principal = Principal("bench", frozenset())
+    return cache(lambda word: document_share(db, principal, "default", word))
 
 
 def _cites_gold(cited: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> bool:
@@ -166,29 +194,29 @@ def _cites_gold(cited: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -
     )
 
 
-def decide(record: dict[str, Any], close_word: float, max_missing: int) -> tuple[bool, bool]:
+def decide(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool]:
     """(answered, answered citing the gold file and section) under the given thresholds.
 
-    The check only ever turns an answer into an abstention, so the recorded facts (support per
-    qualifier, which are names, whether the attribute was found) decide for any threshold.
+    The check only ever turns an answer into an abstention, so the recorded readings of the
+    cited windows (attribute found, support per qualifier) decide for any threshold.
     """
+    from evals.judges.answerability import Reading, qualifiers
+
     check = record["answerability"]
     if check is None:
         return (not record["abstained"], _cites_gold(record["citations"], record["gold"]))
-    named = set(check["named"])
-    support = check["support"]
-    missing_named = any(support[w] < 1.0 for w in named)
-    missing_common = sum(1 for w, s in support.items() if w not in named and s < close_word)
-    answered = check["attribute_found"] and not missing_named and missing_common <= max_missing
+    wanted = qualifiers(record["question"])
+    readings = [Reading(**r) for r in record["readings"]]
+    answered = any(r.answers(wanted, limits) for r in readings)
     return answered, answered and _cites_gold(check["cited"], record["gold"])
 
 
-def score(records: Sequence[dict[str, Any]], close_word: float, max_missing: int) -> dict[str, Any]:
+def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, Any]:
     """Near-miss declined, and answerable answered with the right file and section."""
     answerable = [r for r in records if r["answerable"]]
     near = [r for r in records if not r["answerable"]]
-    right = sum(1 for r in answerable if decide(r, close_word, max_missing)[1])
-    declined = sum(1 for r in near if not decide(r, close_word, max_missing)[0])
+    right = sum(1 for r in answerable if decide(r, limits)[1])
+    declined = sum(1 for r in near if not decide(r, limits)[0])
     out = {
         "answerable": len(answerable),
         "answered_right_source": round(right / max(1, len(answerable)), 4),
@@ -200,14 +228,31 @@ def score(records: Sequence[dict[str, Any]], close_word: float, max_missing: int
 
 
 def fit(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The thresholds with the best balanced figure; ties go to the middle of the run."""
-    grid = list(product(MISSING_GRID, CLOSE_WORD_GRID))
-    scored = [(score(records, c, k)["balanced"], k, c) for k, c in grid]
-    best = max(s for s, _, _ in scored)
-    winners = [(k, c) for s, k, c in scored if s == best]
-    k = min(k for k, _ in winners)
-    cuts = [c for kk, c in winners if kk == k]
-    return {"max_missing_common": k, "close_word": cuts[len(cuts) // 2], "balanced": best}
+    """The thresholds with the best balanced figure. Ties go to the fewest missing words
+    allowed, then the lowest rare share (the rule that excludes least), then the middle of the
+    run of close-word cuts."""
+    from evals.judges.answerability import Thresholds
+
+    grid = list(product(MISSING_GRID, RARE_SHARE_GRID, CLOSE_WORD_GRID))
+    scored = [(score(records, Thresholds(c, k, r))["balanced"], k, r, c) for k, r, c in grid]
+    best = max(s for s, *_ in scored)
+    winners = [(k, r, c) for s, k, r, c in scored if s == best]
+    k = min(k for k, _, _ in winners)
+    r = min(rr for kk, rr, _ in winners if kk == k)
+    cuts = [c for kk, rr, c in winners if kk == k and rr == r]
+    return {
+        "max_missing_common": k,
+        "rare_share": r,
+        "close_word": cuts[len(cuts) // 2],
+        "balanced": best,
+    }
+
+
+def thresholds(fitted: dict[str, Any]) -> Thresholds:
+    """The thresholds of a ``fit`` result."""
+    from evals.judges.answerability import Thresholds
+
+    return Thresholds(fitted["close_word"], fitted["max_missing_common"], fitted["rare_share"])
 
 
 def judge_pairs() -> dict[str, list[tuple[str, str, bool, str]]]:
@@ -302,30 +347,20 @@ def judges(embedder: Embedder) -> dict[str, Any]:
 
 def _recheck(records: Sequence[dict[str, Any]], embedder: Embedder, state_dir: Path) -> None:
     """Run the current answerability check again on the evidence each record kept, with the
-    corpus's index for the corpus-name test (as the agent runs it)."""
-    from evals.judges.answerability import (
-        CORPUS_NAME_SHARE,
-        Evidence,
-        cached_word_vectors,
-        check_answer,
-    )
-    from indexes.terms import document_share
-    from ragtune.principal import Principal
+    corpus's index for the word shares (as the agent runs it)."""
+    from evals.judges.answerability import Evidence, cached_word_vectors, check_answer
 
     vectors = cached_word_vectors(lambda words: embedder.embed(words), embedder.name)
-    principal = Principal("bench", frozenset())
     with _database(state_dir) as db:
-
-        def corpus_name(name: str) -> bool:
-            return document_share(db, principal, "default", name) >= CORPUS_NAME_SHARE
-
+        share = _share(db)
         for record in records:
             check = record["answerability"]
             if check is not None:
                 evidence = [Evidence(**e) for e in check["evidence"]]
                 record["answerability"] = check_answer(
-                    record["question"], evidence, vectors, corpus_name=corpus_name
+                    record["question"], evidence, vectors, share=share
                 ).to_json()
+        read_windows(records, embedder, db)
 
 
 def run(
@@ -343,7 +378,7 @@ def run(
         "date": now_iso(),
         "machine": describe_machine(),
         "load_average_at_start": list(os.getloadavg()),
-        "shipped": {"close_word": A.CLOSE_WORD, "max_missing_common": A.MAX_MISSING_COMMON},
+        "shipped": asdict(A.Thresholds()),
     }
     embedder = load_embedder(BUNDLED_EMBED_MODEL)
     base = state_dir or Path(tempfile.mkdtemp(prefix="ragtune-trust-"))
@@ -365,7 +400,7 @@ def run(
             "p50": round(percentile(verify, 50), 1) if verify else None,
             "p95": round(percentile(verify, 95), 1) if verify else None,
         }
-        facts["as_shipped"] = score(records[corpus.name], A.CLOSE_WORD, A.MAX_MISSING_COMMON)
+        facts["as_shipped"] = score(records[corpus.name], A.Thresholds())
         result["corpora"][corpus.name] = facts
     fits = {name: fit(r) for name, r in records.items()}
     result["fits"] = fits
@@ -374,12 +409,16 @@ def run(
         if fitted in fits and measured in records:
             f = fits[fitted]
             result["answerability"][f"fit {fitted}, measured {measured}"] = {
-                **{k: f[k] for k in ("close_word", "max_missing_common")},
-                **score(records[measured], f["close_word"], f["max_missing_common"]),
+                **asdict(thresholds(f)),
+                **score(records[measured], thresholds(f)),
             }
     if not fit_only:
         result["judges"] = judges(embedder)
-    result["records"] = records
+    # The window readings are for fitting; the records written out keep the decisions.
+    result["records"] = {
+        name: [{k: v for k, v in r.items() if k != "readings"} for r in rs]
+        for name, rs in records.items()
+    }
     result["load_average_after"] = list(os.getloadavg())
     return result
 

@@ -14,9 +14,10 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.answer import Verification
+from agent.answerability import answering_quote
 from agent.answerability import check as answers_question
 from agent.context import RunContext
-from agent.extractive import candidates, extractive_answer
+from agent.extractive import candidates, quote
 from agent.nodes.generate import model_reply
 from agent.nodes.timed import timed
 from agent.prompts import grounded_messages
@@ -55,38 +56,39 @@ def verify(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         draft = " ".join(v.text for v in checked.sentences if v.supported)
         checked = check(res.judge, draft, sources)
         repaired = "pruned"
+    question = state["standalone"]
+    corpus = (res.db, ctx.principal, cfg.search.collection)
     if checked is None or checked.supported_sentences == 0:
-        draft, checked = _extractive(state, ctx, sources)
+        draft, checked = _extractive(state, ctx, sources, corpus)
         repaired = "extractive"
     if checked is None or checked.total_sentences == 0:
         return {"answer": "", "verification": verification_json(None, repaired)}
-    question = state["standalone"]
-    corpus = (res.db, ctx.principal, cfg.search.collection)
     answers = answers_question(res.embedder, question, draft, sources, corpus)
-    if not answers.answers and cfg.answerability == "abstain":
-        # The quote that best matches the question may answer a neighbouring one; a
-        # slightly lower-ranked sentence may hold what was asked.
-        found = _answering_quote(state, ctx, sources, corpus)
-        if found is not None:
-            draft, checked, answers = found
-            repaired = "extractive"
+    if not answers.answers and cfg.answerability == "abstain" and repaired != "extractive":
+        # A generated answer true to its sources may still answer a neighbouring question;
+        # a quote that answers this one takes its place.
+        quoted, quoted_check = _extractive(state, ctx, sources, corpus)
+        if quoted_check is not None and quoted_check.total_sentences:
+            draft, checked, repaired = quoted, quoted_check, "extractive"
+            answers = answers_question(res.embedder, question, draft, sources, corpus)
     if not answers.answers and cfg.answerability == "abstain":
         return {"answer": "", "verification": verification_json(checked, repaired, answers)}
     return {"answer": draft, "verification": verification_json(checked, repaired, answers)}
 
 
-# Quoted sentences tried, best first, for one that answers the question.
-QUOTE_TRIES = 6
-
-
-def _answering_quote(
+def _extractive(
     state: AgentState,
     ctx: RunContext,
     sources: list[Source],
     corpus: tuple[Database, Principal, str],
-) -> tuple[str, Verification, AnswerCheck] | None:
-    """The best-ranked quoted sentence that the judge supports and that answers the question
-    (its check), or None when none of the first ``QUOTE_TRIES`` does."""
+) -> tuple[str, Verification | None]:
+    """An answer quoted from the sources, pruned to its supported sentences, and its check.
+
+    The window of a passage that answers the question (the asked attribute and the
+    qualifiers together, read with the passage's headings) is quoted first; the best-scoring
+    sentences only when no passage answers, and the answerability check then says what is
+    missing.
+    """
     res = ctx.resources
     found = candidates(
         res.embedder,
@@ -95,30 +97,8 @@ def _answering_quote(
         res.config.min_relevance,
         focus=state["question"],
     )
-    for candidate in found[:QUOTE_TRIES]:
-        text = candidate.text.rstrip()
-        draft = f"{text.rstrip('.!?')} [{candidate.n}]{text[-1] if text[-1] in '.!?' else '.'}"
-        answers = answers_question(res.embedder, state["standalone"], draft, sources, corpus)
-        if not answers.answers:
-            continue
-        checked = check(res.judge, draft, sources)
-        if checked.total_sentences and checked.supported_sentences == checked.total_sentences:
-            return draft, checked, answers
-    return None
-
-
-def _extractive(
-    state: AgentState, ctx: RunContext, sources: list[Source]
-) -> tuple[str, Verification | None]:
-    """An answer quoted from the sources, pruned to its supported sentences, and its check."""
-    res = ctx.resources
-    draft = extractive_answer(
-        res.embedder,
-        state["standalone"],
-        sources,
-        min_relevance=res.config.min_relevance,
-        focus=state["question"],
-    )
+    draft = answering_quote(res.embedder, state["standalone"], found, sources, corpus)
+    draft = draft or quote(found)
     checked = check(res.judge, draft, sources) if draft else None
     if checked is not None and checked.supported_sentences < checked.total_sentences:
         draft = " ".join(v.text for v in checked.sentences if v.supported)

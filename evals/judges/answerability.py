@@ -23,12 +23,13 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from itertools import pairwise
 from typing import Any, Literal
 
 import numpy as np
 
+from evals.citations import split_sentences, strip_markers
 from evals.judges.facts import facts_of, stem
 from evals.judges.facts.words import STOPWORDS
 
@@ -39,8 +40,10 @@ WordVectors = Callable[[Sequence[str]], Mapping[str, np.ndarray]]
 
 # Fitted on the sample company's suite (answerable items and its near-miss items) by
 # ``python -m bench.trust --fit`` (2026-12-03); bench/results/trust.json has the figures.
-CLOSE_WORD = 0.74  # a question word this similar to an evidence word is "found"
+CLOSE_WORD = 0.70  # a question word this similar to an evidence word is "found"
 MAX_MISSING_COMMON = 1  # common (not named) qualifiers allowed missing
+RARE_SHARE = 0.01  # see Thresholds
+WINDOW = 2  # adjacent sentences the asked attribute and the qualifiers must be found within
 # A name at least this share of the documents mention names the corpus itself (its company,
 # its agency), not one thing in it: "Does Quillmark reimburse ..." asks about reimbursement.
 CORPUS_NAME_SHARE = 0.5
@@ -89,9 +92,14 @@ class Evidence:
     source: str = ""
 
     @property
-    def full(self) -> str:
+    def place(self) -> str:
+        """Title, section and file name: what every sentence of the passage is about."""
         path = re.sub(r"[/_.\-]+", " ", self.source)
-        return f"{self.title}. {self.section}. {path}. {self.text}"
+        return f"{self.title}. {self.section}. {path}"
+
+    @property
+    def full(self) -> str:
+        return f"{self.place}. {self.text}"
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,8 @@ class AnswerCheck:
     named: tuple[str, ...] = ()  # the qualifiers that are names (found only exactly)
     cited: tuple[tuple[str, str], ...] = ()  # (file, section) of each passage checked
     evidence: tuple[Evidence, ...] = ()  # the passages checked, in citation order
+    answering: str = ""  # the window that answers best (see ``windows``)
+    quote: tuple[str, ...] = ()  # that window as an answer would quote it
 
     @property
     def reason(self) -> str:
@@ -218,8 +228,11 @@ def _verbs(question: str) -> set[str]:
     what happens, which a passage words its own way; the nouns say what it is about."""
     tokens = re.findall(r"[A-Za-z][A-Za-z'’\-]*", question.lower())
     verbs = {t for t in tokens if t.endswith("ly") and len(t) > 4}
-    for before, word in pairwise(tokens):
-        if before in _VERB_OPENERS:
+    # A question puts its first auxiliary before the subject: "must *domestic* travel be
+    # approved", "do *contractors* get". What follows it is the subject, not a verb.
+    inverted = next((i for i, t in enumerate(tokens) if _AUX.match(t)), None)
+    for i, (before, word) in enumerate(pairwise(tokens)):
+        if before in _VERB_OPENERS and i != inverted:
             verbs.add(word)
     # "What does X mean?", "How long does the warranty last?": after a wh-word and do/does/did
     # the subject comes first and the question ends on its verb.
@@ -326,60 +339,266 @@ def _covers(evidence: Sequence[Evidence], asked: set[str]) -> str:
     return where or (named if names else "")
 
 
+@dataclass(frozen=True)
+class Window:
+    """A run of adjacent sentences of one passage, as read and as an answer would quote it.
+
+    ``text`` is what the check reads: the sub-heading above the run, the lead-in it continues
+    and the run. ``quote`` is what an answer quotes, one sentence each: a lead-in joined with
+    the items it introduces ("Meals are covered by a per diem: Domestic: $65 per day;
+    International: $90 per day."), since an item alone loses its subject.
+    """
+
+    text: str
+    quote: tuple[str, ...]
+
+
+_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
+_EMPHASIS = re.compile(r"(\*\*|__|`)")
+
+
+def windows(evidence: Evidence, size: int = WINDOW) -> list[Window]:
+    """The passage's runs of up to ``size`` adjacent sentences under one heading, each with
+    what it needs to be read alone (see ``Window``); the passage's title, section and file
+    come with every window (see ``check_answer``)."""
+    out: dict[str, Window] = {}
+    heading = lead = ""
+    body: list[str] = []
+    for raw in split_sentences(_EMPHASIS.sub("", evidence.text)):
+        sentence = _BULLET.sub("", strip_markers(raw)).strip()
+        if not sentence:
+            continue
+        if sentence.startswith("#"):
+            heading, lead, body = sentence.lstrip("# "), "", []
+            continue
+        body.append(sentence)
+        run = body[-size:]
+        if lead and lead not in run:
+            quote: tuple[str, ...] = (f"{lead} {'; '.join(r.rstrip(' .;') for r in run)}.",)
+        else:
+            quote = tuple(run)
+        text = " ".join(p for p in (heading, *quote) if p)
+        out.setdefault(text, Window(text, quote))
+        if sentence.endswith(":"):
+            lead = sentence
+    if not out:
+        return [Window(evidence.text, (evidence.text,))]
+    return list(out.values())
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a window answers (fitted on the sample company by ``python -m bench.trust --fit``).
+
+    ``close_word``: a question word this similar to a window word is found there.
+    ``max_missing_common``: common (not named) qualifiers a window may lack.
+    ``rare_share``: ... unless fewer than this share of the corpus's documents use the word:
+    a qualifier the documents hardly ever use names what they do not cover ("sabbatical"
+    where they cover vacation and parental leave), however close a word of the window is.
+    """
+
+    close_word: float = CLOSE_WORD
+    max_missing_common: int = MAX_MISSING_COMMON
+    rare_share: float = RARE_SHARE
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One window of a cited passage: whether it states the asked attribute, how well it holds
+    each qualifier (1.0 = the word itself, else the closest word's similarity), and each common
+    qualifier's share of the corpus's documents. None of it depends on the thresholds, so one
+    reading serves every threshold (bench/trust.py)."""
+
+    window: str
+    attribute_found: bool
+    support: dict[str, float]
+    shares: dict[str, float] = field(default_factory=dict)
+    quote: tuple[str, ...] = ()  # the window as an answer would quote it (see ``Window``)
+    # qualifier -> the word the window has in its place ("international" for "domestic" in
+    # "domestic travel"): the window is about a sibling of what was asked
+    rivals: dict[str, str] = field(default_factory=dict)
+
+    def missing(
+        self, wanted: Sequence[tuple[str, bool]], close_word: float
+    ) -> tuple[list[str], list[str]]:
+        """(names missing, common qualifiers missing) at ``close_word``."""
+        named = [w for w, is_name in wanted if is_name and self.support[w] < 1.0]
+        common = [w for w, is_name in wanted if not is_name and self.support[w] < close_word]
+        return named, common
+
+    def answers(self, wanted: Sequence[tuple[str, bool]], limits: Thresholds) -> bool:
+        named, common = self.missing(wanted, limits.close_word)
+        rare = [w for w in common if self.shares.get(w, 1.0) < limits.rare_share]
+        return (
+            self.attribute_found
+            and not named
+            and not rare
+            and not self.rivals
+            and len(common) <= limits.max_missing_common
+        )
+
+
+def read_evidence(
+    question: str,
+    evidence: Sequence[Evidence],
+    vectors: WordVectors | None = None,
+    *,
+    window: int = WINDOW,
+    share: Callable[[str], float] | None = None,
+) -> list[Reading]:
+    """A reading of every window of every passage (see ``windows``), each with its passage's
+    title, section and file name.
+
+    ``share(word)`` is the share of the corpus's documents that use ``word``: a name no
+    passage has counts as found when it names the corpus itself (``CORPUS_NAME_SHARE``), and
+    a common qualifier's share tells whether the documents use it at all (``rare_share``).
+    Without ``share`` every name must be in the window and no word counts as rare.
+    """
+    attribute = asked_attribute(question)
+    wanted = qualifiers(question)
+    anywhere = facts_of(" ".join(e.full for e in evidence)).stems
+    own_name = {
+        w
+        for w, named in wanted
+        if named and stem(w) not in anywhere and share is not None and share(w) >= CORPUS_NAME_SHARE
+    }
+    heads = _modified_heads(question, wanted)
+    readings: list[Reading] = []
+    for e in evidence:
+        if not e.text.strip():
+            continue
+        place = facts_of(e.place)
+        for w in windows(e, window):
+            reading = _read(attribute, wanted, w.text, place, vectors, own_name)
+            rivals = _rivals_in(w.text, heads, reading.support)
+            readings.append(replace(reading, quote=w.quote, rivals=rivals))
+    if share is None or not readings:
+        return readings
+    # Only words some window lacks need their share (one database probe each, in the agent).
+    lacking = {w for r in readings for w, named in wanted if not named and r.support[w] < 1.0}
+    shares = {w: share(w) for w in sorted(lacking)}
+    return [replace(r, shares=shares) for r in readings]
+
+
+def best_reading(question: str, readings: Sequence[Reading], limits: Thresholds) -> Reading | None:
+    """The window that answers, or failing that the one that comes closest."""
+    if not readings:
+        return None
+    wanted = qualifiers(question)
+
+    def rank(r: Reading) -> tuple[bool, int, int, bool, float, int]:
+        named, common = r.missing(wanted, limits.close_word)
+        return (
+            r.answers(wanted, limits),
+            -len(named),
+            -len(common),
+            r.attribute_found,
+            sum(r.support.values()),
+            -len(r.window),  # the shortest window that does as well
+        )
+
+    return max(readings, key=rank)
+
+
 def check_answer(
     question: str,
     evidence: Sequence[Evidence],
     vectors: WordVectors | None = None,
     *,
-    close_word: float = CLOSE_WORD,
-    max_missing_common: int = MAX_MISSING_COMMON,
-    corpus_name: Callable[[str], bool] | None = None,
+    limits: Thresholds | None = None,
+    window: int = WINDOW,
+    share: Callable[[str], float] | None = None,
 ) -> AnswerCheck:
-    """Whether ``evidence`` (the passages an answer cites, together) answers ``question``.
+    """Whether ``evidence`` (the passages an answer cites) answers ``question``.
+
+    The asked attribute and the qualifiers must be found together: in one window of
+    ``window`` adjacent sentences of one passage, read with that passage's title, section and
+    file name. A number in one paragraph and the qualifier it was asked for in another answer
+    nothing ("domestic travel" in one sentence, "14 days before departure" for international
+    travel in the next).
 
     ``vectors`` gives word embeddings for soft matches; without it only exact word stems
-    (and numbers) count as found. ``corpus_name`` says whether a name the evidence lacks is
-    the corpus's own (``CORPUS_NAME_SHARE`` of its documents mention it): such a name
-    qualifies nothing and counts as found.
+    (and numbers) count as found. ``share`` is the share of the corpus's documents that use a
+    word (see ``read_evidence``); ``limits`` defaults to the shipped thresholds.
     """
-    attribute = asked_attribute(question)
-    text = " ".join(e.text for e in evidence)
-    found_attribute = attribute_found(attribute, text) if text.strip() else False
+    limits = limits or Thresholds()
     wanted = qualifiers(question)
-    facts = facts_of(" ".join(e.full for e in evidence))
-    have = set(facts.stems) | {str(q.value).removesuffix(".0") for q in facts.quantities}
-    words = [w for w in facts.words if w.isalpha()]
+    readings = read_evidence(question, evidence, vectors, window=window, share=share)
+    best = best_reading(question, readings, limits)
+    if best is None:
+        best = Reading("", False, {w: 0.0 for w, _ in wanted})
+    named_missing, common_missing = best.missing(wanted, limits.close_word)
+    return AnswerCheck(
+        answers=bool(readings) and best.answers(wanted, limits),
+        attribute=asked_attribute(question),
+        attribute_found=best.attribute_found,
+        qualifiers=tuple(w for w, _ in wanted),
+        missing=tuple(as_written(w, question) for w in named_missing + common_missing),
+        covers=_covers(evidence, {stem(w) for w, _ in wanted}),
+        support=best.support,
+        named=tuple(w for w, named in wanted if named),
+        cited=tuple((e.source, e.section) for e in evidence),
+        evidence=tuple(evidence),
+        answering=best.window,
+        quote=best.quote,
+    )
+
+
+def _modified_heads(question: str, wanted: Sequence[tuple[str, bool]]) -> dict[str, str]:
+    """Each common qualifier that modifies the word after it, with that word's stem:
+    "domestic" -> "travel" in "must domestic travel be approved"."""
+    tokens = facts_of(question_proper(question)).tokens
+    common = {w for w, named in wanted if not named}
+    heads: dict[str, str] = {}
+    for word, after in pairwise(tokens):
+        if word in common and after.isalpha() and after not in STOPWORDS:
+            heads.setdefault(word, stem(after))
+    return heads
+
+
+def _rivals_in(text: str, heads: Mapping[str, str], support: Mapping[str, float]) -> dict[str, str]:
+    """Qualifiers the window lacks whose head it has with another modifier: asked about
+    "domestic travel", the window says "international travel"."""
+    tokens = facts_of(text).tokens
+    rivals: dict[str, str] = {}
+    for word, head in heads.items():
+        if support.get(word, 0.0) >= 1.0:
+            continue
+        for before, token in pairwise(tokens):
+            if (
+                stem(token) == head
+                and before.isalpha()
+                and before not in STOPWORDS
+                and stem(before) != stem(word)
+            ):
+                rivals[word] = before
+                break
+    return rivals
+
+
+def _read(
+    attribute: Attribute,
+    wanted: Sequence[tuple[str, bool]],
+    text: str,
+    place: Any,
+    vectors: WordVectors | None,
+    own_name: set[str],
+) -> Reading:
+    """How far one window (with its passage's place: title, section, file) answers."""
+    facts = facts_of(text)
+    have = (
+        set(facts.stems)
+        | set(place.stems)
+        | {str(q.value).removesuffix(".0") for q in (*facts.quantities, *place.quantities)}
+    )
+    words = [w for w in (*facts.words, *place.words) if w.isalpha()]
     support: dict[str, float] = {}
     for word, _ in wanted:
-        support[word] = 1.0 if stem(word) in have or word in have else 0.0
+        support[word] = 1.0 if stem(word) in have or word in have or word in own_name else 0.0
     unresolved = [w for w, named in wanted if support[w] < 1.0 and not named and w.isalpha()]
     if unresolved and words and vectors is not None:
         table = vectors([*unresolved, *words])
         matrix = np.stack([table[w] for w in words])
         for word in unresolved:
             support[word] = round(float(np.max(matrix @ table[word])), 3)
-    if corpus_name is not None:
-        for word, named in wanted:
-            if named and support[word] < 1.0 and corpus_name(word):
-                support[word] = 1.0
-    named_missing = [w for w, named in wanted if named and support[w] < 1.0]
-    common_missing = [w for w, named in wanted if not named and support[w] < close_word]
-    answers = (
-        bool(text.strip())
-        and found_attribute
-        and not named_missing
-        and len(common_missing) <= max_missing_common
-    )
-    asked = {stem(w) for w, _ in wanted}
-    return AnswerCheck(
-        answers=answers,
-        attribute=attribute,
-        attribute_found=found_attribute,
-        qualifiers=tuple(w for w, _ in wanted),
-        missing=tuple(as_written(w, question) for w in named_missing + common_missing),
-        covers=_covers(evidence, asked),
-        support=support,
-        named=tuple(w for w, named in wanted if named),
-        cited=tuple((e.source, e.section) for e in evidence),
-        evidence=tuple(evidence),
-    )
+    return Reading(text, attribute_found(attribute, text), support)

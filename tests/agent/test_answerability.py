@@ -4,7 +4,8 @@ reported in the answer's verification."""
 from __future__ import annotations
 
 from agent.answer import Verification
-from agent.answerability import check, cited_evidence
+from agent.answerability import answering_quote, check, cited_evidence
+from agent.extractive import Candidate, candidates
 from indexes.embeddings import Embedder
 from indexes.search.results import SearchResult
 from tools.rag import Source
@@ -48,3 +49,31 @@ def test_the_verification_reports_it(embedder: Embedder) -> None:
     declined = check(embedder, "How many weeks of bonding leave in Texas?", answer, SOURCES)
     out = Verification(1, 1, answerability=declined.to_json()).to_json()
     assert out["answers_question"] is False and out["missing"] == ["Texas"]
+
+
+TRAVEL = (
+    "Domestic trips are booked through the travel desk. Boarding passes go with the claim. "
+    "International travel must be approved by your director at least 21 days before departure."
+)
+HOTELS = "Hotels are capped at $180 per night in high-cost cities and $140 per night elsewhere."
+
+
+def _candidates(embedder: Embedder, question: str, sources: list[Source]) -> list[Candidate]:
+    return candidates(embedder, question, sources, 0.35)
+
+
+def test_the_quote_is_a_sentence_that_answers(embedder: Embedder) -> None:
+    sources = [_source(1, TRAVEL, "Travel > Approval"), _source(2, HOTELS, "Travel > Hotels")]
+    question = "How many days before departure must international travel be approved?"
+    draft = answering_quote(embedder, question, _candidates(embedder, question, sources), sources)
+    assert draft.startswith("International travel must be approved") and draft.endswith("[1].")
+
+
+def test_no_quote_when_no_passage_answers(embedder: Embedder) -> None:
+    # Domestic trips are there, and a number of days for international travel: no window
+    # of two sentences holds both, and the one with the number is about another kind of trip.
+    sources = [_source(1, TRAVEL, "Travel > Approval"), _source(2, HOTELS, "Travel > Hotels")]
+    question = "How many days before departure must domestic travel be approved?"
+    found = _candidates(embedder, question, sources)
+    assert found  # there is something to quote ...
+    assert answering_quote(embedder, question, found, sources) == ""  # ... but nothing answers

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.extractive import Candidate, _cite, candidates, extractive_answer, quotable_units
+from agent.extractive import candidates, cite, extractive_answer, quotable_units
 from evals.citations import split_cited_sentences
 from indexes.embeddings import Embedder
 from indexes.search.results import SearchResult
@@ -136,4 +136,25 @@ def test_nothing_relevant_gives_an_empty_answer(embedder: Embedder) -> None:
     ],
 )
 def test_the_marker_goes_before_the_final_punctuation(text: str, cited: str) -> None:
-    assert _cite(Candidate(text, 4, 1.0)) == cited
+    assert cite(text, 4) == cited
+
+
+def test_a_passage_whose_title_names_the_asked_identifier_is_quoted(embedder: Embedder) -> None:
+    # The manual's section "4.1 Wear limits" does not name the R7, its title does: it is as
+    # much about the R7 as an FAQ record whose heading names it.
+    wear = SearchResult(
+        1, 0.1, "c1", "d1", "manual.md", "Rover R7 Service Manual", "Wheels > 4.1 Wear limits",
+        None, 0, 90, "Replace the wheel when the tread depth falls to 8 mm at any point.",
+    )  # fmt: skip
+    faq = SearchResult(
+        2, 0.1, "c2", "d2", "faq.jsonl", "FAQ", "Line 4: How fast can a Rover R7 drive?",
+        None, 0, 60, "The Rover R7 has a top speed of 2.0 m/s on open floor.",
+    )  # fmt: skip
+    found = candidates(
+        embedder,
+        "At what tread depth is a Rover R7 wheel worn out?",
+        [Source(1, 0.7, wear), Source(2, 0.6, faq)],
+        MIN_RELEVANCE,
+    )
+    assert {c.n for c in found} == {1, 2}
+    assert found[0].n == 1

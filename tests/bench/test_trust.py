@@ -16,7 +16,7 @@ import pytest
 
 from bench.handbook import HANDBOOK
 from bench.trust import Corpus, answer_all, corpora, judges, score
-from evals.judges.answerability import CLOSE_WORD, MAX_MISSING_COMMON
+from evals.judges.answerability import Thresholds
 from indexes.database import Database
 from indexes.embeddings import Embedder
 
@@ -29,8 +29,8 @@ HELD_OUT = "fit sample, measured 18f"
 # Measured figures (bench/results/trust.json) less a margin.
 JUDGE_KEPT_FLOOR = 0.68  # measured 0.703
 JUDGE_CAUGHT_FLOOR = 0.69  # measured 0.716
-ANSWERED_FLOOR = 0.69  # measured 0.743 by bench.trust (2026-12-03)
-DECLINED_FLOOR = 0.67  # measured 0.725 by bench.trust (2026-12-03)
+ANSWERED_FLOOR = 0.66  # measured 0.700 by bench.trust (2026-12-04)
+DECLINED_FLOOR = 0.78  # measured 0.825 by bench.trust (2026-12-04)
 TARGET = 0.9
 
 
@@ -46,7 +46,7 @@ def handbook_scores(
     corpus: Corpus = next(c for c in corpora() if c.name == "18f")
     state: Path = tmp_path_factory.mktemp("trust-18f")
     records, _ = answer_all(corpus, handbook_db, embedder, state)
-    return score(records, CLOSE_WORD, MAX_MISSING_COMMON)
+    return score(records, Thresholds())
 
 
 def test_the_judge_on_held_out_pairs_keeps_its_floor(judge_figures: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from evals.judges.answerability import (
     cached_word_vectors,
     check_answer,
     qualifiers,
+    windows,
 )
 from indexes.embeddings import Embedder
 
@@ -128,3 +129,58 @@ def test_qualifiers_leave_out_framing_and_the_asked_unit() -> None:
 
 def test_no_evidence_never_answers() -> None:
     assert not check_answer("How long is the warranty?", []).answers
+
+
+APPROVAL = Evidence(
+    "Domestic travel is booked through the travel desk. International travel must be approved "
+    "by your director at least 21 days before departure.\n\nKeep every boarding pass.",
+    "Travel",
+    "Travel > Approval",
+    "travel.md",
+)
+
+
+def test_the_attribute_and_the_qualifier_must_be_found_together(vectors: WordVectors) -> None:
+    # "domestic" and "21 days before departure" are both in the passage, two sentences apart
+    # and about different trips: no window of one sentence holds both.
+    question = "How many days before departure must domestic travel be approved?"
+    assert not check_answer(question, [APPROVAL], vectors, window=1).answers
+    asked = "How many days before departure must international travel be approved?"
+    check = check_answer(asked, [APPROVAL], vectors, window=1)
+    assert check.answers, check.reason
+    assert "21 days before departure" in check.answering
+
+
+def test_a_word_the_documents_never_use_is_not_excused(vectors: WordVectors) -> None:
+    question = "How many weeks of bonding leave do I get for a sabbatical?"
+    # One common qualifier may be missing ("sabbatical" has no close word in the passage) ...
+    assert check_answer(question, [LEAVE], vectors, share=lambda word: 0.3).answers
+    # ... unless no document of the corpus uses it: then the documents do not cover it.
+    check = check_answer(question, [LEAVE], vectors, share=lambda word: 0.0)
+    assert not check.answers and "sabbatical" in check.missing
+
+
+def test_a_name_most_documents_use_is_the_corpus_own(vectors: WordVectors) -> None:
+    question = "How many weeks of bonding leave does Zorvex give in Colorado?"
+    assert not check_answer(question, [LEAVE], vectors).answers
+    assert check_answer(question, [LEAVE], vectors, share=lambda word: 0.8).answers
+
+
+def test_the_subject_after_an_inverted_auxiliary_is_a_qualifier() -> None:
+    # In a question the auxiliary comes first and the subject after it: it is not a verb.
+    assert "contractors" in dict(qualifiers("How many weeks of parental leave do contractors get?"))
+    assert "domestic" in dict(qualifiers("How many days ahead must domestic trips be approved?"))
+    # After a pronoun the verb follows, and is left out as before.
+    assert "expire" not in dict(qualifiers("When do they expire?"))
+
+
+def test_a_window_quotes_a_list_item_with_its_lead_in() -> None:
+    per_diem = Evidence(
+        "Meals are covered by a daily per diem:\n\n- **Domestic:** $65 per day\n"
+        "- **International:** $90 per day",
+        "Travel",
+        "Travel > Per diem",
+        "travel.md",
+    )
+    quotes = [w.quote for w in windows(per_diem, 1)]
+    assert ("Meals are covered by a daily per diem: International: $90 per day.",) in quotes
