@@ -30,11 +30,13 @@ from evals.judges import binding as B
 from evals.judges import facts as F
 from evals.judges.clauses import Unit, clauses, evidence_clauses, premise_units
 from evals.judges.facts import facts_of
+from evals.judges.facts.polarity import is_negation
+from evals.judges.generalisation import dropped_restrictions
 from evals.judges.protocol import BatchJudge, Judgement, Pair, as_premises
 from evals.judges.substitutions import WordVectors, substitutions
 from indexes.embeddings import Embedder
 
-VERSION = 2
+VERSION = 3
 # Calibrated on the "calibration" split of evals/data/calibration.jsonl (never the held-out
 # split) by evals.judges.calibration; bench/results/judges.json has the figures.
 DEFAULT_THRESHOLD = 0.6147
@@ -51,6 +53,7 @@ PENALTY = {
     "antonym": 0.5,
     "binding": 0.4,
     "substitution": 0.6,
+    "generalisation": 0.5,
 }
 # A reworded claim word counts for its similarity to the closest evidence word from here up
 # (chosen on the sample company's calibration split, like the threshold).
@@ -174,8 +177,11 @@ def compare(
         problems.append("the claim restricts what the evidence does not")
         factor *= PENALTY["negation"]
     antonyms = F.antonym_conflicts(claim, evidence)
-    if negation_differs and antonyms:
-        pass  # "does not include" against "excludes": a negated opposite says the same
+    # "does not include" against "excludes": a negated opposite says the same. Not when the
+    # opposite is the negation itself: "never need" against "must always" is a flip.
+    opposites = [(a, b) for a, b in antonyms if not (is_negation(a) or is_negation(b))]
+    if negation_differs and opposites:
+        pass
     else:
         if negation_differs:
             problems.append("negation differs")
@@ -187,6 +193,12 @@ def compare(
         for mine, theirs in substitutions(claim, evidence, word_vectors):
             problems.append(f"claim says {mine!r} where the evidence says {theirs!r}")
             factor *= PENALTY["substitution"]
+    # A generalisation drops a restriction of the clause that states the claim; it counts
+    # only when every clause that carries the claim's words restricts what the claim does not.
+    dropped = [dropped_restrictions(clause, c) for c in _carriers(claim, unit)]
+    if dropped and all(dropped):
+        problems.append(f"the claim drops the evidence's restriction {' '.join(dropped[0])!r}")
+        factor *= PENALTY["generalisation"]
     parts = [facts_of(c) for s in unit.sentences for c in evidence_clauses(s)]
     for problem in B.misbound(claim, evidence) + B.misplaced_names(claim, parts):
         problems.append(problem)

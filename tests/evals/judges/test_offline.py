@@ -77,6 +77,9 @@ def test_verdicts(offline_judge: OfflineJudge, sentence: str, supported: bool) -
             "Claims older than 90 days are never reimbursed.",
             False,
         ),
+        # A negated opposite says the same, unless the opposite is the negation itself.
+        ("The plan does not include dental cover.", "The plan excludes dental cover.", True),
+        ("Visitors must always be escorted.", "Visitors never need to be escorted.", False),
     ],
 )
 def test_phrases_polarity_and_restrictions(
