@@ -20,6 +20,14 @@ from evals.judges.facts.compare import missing_entities, missing_quantities
         ("Staff are paid biweekly.", "Staff are paid every two weeks."),
         ("The form is due three days before.", "The form is due 72 hours before."),
         ("Breaks total half an hour.", "Breaks total 30 minutes."),
+        ("Audits happen twice a year.", "Audits happen every 6 months."),
+        ("Backups run every 8 hours.", "Backups run three times a day."),
+        ("The course takes an hour and a half.", "The course takes 90 minutes."),
+        ("The pilot ran for two and a half years.", "The pilot ran for 30 months."),
+        ("Half of the bonus is paid in March.", "50% of the bonus is paid in March."),
+        ("A quarter of the budget goes to training.", "25% of the budget goes to training."),
+        ("The desk opens at 9 a.m. on weekdays.", "The desk opens at 09:00 on weekdays."),
+        ("The desk closes at 5:30 pm.", "The desk closes at 17:30."),
     ],
 )
 def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> None:
@@ -35,6 +43,10 @@ def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> No
         ("Leave lasts 18 months.", "Leave lasts one year."),
         ("The company matches 50% of what you put in.", "The company matches dollar for dollar."),
         ("The form is due two days before.", "The form is due 72 hours before."),
+        ("Audits happen three times a year.", "Audits happen every 6 months."),
+        ("The course takes an hour and a half.", "The course takes 60 minutes."),
+        ("A quarter of the budget goes to training.", "50% of the budget goes to training."),
+        ("The desk opens at 9 p.m.", "The desk opens at 09:00."),
     ],
 )
 def test_a_changed_quantity_is_still_missing(claim: str, evidence: str) -> None:
