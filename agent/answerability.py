@@ -39,6 +39,10 @@ def cited_evidence(answer: str, sources: Sequence[Source]) -> list[Evidence]:
     ]
 
 
+# Answering quotes offered to the judge, at most, before the best-scoring sentence is quoted.
+QUOTE_TRIES = 3
+
+
 def _share(corpus: tuple[Database, Principal, str] | None) -> Callable[[str], float] | None:
     """The share of the caller's documents that use a word, probed once per word."""
     if corpus is None:
@@ -46,19 +50,23 @@ def _share(corpus: tuple[Database, Principal, str] | None) -> Callable[[str], fl
     return cache(lambda word: document_share(*corpus, word))
 
 
-def answering_quote(
+def answering_quotes(
     embedder: Embedder,
     question: str,
     found: Sequence[Candidate],
     sources: Sequence[Source],
     corpus: tuple[Database, Principal, str] | None = None,
-) -> str:
-    """A quote that answers ``question``, cited; "" when no passage answers it.
+    *,
+    tries: int = QUOTE_TRIES,
+) -> list[str]:
+    """Quotes that answer ``question``, cited, best first; empty when no passage answers it.
 
-    First choice: the best-scoring candidate sentence (``found``, best first) that answers
-    on its own, read with its passage's title, section and file name. Failing that,
-    the answering window of the passage whose candidates score best, lead-in and all: a table
-    row alone ("2.0 m/s 0.95 m 1.35 m") says nothing without the header above it.
+    First the best-scoring candidate sentences (``found``, best first) that answer on their
+    own, each read with its passage's title, section and file name (up to ``tries``), then the
+    answering window of each passage, lead-in and all: a table row alone ("2.0 m/s 0.95 m
+    1.35 m") says nothing without the header above it. The caller keeps the first one the
+    judge supports: a fragment ("Stage 1 - Canary") can pass this check and still say nothing
+    the judge can hold against its passage.
     """
     by_n = {s.n: s.result for s in sources}
     considered = [by_n[n] for n in dict.fromkeys(c.n for c in found) if n in by_n]
@@ -74,16 +82,19 @@ def answering_quote(
             question, [Evidence(text, r.title, r.section, r.source)], vectors, share=share
         )
 
-    first = next((c for c in found if answers(c.text, c.n).answers), None)
-    if first is not None:
-        # A sentence that scores close to it may follow, as in any extractive answer: the
-        # rule it states often comes in two sentences ("15 mm when new. Replace at 8 mm.").
-        return quote([first, *(c for c in found if c is not first)])
+    drafts: list[str] = []
+    for candidate in found:
+        if len(drafts) >= tries:
+            break
+        if answers(candidate.text, candidate.n).answers:
+            # A sentence that scores close to it may follow, as in any extractive answer: the
+            # rule it states often comes in two sentences ("15 mm when new. Replace at 8 mm.").
+            drafts.append(quote([candidate, *(c for c in found if c is not candidate)]))
     for n in dict.fromkeys(c.n for c in found):  # passages in order of their best candidate
         checked = answers(by_n[n].text, n)
         if checked.answers:
-            return " ".join(cite(sentence, n) for sentence in checked.quote)
-    return ""
+            drafts.append(" ".join(cite(sentence, n) for sentence in checked.quote))
+    return list(dict.fromkeys(drafts))
 
 
 def check(

@@ -14,7 +14,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from agent.answer import Verification
-from agent.answerability import answering_quote
+from agent.answerability import answering_quotes
 from agent.answerability import check as answers_question
 from agent.context import RunContext
 from agent.extractive import candidates, quote
@@ -84,10 +84,10 @@ def _extractive(
 ) -> tuple[str, Verification | None]:
     """An answer quoted from the sources, pruned to its supported sentences, and its check.
 
-    The window of a passage that answers the question (the asked attribute and the
-    qualifiers together, read with the passage's headings) is quoted first; the best-scoring
-    sentences only when no passage answers, and the answerability check then says what is
-    missing.
+    Quotes that answer the question (the asked attribute and the qualifiers together, read
+    with the passage's headings) are tried first, and the first the judge supports is kept;
+    the best-scoring sentences are quoted only when none is, and the answerability check then
+    says what is missing.
     """
     res = ctx.resources
     found = candidates(
@@ -97,12 +97,15 @@ def _extractive(
         res.config.min_relevance,
         focus=state["question"],
     )
-    draft = answering_quote(res.embedder, state["standalone"], found, sources, corpus)
-    draft = draft or quote(found)
-    checked = check(res.judge, draft, sources) if draft else None
-    if checked is not None and checked.supported_sentences < checked.total_sentences:
-        draft = " ".join(v.text for v in checked.sentences if v.supported)
+    drafts = answering_quotes(res.embedder, state["standalone"], found, sources, corpus)
+    draft, checked = "", None
+    for draft in [*drafts, quote(found)]:
         checked = check(res.judge, draft, sources) if draft else None
+        if checked is not None and checked.supported_sentences < checked.total_sentences:
+            draft = " ".join(v.text for v in checked.sentences if v.supported)
+            checked = check(res.judge, draft, sources) if draft else None
+        if checked is not None and checked.supported_sentences:
+            break
     return draft, checked
 
 

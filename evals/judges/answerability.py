@@ -58,6 +58,9 @@ _FRAME = frozenset(
     stand stands""".split()
 )
 _FRAME_STEMS = frozenset(stem(w) for w in _FRAME)
+# "how big/far/heavy ..." ask for a measure, "how soon/quickly/late ..." for a time.
+_HOW_MEASURE = "big|large|small|far|fast|heavy|tall|wide|high|deep|old|strong|hot|cold|thick"
+_HOW_SOON = "soon|quickly|fast|early|late"
 _TIME_UNITS = frozenset(
     stem(u) for u in "second minute hour day week fortnight month quarter year decade night".split()
 )
@@ -184,8 +187,10 @@ def asked_attribute(question: str) -> Attribute:
         q,
     ):
         return "amount"
-    if re.search(r"\bhow often\b", q):
+    if re.search(r"\bhow often\b", q) or re.search(rf"\bhow (?:{_HOW_SOON})\b", q):
         return "duration"
+    if re.search(rf"\bhow (?:{_HOW_MEASURE})\b", q):
+        return "amount"  # a measure: "how big", "how far", "how heavy" want a number
     if re.search(
         r"^when\b|\bwhen (?:do|does|did|is|are|was|will|can|must|should|may)\b"
         r"|\bwhat (?:date|time|day|month|year)\b|\bby what\b|\bdeadline\b",
@@ -273,6 +278,9 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
     names = {e for e in facts.entities if not _is_pronoun(e)}
     unit = re.search(r"\bhow many\s+(\w+)", q.lower())
     skip = {stem(unit.group(1))} if unit else set()
+    # "how big", "how soon": the adjective is the asked attribute, not a qualifier.
+    measure = re.search(rf"\bhow ({_HOW_MEASURE}|{_HOW_SOON})\b", q.lower())
+    skip |= {stem(measure.group(1))} if measure else set()
     verbs = _verbs(q)
     out: dict[str, bool] = {}
     for s, word in zip(facts.content, facts.words, strict=True):

@@ -4,7 +4,7 @@ reported in the answer's verification."""
 from __future__ import annotations
 
 from agent.answer import Verification
-from agent.answerability import answering_quote, check, cited_evidence
+from agent.answerability import answering_quotes, check, cited_evidence
 from agent.extractive import Candidate, candidates
 from indexes.embeddings import Embedder
 from indexes.search.results import SearchResult
@@ -65,8 +65,9 @@ def _candidates(embedder: Embedder, question: str, sources: list[Source]) -> lis
 def test_the_quote_is_a_sentence_that_answers(embedder: Embedder) -> None:
     sources = [_source(1, TRAVEL, "Travel > Approval"), _source(2, HOTELS, "Travel > Hotels")]
     question = "How many days before departure must international travel be approved?"
-    draft = answering_quote(embedder, question, _candidates(embedder, question, sources), sources)
-    assert draft.startswith("International travel must be approved") and draft.endswith("[1].")
+    drafts = answering_quotes(embedder, question, _candidates(embedder, question, sources), sources)
+    assert drafts[0].startswith("International travel must be approved")
+    assert drafts[0].endswith("[1].")
 
 
 def test_no_quote_when_no_passage_answers(embedder: Embedder) -> None:
@@ -76,4 +77,17 @@ def test_no_quote_when_no_passage_answers(embedder: Embedder) -> None:
     question = "How many days before departure must domestic travel be approved?"
     found = _candidates(embedder, question, sources)
     assert found  # there is something to quote ...
-    assert answering_quote(embedder, question, found, sources) == ""  # ... but nothing answers
+    assert answering_quotes(embedder, question, found, sources) == []  # ... but nothing answers
+
+
+def test_an_answering_quote_the_judge_rejects_gives_way_to_the_next(embedder: Embedder) -> None:
+    # Both sentences answer on their own; the verify step keeps the first the judge supports,
+    # so answering_quotes offers every answering sentence, best first, not only the best.
+    text = (
+        "International travel must be approved at least 21 days before departure. "
+        "Approval for international travel comes from a director, 21 days before departure."
+    )
+    sources = [_source(1, text, "Travel > Approval")]
+    question = "How many days before departure must international travel be approved?"
+    drafts = answering_quotes(embedder, question, _candidates(embedder, question, sources), sources)
+    assert len(drafts) >= 2 and all(d.endswith("[1].") for d in drafts)

@@ -29,8 +29,8 @@ HELD_OUT = "fit sample, measured 18f"
 # Measured figures (bench/results/trust.json) less a margin.
 JUDGE_KEPT_FLOOR = 0.68  # measured 0.703
 JUDGE_CAUGHT_FLOOR = 0.71  # measured 0.743
-ANSWERED_FLOOR = 0.66  # measured 0.700 by bench.trust (2026-12-04)
-DECLINED_FLOOR = 0.78  # measured 0.825 by bench.trust (2026-12-04)
+ANSWERED_FLOOR = 0.67  # measured 0.714 by bench.trust (2026-12-04)
+DECLINED_FLOOR = 0.75  # measured 0.800 by bench.trust (2026-12-04)
 TARGET = 0.9
 
 

@@ -115,6 +115,9 @@ def test_a_reworded_qualifier_is_found_by_similarity(vectors: WordVectors) -> No
         ("Who approves business class?", "person"),
         ("Can I carry over unused days?", "yes/no"),
         ("How do I request a loaner robot?", "procedure"),
+        ("How big is the first rollout stage?", "amount"),
+        ("How far ahead does the safety field reach?", "amount"),
+        ("How soon is an engineer on site?", "duration"),
     ],
 )
 def test_the_asked_attribute_is_read_from_the_question(question: str, kind: str) -> None:
@@ -184,3 +187,8 @@ def test_a_window_quotes_a_list_item_with_its_lead_in() -> None:
     )
     quotes = [w.quote for w in windows(per_diem, 1)]
     assert ("Meals are covered by a daily per diem: International: $90 per day.",) in quotes
+
+
+def test_the_adjective_of_how_big_is_the_attribute_not_a_qualifier() -> None:
+    words = dict(qualifiers("How big is the first rollout stage?"))
+    assert "big" not in words and {"rollout", "stage"} <= set(words)
