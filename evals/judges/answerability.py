@@ -14,6 +14,12 @@ event's length. Two checks, for any corpus and with no word list tied to one com
   or time, "who" a person or role; yes/no, procedure and definition questions need nothing
   more than their qualifiers.
 
+Both are read together, in one window of adjacent sentences of one passage (``windows``): a
+number in one paragraph does not answer for a qualifier in another. A few common qualifiers
+may be missing, but not one the corpus's documents never use (``rare_share``), nor one whose
+place the window gives to a sibling ("international travel" where "domestic travel" was
+asked).
+
 The thresholds are fitted on the sample company's suite only (``python -m bench.trust --fit``);
 the 18F handbook's labelled sets measure them held out.
 """
