@@ -542,12 +542,14 @@ def check_answer(
     if best is None:
         best = Reading("", False, {w: 0.0 for w, _ in wanted})
     named_missing, common_missing = best.missing(wanted, limits.close_word)
+    # A qualifier with a sibling in its place is missing however close the sibling is.
+    siblings = [w for w in best.rivals if w not in common_missing]
     return AnswerCheck(
         answers=bool(readings) and best.answers(wanted, limits),
         attribute=asked_attribute(question),
         attribute_found=best.attribute_found,
         qualifiers=tuple(w for w, _ in wanted),
-        missing=tuple(as_written(w, question) for w in named_missing + common_missing),
+        missing=tuple(as_written(w, question) for w in named_missing + common_missing + siblings),
         covers=_covers(evidence, {stem(w) for w, _ in wanted}),
         support=best.support,
         named=tuple(w for w, named in wanted if named),

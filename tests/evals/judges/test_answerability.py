@@ -11,6 +11,7 @@ import pytest
 
 from evals.judges.answerability import (
     Evidence,
+    Thresholds,
     WordVectors,
     asked_attribute,
     cached_word_vectors,
@@ -192,3 +193,12 @@ def test_a_window_quotes_a_list_item_with_its_lead_in() -> None:
 def test_the_adjective_of_how_big_is_the_attribute_not_a_qualifier() -> None:
     words = dict(qualifiers("How big is the first rollout stage?"))
     assert "big" not in words and {"rollout", "stage"} <= set(words)
+
+
+def test_a_sibling_in_the_place_of_a_qualifier_is_named_as_missing(vectors: WordVectors) -> None:
+    # However close "international" is taken to be, the abstention must name "domestic".
+    question = "How many days before departure must domestic travel be approved?"
+    lenient = Thresholds(close_word=0.0, max_missing_common=1, rare_share=0.0)
+    check = check_answer(question, [APPROVAL], vectors, limits=lenient, window=1)
+    assert not check.answers
+    assert "domestic" in check.missing and "domestic" in check.reason
