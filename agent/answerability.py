@@ -9,7 +9,7 @@ agree on what it means.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 
 from agent.extractive import Candidate, cite, quote
@@ -42,11 +42,15 @@ def cited_evidence(answer: str, sources: Sequence[Source]) -> list[Evidence]:
 # Answering quotes offered to the judge, at most, before the best-scoring sentence is quoted.
 QUOTE_TRIES = 3
 
+WordShare = Callable[[str], float]
 
-def _share(corpus: tuple[Database, Principal, str] | None) -> Callable[[str], float] | None:
-    """The share of the caller's documents that use a word, probed once per word."""
-    if corpus is None:
-        return None
+
+def corpus_share(corpus: tuple[Database, Principal, str]) -> WordShare:
+    """The share of the caller's documents (database, principal, collection) that use a word.
+
+    Each word is probed once: make one per question and pass it to every check of that
+    question, so the quotes tried and the final check do not probe the same words again.
+    """
     return cache(lambda word: document_share(*corpus, word))
 
 
@@ -55,18 +59,19 @@ def answering_quotes(
     question: str,
     found: Sequence[Candidate],
     sources: Sequence[Source],
-    corpus: tuple[Database, Principal, str] | None = None,
+    share: WordShare | None = None,
     *,
     tries: int = QUOTE_TRIES,
-) -> list[str]:
-    """Quotes that answer ``question``, cited, best first; empty when no passage answers it.
+) -> Iterator[str]:
+    """Quotes that answer ``question``, cited, best first; none when no passage answers it.
 
     First the best-scoring candidate sentences (``found``, best first) that answer on their
     own, each read with its passage's title, section and file name (up to ``tries``), then the
     answering window of each passage, lead-in and all: a table row alone ("2.0 m/s 0.95 m
     1.35 m") says nothing without the header above it. The caller keeps the first one the
     judge supports: a fragment ("Stage 1 - Canary") can pass this check and still say nothing
-    the judge can hold against its passage.
+    the judge can hold against its passage. Lazy: the later quotes are only worked out when
+    the caller asks for them.
     """
     by_n = {s.n: s.result for s in sources}
     considered = [by_n[n] for n in dict.fromkeys(c.n for c in found) if n in by_n]
@@ -74,7 +79,6 @@ def answering_quotes(
     # One embedding call for every word of every passage, instead of one per sentence.
     text = " ".join(f"{r.title} {r.section} {r.text}" for r in considered)
     vectors(sorted({w for w in facts_of(text).words if w.isalpha()}))
-    share = _share(corpus)
 
     def answers(text: str, n: int) -> AnswerCheck:
         r = by_n[n]
@@ -82,19 +86,23 @@ def answering_quotes(
             question, [Evidence(text, r.title, r.section, r.source)], vectors, share=share
         )
 
-    drafts: list[str] = []
+    offered: set[str] = set()
     for candidate in found:
-        if len(drafts) >= tries:
+        if len(offered) >= tries:
             break
         if answers(candidate.text, candidate.n).answers:
             # A sentence that scores close to it may follow, as in any extractive answer: the
             # rule it states often comes in two sentences ("15 mm when new. Replace at 8 mm.").
-            drafts.append(quote([candidate, *(c for c in found if c is not candidate)]))
+            draft = quote([candidate, *(c for c in found if c is not candidate)])
+            if draft not in offered:
+                offered.add(draft)
+                yield draft
     for n in dict.fromkeys(c.n for c in found):  # passages in order of their best candidate
         checked = answers(by_n[n].text, n)
-        if checked.answers:
-            drafts.append(" ".join(cite(sentence, n) for sentence in checked.quote))
-    return list(dict.fromkeys(drafts))
+        draft = " ".join(cite(sentence, n) for sentence in checked.quote)
+        if checked.answers and draft not in offered:
+            offered.add(draft)
+            yield draft
 
 
 def check(
@@ -102,14 +110,14 @@ def check(
     question: str,
     answer: str,
     sources: Sequence[Source],
-    corpus: tuple[Database, Principal, str] | None = None,
+    share: WordShare | None = None,
 ) -> AnswerCheck:
     """Whether the passages ``answer`` cites contain what ``question`` asks (see the judge).
 
-    ``corpus`` (database, principal, collection) gives each word's share of the caller's
-    documents: a name most of them mention (the company's own) counts as found, and a
-    qualifier hardly any of them use is never excused as missing. Without it every name must
-    be in the cited passages and no word counts as rare.
+    ``share`` (see ``corpus_share``) gives each word's share of the caller's documents: a name
+    most of them mention (the company's own) counts as found, and a qualifier none of them use
+    is never excused as missing. Without it every name must be in the cited passages and no
+    word counts as rare.
     """
     vectors = cached_word_vectors(lambda words: embedder.embed(words), embedder.name)
-    return check_answer(question, cited_evidence(answer, sources), vectors, share=_share(corpus))
+    return check_answer(question, cited_evidence(answer, sources), vectors, share=share)

@@ -9,12 +9,13 @@ missing."""
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from agent.answer import Verification
-from agent.answerability import answering_quotes
+from agent.answerability import WordShare, answering_quotes, corpus_share
 from agent.answerability import check as answers_question
 from agent.context import RunContext
 from agent.extractive import candidates, quote
@@ -25,8 +26,6 @@ from agent.state import AgentState, state_sources
 from agent.verify import verify as check
 from evals.judges.answerability import AnswerCheck
 from generation.generator import GenerationParams
-from indexes.database import Database
-from ragtune.principal import Principal
 from tools.rag import Source
 
 
@@ -57,20 +56,20 @@ def verify(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         checked = check(res.judge, draft, sources)
         repaired = "pruned"
     question = state["standalone"]
-    corpus = (res.db, ctx.principal, cfg.search.collection)
+    share = corpus_share((res.db, ctx.principal, cfg.search.collection))
     if checked is None or checked.supported_sentences == 0:
-        draft, checked = _extractive(state, ctx, sources, corpus)
+        draft, checked = _extractive(state, ctx, sources, share)
         repaired = "extractive"
     if checked is None or checked.total_sentences == 0:
         return {"answer": "", "verification": verification_json(None, repaired)}
-    answers = answers_question(res.embedder, question, draft, sources, corpus)
+    answers = answers_question(res.embedder, question, draft, sources, share)
     if not answers.answers and cfg.answerability == "abstain" and repaired != "extractive":
         # A generated answer true to its sources may still answer a neighbouring question;
         # a quote that answers this one takes its place.
-        quoted, quoted_check = _extractive(state, ctx, sources, corpus)
+        quoted, quoted_check = _extractive(state, ctx, sources, share)
         if quoted_check is not None and quoted_check.total_sentences:
             draft, checked, repaired = quoted, quoted_check, "extractive"
-            answers = answers_question(res.embedder, question, draft, sources, corpus)
+            answers = answers_question(res.embedder, question, draft, sources, share)
     if not answers.answers and cfg.answerability == "abstain":
         return {"answer": "", "verification": verification_json(checked, repaired, answers)}
     return {"answer": draft, "verification": verification_json(checked, repaired, answers)}
@@ -80,7 +79,7 @@ def _extractive(
     state: AgentState,
     ctx: RunContext,
     sources: list[Source],
-    corpus: tuple[Database, Principal, str],
+    share: WordShare,
 ) -> tuple[str, Verification | None]:
     """An answer quoted from the sources, pruned to its supported sentences, and its check.
 
@@ -97,9 +96,9 @@ def _extractive(
         res.config.min_relevance,
         focus=state["question"],
     )
-    drafts = answering_quotes(res.embedder, state["standalone"], found, sources, corpus)
+    drafts = answering_quotes(res.embedder, state["standalone"], found, sources, share)
     draft, checked = "", None
-    for draft in [*drafts, quote(found)]:
+    for draft in chain(drafts, [quote(found)]):
         checked = check(res.judge, draft, sources) if draft else None
         if checked is not None and checked.supported_sentences < checked.total_sentences:
             draft = " ".join(v.text for v in checked.sentences if v.supported)

@@ -36,7 +36,7 @@ from typing import Any, Literal
 import numpy as np
 
 from evals.citations import split_sentences, strip_markers
-from evals.judges.facts import facts_of, stem
+from evals.judges.facts import Facts, facts_of, stem
 from evals.judges.facts.words import STOPWORDS
 
 Attribute = Literal[
@@ -494,11 +494,13 @@ def read_evidence(
     return [replace(r, shares=shares) for r in readings]
 
 
-def best_reading(question: str, readings: Sequence[Reading], limits: Thresholds) -> Reading | None:
-    """The window that answers, or failing that the one that comes closest."""
+def best_reading(
+    wanted: Sequence[tuple[str, bool]], readings: Sequence[Reading], limits: Thresholds
+) -> Reading | None:
+    """The window that answers the question whose qualifiers are ``wanted``, or failing that
+    the one that comes closest."""
     if not readings:
         return None
-    wanted = qualifiers(question)
 
     def rank(r: Reading) -> tuple[bool, int, int, bool, float, int]:
         named, common = r.missing(wanted, limits.close_word)
@@ -538,7 +540,7 @@ def check_answer(
     limits = limits or Thresholds()
     wanted = qualifiers(question)
     readings = read_evidence(question, evidence, vectors, window=window, share=share)
-    best = best_reading(question, readings, limits)
+    best = best_reading(wanted, readings, limits)
     if best is None:
         best = Reading("", False, {w: 0.0 for w, _ in wanted})
     named_missing, common_missing = best.missing(wanted, limits.close_word)
@@ -596,7 +598,7 @@ def _read(
     attribute: Attribute,
     wanted: Sequence[tuple[str, bool]],
     text: str,
-    place: Any,
+    place: Facts,
     vectors: WordVectors | None,
     own_name: set[str],
 ) -> Reading:

@@ -65,7 +65,8 @@ def _candidates(embedder: Embedder, question: str, sources: list[Source]) -> lis
 def test_the_quote_is_a_sentence_that_answers(embedder: Embedder) -> None:
     sources = [_source(1, TRAVEL, "Travel > Approval"), _source(2, HOTELS, "Travel > Hotels")]
     question = "How many days before departure must international travel be approved?"
-    drafts = answering_quotes(embedder, question, _candidates(embedder, question, sources), sources)
+    found = _candidates(embedder, question, sources)
+    drafts = list(answering_quotes(embedder, question, found, sources))
     assert drafts[0].startswith("International travel must be approved")
     assert drafts[0].endswith("[1].")
 
@@ -77,7 +78,7 @@ def test_no_quote_when_no_passage_answers(embedder: Embedder) -> None:
     question = "How many days before departure must domestic travel be approved?"
     found = _candidates(embedder, question, sources)
     assert found  # there is something to quote ...
-    assert answering_quotes(embedder, question, found, sources) == []  # ... but nothing answers
+    assert list(answering_quotes(embedder, question, found, sources)) == []  # ... nothing answers
 
 
 def test_an_answering_quote_the_judge_rejects_gives_way_to_the_next(embedder: Embedder) -> None:
@@ -89,5 +90,6 @@ def test_an_answering_quote_the_judge_rejects_gives_way_to_the_next(embedder: Em
     )
     sources = [_source(1, text, "Travel > Approval")]
     question = "How many days before departure must international travel be approved?"
-    drafts = answering_quotes(embedder, question, _candidates(embedder, question, sources), sources)
+    found = _candidates(embedder, question, sources)
+    drafts = list(answering_quotes(embedder, question, found, sources))
     assert len(drafts) >= 2 and all(d.endswith("[1].") for d in drafts)
