@@ -25,6 +25,7 @@ from bench.results import markdown_table, publish
 from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
 from indexes.ingest import IngestOptions, IngestReport, ingest
+from ragtune.settings import load_settings
 
 NAME = "ingest_throughput"
 COLLECTION = "handbook"
@@ -144,9 +145,8 @@ def _query_latency(embedder: Embedder, questions: list[str]) -> dict[str, float]
 
 
 def export_cache() -> Path:
-    """Where the benches keep the ONNX export between runs (the first run exports it)."""
-    state = Path(os.environ.get("RAGTUNE_STATE_DIR", ".ragtune")).resolve()
-    return state / "models" / "embedders"
+    """Where the benches keep the ONNX export between runs: where ragtune keeps it."""
+    return load_settings().resolved_model_cache_dir() / "embedders"
 
 
 def interleaved_embedding(

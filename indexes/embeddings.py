@@ -20,10 +20,10 @@ import numpy as np
 
 from ragtune.choices import choose
 from ragtune.errors import ModelLoadError
-from ragtune.settings import BUNDLED_EMBED_MODEL
+from ragtune.settings import BUNDLED_EMBED_MODEL, user_cache_dir
 
-# Where exported models go when the caller names no state directory.
-DEFAULT_CACHE_DIR = Path(".ragtune") / "models" / "embedders"
+# Where exported models go when the caller names no cache: the machine-wide one.
+DEFAULT_CACHE_DIR = user_cache_dir() / "embedders"
 
 
 class Embedder(Protocol):

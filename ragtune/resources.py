@@ -49,7 +49,7 @@ def embedder_from_settings(settings: Settings) -> Embedder:
         device=settings.embed_device,
         batch_size=settings.embed_batch_size,
         allow_download=settings.allow_model_download,
-        cache_dir=settings.resolved_state_dir() / "models" / "embedders",
+        cache_dir=settings.resolved_model_cache_dir() / "embedders",
         remote_url=settings.embed_remote_url,
         remote_api_key=key.get_secret_value() if key else None,
         remote_timeout_s=settings.embed_remote_timeout_s,

@@ -22,6 +22,13 @@ from pydantic_settings import (
 BUNDLED_EMBED_MODEL = "all-MiniLM-L6-v2"
 
 
+def user_cache_dir() -> Path:
+    """ragtune's folder in the user's cache ($XDG_CACHE_HOME, else ~/.cache): derived model
+    files that any state dir may reuse, since each records the source it was made from."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser().resolve() / "ragtune"
+
+
 def _config_file() -> Path:
     return Path(os.environ.get("RAGTUNE_CONFIG", "ragtune.toml"))
 
@@ -33,7 +40,12 @@ class Settings(BaseSettings):
 
     state_dir: Path = Field(
         default=Path(".ragtune"),
-        description="Holds the embedded database, model caches and adapters.",
+        description="Holds the embedded database, converted base models and adapters.",
+    )
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="Embedder exports made on first use (ONNX), shared by every state dir on "
+        "the machine; unset: $XDG_CACHE_HOME/ragtune, else ~/.cache/ragtune.",
     )
     database_url: SecretStr | None = Field(
         default=None,
@@ -322,6 +334,12 @@ class Settings(BaseSettings):
     def resolved_state_dir(self) -> Path:
         """The state directory as an absolute path (created on first use by its users)."""
         return self.state_dir.expanduser().resolve()
+
+    def resolved_model_cache_dir(self) -> Path:
+        """Where embedder exports are kept: model_cache_dir, or the user's cache folder."""
+        if self.model_cache_dir is not None:
+            return self.model_cache_dir.expanduser().resolve()
+        return user_cache_dir()
 
     def redacted(self) -> dict[str, Any]:
         """Settings as a dict safe to print or log: secrets are masked."""

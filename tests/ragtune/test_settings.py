@@ -43,3 +43,16 @@ def test_unknown_keys_in_the_config_file_are_refused(
     monkeypatch.setenv("RAGTUNE_CONFIG", str(config))
     with pytest.raises(ConfigError, match="serch_k"):
         load_settings()
+
+
+def test_embedder_exports_go_to_one_cache_per_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every state dir reuses one export: the user's cache, unless a folder is configured.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    one = load_settings(state_dir=tmp_path / "a")
+    two = load_settings(state_dir=tmp_path / "b")
+    assert one.resolved_model_cache_dir() == two.resolved_model_cache_dir()
+    assert one.resolved_model_cache_dir() == (tmp_path / "xdg" / "ragtune").resolve()
+    monkeypatch.setenv("RAGTUNE_MODEL_CACHE_DIR", str(tmp_path / "models"))
+    assert load_settings().resolved_model_cache_dir() == (tmp_path / "models").resolve()

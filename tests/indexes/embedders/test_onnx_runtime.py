@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import platform
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -14,7 +15,14 @@ import pytest
 
 from indexes.collections import get_collection
 from indexes.database import Database
-from indexes.embedders.onnx_runtime import MARKER, OnnxEmbedder, cache_folder, int8_weight_type
+from indexes.embedders import onnx_runtime
+from indexes.embedders.onnx_runtime import (
+    MARKER,
+    OnnxEmbedder,
+    cache_folder,
+    ensure_exported,
+    int8_weight_type,
+)
 from indexes.embedders.parity import PARITY_MIN_COSINE
 from indexes.embeddings import Embedder, load_embedder, resolve_model_path
 from indexes.ingest import IngestOptions, ingest
@@ -52,6 +60,8 @@ def test_int8_export_records_parity_and_agrees_with_torch(
     record = json.loads((onnx_int8._folder / MARKER).read_text())
     assert record["parity_min_cosine"] >= PARITY_MIN_COSINE
     assert record["variant"] == "int8" and record["dim"] == 384
+    # The bundled model is BERT-shaped: each of its six layers' attention runs fused.
+    assert record["fused"]["Attention"] == 6
     assert record["int8_weights"] == int8_weight_type()
     ours, reference = onnx_int8.embed(TEXTS), embedder.embed(TEXTS)
     assert ours.shape == reference.shape == (3, 384)
@@ -124,3 +134,41 @@ def test_switching_to_onnx_needs_no_reindex(
     tiny = load_embedder(tiny_embedder_path)
     with pytest.raises(ModelMismatchError):
         ingest(db, tiny, [SAMPLE_CORPUS / "public" / "policies"], options)
+
+
+@pytest.mark.slow
+def test_processes_sharing_a_cache_export_once_and_redo_an_older_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = Path(resolve_model_path(BUNDLED_EMBED_MODEL, allow_download=False))
+    cache = tmp_path / "shared"
+    exports: list[Path] = []
+    real_export = onnx_runtime._export
+
+    def counted(*args: object) -> dict[str, object]:
+        exports.append(Path(str(args[2])))
+        return real_export(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(onnx_runtime, "_export", counted)
+    # Two loaders start together on an empty cache (as two services on one machine would):
+    # one exports, the other waits for it and uses its export.
+    folders: list[Path] = []
+    threads = [
+        threading.Thread(target=lambda: folders.append(ensure_exported(source, "fp32", cache, "m")))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(exports) == 1 and folders[0] == folders[1]
+    marker = folders[0] / MARKER
+    record = json.loads(marker.read_text())
+    assert record["export_version"] == onnx_runtime.EXPORT_VERSION
+
+    # An export an older ragtune made (before fusion) is redone, not loaded.
+    record["export_version"] = 1
+    marker.write_text(json.dumps(record))
+    ensure_exported(source, "fp32", cache, "m")
+    assert len(exports) == 2
+    assert json.loads(marker.read_text())["export_version"] == onnx_runtime.EXPORT_VERSION
