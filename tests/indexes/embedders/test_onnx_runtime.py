@@ -55,7 +55,7 @@ def onnx_int8(onnx_cache: Path) -> OnnxEmbedder:
 
 @pytest.mark.slow
 def test_int8_export_records_parity_and_agrees_with_torch(
-    onnx_int8: OnnxEmbedder, embedder: Embedder
+    onnx_int8: OnnxEmbedder, torch_embedder: Embedder
 ) -> None:
     record = json.loads((onnx_int8._folder / MARKER).read_text())
     assert record["parity_min_cosine"] >= PARITY_MIN_COSINE
@@ -63,14 +63,14 @@ def test_int8_export_records_parity_and_agrees_with_torch(
     # The bundled model is BERT-shaped: each of its six layers' attention runs fused.
     assert record["fused"]["Attention"] == 6
     assert record["int8_weights"] == int8_weight_type()
-    ours, reference = onnx_int8.embed(TEXTS), embedder.embed(TEXTS)
+    ours, reference = onnx_int8.embed(TEXTS), torch_embedder.embed(TEXTS)
     assert ours.shape == reference.shape == (3, 384)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     assert np.min(np.sum(ours * reference, axis=1)) >= PARITY_MIN_COSINE
     # The same chunk sizes: both count tokens with the model's own tokenizer.
     long_text = " ".join(TEXTS * 40)
     for text in [*TEXTS, long_text]:
-        assert onnx_int8.count_tokens(text) == embedder.count_tokens(text)
+        assert onnx_int8.count_tokens(text) == torch_embedder.count_tokens(text)
     # One query (the one-thread session) and a batch agree within the bound too; not exactly,
     # as dynamic quantisation scales activations by the range of the whole batch.
     assert float(onnx_int8.embed(TEXTS[:1])[0] @ ours[0]) >= PARITY_MIN_COSINE
@@ -116,8 +116,9 @@ def test_export_is_cached_and_redone_when_the_source_changes(
 
 @pytest.mark.slow
 def test_switching_to_onnx_needs_no_reindex(
-    db: Database, embedder: Embedder, onnx_int8: OnnxEmbedder, tiny_embedder_path: str
+    db: Database, torch_embedder: Embedder, onnx_int8: OnnxEmbedder, tiny_embedder_path: str
 ) -> None:
+    embedder = torch_embedder
     options = IngestOptions(progress=False)
     ingest(db, embedder, [SAMPLE_CORPUS / "public" / "policies"], options)
     # Same model, other backend: ingest and search go on, and the collection says who wrote.
@@ -172,3 +173,21 @@ def test_processes_sharing_a_cache_export_once_and_redo_an_older_export(
     ensure_exported(source, "fp32", cache, "m")
     assert len(exports) == 2
     assert json.loads(marker.read_text())["export_version"] == onnx_runtime.EXPORT_VERSION
+
+
+def test_auto_runs_onnx_on_a_cpu_and_torch_when_the_export_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = tmp_path / "auto"
+    chosen = load_embedder(BUNDLED_EMBED_MODEL, backend="auto", cache_dir=cache)
+    assert isinstance(chosen, OnnxEmbedder) and chosen.backend == "onnx-int8"
+
+    def broken(*args: object) -> dict[str, object]:
+        raise RuntimeError("unsupported operator in this model")
+
+    monkeypatch.setattr(onnx_runtime, "_export", broken)
+    fallback = load_embedder(BUNDLED_EMBED_MODEL, backend="auto", cache_dir=tmp_path / "other")
+    assert fallback.backend == "sentence-transformers"  # type: ignore[attr-defined]
+    assert "unsupported operator" in caplog.text and "embedding with torch" in caplog.text
+    # Vectors from either land in one collection: the same model within the parity bound.
+    assert float(chosen.embed(TEXTS)[0] @ fallback.embed(TEXTS)[0]) >= PARITY_MIN_COSINE
