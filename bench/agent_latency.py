@@ -251,7 +251,7 @@ def run(*, quick: bool = False, adapter: bool = True) -> dict[str, Any]:
     from evals.suites import load_suite
     from indexes.embeddings import load_embedder
     from ragtune.resources import quiet_libraries
-    from ragtune.settings import BUNDLED_EMBED_MODEL, Settings
+    from ragtune.settings import BUNDLED_EMBED_MODEL, DEFAULT_EMBED_BACKEND, Settings
 
     quiet_libraries()
     load_average = os.getloadavg()
@@ -270,7 +270,8 @@ def run(*, quick: bool = False, adapter: bool = True) -> dict[str, Any]:
     with fresh_database(pool_max=4) as (db, state_dir):
         result["server"] = server_facts(db)
         started = time.perf_counter()
-        embedder = load_embedder(BUNDLED_EMBED_MODEL)
+        embedder = load_embedder(BUNDLED_EMBED_MODEL, backend=DEFAULT_EMBED_BACKEND)
+        result["embedder"] = getattr(embedder, "backend", "sentence-transformers")
         result["embedder_load_seconds"] = round(time.perf_counter() - started, 1)
         result["corpus"] = _ingest(db, embedder)
         off = Settings(state_dir=state_dir, allow_model_download=False, agent_generate=False)
