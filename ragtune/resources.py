@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,15 +18,17 @@ from ragtune.settings import Settings
 def quiet_libraries() -> None:
     """Silence model-loading chatter (progress bars, kernel hub notices) on the console."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # Read when transformers and the hub are first imported: importing them here only to
+    # quiet them would cost a process that never uses them (the ONNX embedder's) about 0.5 s.
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     for name in ("transformers", "sentence_transformers", "bitsandbytes", "httpx", "pgserver"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    try:
+    if "transformers" in sys.modules:  # already imported: the variables came too late
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()
         hf_logging.disable_progress_bar()
-    except ImportError:
-        pass
 
 
 def connect_settings(settings: Settings) -> Database:

@@ -51,3 +51,31 @@ def test_ask_reports_bad_input_clearly(sample_db: Database, tmp_path: Path) -> N
     thread = json.loads(other.stdout)["thread_id"]
     stolen = _ask(sample_db, tmp_path, "Go on", "--thread", thread, "--user", "mallory")
     assert stolen.returncode == 5 and "belongs to another user" in stolen.stderr
+
+
+def test_an_extractive_ask_with_the_default_embedder_loads_neither_torch_nor_transformers(
+    sample_db: Database, tmp_path: Path
+) -> None:
+    # Importing them cost over two seconds of every `ragtune ask` on the development machine;
+    # the default embedder (ONNX Runtime on a CPU) and an extractive answer need neither.
+    env = {
+        **os.environ,
+        "DATABASE_URL": sample_db.admin.conninfo,
+        "RAGTUNE_STATE_DIR": str(tmp_path),
+        "RAGTUNE_AGENT_GENERATE": "false",
+    }
+    env.pop("RAGTUNE_EMBED_BACKEND", None)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ragtune.cli", "ask", "--json"]
+        + ["What is the minimum password length?"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "14" in json.loads(done.stdout)["answer"]
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert "onnxruntime" in imported  # the check below is not vacuous: imports are listed
+    assert "torch" not in imported and "transformers" not in imported
