@@ -16,6 +16,7 @@ rewritten after every size, so a long 1M run leaves the smaller sizes behind if 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -30,7 +31,7 @@ from bench.fresh_database import fresh_database, server_facts
 from bench.handbook import HANDBOOK, Passage, handbook_or_none, passages, sentences_by_page
 from bench.ingest_throughput import export_cache
 from bench.machine import describe_machine, now_iso
-from bench.results import markdown_table, percentile, write_result
+from bench.results import RESULTS_DIR, markdown_table, percentile, write_result
 from bench.search_latency import (
     COLLECTION,
     COPY_COSINE,
@@ -255,9 +256,27 @@ def run(*, quick: bool = False, sizes: Sequence[int] | None = None) -> dict[str,
             print(f"{size}: built in {entry['hnsw_build_seconds']:.0f} s", file=sys.stderr)
             entry.update(_measure(db, fast, corpus, queries, qvecs))
             entry["load_average_after"] = os.getloadavg()
+            entry["measured_at"] = now_iso()
             result["sizes"][str(size)] = entry
-            write_result(NAME, result, quick=quick)
-    return result
+            write_result(NAME, _with_earlier_sizes(result, quick), quick=quick)
+    return _with_earlier_sizes(result, quick)
+
+
+def _with_earlier_sizes(result: dict[str, Any], quick: bool) -> dict[str, Any]:
+    """``result`` plus the sizes the results file holds that this run did not measure (a
+    10k/100k re-run keeps the 1M row, which takes an hour), each keeping its own date."""
+    path = RESULTS_DIR / (f"{NAME}.quick.json" if quick else f"{NAME}.json")
+    try:
+        earlier = json.loads(path.read_text())["sizes"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return result
+    kept = {
+        size: {**entry, "measured_at": entry.get("measured_at", "an earlier run")}
+        for size, entry in earlier.items()
+        if size not in result["sizes"]
+    }
+    sizes = {**result["sizes"], **kept}
+    return result | {"sizes": dict(sorted(sizes.items(), key=lambda kv: int(kv[0])))}
 
 
 def _measure(

@@ -89,6 +89,32 @@ def _get(pool: ConnectionPool, availability: Availability) -> psycopg.Connection
 
 
 @contextmanager
+def borrow_if_free(
+    pool: ConnectionPool, availability: Availability, wait_s: float
+) -> Iterator[psycopg.Connection | None]:
+    """A connection of ``pool`` if one is free within ``wait_s``, else None (the pool grows
+    in the background for the next caller); for work that can also be done without it."""
+    if availability.down:
+        yield None
+        return
+    try:
+        conn = pool.getconn(timeout=wait_s)
+    except PoolTimeout:
+        yield None
+        return
+    try:
+        with conn:
+            yield conn
+    except psycopg.OperationalError as exc:
+        if not (conn.broken or conn.closed):
+            raise
+        availability.server_answers()
+        raise availability.error() from exc
+    finally:
+        pool.putconn(conn)
+
+
+@contextmanager
 def borrow(pool: ConnectionPool, availability: Availability) -> Iterator[psycopg.Connection]:
     """A connection of ``pool`` (as ``pool.connection()``), or DatabaseError fast when the
     server is down; a connection lost mid-use is a DatabaseError too."""

@@ -23,7 +23,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from indexes.availability import RECONNECT_TIMEOUT_S, Availability, borrow
+from indexes.availability import RECONNECT_TIMEOUT_S, Availability, borrow, borrow_if_free
 from ragtune.errors import DatabaseError
 from ragtune.principal import Principal
 
@@ -32,6 +32,17 @@ log = logging.getLogger(__name__)
 APP_ROLE = "ragtune_app"
 EMBEDDED_DB = "ragtune"
 MIN_PGVECTOR = (0, 8)
+
+
+# How long a caller that can do without a second connection waits for one.
+SPARE_WAIT_S = 0.002
+
+
+def _set_principal(conn: psycopg.Connection, groups: frozenset[str]) -> None:
+    """Set the groups row-level security reads, for this transaction only."""
+    conn.execute(
+        "SELECT set_config('ragtune.principal_groups', %s, true)", (",".join(sorted(groups)),)
+    )
 
 
 @dataclass
@@ -76,11 +87,25 @@ class Database:
         if narrow_to is not None:
             groups = groups & narrow_to
         with borrow(self.app, self._health) as conn, conn.transaction():
-            conn.execute(
-                "SELECT set_config('ragtune.principal_groups', %s, true)",
-                (",".join(sorted(groups)),),
-            )
+            _set_principal(conn, groups)
             yield conn
+
+    @contextmanager
+    def reading_if_free(
+        self, principal: Principal, *, narrow_to: frozenset[str] | None = None
+    ) -> Iterator[psycopg.Connection | None]:
+        """As reading(), on a second connection for work that can run alongside the first
+        (search's vector side); None at once when the app pool has no connection free."""
+        groups = principal.effective_groups
+        if narrow_to is not None:
+            groups = groups & narrow_to
+        with borrow_if_free(self.app, self._health, SPARE_WAIT_S) as conn:
+            if conn is None:
+                yield None
+                return
+            with conn.transaction():
+                _set_principal(conn, groups)
+                yield conn
 
     @contextmanager
     def administering(self) -> Iterator[psycopg.Connection]:

@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     hnsw_ef_search: int = Field(default=100, ge=1, le=1000)
     rrf_k: int = Field(default=60, ge=1)
     search_text_budget: int = Field(
-        default=500,
+        default=250,
         ge=0,
         description="About how many chunks the full-text side may fetch and rank per query.",
     )

@@ -249,7 +249,9 @@ def ensure_exported(source: Path, variant: str, cache_dir: Path, name: str) -> P
 def _export_into(folder: Path, source: Path, variant: str, name: str, weights: str | None) -> None:
     staging = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
     try:
-        log.warning("exporting %s to ONNX (%s) in %s: once per cache, about 15 s", name, variant, folder)
+        log.warning(
+            "exporting %s to ONNX (%s) in %s: once per cache, about 15 s", name, variant, folder
+        )
         record = _export(source, variant, staging, weights)
         if record["parity_min_cosine"] < PARITY_MIN_COSINE:
             raise ModelLoadError(

@@ -39,10 +39,11 @@ from indexes.collections import Collection, get_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.rerank import answer_rerank
+from indexes.search.alongside import vector_side
 from indexes.search.embedding import QueryEmbedding
 from indexes.search.features import WEIGHTS
 from indexes.search.options import SearchOptions, check_query
-from indexes.search.prepare import prepare
+from indexes.search.prepare import prepare, search_settings
 from indexes.search.results import SearchResponse, SearchResult
 from ragtune.errors import ModelMismatchError
 from ragtune.principal import Principal
@@ -71,11 +72,21 @@ def search(
     allowed = principal.effective_groups
     if options.groups is not None:
         allowed = allowed & options.groups
+    alongside = None
+    if pending is not None and options.mode == "hybrid":
+        embedded = pending
+        alongside = vector_side(
+            db,
+            principal,
+            allowed,
+            lambda: embedded.vector(record=False),
+            search_settings(options),
+        )
     with db.reading(principal, narrow_to=allowed) as conn:
         collection = get_collection(conn, options.collection)
         if pending is not None:
             _check_model(collection, embedder)
-        statement, params = prepare(conn, collection, text, query_vector, options)
+        statement, params = prepare(conn, collection, text, query_vector, options, alongside)
         rows = conn.execute(statement, params).fetchall()
     response = _response(text, rows, timings)
     if len(response.results) > options.k or (options.rerank_depth and options.mode != "text"):

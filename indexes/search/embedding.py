@@ -36,9 +36,11 @@ class QueryEmbedding:
         self._pending = _QUERY_EMBEDDING.submit(_embed_timed, embedder, text)
         self._timings = timings
 
-    def vector(self) -> np.ndarray:
-        """The query vector, once computed."""
+    def vector(self, *, record: bool = True) -> np.ndarray:
+        """The query vector, once computed; ``record``: count the wait as the caller's
+        (False for work running alongside it, whose waiting delays nothing)."""
         waiting = time.perf_counter()
         vector, self._timings["embed"] = self._pending.result()
-        self._timings["wait"] = (time.perf_counter() - waiting) * 1000
+        if record:
+            self._timings["wait"] = (time.perf_counter() - waiting) * 1000
         return vector

@@ -39,14 +39,23 @@ FEATURES = (
 
 def identifiers(question: str) -> list[str]:
     """The identifiers a question names, in order, without repeats."""
+    return list(_identifiers(question))
+
+
+_DIGIT = re.compile(r"[0-9]")
+_LETTER_OR_JOINER = re.compile(r"[^\W\d_]|[-./]")
+
+
+# Cached: re-ranking asks for the same question's (and the same headings') identifiers once
+# per candidate passage, and character-by-character tests cost ~80 us a call in Python.
+@lru_cache(maxsize=4096)
+def _identifiers(text: str) -> tuple[str, ...]:
     found: list[str] = []
-    for token in _TOKEN.findall(question):
-        has_digit = any(ch.isdigit() for ch in token)
-        has_letter = any(ch.isalpha() for ch in token)
-        joined = any(ch in "-./" for ch in token)
-        if has_digit and (has_letter or joined) and token.lower() not in found:
-            found.append(token.lower())
-    return found
+    for token in _TOKEN.findall(text):
+        if _DIGIT.search(token) and _LETTER_OR_JOINER.search(token):
+            if token.lower() not in found:
+                found.append(token.lower())
+    return tuple(found)
 
 
 @lru_cache(maxsize=256)
@@ -74,17 +83,22 @@ def lookalike(heading: str, idents: list[str]) -> bool:
     if not idents or any(names(heading, i) for i in idents):
         return False
     shapes = {_shape(i) for i in idents}
-    return any(_shape(t) in shapes for t in identifiers(heading))
+    return any(_shape(t) in shapes for t in _identifiers(heading))
 
 
 def content_words(text: str) -> set[str]:
     """Lower-cased words that are not function words, a plural "s" dropped."""
+    return set(_content_words(text))
+
+
+@lru_cache(maxsize=4096)
+def _content_words(text: str) -> frozenset[str]:
     words = set()
     for word in _WORD.findall(text.lower()):
         if word in _STOP or len(word) < 2:
             continue
         words.add(word[:-1] if len(word) > 3 and word.endswith("s") else word)
-    return words
+    return frozenset(words)
 
 
 def _heading(section: str) -> str:
@@ -109,11 +123,11 @@ def features(question: str, title: str, section: str, text: str) -> dict[str, fl
     contains; ``query_in_heading``: share of the question's words
     the heading path contains; ``answers``: share of the passage's lines that are not questions.
     """
-    idents = identifiers(question)
+    idents = list(_identifiers(question))
     heading_path = f"{title} > {section}" if section else title
-    asked = content_words(question)
-    own = content_words(_heading(section)) if section else set()
-    path_words = content_words(heading_path)
+    asked = _content_words(question)
+    own = _content_words(_heading(section)) if section else frozenset()
+    path_words = _content_words(heading_path)
     heading = _heading(section) if section else ""
     lines = [line for line in text.splitlines() if line.strip()]
     asking = sum(line.rstrip().endswith("?") for line in lines)

@@ -42,9 +42,9 @@ class SearchOptions:
     groups: frozenset[str] | None = None
     sources: Sequence[str] | None = None
     # About how many chunks the full-text side may fetch and rank (see pick_lexemes). Ranking
-    # costs 10-20 us a chunk on 2 cores, so 500 keeps that side near 10 ms at any collection
-    # size; 500 and 1000 found the right 18F page equally often (bench/search_latency.py).
-    text_budget: int = 500
+    # costs 10-20 us a chunk on 2 cores. 250 took hybrid p95 at 100k chunks from 33 to 26 ms
+    # against 500, with the sample suite's recall@5 and MRR@5 unchanged (docs/search.md).
+    text_budget: int = 250
     # When the principal may read fewer than exact_docs documents of the collection (within
     # `sources`) holding at most exact_chunks chunks, and those are at most exact_fraction of
     # the collection's chunks, both sides search only their chunks and the vector side is

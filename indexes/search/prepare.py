@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import psycopg
@@ -14,12 +14,34 @@ from indexes.search.features import identifiers
 from indexes.search.lexemes import text_match
 from indexes.search.options import SearchOptions
 from indexes.search.scope import few_documents
-from indexes.search.statements import IDENTIFIER_PHRASES, build_query, text_first_query
+from indexes.search.statements import (
+    IDENTIFIER_PHRASES,
+    build_query,
+    text_first_query,
+    vector_first_query,
+)
+
+if TYPE_CHECKING:
+    from indexes.search.alongside import VectorSide
 
 QueryVector = Callable[[], np.ndarray | None]
 # At most this many chunks naming the question's identifiers join the candidates: the
 # sections about the code come first by their heading weight; more would crowd out the rest.
 NAMED_ROWS = 10
+
+
+_SETTINGS = (
+    "SELECT set_config('hnsw.ef_search', %s, true),"
+    " set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+    " set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
+
+
+def search_settings(options: SearchOptions) -> tuple[str, tuple[str]]:
+    """The statement (and its parameters) that sets pgvector's ef_search and iterative scans
+    for a search's transaction; every connection a search uses runs it."""
+    candidates = max(options.candidates, options.k)
+    return _SETTINGS, (str(max(options.ef_search, candidates)),)
 
 
 def fetched_rows(options: SearchOptions) -> int:
@@ -57,6 +79,7 @@ def prepare(
     text: str,
     query_vector: QueryVector,
     options: SearchOptions,
+    alongside: VectorSide | None = None,
 ) -> tuple[sql.Composed, dict[str, Any]]:
     """Run everything before the final search statement; return it and its parameters
     (benchmarks EXPLAIN the same pair).
@@ -64,14 +87,12 @@ def prepare(
     Sets pgvector's ef_search and iterative scans for this transaction, probes whether the
     principal reads few documents (few_documents), and in text and hybrid modes picks the
     words that find full-text candidates and fetches them. ``query_vector`` is called once,
-    after all that, so an embedding still being computed overlaps it.
+    after all that, so an embedding still being computed overlaps it. In hybrid mode with
+    ``alongside``, the vector side runs on a second connection meanwhile (alongside.py), and
+    the final statement only fuses; without one free, the final statement searches it.
     """
     candidates = max(options.candidates, options.k)
-    conn.execute(
-        "SELECT set_config('hnsw.ef_search', %s, true),"
-        " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-        (str(max(options.ef_search, candidates)),),
-    )
+    conn.execute(*search_settings(options))
     few = few_documents(conn, collection, options)
     tmatch = None
     if options.mode != "vector":
@@ -88,6 +109,9 @@ def prepare(
         "limit": fetched_rows(options),
         "sources": list(options.sources or []),
     }
+    vector_rows = None
+    if alongside is not None and options.mode == "hybrid":
+        vector_rows = alongside(vector_first_query(collection, with_sources, exact), dict(params))
     ranked: list[Any] = []
     if options.mode != "vector":
         ranked = conn.execute(text_first_query(collection, with_sources, exact), params).fetchall()
@@ -99,5 +123,11 @@ def prepare(
     params["txt_ids"] = [row[0] for row in ranked]
     params["txt_scores"] = [row[1] for row in ranked]
     params["qvec"] = query_vector()
-    statement = build_query(collection, options.mode, with_sources, exact, options.fusion)
+    given = vector_rows.result() if vector_rows is not None else None
+    if given is not None:
+        params["vec_ids"] = [row[0] for row in given]
+        params["vec_distances"] = [row[1] for row in given]
+    statement = build_query(
+        collection, options.mode, with_sources, exact, options.fusion, given is not None
+    )
     return statement, params

@@ -36,6 +36,18 @@ vec AS (
     SELECT id, 1 - distance AS sim, row_number() OVER (ORDER BY distance, id) AS r FROM vec_raw
 )"""
 
+# In hybrid mode the vector side may run first, on a second connection alongside the
+# full-text side (see indexes/search/prepare.py); its ranked ids then come as parameters.
+_VECTOR_FIRST = """
+SELECT v.id, v.distance FROM vec_raw v ORDER BY v.distance, v.id"""
+
+_VECTOR_GIVEN = """
+vec AS (
+    SELECT t.id, 1 - t.distance AS sim, t.r
+    FROM unnest(%(vec_ids)s::uuid[], %(vec_distances)s::float8[])
+        WITH ORDINALITY AS t(id, distance, r)
+)"""
+
 # The full-text side runs first, in its own statement: in hybrid mode while the query is
 # still being embedded. Its ranked ids go to the final statement (same transaction, same
 # principal). The match (%(tmatch)s, from pick_lexemes) finds the candidates through the GIN
@@ -107,6 +119,28 @@ def _doc_ids(collection: Collection, with_sources: bool, exact: bool) -> sql.Com
     return sql.SQL("NULL::uuid[]")
 
 
+def _vector_parts(collection: Collection, with_sources: bool) -> dict[str, sql.Composable]:
+    """The literals and filters the vector side's SQL is formatted with."""
+    return {
+        "vexpr": vector_expression(collection),
+        "dim": sql.Literal(int(collection.embed_dim)),
+        "predicate": index_predicate(collection),
+        "source_filter": sql.SQL(
+            "AND c.document_id IN (SELECT id FROM documents WHERE source = ANY(%(sources)s))"
+            if with_sources
+            else ""
+        ),
+    }
+
+
+def vector_first_query(collection: Collection, with_sources: bool, exact: bool) -> sql.Composed:
+    """The vector side's candidates (id, cosine distance), nearest first, as their own
+    statement: in hybrid mode it runs on a second connection while the first one runs the
+    full-text side; build_query(..., vector_given=True) then fuses both."""
+    template = "WITH " + (_VECTOR_EXACT if exact else _VECTOR_APPROXIMATE) + _VECTOR_FIRST
+    return sql.SQL(template).format(**_vector_parts(collection, with_sources))
+
+
 def text_first_query(collection: Collection, with_sources: bool, exact: bool) -> sql.Composed:
     """The full-text candidates, ranked, as their own statement (run before the query vector
     is needed; see the module docstring)."""
@@ -121,34 +155,31 @@ def build_query(
     with_sources: bool,
     exact: bool = False,
     fusion: str = "weighted",
+    vector_given: bool = False,
 ) -> sql.Composed:
     """The final SQL for one mode; every value is a bound parameter except the collection's
     own id and dimension (integers from the database) that must be literals for the partial
     HNSW index to match at plan time. ``exact``: the vector side scans the chunks of the
     documents in ``%(doc_ids)s`` (see few_documents) without HNSW. The full-text ranks come
     in ``%(txt_ids)s``/``%(txt_scores)s`` (from text_first_query). ``fusion``: hybrid mode's
-    rule, "weighted" (``%(wv)s``) or "rrf" (``%(rrf_k)s``); ``%(limit)s`` rows come back."""
-    source_filter = sql.SQL(
-        "AND c.document_id IN (SELECT id FROM documents WHERE source = ANY(%(sources)s))"
-        if with_sources
-        else ""
-    )
+    rule, "weighted" (``%(wv)s``) or "rrf" (``%(rrf_k)s``); ``%(limit)s`` rows come back.
+    ``vector_given``: the vector side's ranks come in ``%(vec_ids)s``/``%(vec_distances)s``
+    (from vector_first_query) instead of being searched here."""
     parts = []
-    if mode in ("hybrid", "vector"):
+    if vector_given:
+        parts.append(_VECTOR_GIVEN)
+    elif mode in ("hybrid", "vector"):
         parts += [_VECTOR_EXACT if exact else _VECTOR_APPROXIMATE, _VECTOR_RANKS]
     if mode in ("hybrid", "text"):
         parts.append(_TEXT_GIVEN)
     parts.append(_FUSE_WEIGHTED if mode == "hybrid" and fusion == "weighted" else _FUSE[mode])
     template = "WITH " + ",\n".join(parts) + _SELECT
-    vexpr, dim = vector_expression(collection), sql.Literal(int(collection.embed_dim))
+    vector = _vector_parts(collection, with_sources)
     similarity = sql.SQL(
         "1 - ({vexpr} <=> %(qvec)s::vector({dim}))" if mode != "text" else "NULL::float8"
-    ).format(vexpr=vexpr, dim=dim)
+    ).format(vexpr=vector["vexpr"], dim=vector["dim"])
     return sql.SQL(template).format(
         similarity=similarity,
-        cvexpr=sql.SQL("(c.embedding::vector({}))").format(dim),
-        vexpr=vexpr,
-        dim=dim,
-        predicate=index_predicate(collection),
-        source_filter=source_filter,
+        cvexpr=sql.SQL("(c.embedding::vector({}))").format(vector["dim"]),
+        **vector,
     )

@@ -66,8 +66,10 @@ def test_an_extractive_ask_with_the_default_embedder_loads_neither_torch_nor_tra
     }
     env.pop("RAGTUNE_EMBED_BACKEND", None)
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "ragtune.cli", "ask", "--json"]
-        + ["What is the minimum password length?"],
+        [
+            *(sys.executable, "-X", "importtime", "-m", "ragtune.cli", "ask", "--json"),
+            "What is the minimum password length?",
+        ],
         env=env,
         capture_output=True,
         text=True,
