@@ -46,6 +46,7 @@ from indexes.search import search
 from indexes.search.features import WEIGHTS
 from indexes.search.options import SearchOptions
 from ragtune.principal import Principal
+from ragtune.settings import BUNDLED_EMBED_MODEL, DEFAULT_EMBED_BACKEND
 
 NAME = "retrieval_compare"
 K = 5
@@ -538,7 +539,8 @@ def run(
 
     quiet_libraries()
     load_average = os.getloadavg()
-    embedder = load_embedder("all-MiniLM-L6-v2")
+    # ragtune's default backend (ONNX int8 on a CPU) for both systems: the same vectors.
+    embedder = load_embedder(BUNDLED_EMBED_MODEL, backend=DEFAULT_EMBED_BACKEND)
     if state_dir is not None:
         from psycopg.conninfo import make_conninfo
 
@@ -580,6 +582,7 @@ def envelope(
             str(SAMPLE_SUITE.relative_to(REPO)),
         ],
         "embed_model": "all-MiniLM-L6-v2",
+        "embed_backend": f"{DEFAULT_EMBED_BACKEND} (ragtune's default; LlamaIndex gets the same)",
         "k": K,
         "section_rule": SECTION_RULE,
         "latency": "wall time per question: ragtune search() and LlamaIndex retriever.retrieve(), "

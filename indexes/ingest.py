@@ -534,5 +534,36 @@ def ingest(
     _merge(report, writer.report)
     if options.sync:
         report.removed = remove_missing(db, collection, roots)
+    analyzing = time.perf_counter()
+    if refresh_statistics(db, report.embedded):
+        report.db_seconds += time.perf_counter() - analyzing
     report.seconds = time.perf_counter() - started
     return report
+
+
+# Share of the chunks an ingest must write before it refreshes the planner's statistics itself
+# (autovacuum's own default threshold is 10% plus 50 rows, checked once a minute).
+STATISTICS_SHARE = 0.1
+
+
+def refresh_statistics(db: Database, written: int) -> bool:
+    """ANALYZE the chunks and documents when ``written`` chunks are a large share of the table
+    (or it was never analyzed); whether it did.
+
+    Search picks its full-text candidates from these statistics (indexes/search/lexemes.py):
+    without them every query word counts as rare, so right after a first ingest each search
+    ranked every chunk holding any of its words, slower and ranked differently than a
+    minute later, once autovacuum had analyzed the table.
+    """
+    if written == 0:
+        return False
+    with db.administering() as conn:
+        row = conn.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass"
+        ).fetchone()
+        rows = float(row[0]) if row else -1.0
+        if rows >= 0 and written < STATISTICS_SHARE * rows:
+            return False
+        conn.execute("ANALYZE chunks")
+        conn.execute("ANALYZE documents")
+    return True

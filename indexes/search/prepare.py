@@ -32,8 +32,7 @@ NAMED_ROWS = 10
 
 _SETTINGS = (
     "SELECT set_config('hnsw.ef_search', %s, true),"
-    " set_config('hnsw.iterative_scan', 'relaxed_order', true),"
-    " set_config('plan_cache_mode', 'force_custom_plan', true)"
+    " set_config('hnsw.iterative_scan', 'relaxed_order', true)"
 )
 
 

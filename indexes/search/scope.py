@@ -49,7 +49,10 @@ def few_documents(
         "sources": list(options.sources or []),
         "limit": options.exact_docs,
     }
-    counted = conn.execute(_COUNT.format(statement), params).fetchone()
+    # Never prepared: after five runs a prepared statement may switch to a generic plan, and
+    # this one's scans every document (5 ms for a reader of 1% of 100k chunks, against 0.5 ms
+    # planned for the real values).
+    counted = conn.execute(_COUNT.format(statement), params, prepare=False).fetchone()
     documents, chunks = (int(counted[0]), int(counted[1])) if counted else (0, 0)
     if documents >= options.exact_docs or chunks > options.exact_chunks:
         return None
@@ -58,7 +61,7 @@ def few_documents(
         row = conn.execute(_EXCEEDS, (collection.id, at_least - 1)).fetchone()
         if row is None or not row[0]:
             return None
-    rows = conn.execute(statement + " LIMIT %(limit)s", params).fetchall()
+    rows = conn.execute(statement + " LIMIT %(limit)s", params, prepare=False).fetchall()
     # Listed after counting: a document added or removed in between changes which chunks the
     # exact path reads, never what the principal may read (row-level security decides).
     return FewDocuments([doc_id for doc_id, _ in rows], sum(n for _, n in rows))

@@ -77,24 +77,32 @@ txt AS (
 # Weighted fusion: the cosine of every candidate (text-only ones included, read from their
 # stored vectors) plus the full-text score relative to this query's best, so a chunk that
 # both sides like gains a little and the embedding's judgement leads (see SearchOptions).
+# Each fused row carries its cosine (``sim``) where it is known, so neither the fusion nor the
+# final SELECT reads a stored vector twice: a vector candidate's cosine is its distance, and
+# only text-only candidates read theirs (each read is a TOAST fetch of 1.5 KB).
 _FUSE_WEIGHTED = """fused AS MATERIALIZED (
-    SELECT u.id,
-           %(wv)s * (1 - ({cvexpr} <=> %(qvec)s::vector({dim})))
+    SELECT u.id, u.sim,
+           %(wv)s * u.sim
            + (1 - %(wv)s) * coalesce(
                txt.rank_score / nullif((SELECT max(rank_score) FROM txt), 0), 0) AS score
-    FROM (SELECT id FROM vec UNION SELECT id FROM txt) u
-    JOIN chunks c ON c.id = u.id
+    FROM (
+        SELECT id, sim FROM vec
+        UNION ALL
+        SELECT c.id, 1 - ({cvexpr} <=> %(qvec)s::vector({dim}))
+        FROM chunks c
+        WHERE c.id IN (SELECT id FROM txt EXCEPT SELECT id FROM vec)
+    ) u
     LEFT JOIN txt ON txt.id = u.id
 )"""
 
 _FUSE = {
     "hybrid": """fused AS MATERIALIZED (
-    SELECT coalesce(vec.id, txt.id) AS id,
+    SELECT coalesce(vec.id, txt.id) AS id, vec.sim,
            coalesce(1.0 / (%(rrf_k)s + vec.r), 0) + coalesce(1.0 / (%(rrf_k)s + txt.r), 0) AS score
     FROM vec FULL OUTER JOIN txt ON vec.id = txt.id
 )""",
-    "vector": "fused AS (SELECT id, sim AS score FROM vec)",
-    "text": "fused AS (SELECT id, rank_score AS score FROM txt)",
+    "vector": "fused AS (SELECT id, sim, sim AS score FROM vec)",
+    "text": "fused AS (SELECT id, NULL::float8 AS sim, rank_score AS score FROM txt)",
 }
 
 _SELECT = """
@@ -176,7 +184,9 @@ def build_query(
     template = "WITH " + ",\n".join(parts) + _SELECT
     vector = _vector_parts(collection, with_sources)
     similarity = sql.SQL(
-        "1 - ({vexpr} <=> %(qvec)s::vector({dim}))" if mode != "text" else "NULL::float8"
+        "coalesce(f.sim, 1 - ({vexpr} <=> %(qvec)s::vector({dim})))"
+        if mode != "text"
+        else "NULL::float8"
     ).format(vexpr=vector["vexpr"], dim=vector["dim"])
     return sql.SQL(template).format(
         similarity=similarity,

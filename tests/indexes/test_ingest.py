@@ -268,3 +268,34 @@ def test_parse_workers_give_the_same_chunks(db: Database, embedder: Embedder) ->
         ).fetchall()
     by_collection = {name: [r[1:] for r in rows if r[0] == name] for name in ("one", "four")}
     assert by_collection["one"] == by_collection["four"]
+
+
+def _word_frequencies(db: Database, question: str) -> list[tuple[str, float | None]]:
+    with db.reading(Principal("reader")) as conn:
+        rows = conn.execute(
+            "SELECT lexeme, frequency FROM ragtune_lexeme_frequencies(1, %s)", (question,)
+        ).fetchall()
+    return [(str(lexeme), frequency) for lexeme, frequency in rows]
+
+
+def test_a_first_ingest_leaves_statistics_search_can_use(
+    db: Database, embedder: Embedder, corpus: Path
+) -> None:
+    # Search tells common words from rare ones by the planner's statistics. A fresh table has
+    # none until autovacuum gets to it, which made every word count as rare.
+    ingest(db, embedder, [corpus / "policies"], IngestOptions(progress=False))
+    counted = dict(_word_frequencies(db, "What is the policy for employees?"))
+    assert counted["employe"] is not None and counted["employe"] > 0.1
+    with db.administering() as conn:
+        before = conn.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass"
+        ).fetchone()
+    # A small addition to a large table leaves the statistics to autovacuum.
+    (corpus / "one.md").write_text("# Parking\n\nVisitors park in bay 4.\n", encoding="utf-8")
+    report = ingest(db, embedder, [corpus / "one.md"], IngestOptions(progress=False))
+    assert report.added == 1
+    with db.administering() as conn:
+        after = conn.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass"
+        ).fetchone()
+    assert before == after

@@ -8,6 +8,7 @@ import pytest
 from evals.judges.calibration import balanced_accuracy, best_threshold, load_calibration
 from evals.judges.offline import DEFAULT_THRESHOLD, OfflineJudge
 from evals.judges.overlap import OverlapJudge
+from indexes.embeddings import Embedder
 from tests.conftest import SAMPLE_CORPUS
 
 PREMISE = (
@@ -154,10 +155,15 @@ def test_heldout_balanced_accuracy_is_at_least_0_9(
 
 
 @pytest.mark.slow
-def test_threshold_is_the_one_the_calibration_split_gives(
-    calibration_scores: dict[str, tuple[list[float], list[bool]]],
-) -> None:
-    scores, labels = calibration_scores["calibration"]
+def test_threshold_is_the_one_the_calibration_split_gives(torch_embedder: Embedder) -> None:
+    # Fitted with the reference (torch) vectors: the default ONNX int8 vectors move with their
+    # batch companions (cosine > 0.98), enough to shift the best cut between near-equal ones
+    # (0.615 or 0.631) with the order tests embed texts in; the held-out tests above hold the
+    # default embedder to the shipped threshold.
+    judge = OfflineJudge(torch_embedder)
+    pairs = load_calibration(split="calibration")
+    aligned = judge.align_many([(p.premise, p.sentence) for p in pairs])
+    scores, labels = [judge.score(a) for a in aligned], [p.supported for p in pairs]
     assert best_threshold(scores, labels) == pytest.approx(DEFAULT_THRESHOLD, abs=1e-3)
 
 

@@ -3,22 +3,19 @@ kept, and a fallback when the pool has no connection to spare."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 import psycopg
 import pytest
-from psycopg.conninfo import make_conninfo
 
-from indexes.database import APP_ROLE, Database, open_database
+from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.search import search
 from indexes.search.options import SearchOptions
-from ragtune.principal import Principal
+from tests.conftest import opened
+from tests.indexes.search.test_search import EMPLOYEE, HR
 
-EMPLOYEE = Principal("sam", frozenset({"support"}))
-HR = Principal("dana", frozenset({"hr"}))
 QUESTIONS = [
     "How many vacation days do new employees get?",
     "What does error E-214 mean?",
@@ -27,18 +24,11 @@ QUESTIONS = [
 ]
 
 
-@contextmanager
-def _one_connection(db: Database) -> Iterator[Database]:
+def _one_connection(db: Database) -> AbstractContextManager[Database]:
     """The same database through an app pool of one connection: never one to spare."""
     url = db.admin.conninfo
     assert isinstance(url, str)
-    embedded = "RAGTUNE_TEST_DATABASE_URL" not in os.environ
-    app = make_conninfo(url, user=APP_ROLE) if embedded else None
-    single = open_database(url, app_conninfo=app, pool_max=1, timeout_s=10)
-    try:
-        yield single
-    finally:
-        single.close()
+    return opened(url, pool_max=1)
 
 
 def _spares(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
