@@ -15,7 +15,11 @@ from indexes.database import Database
 pytestmark = pytest.mark.slow
 
 
-def _ask(sample_db: Database, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _ask(
+    sample_db: Database, state: Path, *args: str, python: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """``ragtune ask *args`` in a new process (``python``: interpreter flags), the default
+    embedder unless the environment names one."""
     env = {
         **os.environ,
         "DATABASE_URL": sample_db.admin.conninfo,
@@ -23,7 +27,7 @@ def _ask(sample_db: Database, state: Path, *args: str) -> subprocess.CompletedPr
         "RAGTUNE_AGENT_GENERATE": "false",
     }
     return subprocess.run(
-        [sys.executable, "-m", "ragtune.cli", "ask", *args],
+        [sys.executable, *python, "-m", "ragtune.cli", "ask", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -58,24 +62,8 @@ def test_an_extractive_ask_with_the_default_embedder_loads_neither_torch_nor_tra
 ) -> None:
     # Importing them cost over two seconds of every `ragtune ask` on the development machine;
     # the default embedder (ONNX Runtime on a CPU) and an extractive answer need neither.
-    env = {
-        **os.environ,
-        "DATABASE_URL": sample_db.admin.conninfo,
-        "RAGTUNE_STATE_DIR": str(tmp_path),
-        "RAGTUNE_AGENT_GENERATE": "false",
-    }
-    env.pop("RAGTUNE_EMBED_BACKEND", None)
-    done = subprocess.run(
-        [
-            *(sys.executable, "-X", "importtime", "-m", "ragtune.cli", "ask", "--json"),
-            "What is the minimum password length?",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    question = "What is the minimum password length?"
+    done = _ask(sample_db, tmp_path, "--json", question, python=("-X", "importtime"))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "14" in json.loads(done.stdout)["answer"]
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
