@@ -93,13 +93,10 @@ def prepare(
     candidates = max(options.candidates, options.k)
     conn.execute(*search_settings(options))
     few = few_documents(conn, collection, options)
-    tmatch = None
-    if options.mode != "vector":
-        tmatch = text_match(conn, collection, text, few, options.text_budget)
     with_sources, exact = options.sources is not None, few is not None
     params: dict[str, Any] = {
         "qtext": text,
-        "tmatch": tmatch,
+        "tmatch": None,
         "doc_ids": few.ids if few is not None else None,
         "candidates": candidates,
         "rrf_k": options.rrf_k,
@@ -108,9 +105,12 @@ def prepare(
         "limit": fetched_rows(options),
         "sources": list(options.sources or []),
     }
+    # Started as soon as its path is known: the word probe below overlaps it too.
     vector_rows = None
     if alongside is not None and options.mode == "hybrid":
         vector_rows = alongside(vector_first_query(collection, with_sources, exact), dict(params))
+    if options.mode != "vector":
+        params["tmatch"] = text_match(conn, collection, text, few, options.text_budget)
     ranked: list[Any] = []
     if options.mode != "vector":
         ranked = conn.execute(text_first_query(collection, with_sources, exact), params).fetchall()
