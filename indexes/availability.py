@@ -102,16 +102,8 @@ def borrow_if_free(
     except PoolTimeout:
         yield None
         return
-    try:
-        with conn:
-            yield conn
-    except psycopg.OperationalError as exc:
-        if not (conn.broken or conn.closed):
-            raise
-        availability.server_answers()
-        raise availability.error() from exc
-    finally:
-        pool.putconn(conn)
+    with _lent(pool, availability, conn):
+        yield conn
 
 
 @contextmanager
@@ -120,9 +112,19 @@ def borrow(pool: ConnectionPool, availability: Availability) -> Iterator[psycopg
     server is down; a connection lost mid-use is a DatabaseError too."""
     availability.require_up()
     conn = _get(pool, availability)
+    with _lent(pool, availability, conn):
+        yield conn
+
+
+@contextmanager
+def _lent(
+    pool: ConnectionPool, availability: Availability, conn: psycopg.Connection
+) -> Iterator[None]:
+    """Use ``conn`` (its transaction ends with the block), then give it back to ``pool``; a
+    connection lost mid-use is a DatabaseError."""
     try:
         with conn:
-            yield conn
+            yield
     except psycopg.OperationalError as exc:
         if not (conn.broken or conn.closed):
             raise  # a cancelled or failed statement, not an outage

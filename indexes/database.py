@@ -38,8 +38,14 @@ MIN_PGVECTOR = (0, 8)
 SPARE_WAIT_S = 0.002
 
 
-def _set_principal(conn: psycopg.Connection, groups: frozenset[str]) -> None:
-    """Set the groups row-level security reads, for this transaction only."""
+def _set_principal(
+    conn: psycopg.Connection, principal: Principal, narrow_to: frozenset[str] | None
+) -> None:
+    """Set the groups row-level security reads, for this transaction only: the principal's,
+    intersected with ``narrow_to`` (which can only remove groups)."""
+    groups = principal.effective_groups
+    if narrow_to is not None:
+        groups = groups & narrow_to
     conn.execute(
         "SELECT set_config('ragtune.principal_groups', %s, true)", (",".join(sorted(groups)),)
     )
@@ -83,11 +89,8 @@ class Database:
 
         ``narrow_to`` can only remove groups: it is intersected with the principal's own.
         """
-        groups = principal.effective_groups
-        if narrow_to is not None:
-            groups = groups & narrow_to
         with borrow(self.app, self._health) as conn, conn.transaction():
-            _set_principal(conn, groups)
+            _set_principal(conn, principal, narrow_to)
             yield conn
 
     @contextmanager
@@ -96,15 +99,12 @@ class Database:
     ) -> Iterator[psycopg.Connection | None]:
         """As reading(), on a second connection for work that can run alongside the first
         (search's vector side); None at once when the app pool has no connection free."""
-        groups = principal.effective_groups
-        if narrow_to is not None:
-            groups = groups & narrow_to
         with borrow_if_free(self.app, self._health, SPARE_WAIT_S) as conn:
             if conn is None:
                 yield None
                 return
             with conn.transaction():
-                _set_principal(conn, groups)
+                _set_principal(conn, principal, narrow_to)
                 yield conn
 
     @contextmanager
