@@ -23,7 +23,7 @@ from bench.handbook import HANDBOOK, handbook_or_none
 from bench.machine import describe_machine, now_iso
 from bench.results import markdown_table, publish
 from indexes.database import Database
-from indexes.embeddings import Embedder, load_embedder
+from indexes.embeddings import Embedder, embedder_cache, load_embedder
 from indexes.ingest import IngestOptions, IngestReport, ingest
 from ragtune.settings import load_settings
 
@@ -146,7 +146,7 @@ def _query_latency(embedder: Embedder, questions: list[str]) -> dict[str, float]
 
 def export_cache() -> Path:
     """Where the benches keep the ONNX export between runs: where ragtune keeps it."""
-    return load_settings().resolved_model_cache_dir() / "embedders"
+    return embedder_cache(load_settings().resolved_model_cache_dir())
 
 
 def interleaved_embedding(

@@ -26,8 +26,14 @@ from ragtune.settings import BUNDLED_EMBED_MODEL, user_cache_dir
 
 log = logging.getLogger(__name__)
 
+
+def embedder_cache(model_cache_dir: Path) -> Path:
+    """Where embedder exports go inside ragtune's model cache (Settings.model_cache_dir)."""
+    return model_cache_dir / "embedders"
+
+
 # Where exported models go when the caller names no cache: the machine-wide one.
-DEFAULT_CACHE_DIR = user_cache_dir() / "embedders"
+DEFAULT_CACHE_DIR = embedder_cache(user_cache_dir())
 
 
 class Embedder(Protocol):

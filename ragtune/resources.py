@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from indexes.database import Database, connect
-from indexes.embeddings import Embedder, load_embedder
+from indexes.embeddings import Embedder, embedder_cache, load_embedder
 from ragtune.settings import Settings
 
 
@@ -52,7 +52,7 @@ def embedder_from_settings(settings: Settings) -> Embedder:
         device=settings.embed_device,
         batch_size=settings.embed_batch_size,
         allow_download=settings.allow_model_download,
-        cache_dir=settings.resolved_model_cache_dir() / "embedders",
+        cache_dir=embedder_cache(settings.resolved_model_cache_dir()),
         remote_url=settings.embed_remote_url,
         remote_api_key=key.get_secret_value() if key else None,
         remote_timeout_s=settings.embed_remote_timeout_s,

@@ -52,9 +52,9 @@ _LETTER_OR_JOINER = re.compile(r"[^\W\d_]|[-./]")
 def _identifiers(text: str) -> tuple[str, ...]:
     found: list[str] = []
     for token in _TOKEN.findall(text):
-        if _DIGIT.search(token) and _LETTER_OR_JOINER.search(token):
-            if token.lower() not in found:
-                found.append(token.lower())
+        lowered = token.lower()
+        if _DIGIT.search(token) and _LETTER_OR_JOINER.search(token) and lowered not in found:
+            found.append(lowered)
     return tuple(found)
 
 
