@@ -201,7 +201,8 @@ def decide(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool]:
     The check only ever turns an answer into an abstention, so the recorded readings of the
     cited windows (attribute found, support per qualifier) decide for any threshold.
     """
-    from evals.judges.answerability import Reading, qualifiers
+    from evals.judges.answerability import Reading
+    from evals.judges.questions import qualifiers
 
     check = record["answerability"]
     if check is None:

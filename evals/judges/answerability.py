@@ -31,17 +31,22 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-from evals.citations import split_sentences, strip_markers
 from evals.judges.facts import Facts, facts_of, stem
 from evals.judges.facts.words import STOPWORDS
+from evals.judges.passages import Evidence, windows
+from evals.judges.questions import (
+    TIME_UNITS,
+    Attribute,
+    asked_attribute,
+    attribute_found,
+    modified_heads,
+    qualifiers,
+)
 
-Attribute = Literal[
-    "amount", "count", "duration", "date", "person", "yes/no", "procedure", "definition"
-]
 WordVectors = Callable[[Sequence[str]], Mapping[str, np.ndarray]]
 
 # Fitted on the sample company's suite (answerable items and its near-miss items) by
@@ -53,62 +58,6 @@ WINDOW = 2  # adjacent sentences the asked attribute and the qualifiers must be 
 # A name at least this share of the documents mention names the corpus itself (its company,
 # its agency), not one thing in it: "Does Quillmark reimburse ..." asks about reimbursement.
 CORPUS_NAME_SHARE = 0.5
-
-# Words that frame a question rather than qualify what it asks about (English, any corpus).
-_FRAME = frozenset(
-    """how many much long often soon far what which when who whom whose where why whether
-    there get gets getting got receive need needs needed allow allowed able want know tell
-    please question anyone someone something anything happen happens doe make go use used
-    take taken give given work still ever usually typically normally actually really
-    exactly currently right ok okay like just also apply applies mean means meaning meant
-    stand stands""".split()
-)
-_FRAME_STEMS = frozenset(stem(w) for w in _FRAME)
-# "how big/far/heavy ..." ask for a measure, "how soon/quickly/late ..." for a time.
-_HOW_MEASURE = "big|large|small|far|fast|heavy|tall|wide|high|deep|old|strong|hot|cold|thick"
-_HOW_SOON = "soon|quickly|fast|early|late"
-_TIME_UNITS = frozenset(
-    stem(u) for u in "second minute hour day week fortnight month quarter year decade night".split()
-)
-_AUX = re.compile(
-    r"^(?:is|are|am|was|were|can|could|do|does|did|may|might|must|should|shall|will|would|"
-    r"has|have|had)\b",
-    re.I,
-)
-_ROLE = re.compile(
-    r"\b(?:\w+(?:er|or|ist|ant|ent)s?|team|office|staff|lead|head|chief|desk|department|"
-    r"committee|board|group|person)\b",
-    re.I,
-)
-_TIME_OF_DAY = re.compile(
-    r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\bnoon\b|\bmidnight\b", re.I
-)
-_WEEKDAY_OR_MONTH = re.compile(
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
-    r"april|june|july|august|september|october|november|december|annually|yearly|monthly|"
-    r"weekly|daily|quarterly|biweekly|deadline|before|after|within|by the end)\b",
-    re.I,
-)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One cited passage and where it sits (title, section, file): all of it counts."""
-
-    text: str
-    title: str = ""
-    section: str = ""
-    source: str = ""
-
-    @property
-    def place(self) -> str:
-        """Title, section and file name: what every sentence of the passage is about."""
-        path = re.sub(r"[/_.\-]+", " ", self.source)
-        return f"{self.title}. {self.section}. {path}"
-
-    @property
-    def full(self) -> str:
-        return f"{self.place}. {self.text}"
 
 
 @dataclass(frozen=True)
@@ -164,145 +113,6 @@ def _join(words: Sequence[str]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
-def question_proper(question: str) -> str:
-    """The asking sentence: context sentences before it ("I'm in Germany next week.") go.
-
-    A question made of several sentences keeps the last one with a question mark or a
-    question word, and any sentence after it.
-    """
-    parts = [p for p in re.split(r"(?<=[.!?])\s+", question.strip()) if p.strip()]
-    if len(parts) <= 1:
-        return question.strip()
-    for i in range(len(parts) - 1, -1, -1):
-        if parts[i].rstrip().endswith("?"):
-            return " ".join(parts[i:])
-    return parts[-1]
-
-
-def asked_attribute(question: str) -> Attribute:
-    """What kind of answer the question wants, read from its question words."""
-    q = question_proper(question).lower()
-    if re.search(r"\bhow long\b|\bfor how many (?:days|weeks|months|years|hours|minutes)\b", q):
-        return "duration"
-    m = re.search(r"\bhow many\s+(\w+)", q)
-    if m:
-        return "duration" if stem(m.group(1)) in _TIME_UNITS else "count"
-    if re.search(
-        r"\bhow much\b|\bwhat (?:is|are) the (?:\w+ )?(?:rate|amount|cost|price|fee|"
-        r"limit|cap|maximum|minimum|percentage|budget|salary)\b|\bwhat percentage\b",
-        q,
-    ):
-        return "amount"
-    if re.search(r"\bhow often\b", q) or re.search(rf"\bhow (?:{_HOW_SOON})\b", q):
-        return "duration"
-    if re.search(rf"\bhow (?:{_HOW_MEASURE})\b", q):
-        return "amount"  # a measure: "how big", "how far", "how heavy" want a number
-    if re.search(
-        r"^when\b|\bwhen (?:do|does|did|is|are|was|will|can|must|should|may)\b"
-        r"|\bwhat (?:date|time|day|month|year)\b|\bby what\b|\bdeadline\b",
-        q,
-    ):
-        return "date"
-    if re.search(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:person|team|office|manager)\b", q):
-        return "person"
-    if re.search(r"\bhow (?:do|can|should|would|does)\b|\bwhat (?:steps|is the process)\b", q):
-        return "procedure"
-    if _AUX.match(q.lstrip("¿ ")):
-        return "yes/no"
-    return "definition"
-
-
-def attribute_found(attribute: Attribute, evidence: str) -> bool:
-    """Whether ``evidence`` states something of the asked kind."""
-    facts = facts_of(evidence)
-    if attribute in ("amount", "count"):
-        return bool(facts.quantities)
-    if attribute == "duration":
-        # "How long must a password be?" asks a length: any measure but money or a share.
-        timed = any(not q.units & {"$", "€", "£", "%"} for q in facts.quantities)
-        return timed or bool(_WEEKDAY_OR_MONTH.search(evidence)) or bool(facts.dates)
-    if attribute == "date":
-        return (
-            bool(facts.dates)
-            or bool(_TIME_OF_DAY.search(evidence))
-            or bool(_WEEKDAY_OR_MONTH.search(evidence))
-            or any(u in _TIME_UNITS for q in facts.quantities for u in q.units)
-        )
-    if attribute == "person":
-        return bool(facts.entities) or bool(_ROLE.search(evidence))
-    return True
-
-
-def _verbs(question: str) -> set[str]:
-    """Words the question uses as verbs or adverbs: after a modal, an auxiliary, "to" or a
-    subject pronoun ("when do they *expire*", "must I *submit*"), or ending in -ly. They say
-    what happens, which a passage words its own way; the nouns say what it is about."""
-    tokens = re.findall(r"[A-Za-z][A-Za-z'’\-]*", question.lower())
-    verbs = {t for t in tokens if t.endswith("ly") and len(t) > 4}
-    # A question puts its first auxiliary before the subject: "must *domestic* travel be
-    # approved", "do *contractors* get". What follows it is the subject, not a verb.
-    inverted = next((i for i, t in enumerate(tokens) if _AUX.match(t)), None)
-    for i, (before, word) in enumerate(pairwise(tokens)):
-        if before in _VERB_OPENERS and i != inverted:
-            verbs.add(word)
-    # "What does X mean?", "How long does the warranty last?": after a wh-word and do/does/did
-    # the subject comes first and the question ends on its verb.
-    if len(tokens) > 3 and tokens[1] in {"do", "does", "did"}:
-        verbs.add(tokens[-1])
-    # Causatives put a bare verb after their object: "makes a robot raise", "lets staff take".
-    for i, word in enumerate(tokens[:-2]):
-        if word in _CAUSATIVES:
-            rest = tokens[i + 1 : i + 4]
-            rest = rest[1:] if rest and rest[0] in {"a", "an", "the", "my", "our", "your"} else rest
-            if len(rest) >= 2:
-                verbs.add(rest[1])
-    return verbs
-
-
-_CAUSATIVES = frozenset("make makes made let lets".split())
-
-
-_VERB_OPENERS = frozenset(
-    """to do does did can could may might must should would will shall i we you they it he
-    she don't doesn't didn't can't won't i'm""".split()
-)
-
-
-def _is_pronoun(word: str) -> bool:
-    return word == "i" or word.startswith(("i'", "i’"))
-
-
-def qualifiers(question: str) -> list[tuple[str, bool]]:
-    """The question's qualifying words as written, each with whether it is a name.
-
-    Stop words, question framing ("how many", "get", "need"), the asked unit ("days" in
-    "how many days") and verbs (see ``_verbs``) are left out; numbers stay (a year or a model
-    number qualifies).
-    """
-    q = question_proper(question)
-    facts = facts_of(q)
-    names = {e for e in facts.entities if not _is_pronoun(e)}
-    unit = re.search(r"\bhow many\s+(\w+)", q.lower())
-    skip = {stem(unit.group(1))} if unit else set()
-    # "how big", "how soon": the adjective is the asked attribute, not a qualifier.
-    measure = re.search(rf"\bhow ({_HOW_MEASURE}|{_HOW_SOON})\b", q.lower())
-    skip |= {stem(measure.group(1))} if measure else set()
-    verbs = _verbs(q)
-    out: dict[str, bool] = {}
-    for s, word in zip(facts.content, facts.words, strict=True):
-        if s in _FRAME_STEMS or s in skip or word in STOPWORDS or len(word) < 2:
-            continue
-        if _is_pronoun(word) or (word in verbs and word not in names):
-            continue
-        # Months, weekdays and periods are value words to the judge; here only real names
-        # (capitalised, acronyms, codes) are strict.
-        out.setdefault(word, word in names and s not in _TIME_UNITS)
-    for quantity in facts.quantities:
-        if quantity.value >= 1900 and quantity.value <= 2100 and not quantity.units:
-            out.setdefault(f"{quantity.value:g}", True)  # a year names one specific year
-    return list(out.items())
-
-
 _CACHE: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 _CACHE_SIZE = 50_000
 
@@ -335,7 +145,7 @@ def _rivals(evidence: Sequence[Evidence], asked: set[str]) -> list[str]:
     for e in evidence:
         facts = facts_of(e.text)
         for name in facts.entities:
-            if stem(name) not in asked and stem(name) not in _TIME_UNITS and len(name) > 2:
+            if stem(name) not in asked and stem(name) not in TIME_UNITS and len(name) > 2:
                 seen.setdefault(as_written(name, e.text), None)
     return list(seen)
 
@@ -351,53 +161,6 @@ def _covers(evidence: Sequence[Evidence], asked: set[str]) -> str:
     if where and names:
         return f"{where}, which names {named}"
     return where or (named if names else "")
-
-
-@dataclass(frozen=True)
-class Window:
-    """A run of adjacent sentences of one passage, as read and as an answer would quote it.
-
-    ``text`` is what the check reads: the sub-heading above the run, the lead-in it continues
-    and the run. ``quote`` is what an answer quotes, one sentence each: a lead-in joined with
-    the items it introduces ("Meals are covered by a per diem: Domestic: $65 per day;
-    International: $90 per day."), since an item alone loses its subject.
-    """
-
-    text: str
-    quote: tuple[str, ...]
-
-
-_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
-_EMPHASIS = re.compile(r"(\*\*|__|`)")
-
-
-def windows(evidence: Evidence, size: int = WINDOW) -> list[Window]:
-    """The passage's runs of up to ``size`` adjacent sentences under one heading, each with
-    what it needs to be read alone (see ``Window``); the passage's title, section and file
-    come with every window (see ``check_answer``)."""
-    out: dict[str, Window] = {}
-    heading = lead = ""
-    body: list[str] = []
-    for raw in split_sentences(_EMPHASIS.sub("", evidence.text)):
-        sentence = _BULLET.sub("", strip_markers(raw)).strip()
-        if not sentence:
-            continue
-        if sentence.startswith("#"):
-            heading, lead, body = sentence.lstrip("# "), "", []
-            continue
-        body.append(sentence)
-        run = body[-size:]
-        if lead and lead not in run:
-            quote: tuple[str, ...] = (f"{lead} {'; '.join(r.rstrip(' .;') for r in run)}.",)
-        else:
-            quote = tuple(run)
-        text = " ".join(p for p in (heading, *quote) if p)
-        out.setdefault(text, Window(text, quote))
-        if sentence.endswith(":"):
-            lead = sentence
-    if not out:
-        return [Window(evidence.text, (evidence.text,))]
-    return list(out.values())
 
 
 @dataclass(frozen=True)
@@ -476,7 +239,7 @@ def read_evidence(
         for w, named in wanted
         if named and stem(w) not in anywhere and share is not None and share(w) >= CORPUS_NAME_SHARE
     }
-    heads = _modified_heads(question, wanted)
+    heads = modified_heads(question, wanted)
     readings: list[Reading] = []
     for e in evidence:
         if not e.text.strip():
@@ -560,18 +323,6 @@ def check_answer(
         answering=best.window,
         quote=best.quote,
     )
-
-
-def _modified_heads(question: str, wanted: Sequence[tuple[str, bool]]) -> dict[str, str]:
-    """Each common qualifier that modifies the word after it, with that word's stem:
-    "domestic" -> "travel" in "must domestic travel be approved"."""
-    tokens = facts_of(question_proper(question)).tokens
-    common = {w for w, named in wanted if not named}
-    heads: dict[str, str] = {}
-    for word, after in pairwise(tokens):
-        if word in common and after.isalpha() and after not in STOPWORDS:
-            heads.setdefault(word, stem(after))
-    return heads
 
 
 def _rivals_in(text: str, heads: Mapping[str, str], support: Mapping[str, float]) -> dict[str, str]:
