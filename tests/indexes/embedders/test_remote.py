@@ -150,7 +150,8 @@ def test_ingest_through_the_server_end_to_end(
 def test_failing_batches_fail_their_documents_and_the_run_goes_on(
     db: Database, server: str, script: EmbeddingScript, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("indexes.ingest._EMBED_GROUP", 16)  # several groups from a few files
+    # several groups from a few files
+    monkeypatch.setattr("indexes.ingest.pipeline.EMBED_GROUP", 16)
     remote = _remote(server, max_retries=1, batch_size=512)
     folder = SAMPLE_CORPUS / "public" / "policies"
     script.failures.extend([503, 503])  # the first group's request and its one retry

@@ -1,0 +1,151 @@
+"""Finding, reading and chunking the files of an ingest, ahead of the embedder and with no
+database access (the pipeline passes in what the index already holds)."""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import itertools
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from indexes.chunking import Chunk, chunk_document
+from indexes.embeddings import Embedder
+from indexes.ingest.options import IngestOptions
+from indexes.loaders.dispatch import FORMATS, load_file
+from indexes.loaders.document import LoadedDocument
+from ragtune.errors import RagtuneError
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found under an ingest root."""
+
+    path: Path
+    root: Path
+
+    @property
+    def source(self) -> str:
+        """Path relative to the ingest root, as citations show it."""
+        return self.path.relative_to(self.root).as_posix()
+
+
+@dataclass
+class Pending:
+    file: SourceFile
+    content_hash: str
+    size: int
+    doc: LoadedDocument
+    chunks: list[Chunk]
+    existing_id: uuid.UUID | None
+    vectors: np.ndarray | None = None
+
+
+@dataclass
+class Parsed:
+    """What reading one file gave: a document to embed, or nothing (with why)."""
+
+    file: SourceFile
+    pending: Pending | None = None
+    unchanged: bool = False
+    retag: uuid.UUID | None = None
+    failure: str | None = None
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], dict[str, str], list[Path]]:
+    """Files to ingest, failures for named paths that cannot be, and the directory roots."""
+    files: list[SourceFile] = []
+    failed: dict[str, str] = {}
+    roots: list[Path] = []
+    for given in paths:
+        path = given.expanduser().resolve()
+        if path.is_dir():
+            roots.append(path)
+            for found in sorted(path.rglob("*")):
+                rel = found.relative_to(path).parts
+                if any(part.startswith(".") for part in rel):
+                    continue
+                if found.is_file() and found.suffix.lower() in FORMATS:
+                    files.append(SourceFile(found, path))
+        elif path.is_file():
+            files.append(SourceFile(path, path.parent))
+        else:
+            failed[str(given)] = "no such file or directory"
+    unique = {f.path: f for f in files}
+    return list(unique.values()), failed, roots
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def groups_changed(old: list[str], new: list[str]) -> bool:
+    return sorted(old) != sorted(new)
+
+
+def load(
+    file: SourceFile, options: IngestOptions, embedder: Embedder
+) -> tuple[LoadedDocument, list[Chunk]]:
+    doc = load_file(file.path, max_bytes=options.max_bytes)
+    chunks = chunk_document(
+        doc,
+        chunk_tokens=options.chunk_tokens,
+        overlap_tokens=options.overlap_tokens,
+        count_tokens=embedder.count_tokens,
+    )
+    if not chunks:
+        raise RagtuneError(f"{file.path}: no text to index after chunking")
+    return doc, chunks
+
+
+def parse(
+    file: SourceFile,
+    options: IngestOptions,
+    embedder: Embedder,
+    existing: dict[str, tuple[uuid.UUID, str, list[str]]],
+    groups: list[str],
+) -> Parsed:
+    """Read, hash, load and chunk one file (runs on a parse worker; touches no database)."""
+    try:
+        data = file.path.read_bytes()
+    except OSError as exc:
+        return Parsed(file, failure=f"cannot read: {exc.strerror or exc}")
+    digest = sha256(data)
+    known = existing.get(str(file.path))
+    if known is not None and known[1] == digest:
+        if groups_changed(known[2], groups):
+            return Parsed(file, retag=known[0])
+        return Parsed(file, unchanged=True)
+    try:
+        doc, chunks = load(file, options, embedder)
+    except RagtuneError as exc:
+        return Parsed(file, failure=exc.message.removeprefix(f"{file.path}: "))
+    except Exception as exc:  # noqa: BLE001 - reported: one file fails, not the batch
+        return Parsed(file, failure=f"could not be chunked ({type(exc).__name__})")
+    return Parsed(file, Pending(file, digest, len(data), doc, chunks, known[0] if known else None))
+
+
+def parsed_in_order(
+    files: Sequence[SourceFile], work: Callable[[SourceFile], Parsed], workers: int
+) -> Iterator[Parsed]:
+    """``work`` over ``files`` on ``workers`` threads, in file order, at most a few files ahead
+    of the consumer (the embedder), so parsing overlaps embedding without piling up."""
+    if workers <= 1:
+        yield from map(work, files)
+        return
+    ahead = workers * 4
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ragtune-parse") as pool:
+        pending: collections.deque[Future[Parsed]] = collections.deque()
+        it = iter(files)
+        for file in itertools.islice(it, ahead):
+            pending.append(pool.submit(work, file))
+        while pending:
+            done = pending.popleft().result()
+            for file in itertools.islice(it, 1):
+                pending.append(pool.submit(work, file))
+            yield done

@@ -1,0 +1,45 @@
+"""What an ingest is asked to do (IngestOptions) and what it did (IngestReport)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ragtune.principal import EVERYONE
+
+
+@dataclass
+class IngestOptions:
+    """What to ingest into, and how to chunk."""
+
+    collection: str = "default"
+    groups: frozenset[str] = frozenset({EVERYONE})
+    sync: bool = False
+    chunk_tokens: int = 256
+    overlap_tokens: int = 32
+    max_bytes: int = 50_000_000
+    progress: bool = True
+    workers: int = 2  # threads reading, parsing and chunking files ahead of the embedder
+
+
+@dataclass
+class IngestReport:
+    """What one ingest run did; ``failed`` maps each failed path to its reason."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+    chunks: int = 0
+    embedded: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    db_seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line of counts and seconds."""
+        return (
+            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.removed} removed, {len(self.failed)} failed; {self.chunks} chunks "
+            f"({self.embedded} embedded) in {self.seconds:.1f} s"
+        )

@@ -1,0 +1,185 @@
+"""The ingest pipeline: parse workers read and chunk files ahead, this thread embeds them in
+groups, and a writer thread stores each embedded group while the next is embedded."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from indexes.collections import ensure_collection
+from indexes.database import Database
+from indexes.embeddings import Embedder, embedder_backend, embedding_text
+from indexes.ingest.files import Parsed, Pending, SourceFile, discover, parse, parsed_in_order
+from indexes.ingest.options import IngestOptions, IngestReport
+from indexes.ingest.store import (
+    Writer,
+    existing_documents,
+    refresh_statistics,
+    remove_missing,
+    retag,
+    reusable_vectors,
+    text_hash,
+)
+from ragtune.errors import RagtuneError
+from ragtune.principal import EVERYONE
+
+# Embed this many chunks together; small documents are batched across files.
+EMBED_GROUP = 256
+
+
+def _embed_group(
+    db: Database, embedder: Embedder, group: list[Pending], report: IngestReport
+) -> None:
+    """Fill ``vectors`` for every pending document, reusing unchanged chunk vectors."""
+    todo: list[tuple[Pending, int, str]] = []
+    for item in group:
+        hashes = [text_hash(c.text) for c in item.chunks]
+        item.vectors = np.zeros((len(item.chunks), embedder.dim), dtype=np.float32)
+        reuse: dict[str, np.ndarray] = {}
+        if item.existing_id is not None:
+            with db.administering() as conn:
+                reuse = reusable_vectors(conn, item.existing_id, hashes)
+        for i, (chunk, digest) in enumerate(zip(item.chunks, hashes, strict=True)):
+            if digest in reuse and reuse[digest].shape == (embedder.dim,):
+                item.vectors[i] = reuse[digest]
+            else:
+                todo.append((item, i, embedding_text(item.doc.title, chunk.section, chunk.text)))
+    if not todo:
+        return
+    started = time.perf_counter()
+    vectors = embedder.embed([text for _, _, text in todo])
+    report.embed_seconds += time.perf_counter() - started
+    report.embedded += len(todo)
+    for (item, i, _), vector in zip(todo, vectors, strict=True):
+        assert item.vectors is not None
+        item.vectors[i] = vector
+
+
+def _embed_or_fail(
+    db: Database, embedder: Embedder, group: list[Pending], report: IngestReport
+) -> list[Pending]:
+    """The group with vectors filled in; on an embedding failure its documents are failed."""
+    try:
+        _embed_group(db, embedder, group, report)
+    except (RuntimeError, ValueError, MemoryError, RagtuneError) as exc:
+        reason = exc.message if isinstance(exc, RagtuneError) else str(exc)
+        for item in group:
+            report.failed[str(item.file.path)] = f"embedding failed: {reason}"
+        return []
+    return group
+
+
+def _batches(items: Iterable[Pending]) -> Iterator[list[Pending]]:
+    group: list[Pending] = []
+    size = 0
+    for item in items:
+        group.append(item)
+        size += len(item.chunks)
+        if size >= EMBED_GROUP:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
+class _Progress:
+    """A progress bar over files, showing chunks written per second (the ETA is tqdm's, from
+    the file rate)."""
+
+    def __init__(self, total: int, enabled: bool, desc: str) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, desc=desc, unit="file", disable=not enabled, leave=False)
+        self._started = time.perf_counter()
+        self._chunks = 0
+        self._lock = threading.Lock()
+
+    def files(self, n: int, chunks: int = 0) -> None:
+        """``n`` more files done, ``chunks`` more chunks written."""
+        with self._lock:
+            self._chunks += chunks
+            rate = self._chunks / max(time.perf_counter() - self._started, 1e-9)
+            self._bar.set_postfix_str(f"{self._chunks} chunks, {rate:.1f} chunks/s", refresh=False)
+            self._bar.update(n)
+
+    def close(self) -> None:
+        """Remove the bar."""
+        self._bar.close()
+
+
+def _merge(report: IngestReport, written: IngestReport) -> None:
+    report.added += written.added
+    report.updated += written.updated
+    report.chunks += written.chunks
+    report.db_seconds += written.db_seconds
+    report.failed.update(written.failed)
+
+
+def ingest(
+    db: Database, embedder: Embedder, paths: Sequence[Path], options: IngestOptions
+) -> IngestReport:
+    """Ingest ``paths`` (files or folders) into the collection; never raises for one bad file.
+
+    Three stages overlap: ``options.workers`` threads read and chunk files ahead, this thread
+    embeds them in groups of about EMBED_GROUP chunks, and a writer thread stores each
+    embedded group (one transaction per document) while the next group is embedded.
+    """
+    started = time.perf_counter()
+    report = IngestReport()
+    files, report.failed, roots = discover(paths)
+    groups = sorted(options.groups or {EVERYONE})
+    with db.administering() as conn:
+        collection = ensure_collection(
+            conn, options.collection, embedder.name, embedder.dim, embedder_backend(embedder)
+        )
+        existing = existing_documents(conn, collection, [str(f.path) for f in files])
+
+    bar = _Progress(len(files), options.progress, f"ingest {options.collection}")
+
+    def work(file: SourceFile) -> Parsed:
+        return parse(file, options, embedder, existing, groups)
+
+    def pending() -> Iterator[Pending]:
+        for parsed in parsed_in_order(files, work, options.workers):
+            if parsed.pending is not None:
+                yield parsed.pending
+                continue
+            if parsed.failure is not None:
+                report.failed[str(parsed.file.path)] = parsed.failure
+            elif parsed.retag is not None:
+                retag(db, parsed.retag, groups)
+                report.updated += 1
+            else:
+                report.unchanged += 1
+            bar.files(1)
+
+    writer = Writer(
+        db,
+        collection,
+        groups,
+        lambda group: bar.files(len(group), sum(len(g.chunks) for g in group)),
+    )
+    try:
+        for group in _batches(pending()):
+            embedded = _embed_or_fail(db, embedder, group, report)
+            if embedded:
+                writer.put(embedded)
+            else:
+                bar.files(len(group))
+    finally:
+        try:
+            writer.close()
+        finally:
+            bar.close()
+    _merge(report, writer.report)
+    if options.sync:
+        report.removed = remove_missing(db, collection, roots)
+    analyzing = time.perf_counter()
+    if refresh_statistics(db, report.embedded):
+        report.db_seconds += time.perf_counter() - analyzing
+    report.seconds = time.perf_counter() - started
+    return report
