@@ -200,17 +200,29 @@ def _measure_backend(
     paths: list[Path],
     sets: dict[str, list[dict[str, Any]]],
     workers: int,
+    sentence_vectors: bool = True,
 ) -> dict[str, Any]:
     """``embedder`` ingests the handbook and the sample corpus into collections of its own,
     then answers both question sets: throughput, query embedding latency and recall@5."""
     load_average = os.getloadavg()
-    options = IngestOptions(collection=f"hb_{name}", progress=sys.stderr.isatty(), workers=workers)
+    options = IngestOptions(
+        collection=f"hb_{name}",
+        progress=sys.stderr.isatty(),
+        workers=workers,
+        sentence_vectors=sentence_vectors,
+    )
     report = ingest(db, embedder, paths, options)
     print(f"{name}: {report.summary()}", file=sys.stderr)
-    samples = IngestOptions(collection=f"samples_{name}", progress=False, workers=workers)
+    samples = IngestOptions(
+        collection=f"samples_{name}",
+        progress=False,
+        workers=workers,
+        sentence_vectors=sentence_vectors,
+    )
     ingest(db, embedder, [SAMPLES], samples)
     return {
         "load_average_before": load_average,
+        "sentence_vectors": sentence_vectors,
         "ingest": _report(report),
         "recall_18f": _recall_at_5(db, embedder, options.collection, sets["18f"]),
         "recall_samples": _recall_at_5(db, embedder, samples.collection, sets["samples"]),
@@ -218,6 +230,10 @@ def _measure_backend(
         "parity": getattr(embedder, "record", {}).get("parity_min_cosine"),
     }
 
+
+# The default backend once more without sentence runs (indexes/sentence_vectors.py): what
+# embedding each chunk's sentence runs costs at ingest.
+NO_RUNS = "onnx-int8, sentence runs off"
 
 # The remote row: the ONNX embedder behind a local OpenAI-compatible server (the one the
 # remote embedder's tests use), so the row shows what HTTP and JSON cost on the same CPU.
@@ -264,6 +280,9 @@ def compare_embedders(
         load_s = time.perf_counter() - started
         row = _measure_backend(db, loaded[backend], backend.replace("-", "_"), paths, sets, workers)
         out["backends"][backend] = {"load_seconds": load_s, **row}
+    out["backends"][NO_RUNS] = _measure_backend(
+        db, loaded[BACKENDS[1]], "no_runs", paths, sets, workers, sentence_vectors=False
+    )
     out["backends"][REMOTE] = _measure_remote(db, loaded[BACKENDS[1]], paths, sets, workers)
     texts = handbook_chunk_texts(root, loaded[BACKENDS[0]], 64 if quick else 256)
     out["interleaved_embedding"] = interleaved_embedding(loaded, texts, rounds=1 if quick else 2)

@@ -45,6 +45,7 @@ from indexes.loaders.dispatch import load_file
 from indexes.search import search
 from indexes.search.features import WEIGHTS
 from indexes.search.options import SearchOptions
+from indexes.sentence_vectors import best_similarity, stored_sentences
 from ragtune.principal import Principal
 from ragtune.settings import BUNDLED_EMBED_MODEL, DEFAULT_EMBED_BACKEND
 
@@ -320,6 +321,9 @@ def candidates(db: Database, embedder: Embedder, corpus: Corpus) -> list[Candida
             for side in (*sides.values(), wide)
             for r in side.results
         }
+        query = np.asarray(embedder.embed([q.question])[0], dtype=np.float32)
+        with db.reading(READER) as conn:
+            stored = stored_sentences(conn, list(passages))
         out.append(
             Candidates(
                 q.question,
@@ -328,6 +332,7 @@ def candidates(db: Database, embedder: Embedder, corpus: Corpus) -> list[Candida
                 [(r.chunk_id, r.score) for r in sides["text"].results],
                 dict(wide.similarity),
                 passages,
+                best_similarity(query, stored, wide.similarity),
             )
         )
     return out
@@ -450,9 +455,12 @@ def _systems(
         "ragtune hybrid RRF k=60 (before)": SearchOptions(fusion="rrf", rerank_depth=0),
         "ragtune hybrid weighted, no re-rank": SearchOptions(rerank_depth=0),
         "ragtune vector + feature re-rank": SearchOptions(mode="vector"),
+        "ragtune default without sentence vectors": SearchOptions(sentence_weight=0.0),
         "ragtune default (weighted + re-rank)": SearchOptions(),
         "ragtune fitted on the other corpus": SearchOptions(
-            vector_weight=fitted["vector_weight"], feature_weights=fitted["feature_weights"]
+            vector_weight=fitted["vector_weight"],
+            feature_weights=fitted["feature_weights"],
+            sentence_weight=fitted["sentence_weight"],
         ),
     }
     systems: dict[str, Any] = {}
@@ -501,7 +509,8 @@ def measure(
             fits[corpus.name] = fit_weights(pools[others[0]]) | {"fitted_on": others[0]}
         else:
             fits[corpus.name] = {
-                "vector_weight": 0.9,
+                "vector_weight": SearchOptions().vector_weight,
+                "sentence_weight": SearchOptions().sentence_weight,
                 "feature_weights": dict(WEIGHTS),
                 "fitted_on": "(the other corpus is absent: shipped defaults)",
             }
@@ -518,9 +527,16 @@ def measure(
             "fit": fits[corpus.name],
             "systems": _systems(db, embedder, corpus, fits[corpus.name], gold, quick, llama_sizes),
         }
+    defaults = SearchOptions()
     out["defaults"] = {
-        "search": "hybrid, weighted fusion 0.9 cosine + 0.1 relative full-text score, fused "
-        "top 30 re-ranked by exact-answer features",
+        "search": (
+            f"hybrid, weighted fusion {defaults.vector_weight:g} cosine + "
+            f"{1 - defaults.vector_weight:g} relative full-text score, fused top "
+            f"{defaults.rerank_depth} re-ranked by exact-answer features and "
+            f"{defaults.sentence_weight:g} x the best sentence cosine"
+        ),
+        "vector_weight": defaults.vector_weight,
+        "sentence_weight": defaults.sentence_weight,
         "feature_weights": dict(WEIGHTS),
         "fitted_on": "sample (so the handbook rows are held-out; the sample rows of the "
         "default are in-sample, see 'ragtune fitted on the other corpus' for held-out)",

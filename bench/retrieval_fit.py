@@ -3,15 +3,17 @@ question's candidates), to be reported on another (bench/retrieval_compare.py).
 
 The simulation is the search's own rule: score = w * cosine + (1 - w) * full-text score / the
 query's best, over the union of both sides' top 40; the fused top 30 re-ranked by score plus
-the weighted features (indexes/search/features.py). The identifier weights are a rule, held
-fixed; the fit chooses w and the other weights by coordinate ascent over a small grid,
-maximising MRR@5 + recall@5 / 2 of file+section (label rule).
+the weighted features (indexes/search/features.py) plus the sentence weight times the best
+sentence cosine (indexes/sentence_vectors.py). The identifier weights are a rule, held fixed;
+the fit chooses w, the sentence weight and the other weights by coordinate ascent over a
+small grid, maximising MRR@5 + recall@5 / 2 of file+section (label rule).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import product
 from typing import Any
 
 import numpy as np
@@ -25,12 +27,13 @@ RULE = {name: WEIGHTS[name] for name in ("ident_leads", "ident_heading", "ident_
 FITTED = ("query_in_heading", "heading_words", "answers", "no_lookalike")
 VECTOR_WEIGHTS = (0.7, 0.8, 0.9, 1.0)
 FEATURE_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.4)
+SENTENCE_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 
 
 @dataclass
 class Candidates:
     """One question's candidates: each side's ranked (chunk id, score), every candidate's
-    cosine, and its passage (source, title, section, text)."""
+    cosine, its passage (source, title, section, text) and its best sentence cosine."""
 
     question: str
     gold: tuple[tuple[str, str | None], ...]
@@ -38,6 +41,7 @@ class Candidates:
     text: list[tuple[str, float]]
     cosine: dict[str, float]
     passages: dict[str, tuple[str, str, str, str]]
+    sentence: dict[str, float] = field(default_factory=dict)
     _features: dict[str, dict[str, float]] | None = None
 
     def feature(self, chunk_id: str) -> dict[str, float]:
@@ -64,7 +68,9 @@ def _is_gold(c: Candidates, chunk_id: str) -> bool:
     return any(source == s and (sec is None or _label_matches(section, sec)) for s, sec in c.gold)
 
 
-def ranked(c: Candidates, vector_weight: float, weights: dict[str, float]) -> list[str]:
+def ranked(
+    c: Candidates, vector_weight: float, weights: dict[str, float], sentence_weight: float = 0.0
+) -> list[str]:
     """The question's top K under the search's rule with these weights."""
     best_text = max((s for _, s in c.text), default=0.0) or 1.0
     text = dict(c.text)
@@ -76,7 +82,9 @@ def ranked(c: Candidates, vector_weight: float, weights: dict[str, float]) -> li
     }
     top = sorted(fused, key=lambda cid: -fused[cid])[:DEPTH]
     total = {
-        cid: fused[cid] + sum(w * c.feature(cid)[name] for name, w in weights.items())
+        cid: fused[cid]
+        + sum(w * c.feature(cid)[name] for name, w in weights.items())
+        + sentence_weight * c.sentence.get(cid, 0.0)
         for cid in top
     }
     return sorted(top, key=lambda cid: -total[cid])[:K]
@@ -86,7 +94,9 @@ def simulate(pool: Sequence[Candidates], fit: dict[str, Any]) -> dict[str, float
     """MRR@K and recall@K (file+section, label rule) of ``fit`` on ``pool``."""
     rr = []
     for c in pool:
-        top = ranked(c, fit["vector_weight"], fit["feature_weights"])
+        top = ranked(
+            c, fit["vector_weight"], fit["feature_weights"], fit.get("sentence_weight", 0.0)
+        )
         rank = next((i + 1 for i, cid in enumerate(top) if _is_gold(c, cid)), None)
         rr.append(1 / rank if rank else 0.0)
     return {"mrr": float(np.mean(rr)), "recall": float(np.mean([r > 0 for r in rr]))}
@@ -98,9 +108,9 @@ def _objective(pool: Sequence[Candidates], fit: dict[str, Any]) -> float:
 
 
 def fit_weights(pool: Sequence[Candidates]) -> dict[str, Any]:
-    """The vector weight and feature weights that score best on ``pool`` (ties: smaller)."""
+    """The vector, sentence and feature weights that score best on ``pool`` (ties: smaller)."""
     best: tuple[float, dict[str, Any]] | None = None
-    for vector_weight in VECTOR_WEIGHTS:
+    for vector_weight, sentence_weight in product(VECTOR_WEIGHTS, SENTENCE_WEIGHTS):
         weights = dict(RULE) | {name: 0.0 for name in FITTED}
         for _ in range(2):
             for name in FITTED:
@@ -108,11 +118,16 @@ def fit_weights(pool: Sequence[Candidates]) -> dict[str, Any]:
                 for value in FEATURE_GRID:
                     trial = {
                         "vector_weight": vector_weight,
+                        "sentence_weight": sentence_weight,
                         "feature_weights": weights | {name: value},
                     }
                     trials.append((_objective(pool, trial), -value, value))
                 weights[name] = max(trials)[2]
-        fit = {"vector_weight": vector_weight, "feature_weights": weights}
+        fit = {
+            "vector_weight": vector_weight,
+            "sentence_weight": sentence_weight,
+            "feature_weights": weights,
+        }
         value = _objective(pool, fit)
         if best is None or value > best[0]:
             best = (value, fit)

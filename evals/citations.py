@@ -12,20 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# One citation group: [1], [1, 3], [1;3], [2-4] (a range), [1,2-3].
-_MARKER = re.compile(r"\[\s*(\d+(?:\s*[-–,;]\s*\d+)*)\s*\]")
-# A run of markers, possibly separated by spaces: "[1][2]", "[1] [2]".
-_MARKER_RUN = re.compile(rf"(?:\s*{_MARKER.pattern})+")
-# Words whose trailing full stop does not end a sentence.
-_ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs approx ext fig no nos dr mr mrs ms st inc ltd co corp jr sr dept est min max "
-    "jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun".split()
-)
-_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-z][.)])\s+")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
-# A candidate boundary: terminal punctuation, closing quotes/brackets, optional citation
-# markers, then whitespace. Whether it really ends a sentence is decided in _split_block.
-_BOUNDARY = re.compile(rf"[.!?]+[\"')\]]*(?:{_MARKER_RUN.pattern})?(?=\s+)")
+from indexes.sentences import MARKER, split_sentences, strip_markers
 
 
 @dataclass(frozen=True)
@@ -40,7 +27,7 @@ class CitedSentence:
 def parse_markers(text: str) -> tuple[int, ...]:
     """Passage numbers cited anywhere in ``text``, in order of first appearance, without repeats."""
     seen: dict[int, None] = {}
-    for match in _MARKER.finditer(text):
+    for match in MARKER.finditer(text):
         for part in re.split(r"\s*[,;]\s*", match.group(1)):
             bounds = re.split(r"\s*[-–]\s*", part)
             if len(bounds) == 2:
@@ -56,97 +43,10 @@ def parse_markers(text: str) -> tuple[int, ...]:
     return tuple(seen)
 
 
-def strip_markers(text: str) -> str:
-    """``text`` with its citation markers removed and the spacing around them repaired."""
-    cleaned = _MARKER_RUN.sub("", text)
-    cleaned = re.sub(r"\s+([.,;:!?])", r"\1", cleaned)
-    return " ".join(cleaned.split())
-
-
 def parse_citations(sentence: str) -> CitedSentence:
     """Split one sentence into its marker-free text and the passage numbers it cites."""
     raw = " ".join(sentence.split())
     return CitedSentence(text=strip_markers(raw), citations=parse_markers(raw), raw=raw)
-
-
-def _blocks(text: str) -> list[str]:
-    """Paragraphs, list items and table rows: the units a sentence never crosses."""
-    blocks: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            blocks.append(" ".join(current))
-            current.clear()
-
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or _TABLE_RULE.match(stripped):
-            flush()
-            continue
-        if stripped.startswith("|"):
-            flush()
-            cells = [c.strip() for c in stripped.strip("|").split("|")]
-            blocks.append(" | ".join(c for c in cells if c))
-            continue
-        if stripped.startswith("#") or _BULLET.match(stripped):
-            flush()
-            stripped = _BULLET.sub("", stripped.lstrip("#").strip())
-        current.append(stripped)
-    flush()
-    return blocks
-
-
-def _ends_sentence(block: str, end: int, punct_start: int) -> bool:
-    """Whether the candidate boundary at ``end`` really ends a sentence."""
-    rest = block[end:].lstrip()
-    if not rest:
-        return True
-    if block[punct_start] == ".":
-        word = re.search(r"([A-Za-z][A-Za-z.]*)$", block[:punct_start])
-        if word:
-            token = word.group(1)
-            if token.lower().rstrip(".") in _ABBREVIATIONS:
-                return False
-            # An initial ("J. Smith") or a dotted abbreviation ("U.S.") is not an ending.
-            if len(token) == 1 and token.isupper():
-                return False
-    # A sentence starts with a capital, a digit, a quote, a bracket or a currency sign.
-    return bool(re.match(r"[\"'(\[$€£A-Z0-9]", rest))
-
-
-def _split_block(block: str) -> list[str]:
-    sentences: list[str] = []
-    start = 0
-    for match in _BOUNDARY.finditer(block):
-        if _ends_sentence(block, match.end(), match.start()):
-            piece = block[start : match.end()].strip()
-            if piece:
-                sentences.append(piece)
-            start = match.end()
-    tail = block[start:].strip()
-    if tail:
-        sentences.append(tail)
-    return sentences
-
-
-def split_sentences(text: str) -> list[str]:
-    """Split ``text`` into sentences as written, citation markers kept with their sentence.
-
-    Paragraphs, Markdown list items, headings and table rows are never joined; inside them a
-    sentence ends at ``.``, ``!`` or ``?`` followed by a capitalised word, except after common
-    abbreviations (``e.g.``, ``ext.``, ``Dr.``) and initials. Decimals (``0.8 m/s``) and
-    versions (``3.8.2``) have no space after the dot and never split. A marker-only fragment
-    (``[2]`` on a line of its own) is attached to the sentence before it.
-    """
-    sentences: list[str] = []
-    for block in _blocks(text):
-        for piece in _split_block(block):
-            if sentences and not strip_markers(piece).strip(" .") and _MARKER.search(piece):
-                sentences[-1] = f"{sentences[-1]} {piece}"
-            else:
-                sentences.append(piece)
-    return sentences
 
 
 def split_cited_sentences(answer: str) -> list[CitedSentence]:

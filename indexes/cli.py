@@ -39,18 +39,16 @@ def ingest(
     json_out: JsonOpt = False,
 ) -> None:
     """Ingest documents (Markdown, text, PDF, HTML, DOCX, CSV, JSON/JSONL) into a collection."""
-    from indexes.ingest import IngestOptions
     from indexes.ingest import ingest as run_ingest
+    from indexes.ingest import ingest_options
     from ragtune.principal import EVERYONE, parse_groups
 
     settings = cli_settings()
-    options = IngestOptions(
+    options = ingest_options(
+        settings,
         collection=collection or settings.collection,
         groups=parse_groups(groups) or frozenset({EVERYONE}),
         sync=sync,
-        chunk_tokens=settings.chunk_size_tokens,
-        overlap_tokens=settings.chunk_overlap_tokens,
-        max_bytes=int(settings.max_file_mb * 1_000_000),
         progress=sys.stderr.isatty() and not json_out,
         workers=workers,
     )
@@ -158,7 +156,11 @@ def reindex(collection: CollectionOpt = None) -> None:
     settings = cli_settings()
     with open_resources(settings) as ctx:
         report = run_reindex(
-            ctx.db, ctx.embedder, collection or settings.collection, progress=sys.stderr.isatty()
+            ctx.db,
+            ctx.embedder,
+            collection or settings.collection,
+            progress=sys.stderr.isatty(),
+            sentence_vectors=settings.sentence_vectors,
         )
     typer.echo(
         f"re-embedded {report.chunks} chunks of {report.collection}: {report.old_model} -> "

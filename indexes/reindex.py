@@ -12,6 +12,7 @@ from indexes.collections import (
 )
 from indexes.database import Database
 from indexes.embeddings import Embedder, embedder_backend, embedding_text
+from indexes.sentence_vectors import embed_sentences
 
 _BATCH = 256
 
@@ -28,11 +29,18 @@ class ReindexReport:
 
 
 def reindex(
-    db: Database, embedder: Embedder, collection: str, *, progress: bool = True
+    db: Database,
+    embedder: Embedder,
+    collection: str,
+    *,
+    progress: bool = True,
+    sentence_vectors: bool = True,
 ) -> ReindexReport:
     """Re-embed every chunk of ``collection`` with ``embedder`` in one transaction.
 
-    Searches keep using the old vectors until the transaction commits.
+    Searches keep using the old vectors until the transaction commits. Sentence vectors are
+    embedded again too (another model's are meaningless), or cleared without
+    ``sentence_vectors``.
     """
     from tqdm import tqdm
 
@@ -52,12 +60,16 @@ def reindex(
         )
         for i in range(0, len(rows), _BATCH):
             batch = rows[i : i + _BATCH]
-            inputs = [embedding_text(title, section, text) for _, title, section, text in batch]
-            vectors = embedder.embed(inputs)
+            parts = [(title, section, text) for _, title, section, text in batch]
+            vectors = embedder.embed([embedding_text(*part) for part in parts])
+            packed = embed_sentences(embedder, parts) if sentence_vectors else [None] * len(batch)
             with conn.cursor() as cur:
                 cur.executemany(
-                    "UPDATE chunks SET embedding = %s WHERE id = %s",
-                    [(vec, row[0]) for vec, row in zip(vectors, batch, strict=True)],
+                    "UPDATE chunks SET embedding = %s, sentence_vectors = %s WHERE id = %s",
+                    [
+                        (vec, blob, row[0])
+                        for vec, blob, row in zip(vectors, packed, batch, strict=True)
+                    ],
                 )
             bar.update(len(batch))
         bar.close()

@@ -45,14 +45,26 @@ def rerank(model: Any, response: SearchResponse) -> SearchResponse:
 
 
 def answer_rerank(
-    response: SearchResponse, k: int, weights: dict[str, float] = WEIGHTS
+    response: SearchResponse,
+    k: int,
+    weights: dict[str, float] = WEIGHTS,
+    sentence_weight: float = 0.0,
 ) -> SearchResponse:
-    """The best ``k`` results by fused score plus exact-answer features (feature_score); the
-    score field becomes that sum. Ties keep the fused order."""
+    """The best ``k`` results by fused score plus exact-answer features (feature_score) plus
+    ``sentence_weight`` times the best sentence cosine (``response.sentence_similarity``; a
+    result without one adds nothing); the score field becomes that sum. Ties keep the fused
+    order."""
+    best = response.sentence_similarity
     scored = [
-        (r.score + feature_score(response.query, r.title, r.section, r.text, weights), i, r)
+        (
+            r.score
+            + feature_score(response.query, r.title, r.section, r.text, weights)
+            + sentence_weight * best.get(r.chunk_id, 0.0),
+            i,
+            r,
+        )
         for i, r in enumerate(response.results)
     ]
     scored.sort(key=lambda t: (-t[0], t[1]))
     results = [replace(r, rank=n, score=s) for n, (s, _, r) in enumerate(scored[:k], start=1)]
-    return SearchResponse(response.query, results, response.timings_ms, response.similarity)
+    return SearchResponse(response.query, results, response.timings_ms, response.similarity, best)

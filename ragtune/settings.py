@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     chunk_size_tokens: int = Field(default=256, ge=32, le=4096)
     chunk_overlap_tokens: int = Field(default=32, ge=0, le=1024)
     max_file_mb: float = Field(default=50.0, gt=0)
+    sentence_vectors: bool = Field(
+        default=True,
+        description="Also embed each sentence of each chunk at ingest, so search can re-rank "
+        "by the sentence that answers (search_sentence_weight); off halves the embedding work.",
+    )
 
     search_k: int = Field(default=5, ge=1, le=100)
     search_candidates: int = Field(
@@ -130,7 +135,7 @@ class Settings(BaseSettings):
         description="Hybrid fusion: weighted (cosine and relative full-text score) or rrf.",
     )
     search_vector_weight: float = Field(
-        default=0.9, ge=0, le=1, description="Weight of the cosine in weighted fusion."
+        default=0.7, ge=0, le=1, description="Weight of the cosine in weighted fusion."
     )
     search_rerank_depth: int = Field(
         default=30,
@@ -138,6 +143,13 @@ class Settings(BaseSettings):
         le=200,
         description="Fused rows re-ranked by exact-answer features (identifiers, headings); "
         "0: off.",
+    )
+    search_sentence_weight: float = Field(
+        default=1.5,
+        ge=0,
+        le=10,
+        description="Weight of a candidate's best sentence cosine when re-ranking "
+        "(sentence_vectors); 0: off.",
     )
 
     data_max_answer_tokens: int = Field(

@@ -24,7 +24,7 @@ from pathlib import Path
 from generation import adapter_registry as registry
 from indexes.database import Database
 from indexes.documents import list_documents
-from indexes.ingest import IngestOptions, discover, ingest
+from indexes.ingest import discover, ingest, ingest_options
 from ragtune.errors import NotFoundError
 from ragtune.principal import EVERYONE, Principal
 from ragtune.resources import embedder_from_settings, open_resources
@@ -75,13 +75,7 @@ def ensure_corpus(settings: Settings, db: Database) -> None:
         return
     embedder = embedder_from_settings(settings)
     for folder, group in FOLDERS:
-        options = IngestOptions(
-            collection=settings.collection,
-            groups=frozenset({group}),
-            chunk_tokens=settings.chunk_size_tokens,
-            overlap_tokens=settings.chunk_overlap_tokens,
-            progress=sys.stderr.isatty(),
-        )
+        options = ingest_options(settings, groups=frozenset({group}), progress=sys.stderr.isatty())
         report = ingest(db, embedder, [CORPUS / folder], options)
         say(f"ingested {folder} for {group}: {report.summary()}")
 

@@ -9,7 +9,7 @@ whose text did not change.
 """
 
 from indexes.ingest.files import SourceFile, discover
-from indexes.ingest.options import IngestOptions, IngestReport
+from indexes.ingest.options import IngestOptions, IngestReport, ingest_options
 from indexes.ingest.pipeline import ingest
 from indexes.ingest.store import STATISTICS_SHARE, refresh_statistics, remove_missing
 
@@ -20,6 +20,7 @@ __all__ = [
     "SourceFile",
     "discover",
     "ingest",
+    "ingest_options",
     "refresh_statistics",
     "remove_missing",
 ]

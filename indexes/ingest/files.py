@@ -44,6 +44,8 @@ class Pending:
     chunks: list[Chunk]
     existing_id: uuid.UUID | None
     vectors: np.ndarray | None = None
+    # Each chunk's packed sentence vectors (indexes/sentence_vectors.py); None: not stored.
+    sentences: list[bytes | None] | None = None
 
 
 @dataclass

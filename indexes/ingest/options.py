@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ragtune.principal import EVERYONE
+from ragtune.settings import Settings
 
 
 @dataclass
@@ -19,6 +21,9 @@ class IngestOptions:
     max_bytes: int = 50_000_000
     progress: bool = True
     workers: int = 2  # threads reading, parsing and chunking files ahead of the embedder
+    # Also embed each sentence of each chunk, for re-ranking (indexes/sentence_vectors.py);
+    # off, ingest embeds about half as much and search re-ranks by the chunk vector alone.
+    sentence_vectors: bool = True
 
 
 @dataclass
@@ -43,3 +48,16 @@ class IngestReport:
             f"{self.removed} removed, {len(self.failed)} failed; {self.chunks} chunks "
             f"({self.embedded} embedded) in {self.seconds:.1f} s"
         )
+
+
+def ingest_options(settings: Settings, **overrides: Any) -> IngestOptions:
+    """The configured chunking, size limit and sentence vectors, with per-call ``overrides``
+    (collection, groups, progress...)."""
+    base: dict[str, Any] = {
+        "collection": settings.collection,
+        "chunk_tokens": settings.chunk_size_tokens,
+        "overlap_tokens": settings.chunk_overlap_tokens,
+        "max_bytes": int(settings.max_file_mb * 1_000_000),
+        "sentence_vectors": settings.sentence_vectors,
+    }
+    return IngestOptions(**(base | overrides))

@@ -24,6 +24,7 @@ from indexes.ingest.store import (
     reusable_vectors,
     text_hash,
 )
+from indexes.sentence_vectors import embed_sentences, sentence_runs
 from ragtune.errors import RagtuneError
 from ragtune.principal import EVERYONE
 
@@ -32,39 +33,58 @@ EMBED_GROUP = 256
 
 
 def _embed_group(
-    db: Database, embedder: Embedder, group: list[Pending], report: IngestReport
+    db: Database,
+    embedder: Embedder,
+    group: list[Pending],
+    report: IngestReport,
+    with_sentences: bool,
 ) -> None:
-    """Fill ``vectors`` for every pending document, reusing unchanged chunk vectors."""
-    todo: list[tuple[Pending, int, str]] = []
+    """Fill ``vectors`` (and, ``with_sentences``, ``sentences``) for every pending document,
+    reusing the stored vectors of chunks whose text did not change."""
+    todo: list[tuple[Pending, int]] = []
     for item in group:
         hashes = [text_hash(c.text) for c in item.chunks]
         item.vectors = np.zeros((len(item.chunks), embedder.dim), dtype=np.float32)
-        reuse: dict[str, np.ndarray] = {}
+        item.sentences = [None] * len(item.chunks) if with_sentences else None
+        reuse: dict[str, tuple[np.ndarray, bytes | None]] = {}
         if item.existing_id is not None:
             with db.administering() as conn:
                 reuse = reusable_vectors(conn, item.existing_id, hashes)
-        for i, (chunk, digest) in enumerate(zip(item.chunks, hashes, strict=True)):
-            if digest in reuse and reuse[digest].shape == (embedder.dim,):
-                item.vectors[i] = reuse[digest]
+        for i, digest in enumerate(hashes):
+            vector, runs = reuse.get(digest, (None, None))
+            if vector is None or vector.shape != (embedder.dim,):
+                todo.append((item, i))
+            elif item.sentences is None:
+                item.vectors[i] = vector
+            elif runs is not None or not sentence_runs(item.chunks[i].text):
+                item.vectors[i], item.sentences[i] = vector, runs
             else:
-                todo.append((item, i, embedding_text(item.doc.title, chunk.section, chunk.text)))
+                todo.append((item, i))  # stored before sentence runs were: embed both now
     if not todo:
         return
     started = time.perf_counter()
-    vectors = embedder.embed([text for _, _, text in todo])
+    parts = [(item.doc.title, item.chunks[i].section, item.chunks[i].text) for item, i in todo]
+    vectors = embedder.embed([embedding_text(*part) for part in parts])
+    packed = embed_sentences(embedder, parts) if with_sentences else [None] * len(todo)
     report.embed_seconds += time.perf_counter() - started
     report.embedded += len(todo)
-    for (item, i, _), vector in zip(todo, vectors, strict=True):
+    for (item, i), vector, sentences in zip(todo, vectors, packed, strict=True):
         assert item.vectors is not None
         item.vectors[i] = vector
+        if item.sentences is not None:
+            item.sentences[i] = sentences
 
 
 def _embed_or_fail(
-    db: Database, embedder: Embedder, group: list[Pending], report: IngestReport
+    db: Database,
+    embedder: Embedder,
+    group: list[Pending],
+    report: IngestReport,
+    with_sentences: bool,
 ) -> list[Pending]:
     """The group with vectors filled in; on an embedding failure its documents are failed."""
     try:
-        _embed_group(db, embedder, group, report)
+        _embed_group(db, embedder, group, report, with_sentences)
     except (RuntimeError, ValueError, MemoryError, RagtuneError) as exc:
         reason = exc.message if isinstance(exc, RagtuneError) else str(exc)
         for item in group:
@@ -165,7 +185,7 @@ def ingest(
     )
     try:
         for group in _batches(pending()):
-            embedded = _embed_or_fail(db, embedder, group, report)
+            embedded = _embed_or_fail(db, embedder, group, report, options.sentence_vectors)
             if embedded:
                 writer.put(embedded)
             else:

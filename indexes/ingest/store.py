@@ -39,13 +39,18 @@ def existing_documents(
 
 def reusable_vectors(
     conn: psycopg.Connection, doc_id: uuid.UUID, hashes: list[str]
-) -> dict[str, np.ndarray]:
+) -> dict[str, tuple[np.ndarray, bytes | None]]:
+    """The stored vector and packed sentence vectors of each of the document's chunks whose
+    text hash is in ``hashes``."""
     rows = conn.execute(
-        "SELECT DISTINCT ON (text_hash) text_hash, embedding FROM chunks"
+        "SELECT DISTINCT ON (text_hash) text_hash, embedding, sentence_vectors FROM chunks"
         " WHERE document_id = %s AND text_hash = ANY(%s)",
         (doc_id, hashes),
     )
-    return {h: np.asarray(v.to_numpy(), dtype=np.float32) for h, v in rows}
+    return {
+        h: (np.asarray(v.to_numpy(), dtype=np.float32), bytes(blob) if blob else None)
+        for h, v, blob in rows
+    }
 
 
 def write_document(
@@ -89,14 +94,15 @@ def write_document(
             text_hash(c.text),
             groups,
             item.vectors[i],
+            item.sentences[i] if item.sentences is not None else None,
         )
         for i, c in enumerate(item.chunks)
     ]
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO chunks (id, document_id, collection_id, ordinal, section, page,"
-            " start_char, end_char, text, text_hash, allowed_groups, embedding)"
-            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            " start_char, end_char, text, text_hash, allowed_groups, embedding,"
+            " sentence_vectors) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
             rows,
         )
     return doc_id

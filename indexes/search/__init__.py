@@ -45,6 +45,7 @@ from indexes.search.features import WEIGHTS
 from indexes.search.options import SearchOptions, check_query
 from indexes.search.prepare import prepare, search_settings
 from indexes.search.results import SearchResponse, SearchResult
+from indexes.sentence_vectors import best_similarity, stored_sentences
 from ragtune.errors import ModelMismatchError
 from ragtune.principal import Principal
 
@@ -88,10 +89,18 @@ def search(
             _check_model(collection, embedder)
         statement, params = prepare(conn, collection, text, query_vector, options, alongside)
         rows = conn.execute(statement, params).fetchall()
-    response = _response(text, rows, timings)
-    if len(response.results) > options.k or (options.rerank_depth and options.mode != "text"):
+        response = _response(text, rows, timings)
+        reranking = len(response.results) > options.k or (
+            options.rerank_depth and options.mode != "text"
+        )
+        if reranking and options.sentence_weight and pending is not None and response.results:
+            stored = stored_sentences(conn, [r.chunk_id for r in response.results])
+            response.sentence_similarity = best_similarity(
+                pending.vector(), stored, response.similarity
+            )
+    if reranking:
         weights = dict(options.feature_weights) if options.feature_weights is not None else WEIGHTS
-        response = answer_rerank(response, options.k, weights)
+        response = answer_rerank(response, options.k, weights, options.sentence_weight)
     timings["total"] = (time.perf_counter() - started) * 1000
     timings["db"] = timings["total"] - timings.get("wait", 0.0)
     return response

@@ -149,16 +149,18 @@ def features(question: str, title: str, section: str, text: str) -> dict[str, fl
 # How much each feature adds to a passage's fused score (cosine scale) when re-ranking.
 # The identifier weights are a rule, not a fit: a passage whose own heading begins with the
 # asked identifier outranks everything else, then one naming it in its heading path, then in
-# its text (the "exact identifier above look-alikes"). The other two were fitted on
-# the sample company's suite by bench/retrieval_compare.py (coordinate ascent over a small
-# grid, objective MRR@5 + recall@5 / 2 of file+section) and are reported on the 18F handbook,
-# where they were not fitted; fitting them on 18F instead is reported on the sample suite.
+# its text (the "exact identifier above look-alikes"). The others were fitted on the
+# sample company's suite together with the fusion and sentence weights (SearchOptions) by
+# bench/retrieval_compare.py (coordinate ascent over a small grid, objective MRR@5 +
+# recall@5 / 2 of file+section) and are reported on the 18F handbook, where they were not
+# fitted; fitting them on 18F instead is reported on the sample suite.
 WEIGHTS: dict[str, float] = {
     "ident_leads": 1.0,
     "ident_heading": 0.3,
     "ident_text": 0.1,
-    "query_in_heading": 0.1,
-    "answers": 0.1,
+    "query_in_heading": 0.2,
+    "heading_words": 0.02,
+    "answers": 0.2,
 }
 
 

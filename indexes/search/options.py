@@ -28,16 +28,21 @@ class SearchOptions:
     rrf_k: int = 60
     # Hybrid fusion: "weighted" scores vector_weight * cosine + (1 - vector_weight) * the
     # full-text rank relative to the query's best; "rrf" is reciprocal-rank fusion with rrf_k.
-    # Weighted with 0.9 is the default because RRF lost to vector-only on held-out data and
-    # weighted did not (bench/retrieval_compare.py fits it on one corpus, reports the other).
+    # Weighted is the default because RRF lost to vector-only on held-out data and weighted
+    # did not; 0.7 was fitted on the sample company with the re-rank weights below
+    # (bench/retrieval_compare.py fits on one corpus, reports the other).
     fusion: Fusion = "weighted"
-    vector_weight: float = 0.9
+    vector_weight: float = 0.7
     # Re-rank this many fused rows by exact-answer features (indexes/search/features.py):
     # identifiers the question names, heading match, passages that answer rather than ask.
     # 0 turns it off (results in fused order).
     rerank_depth: int = 30
     # The features' weights when re-ranking; None: indexes.search.features.WEIGHTS.
     feature_weights: Mapping[str, float] | None = None
+    # When re-ranking, add this times the best cosine of a candidate's sentences with the
+    # query (indexes/sentence_vectors.py; the chunk cosine for chunks stored without them).
+    # Fitted with the other weights on the sample company, reported on the 18F handbook.
+    sentence_weight: float = 1.5
     # Requested narrowing by the caller; always intersected with the principal's own groups.
     groups: frozenset[str] | None = None
     sources: Sequence[str] | None = None
@@ -65,6 +70,7 @@ def search_options(settings: Settings, **overrides: Any) -> SearchOptions:
         "fusion": settings.search_fusion,
         "vector_weight": settings.search_vector_weight,
         "rerank_depth": settings.search_rerank_depth,
+        "sentence_weight": settings.search_sentence_weight,
         "text_budget": settings.search_text_budget,
         "exact_docs": settings.search_exact_docs,
         "exact_chunks": settings.search_exact_chunks,
@@ -89,6 +95,8 @@ def check_query(query: str, options: SearchOptions) -> str:
         raise InputError(f"Unknown fusion {options.fusion!r}", hint=f"use one of {FUSIONS}")
     if not 0 <= options.vector_weight <= 1:
         raise InputError(f"vector_weight must be between 0 and 1, got {options.vector_weight}")
+    if not 0 <= options.sentence_weight <= 10:
+        raise InputError(f"sentence_weight must be between 0 and 10, got {options.sentence_weight}")
     if not 0 <= options.rerank_depth <= 200:
         raise InputError(f"rerank_depth must be between 0 and 200, got {options.rerank_depth}")
     if not 1 <= options.k <= 100:

@@ -33,6 +33,8 @@ class SearchResponse:
     # Cosine of the query vector and each result's stored vector, by chunk id (vector and
     # hybrid modes; empty in text mode). Not part of the public JSON.
     similarity: dict[str, float] = field(default_factory=dict)
+    # Best sentence cosine of each re-ranked result (indexes/sentence_vectors.py), by chunk id.
+    sentence_similarity: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The public ``--json`` shape (timings are not part of it)."""

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from indexes.collections import check_collection_name
 from indexes.documents import delete_documents, list_documents
-from indexes.ingest import IngestOptions, IngestReport, ingest
+from indexes.ingest import IngestReport, ingest, ingest_options
 from ragtune.errors import InputError, NotFoundError
 from ragtune.principal import EVERYONE, parse_groups
 from service.auth import AdminDep, CallerDep, State
@@ -92,14 +92,7 @@ async def upload_documents(
     if not stored and not failed:
         raise InputError("No files were sent", hint="send multipart/form-data with 'files'")
     s = state.settings
-    options = IngestOptions(
-        collection=coll,
-        groups=readers,
-        chunk_tokens=s.chunk_size_tokens,
-        overlap_tokens=s.chunk_overlap_tokens,
-        max_bytes=int(s.max_file_mb * 1_000_000),
-        progress=False,
-    )
+    options = ingest_options(s, collection=coll, groups=readers, progress=False)
 
     def run() -> tuple[IngestReport, dict[str, tuple[str, str]]]:
         paths = [FsPath(p) for p in stored]

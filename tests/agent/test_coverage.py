@@ -26,6 +26,14 @@ def test_a_question_about_what_the_passages_say_is_covered() -> None:
     assert found.terms == ("payload", "Stacker", "S6", "carry")
 
 
+def test_question_framing_and_verbs_are_not_required_of_a_passage() -> None:
+    # "exactly", "makes" and "raise" frame the question; the passage need not repeat them.
+    code = source(1, "E-214 Lidar occlusion: more than 15% of the scan points were blocked.")
+    found = coverage("What exactly makes a Stacker raise E-214?", [code, source(2, S6)])
+    assert found.terms == ("Stacker", "E-214")
+    assert found.covered and found.missing == ()
+
+
 def test_a_model_number_no_passage_mentions_is_not_covered() -> None:
     found = coverage("What payload can the Stacker S9 carry?", [source(1, S6)])
     assert not found.covered
