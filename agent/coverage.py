@@ -83,20 +83,22 @@ def coverage(
     for s in sources:
         r = s.result
         seen.update(_stem(w) for w in _TOKEN.findall(f"{r.title} {r.section} {r.text}"))
-    # Only what the question asks about counts: its qualifiers as the answerability check
-    # reads them (evals/judges/questions.py), so question framing ("what exactly", "how
-    # long") and verbs ("makes a robot raise") are never required of a passage.
+    # Only what the question asks about counts: its identifiers, and its qualifiers as the
+    # answerability check reads them (evals/judges/questions.py), so question framing ("what
+    # exactly", "how long") and verbs ("makes a robot raise") are never required of a passage.
     asked = {w for w, _ in qualifiers(question)}
 
     def is_asked(token: str) -> bool:
         lowered = token.lower()
         return lowered in asked or all(p in asked for p in lowered.split("-") if p)
 
-    words = dict.fromkeys(
-        w for w in _TOKEN.findall(question) if len(w) > 1 and w.lower() not in _STOP and is_asked(w)
+    candidates = dict.fromkeys(
+        w
+        for w in _TOKEN.findall(question)
+        if len(w) > 1 and w.lower() not in _STOP and (is_identifier(w) or is_asked(w))
     )
     terms = tuple(
-        w for w in words if not (w[0].isupper() and not is_identifier(w) and corpus_name(w))
+        w for w in candidates if not (w[0].isupper() and not is_identifier(w) and corpus_name(w))
     )
     missing = tuple(t for t in terms if _stem(t) not in seen)
     return Coverage(terms, missing, tuple(t for t in missing if is_identifier(t)))

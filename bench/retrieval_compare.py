@@ -24,7 +24,7 @@ import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -424,14 +424,17 @@ def _llama_hits(index: Any, corpus: Corpus) -> tuple[dict[str, list[Hit]], list[
     return hits, latencies
 
 
-def _ingest(db: Database, embedder: Embedder, corpus: Corpus) -> dict[str, Any]:
+def _ingest(
+    db: Database, embedder: Embedder, corpus: Corpus, sentence_vectors: bool = True
+) -> dict[str, Any]:
     totals = {"added": 0, "unchanged": 0, "seconds": 0.0}
     for folder, groups in corpus.folders:
-        options = IngestOptions(collection=corpus.name, progress=sys.stderr.isatty())
-        if groups:
-            options = IngestOptions(
-                collection=corpus.name, groups=groups, progress=sys.stderr.isatty()
-            )
+        options = IngestOptions(
+            collection=corpus.name,
+            progress=sys.stderr.isatty(),
+            sentence_vectors=sentence_vectors,
+            **({"groups": groups} if groups else {}),
+        )
         report = ingest(db, embedder, [corpus.root / folder], options)
         print(f"ragtune ingest {corpus.name}/{folder}: {report.summary()}", file=sys.stderr)
         totals["added"] += report.added
@@ -440,10 +443,14 @@ def _ingest(db: Database, embedder: Embedder, corpus: Corpus) -> dict[str, Any]:
     return totals
 
 
+NO_RUNS = "ragtune default, ingested without sentence runs"
+
+
 def _systems(
     db: Database,
     embedder: Embedder,
     corpus: Corpus,
+    without_runs: Corpus,
     fitted: dict[str, Any],
     gold: dict[tuple[str, str], str],
     quick: bool,
@@ -455,7 +462,6 @@ def _systems(
         "ragtune hybrid RRF k=60 (before)": SearchOptions(fusion="rrf", rerank_depth=0),
         "ragtune hybrid weighted, no re-rank": SearchOptions(rerank_depth=0),
         "ragtune vector + feature re-rank": SearchOptions(mode="vector"),
-        "ragtune default without sentence vectors": SearchOptions(sentence_weight=0.0),
         "ragtune default (weighted + re-rank)": SearchOptions(),
         "ragtune fitted on the other corpus": SearchOptions(
             vector_weight=fitted["vector_weight"],
@@ -469,6 +475,12 @@ def _systems(
         hits, latencies = _ragtune_hits(db, embedder, corpus, options)
         systems[name] = score(corpus.questions, hits, gold, latencies)
         print(f"{corpus.name}: {name} done", file=sys.stderr, flush=True)
+    # The same corpus ingested with RAGTUNE_SENTENCE_VECTORS=false, searched with the defaults:
+    # every chunk re-ranks by its chunk cosine where the best run would be.
+    hits, latencies = _ragtune_hits(
+        db, embedder, without_runs, SearchOptions(collection=without_runs.name, k=K)
+    )
+    systems[NO_RUNS] = score(corpus.questions, hits, gold, latencies)
     with db.administering() as conn:
         files = sorted(
             Path(p)
@@ -501,6 +513,9 @@ def measure(
     """
     found = corpora(quick)
     ingested = {c.name: _ingest(db, embedder, c) for c in found}
+    without_runs = {c.name: replace(c, name=f"{c.name}_no_runs") for c in found}
+    for corpus in found:
+        _ingest(db, embedder, without_runs[corpus.name], sentence_vectors=False)
     pools = {c.name: candidates(db, embedder, c) for c in found}
     fits: dict[str, Any] = {}
     for corpus in found:
@@ -525,7 +540,16 @@ def measure(
             "questions": len(corpus.questions),
             "ingest_this_run": ingested[corpus.name],
             "fit": fits[corpus.name],
-            "systems": _systems(db, embedder, corpus, fits[corpus.name], gold, quick, llama_sizes),
+            "systems": _systems(
+                db,
+                embedder,
+                corpus,
+                without_runs[corpus.name],
+                fits[corpus.name],
+                gold,
+                quick,
+                llama_sizes,
+            ),
         }
     defaults = SearchOptions()
     out["defaults"] = {

@@ -32,6 +32,9 @@ def test_question_framing_and_verbs_are_not_required_of_a_passage() -> None:
     found = coverage("What exactly makes a Stacker raise E-214?", [code, source(2, S6)])
     assert found.terms == ("Stacker", "E-214")
     assert found.covered and found.missing == ()
+    # An identifier stays a term whatever the question's grammar makes of it.
+    found = coverage("What percentage does the company match on 401(k) plans?", [code])
+    assert "401" in found.missing_identifiers and not found.covered
 
 
 def test_a_model_number_no_passage_mentions_is_not_covered() -> None:

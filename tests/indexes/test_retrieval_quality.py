@@ -90,13 +90,14 @@ def test_recall_at_5_on_the_18f_handbook(handbook_db: Database, embedder: Embedd
         f"\n18F recall@5 file={figures['recall_at_5_file']:.2f} "
         f"file+section={figures['recall_at_5_file_and_section']:.2f}"
     )
-    # Held-out figures: the default fusion and re-rank weights were fitted on the sample
-    # company's suite, never on this corpus (bench/retrieval_compare.py). Measured 0.95 file,
-    # 0.90 file+section recall@5 and 0.79 MRR@5; the old RRF hybrid had 0.71 MRR@5.
+    # Held-out figures: the default fusion, re-rank and sentence-run weights were fitted on the
+    # sample company's suite, never on this corpus (bench/retrieval_compare.py). Measured 0.95
+    # file, 0.93 file+section recall@5 and 0.877 MRR@5 (0.90 and 0.79 before sentence runs);
+    # the old RRF hybrid had 0.75 MRR@5.
     assert file_hits / len(questions) >= 0.9
-    assert section_hits / len(questions) >= 0.85
+    assert section_hits / len(questions) >= 0.9
     default_mrr = section_mrr(handbook_db, embedder, questions)
     rrf_mrr = section_mrr(handbook_db, embedder, questions, fusion="rrf", rerank_depth=0)
     print(f"18F file+section MRR@5 default={default_mrr:.3f} rrf={rrf_mrr:.3f}")
-    assert default_mrr >= 0.75
-    assert default_mrr > rrf_mrr
+    assert default_mrr >= 0.85
+    assert default_mrr > rrf_mrr + 0.1
