@@ -212,8 +212,10 @@ def run(*, quick: bool = False, sizes: Sequence[int] | None = None) -> dict[str,
             "hnsw": "pgvector defaults (m 16, ef_construction 64), cosine",
         },
         "notes": "latency is search() end to end with the ONNX int8 query embedding on its "
-        "worker thread; recall@10 is search(mode='vector') against exact top-10 over the rows "
-        "the principal may read, HNSW only (no exact scan for few readable documents). The "
+        "worker thread; recall@10 is search(mode='vector', rerank_depth=0) against exact top-10 "
+        "over the rows the principal may read, HNSW only (no exact scan for few readable "
+        "documents; before 2026-12-05 it was measured after the feature re-rank). Each "
+        "synthetic chunk stores 2 sentence-run vectors (bench/search_latency.py). The "
         "build's peak memory is the leader backend's VmHWM (parallel workers not included). "
         "The machine is shared with other work: see load_average per size.",
         "sizes": {},

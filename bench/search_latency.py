@@ -319,7 +319,9 @@ def _recall(
 ) -> dict[str, float]:
     """Mean recall@k of search(mode='vector') against exact cosine top-k over readable rows.
 
-    ``exact_docs=0`` measures HNSW even where search() would scan a few documents exactly."""
+    Re-ranking is off (rerank_depth 0), so this is the index's recall, not the re-rank's
+    reordering of it. ``exact_docs=0`` measures HNSW even where search() would scan a few
+    documents exactly."""
     index_of = {cid: i for i, cid in enumerate(corpus.ids)}
     rows = np.flatnonzero(readable)
     sims_all = corpus.vectors[rows] @ qvecs.T  # (readable, queries)
@@ -337,6 +339,7 @@ def _recall(
                 k=k,
                 ef_search=ef_search,
                 exact_docs=exact_docs,
+                rerank_depth=0,
             ),
         )
         found = {index_of[uuid.UUID(r.chunk_id)] for r in got.results}
