@@ -95,8 +95,9 @@ def search(
         )
         if reranking and options.sentence_weight and pending is not None and response.results:
             stored = stored_sentences(conn, [r.chunk_id for r in response.results])
+            # The statement above already waited for the vector: no second wait to record.
             response.sentence_similarity = best_similarity(
-                pending.vector(), stored, response.similarity
+                pending.vector(record=False), stored, response.similarity
             )
     if reranking:
         weights = dict(options.feature_weights) if options.feature_weights is not None else WEIGHTS
