@@ -11,8 +11,8 @@ from indexes.collections import (
     get_collection,
 )
 from indexes.database import Database
-from indexes.embeddings import Embedder, embedder_backend, embedding_text
-from indexes.sentence_vectors import embed_sentences
+from indexes.embeddings import Embedder, embedder_backend
+from indexes.sentence_vectors import embed_chunks
 
 _BATCH = 256
 
@@ -61,8 +61,7 @@ def reindex(
         for i in range(0, len(rows), _BATCH):
             batch = rows[i : i + _BATCH]
             parts = [(title, section, text) for _, title, section, text in batch]
-            vectors = embedder.embed([embedding_text(*part) for part in parts])
-            packed = embed_sentences(embedder, parts) if sentence_vectors else [None] * len(batch)
+            vectors, packed = embed_chunks(embedder, parts, sentence_vectors)
             with conn.cursor() as cur:
                 cur.executemany(
                     "UPDATE chunks SET embedding = %s, sentence_vectors = %s WHERE id = %s",

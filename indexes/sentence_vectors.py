@@ -60,6 +60,18 @@ def embed_sentences(
     return packed
 
 
+def embed_chunks(
+    embedder: Embedder, chunks: Sequence[tuple[str, str, str]], with_runs: bool
+) -> tuple[np.ndarray, list[bytes | None]]:
+    """What ingest and reindex store for each (title, section, text) chunk: its vector (of
+    ``embedding_text``) and, ``with_runs``, its packed runs (else None)."""
+    vectors = embedder.embed([embedding_text(*chunk) for chunk in chunks])
+    runs: list[bytes | None] = (
+        embed_sentences(embedder, chunks) if with_runs else [None] * len(chunks)
+    )
+    return vectors, runs
+
+
 def pack(vectors: np.ndarray) -> bytes:
     """``vectors`` (sentences x dimension) as stored."""
     return np.ascontiguousarray(vectors, dtype=_STORED).tobytes()

@@ -12,7 +12,7 @@ import numpy as np
 
 from indexes.collections import ensure_collection
 from indexes.database import Database
-from indexes.embeddings import Embedder, embedder_backend, embedding_text
+from indexes.embeddings import Embedder, embedder_backend
 from indexes.ingest.files import Parsed, Pending, SourceFile, discover, parse, parsed_in_order
 from indexes.ingest.options import IngestOptions, IngestReport
 from indexes.ingest.store import (
@@ -24,7 +24,7 @@ from indexes.ingest.store import (
     reusable_vectors,
     text_hash,
 )
-from indexes.sentence_vectors import embed_sentences, sentence_runs
+from indexes.sentence_vectors import embed_chunks, sentence_runs
 from ragtune.errors import RagtuneError
 from ragtune.principal import EVERYONE
 
@@ -64,8 +64,7 @@ def _embed_group(
         return
     started = time.perf_counter()
     parts = [(item.doc.title, item.chunks[i].section, item.chunks[i].text) for item, i in todo]
-    vectors = embedder.embed([embedding_text(*part) for part in parts])
-    packed = embed_sentences(embedder, parts) if with_sentences else [None] * len(todo)
+    vectors, packed = embed_chunks(embedder, parts, with_sentences)
     report.embed_seconds += time.perf_counter() - started
     report.embedded += len(todo)
     for (item, i), vector, sentences in zip(todo, vectors, packed, strict=True):
