@@ -178,8 +178,9 @@ def run(*, quick: bool = False) -> dict[str, Any]:
         "data": str(CALIBRATION_FILE.relative_to(Path(__file__).resolve().parent.parent)),
         "pairs": len(pairs),
         **measured,
-        "notes": "Thresholds are the judges' defaults, fitted on the calibration split only "
-        "(python -m evals.judges.calibration); the held-out split is every third premise with "
+        "notes": "Thresholds are the judges' defaults, fitted on the calibration split and the "
+        "first 18F set of pairs (python -m evals.judges.calibration; bench/trust.py reports the "
+        "blind second 18F set); the held-out split is every third premise with "
         "all its sentences. Throughput is a cold single-process run over all pairs on the CPU, "
         "model loading excluded (load_seconds).",
     }

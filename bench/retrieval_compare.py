@@ -55,6 +55,9 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = REPO / "samples" / "corpus"
 SAMPLE_SUITE = REPO / "samples" / "suites" / "quillmark.jsonl"
 HELDOUT = REPO / "samples" / "heldout" / "18f-handbook" / "answerable.jsonl"
+# Written blind on 2026-12-05 (samples/heldout/18f-handbook/README.md): scored on its own,
+# never in a fit.
+HELDOUT_B = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_b.jsonl"
 # Chunk sizes LlamaIndex is run at (its SentenceSplitter default is 1024); the best is named.
 LLAMA_CHUNK_SIZES = (256, 512, 1024)
 # Everyone's groups on the sample corpus, so restricted gold documents are reachable.
@@ -111,6 +114,11 @@ class Corpus:
     root: Path
     folders: tuple[tuple[str, frozenset[str] | None], ...]
     questions: tuple[Question, ...]
+    blind: tuple[Question, ...] = ()  # asked and scored apart; never in a fit
+
+    @property
+    def asked(self) -> tuple[Question, ...]:
+        return self.questions + self.blind
 
 
 def handbook_questions() -> list[Question]:
@@ -120,9 +128,15 @@ def handbook_questions() -> list[Question]:
         if line.strip():
             r = json.loads(line)
             out.append(Question(r["id"], r["question"], ((r["source"], r["section"]),)))
-    for line in HELDOUT.read_text().splitlines():
-        if line.strip():
-            r = json.loads(line)
+    return out + suite_questions(HELDOUT)
+
+
+def suite_questions(path: Path) -> list[Question]:
+    """The questions of an eval suite file that name gold citations."""
+    out = []
+    for line in path.read_text().splitlines():
+        r = json.loads(line) if line.strip() else {}
+        if r.get("gold_citations"):
             gold = tuple((g["source"], g.get("section")) for g in r["gold_citations"])
             out.append(Question(r["id"], r["question"], gold))
     return out
@@ -130,13 +144,7 @@ def handbook_questions() -> list[Question]:
 
 def sample_questions() -> list[Question]:
     """The sample suite's questions that name gold citations (rag and both routes)."""
-    out = []
-    for line in SAMPLE_SUITE.read_text().splitlines():
-        r = json.loads(line) if line.strip() else {}
-        if r.get("gold_citations"):
-            gold = tuple((g["source"], g.get("section")) for g in r["gold_citations"])
-            out.append(Question(r["id"], r["question"], gold))
-    return out
+    return suite_questions(SAMPLE_SUITE)
 
 
 def corpora(quick: bool) -> list[Corpus]:
@@ -156,7 +164,15 @@ def corpora(quick: bool) -> list[Corpus]:
     ]
     root = handbook_or_none()
     if root is not None:
-        found.append(Corpus("handbook", root, ((".", None),), tuple(handbook_questions()[:limit])))
+        found.append(
+            Corpus(
+                "handbook",
+                root,
+                ((".", None),),
+                tuple(handbook_questions()[:limit]),
+                tuple(suite_questions(HELDOUT_B)[:limit]),
+            )
+        )
     return found
 
 
@@ -192,7 +208,7 @@ def gold_texts(corpus: Corpus, embedder: Embedder) -> dict[tuple[str, str], str]
     """(source, section) -> the text of that gold section (see SECTION_RULE)."""
     options = IngestOptions()
     out: dict[tuple[str, str], str] = {}
-    for q in corpus.questions:
+    for q in corpus.asked:
         for source, section in q.gold:
             if section is None or (source, section) in out:
                 continue
@@ -272,6 +288,20 @@ def score(
     return out
 
 
+def scored(
+    corpus: Corpus,
+    hits: dict[str, list[Hit]],
+    gold: dict[tuple[str, str], str],
+    latencies_ms: list[float],
+) -> dict[str, Any]:
+    """``score`` of the corpus's questions, with the blind questions' figures under "blind"."""
+    out = score(corpus.questions, hits, gold, latencies_ms)
+    if corpus.blind:
+        blind = score(corpus.blind, hits, gold, latencies_ms)
+        out["blind"] = {k: v for k, v in blind.items() if not k.startswith(("latency", "per_q"))}
+    return out
+
+
 def _sources(db: Database, corpus: Corpus) -> dict[str, str]:
     """Document id -> path relative to the corpus root."""
     with db.administering() as conn:
@@ -289,7 +319,7 @@ def _ragtune_hits(
     paths = _sources(db, corpus)
     search(db, embedder, "warm up", READER, options)
     hits, latencies = {}, []
-    for q in corpus.questions:
+    for q in corpus.asked:
         started = time.perf_counter()
         response = search(db, embedder, q.question, READER, options)
         latencies.append((time.perf_counter() - started) * 1000)
@@ -409,7 +439,7 @@ def _llama_hits(index: Any, corpus: Corpus) -> tuple[dict[str, list[Hit]], list[
     retriever.retrieve("warm up")
     root = corpus.root.resolve()
     hits, latencies = {}, []
-    for q in corpus.questions:
+    for q in corpus.asked:
         started = time.perf_counter()
         nodes = retriever.retrieve(q.question)
         latencies.append((time.perf_counter() - started) * 1000)
@@ -473,14 +503,14 @@ def _systems(
     for name, options in named.items():
         options = SearchOptions(**{**options.__dict__, "collection": corpus.name, "k": K})
         hits, latencies = _ragtune_hits(db, embedder, corpus, options)
-        systems[name] = score(corpus.questions, hits, gold, latencies)
+        systems[name] = scored(corpus, hits, gold, latencies)
         print(f"{corpus.name}: {name} done", file=sys.stderr, flush=True)
     # The same corpus ingested with RAGTUNE_SENTENCE_VECTORS=false, searched with the defaults:
     # every chunk re-ranks by its chunk cosine where the best run would be.
     hits, latencies = _ragtune_hits(
         db, embedder, without_runs, SearchOptions(collection=without_runs.name, k=K)
     )
-    systems[NO_RUNS] = score(corpus.questions, hits, gold, latencies)
+    systems[NO_RUNS] = scored(without_runs, hits, gold, latencies)
     with db.administering() as conn:
         files = sorted(
             Path(p)
@@ -493,7 +523,7 @@ def _systems(
     for size in (1024,) if quick else llama_sizes:
         index, facts = _llama_index(files, embedder, size)
         hits, latencies = _llama_hits(index, corpus)
-        systems[f"llamaindex chunk {size}"] = score(corpus.questions, hits, gold, latencies) | {
+        systems[f"llamaindex chunk {size}"] = scored(corpus, hits, gold, latencies) | {
             "llamaindex": facts
         }
     return systems
@@ -619,6 +649,7 @@ def envelope(
         "questions_files": [
             str(QUESTIONS.relative_to(REPO)),
             str(HELDOUT.relative_to(REPO)),
+            str(HELDOUT_B.relative_to(REPO)) + " (blind: scored apart, never fitted)",
             str(SAMPLE_SUITE.relative_to(REPO)),
         ],
         "embed_model": "all-MiniLM-L6-v2",
@@ -647,6 +678,21 @@ def table(result: dict[str, Any]) -> str:
         ]
         for corpus, found in result["corpora"].items()
         for name, s in found["systems"].items()
+    ]
+    rows += [
+        [
+            f"{corpus} (blind set B)",
+            name,
+            b[f"file_recall_at_{K}"],
+            b[f"file_mrr_at_{K}"],
+            b[f"section_recall_at_{K}"],
+            b[f"section_mrr_at_{K}"],
+            "",
+            "",
+        ]
+        for corpus, found in result["corpora"].items()
+        for name, s in found["systems"].items()
+        if (b := s.get("blind"))
     ]
     return markdown_table(
         [

@@ -68,10 +68,16 @@ class Corpus:
     root: Path
     answerable: list[SuiteItem]
     near_miss: list[SuiteItem]
+    store: str = ""  # the index it is asked over, when another corpus's: same documents
+
+    @property
+    def index(self) -> str:
+        return self.store or self.name
 
 
 def corpora() -> list[Corpus]:
-    """The sample company and (when present) the 18F handbook, with their question sets."""
+    """The sample company and (when present) the 18F handbook, with its two question sets
+    (the second asked over the same index)."""
     from evals.suites import load_suite
 
     sample = load_suite(SAMPLE_SUITE).items
@@ -90,6 +96,16 @@ def corpora() -> list[Corpus]:
                 HANDBOOK,
                 load_suite(HELDOUT / "answerable.jsonl").items,
                 load_suite(HELDOUT / "near_miss.jsonl").items,
+            )
+        )
+        # Written after every threshold was fixed and before anything was measured on it.
+        found.append(
+            Corpus(
+                "18f-b",
+                HANDBOOK,
+                load_suite(HELDOUT / "answerable_b.jsonl").items,
+                load_suite(HELDOUT / "near_miss_b.jsonl").items,
+                store="18f",
             )
         )
     else:
@@ -257,19 +273,32 @@ def thresholds(fitted: dict[str, Any]) -> Thresholds:
     return Thresholds(fitted["close_word"], fitted["max_missing_common"], fitted["rare_share"])
 
 
+# The 18F judge sets: "18f" (2026-12-03) informed the judge changes of 2026-12-05 and is no
+# longer blind; "18f-b" (written 2026-12-05, before anything was measured on it) is.
+JUDGE_SETS = {"18f": "judge_pairs.jsonl", "18f-b": "judge_pairs_b.jsonl"}
+BLIND_JUDGE_SET = "18f-b"
+# The first is the shipped thresholds' protocol; the second the issue's (sample only).
+JUDGE_DIRECTIONS = (
+    ("sample+18f", "18f-b"),
+    ("sample", "18f-b"),
+    ("sample", "18f"),
+    ("18f", "sample"),
+)
+
+
 def judge_pairs() -> dict[str, list[tuple[str, str, bool, str]]]:
     """Labelled (premise, sentence, supported, kind) pairs: the sample set (its calibration
-    split first: the shipped thresholds are fitted on that split alone) and the 18F set."""
+    split first: the shipped thresholds are fitted on that split alone) and the 18F sets."""
     from evals.judges.calibration import load_calibration
 
     ordered = load_calibration(split="calibration") + load_calibration(split="heldout")
     sample = [(p.premise, p.sentence, p.supported, p.kind) for p in ordered]
-    lines = (HELDOUT / "judge_pairs.jsonl").read_text(encoding="utf-8").splitlines()
-    heldout = [json.loads(line) for line in lines if line.strip()]
-    return {
-        "sample": sample,
-        "18f": [(p["premise"], p["sentence"], p["supported"], p["kind"]) for p in heldout],
-    }
+    sets: dict[str, list[tuple[str, str, bool, str]]] = {"sample": sample}
+    for name, file in JUDGE_SETS.items():
+        lines = (HELDOUT / file).read_text(encoding="utf-8").splitlines()
+        pairs = [json.loads(line) for line in lines if line.strip()]
+        sets[name] = [(p["premise"], p["sentence"], p["supported"], p["kind"]) for p in pairs]
+    return sets
 
 
 def judge_figures(
@@ -293,9 +322,9 @@ def judge_figures(
 def report_any_judge(
     judge: Judge, pairs: Sequence[tuple[str, str, bool, str]] | None = None
 ) -> dict[str, Any]:
-    """Any judge (offline, nli, llm, ...) at its own threshold on held-out pairs (the 18F set
-    by default): the same figures the offline judge is held to, with nothing refitted."""
-    chosen = judge_pairs()["18f"] if pairs is None else list(pairs)
+    """Any judge (offline, nli, llm, ...) at its own threshold on held-out pairs (the blind
+    18F set by default): the same figures the offline judge is held to, nothing refitted."""
+    chosen = judge_pairs()[BLIND_JUDGE_SET] if pairs is None else list(pairs)
     verdicts = judge.judge_many([(p, s) for p, s, _, _ in chosen])
     return {
         "judge": judge.fingerprint,
@@ -309,17 +338,14 @@ def report_any_judge(
 
 
 def judges(embedder: Embedder) -> dict[str, Any]:
-    """Offline judge and overlap baseline: fit each threshold on one corpus, report the other."""
-    from evals.judges.calibration import best_threshold
+    """Offline judge and overlap baseline: fit each threshold on some sets, report another."""
+    from evals.judges.calibration import best_threshold, load_calibration
     from evals.judges.offline import OfflineJudge
     from evals.judges.overlap import OverlapJudge
 
     offline = OfflineJudge(embedder)
     overlap = OverlapJudge()
-    from evals.judges.calibration import load_calibration
-
     sets = judge_pairs()
-    fit_sizes = {"sample": len(load_calibration(split="calibration")), "18f": len(sets["18f"])}
     scores: dict[str, dict[str, list[float]]] = {"offline": {}, "overlap": {}}
     seconds: dict[str, float] = {}
     for name, pairs in sets.items():
@@ -328,13 +354,18 @@ def judges(embedder: Embedder) -> dict[str, Any]:
         seconds[name] = round(time.perf_counter() - started, 2)
         scores["offline"][name] = [offline.score(a) for a in aligned]
         scores["overlap"][name] = [overlap.score([p], s) for p, s, _, _ in pairs]
+    # What each fit reads: the sample set's calibration split only, or that and the first
+    # 18F set (the shipped thresholds' fitting set, evals.judges.calibration.fitting_pairs).
+    n = len(load_calibration(split="calibration"))
+    parts = {"sample": [("sample", n)], "18f": [("18f", None)]}
+    parts["sample+18f"] = parts["sample"] + parts["18f"]
     out: dict[str, Any] = {"pairs": {n: len(p) for n, p in sets.items()}, "seconds": seconds}
     for judge, by_set in scores.items():
         out[judge] = {}
-        for fitted, measured in (("sample", "18f"), ("18f", "sample")):
-            n = fit_sizes[fitted]
-            labels = [lab for _, _, lab, _ in sets[fitted][:n]]
-            cut = best_threshold(by_set[fitted][:n], labels)
+        for fitted, measured in JUDGE_DIRECTIONS:
+            fit_scores = [x for name, k in parts[fitted] for x in by_set[name][:k]]
+            labels = [p[2] for name, k in parts[fitted] for p in sets[name][:k]]
+            cut = best_threshold(fit_scores, labels)
             target = sets[measured]
             out[judge][f"fit {fitted}, measured {measured}"] = {
                 "threshold": cut,
@@ -396,11 +427,11 @@ def run(
         saved = base / f"records-{corpus.name}.json"
         if reuse and saved.is_file():
             records[corpus.name], facts = json.loads(saved.read_text(encoding="utf-8"))
-            _recheck(records[corpus.name], embedder, base / corpus.name)
+            _recheck(records[corpus.name], embedder, base / corpus.index)
         else:
             print(f"answering {corpus.name}", file=sys.stderr)
-            with _database(base / corpus.name) as db:
-                records[corpus.name], facts = answer_all(corpus, db, embedder, base / corpus.name)
+            with _database(base / corpus.index) as db:
+                records[corpus.name], facts = answer_all(corpus, db, embedder, base / corpus.index)
             saved.write_text(json.dumps([records[corpus.name], facts]), encoding="utf-8")
         verify = [r["verify_ms"] for r in records[corpus.name] if r["repaired"] == "extractive"]
         facts["verify_extractive_ms"] = {
@@ -413,7 +444,7 @@ def run(
     fits = {name: fit(r) for name, r in records.items()}
     result["fits"] = fits
     result["answerability"] = {}
-    for fitted, measured in (("sample", "18f"), ("18f", "sample")):
+    for fitted, measured in (("sample", "18f-b"), ("sample", "18f"), ("18f", "sample")):
         if fitted in fits and measured in records:
             f = fits[fitted]
             result["answerability"][f"fit {fitted}, measured {measured}"] = {

@@ -2,10 +2,16 @@
 
 evals/data/calibration.jsonl holds premise/sentence pairs written for ragtune, each labelled
 supported or not and marked ``"split": "calibration"`` or ``"heldout"``. Whole premises are
-assigned to one split, so no premise is seen on both sides. Thresholds are fitted on the
-calibration split only; the held-out split is for reporting.
+assigned to one split, so no premise is seen on both sides.
 
-    python -m evals.judges.calibration   # refit thresholds, print both splits' figures
+Thresholds are fitted on the fitting set: that calibration split, and the first set of pairs
+written on the 18F handbook (samples/heldout/18f-handbook/judge_pairs.jsonl), which stopped
+being blind once the judge was changed after reading its results. A threshold fitted on the
+sample company alone fits text written alongside the code; with a real handbook beside it, it
+fits two writers. The held-out split and the second 18F set (judge_pairs_b.jsonl, never
+looked at before measuring) are for reporting only.
+
+    python -m evals.judges.calibration   # refit thresholds, print the figures of each set
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ragtune.errors import InputError
 
 CALIBRATION_FILE = Path(__file__).resolve().parent.parent / "data" / "calibration.jsonl"
+REPO = Path(__file__).resolve().parents[2]
+HANDBOOK_PAIRS = REPO / "samples" / "heldout" / "18f-handbook" / "judge_pairs.jsonl"
+BLIND_PAIRS = REPO / "samples" / "heldout" / "18f-handbook" / "judge_pairs_b.jsonl"
 Split = Literal["calibration", "heldout"]
 
 
@@ -39,21 +48,38 @@ class CalibrationPair(BaseModel):
     split: Split
 
 
-def load_calibration(
-    path: Path = CALIBRATION_FILE, split: Split | None = None
-) -> list[CalibrationPair]:
-    """Read the calibration set (one split, or both), failing with the line of any bad record."""
+def _read_pairs(path: Path, relabel: Split | None = None) -> list[CalibrationPair]:
     pairs: list[CalibrationPair] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            pair = CalibrationPair.model_validate(json.loads(line))
+            record = json.loads(line)
+            if relabel is not None:
+                record["split"] = relabel
+            pairs.append(CalibrationPair.model_validate(record))
         except (json.JSONDecodeError, ValidationError) as exc:
             raise InputError(f"{path}:{number}: bad calibration pair: {exc}") from None
-        if split is None or pair.split == split:
-            pairs.append(pair)
     return pairs
+
+
+def load_calibration(
+    path: Path = CALIBRATION_FILE, split: Split | None = None
+) -> list[CalibrationPair]:
+    """Read the calibration set (one split, or both), failing with the line of any bad record."""
+    return [p for p in _read_pairs(path) if split is None or p.split == split]
+
+
+def fitting_pairs() -> list[CalibrationPair]:
+    """The pairs thresholds are fitted on: the sample company's calibration split, then the
+    first 18F handbook set."""
+    return load_calibration(split="calibration") + load_pairs(HANDBOOK_PAIRS)
+
+
+def load_pairs(path: Path) -> list[CalibrationPair]:
+    """A judge-pair file in the calibration format, whatever its ``split`` says (read as
+    held out)."""
+    return _read_pairs(path, relabel="heldout")
 
 
 def balanced_accuracy(labels: Sequence[bool], predictions: Sequence[bool]) -> float:
@@ -110,7 +136,8 @@ def best_threshold(scores: Sequence[float], labels: Sequence[bool]) -> float:
 
 
 def main() -> None:
-    """Fit the offline and overlap thresholds on the calibration split and report both splits."""
+    """Fit the offline and overlap thresholds on the fitting pairs and report them and the
+    sample held-out split."""
     from evals.judges.offline import OfflineJudge
     from evals.judges.overlap import OverlapJudge
     from indexes.embeddings import load_embedder
@@ -118,7 +145,7 @@ def main() -> None:
     from ragtune.settings import BUNDLED_EMBED_MODEL
 
     quiet_libraries()
-    calibration, heldout = load_calibration(split="calibration"), load_calibration(split="heldout")
+    calibration, heldout = fitting_pairs(), load_calibration(split="heldout")
     offline = OfflineJudge(load_embedder(BUNDLED_EMBED_MODEL))
     overlap = OverlapJudge()
     for name, score_fn in (
@@ -134,8 +161,8 @@ def main() -> None:
         threshold = best_threshold(fit, [p.supported for p in calibration])
         report = []
         for split_name, pairs, scores in (
-            ("calibration", calibration, fit),
-            ("heldout", heldout, score_fn(heldout)),
+            ("fitting", calibration, fit),
+            ("sample held-out split", heldout, score_fn(heldout)),
         ):
             labels = [p.supported for p in pairs]
             acc = balanced_accuracy(labels, [s >= threshold for s in scores])

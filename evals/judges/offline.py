@@ -30,16 +30,17 @@ from evals.judges import binding as B
 from evals.judges import facts as F
 from evals.judges.clauses import Unit, clauses, evidence_clauses, premise_units
 from evals.judges.facts import facts_of
-from evals.judges.facts.polarity import is_negation
+from evals.judges.facts.polarity import is_negation, prefixed_negations
 from evals.judges.generalisation import dropped_restrictions
 from evals.judges.protocol import BatchJudge, Judgement, Pair, as_premises
 from evals.judges.substitutions import WordVectors, substitutions
 from indexes.embeddings import Embedder
 
-VERSION = 3
-# Calibrated on the "calibration" split of evals/data/calibration.jsonl (never the held-out
-# split) by evals.judges.calibration; bench/results/judges.json has the figures.
-DEFAULT_THRESHOLD = 0.6147
+VERSION = 4
+# Fitted with the reference (torch) vectors on evals.judges.calibration.fitting_pairs (the
+# sample company's calibration split and the first 18F set; never a set it is reported on) by
+# ``python -m evals.judges.calibration``; bench/results/trust.json has the held-out figures.
+DEFAULT_THRESHOLD = 0.5816
 SIMILARITY_WEIGHT = 0.4
 # Multiplicative penalties, one per unbacked fact. A changed number or date is the commonest
 # hallucination and nearly always decisive; a missing name is weaker evidence (paraphrases
@@ -91,11 +92,15 @@ def _negation_differs(clause: str, claim: F.Facts, unit: Unit) -> bool:
     "Only reimbursed if the CFO approves" and "not reimbursed unless the CFO approves" say the
     same: a restriction in the claim matches a negated exception in the premise.
     """
-    negated = claim.negations > 0
     restricted = F.states_restriction(clause)
+    whole = facts_of(unit.text)
 
     def agrees(text: str) -> bool:
-        theirs = facts_of(text).negations > 0
+        # "Hours you do not use" and "unused hours": a prefix negates when the other side
+        # negates the same root with a word.
+        evidence = facts_of(text)
+        negated = claim.negations + prefixed_negations(clause, whole.stems) > 0
+        theirs = evidence.negations + prefixed_negations(text, claim.stems) > 0
         if restricted and theirs and F.states_exception(text):
             return True
         return theirs == negated

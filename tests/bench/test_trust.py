@@ -1,5 +1,6 @@
-"""The held-out figures of bench/trust.py, asserted: thresholds fitted on the sample company,
-measured on the 18F handbook (written by others, never tuned on).
+"""The held-out figures of bench/trust.py, asserted: thresholds fitted on the sample company
+(and, for the judge, the first 18F set), measured on the 18F handbook's sets, the blind
+second set first.
 
 The floors below are the figures measured when this was written (bench/results/trust.json),
 less a small margin for the shared machines' nondeterminism: a change that makes the judge
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 
 from bench.handbook import HANDBOOK
-from bench.trust import Corpus, answer_all, corpora, judges, score
+from bench.trust import answer_all, corpora, judges, score
 from evals.judges.answerability import Thresholds
 from indexes.database import Database
 from indexes.embeddings import Embedder
@@ -25,12 +26,18 @@ pytestmark = [
     pytest.mark.skipif(not HANDBOOK.is_dir(), reason=f"no 18F handbook at {HANDBOOK}"),
 ]
 
-HELD_OUT = "fit sample, measured 18f"
-# Measured figures (bench/results/trust.json) less a margin.
-JUDGE_KEPT_FLOOR = 0.68  # measured 0.703
-JUDGE_CAUGHT_FLOOR = 0.71  # measured 0.743
-ANSWERED_FLOOR = 0.67  # measured 0.714 by bench.trust (2026-12-04)
-DECLINED_FLOOR = 0.75  # measured 0.800 by bench.trust (2026-12-04)
+# The judge's shipped protocol: threshold fitted on the sample company's calibration split and
+# the first 18F set, measured on the second (blind) 18F set.
+HELD_OUT = "fit sample+18f, measured 18f-b"
+# Measured figures (bench/results/trust.json, 2026-12-05) less a margin.
+JUDGE_KEPT_FLOOR = 0.57  # measured 0.600
+JUDGE_CAUGHT_FLOOR = 0.77  # measured 0.800
+# Answerability, thresholds fitted on the sample company: the first 18F question set, and the
+# second (written blind on 2026-12-05), asked over the same index.
+FLOORS = {
+    "18f": {"answered_right_source": 0.70, "near_miss_declined": 0.78},  # measured 0.743 / 0.825
+    "18f-b": {"answered_right_source": 0.43, "near_miss_declined": 0.78},  # measured 0.467 / 0.825
+}
 TARGET = 0.9
 
 
@@ -42,11 +49,14 @@ def judge_figures(embedder: Embedder) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def handbook_scores(
     handbook_db: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Any]:
-    corpus: Corpus = next(c for c in corpora() if c.name == "18f")
-    state: Path = tmp_path_factory.mktemp("trust-18f")
-    records, _ = answer_all(corpus, handbook_db, embedder, state)
-    return score(records, Thresholds())
+) -> dict[str, dict[str, Any]]:
+    out = {}
+    for corpus in corpora():
+        if corpus.name in FLOORS:
+            state: Path = tmp_path_factory.mktemp(f"trust-{corpus.name}")
+            records, _ = answer_all(corpus, handbook_db, embedder, state)
+            out[corpus.name] = score(records, Thresholds())
+    return out
 
 
 def test_the_judge_on_held_out_pairs_keeps_its_floor(judge_figures: dict[str, Any]) -> None:
@@ -71,16 +81,19 @@ def test_the_judge_meets_the_issue_targets_on_held_out_pairs(
     assert offline["faithful_kept"] >= TARGET and offline["hallucination_caught"] >= TARGET
 
 
+@pytest.mark.parametrize("name", sorted(FLOORS))
 def test_answerability_on_the_held_out_handbook_keeps_its_floor(
-    handbook_scores: dict[str, Any],
+    handbook_scores: dict[str, dict[str, Any]], name: str
 ) -> None:
-    assert handbook_scores["answered_right_source"] >= ANSWERED_FLOOR, handbook_scores
-    assert handbook_scores["near_miss_declined"] >= DECLINED_FLOOR, handbook_scores
+    scores = handbook_scores[name]
+    for figure, floor in FLOORS[name].items():
+        assert scores[figure] >= floor, scores
 
 
 @pytest.mark.xfail(strict=True, reason="issue 13 target not met yet (see bench/results)")
 def test_answerability_meets_the_issue_targets_on_the_held_out_handbook(
-    handbook_scores: dict[str, Any],
+    handbook_scores: dict[str, dict[str, Any]],
 ) -> None:
-    assert handbook_scores["near_miss_declined"] >= TARGET
-    assert handbook_scores["answered_right_source"] >= TARGET
+    blind = handbook_scores["18f-b"]
+    assert blind["near_miss_declined"] >= TARGET
+    assert blind["answered_right_source"] >= TARGET

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from evals.judges.facts.dates import DateRef
 from evals.judges.facts.extract import Facts
+from evals.judges.facts.names import VALUE_KIND
 from evals.judges.facts.polarity import ANTONYMS, SURFACE
 from evals.judges.facts.quantities import Quantity
 from evals.judges.facts.words import stem
@@ -19,9 +20,34 @@ def antonym_conflicts(claim: Facts, evidence: Facts) -> list[tuple[str, str]]:
     return conflicts
 
 
+def _stated(evidence: Facts) -> list[Quantity]:
+    """The evidence's quantities, and the totals its counts of sized things come to."""
+    return [*evidence.quantities, *(t.quantity for t in evidence.totals)]
+
+
+def _counted(claim: Facts, stated: list[Quantity]) -> list[float]:
+    """Numbers of the claim that only count towards a total the evidence states ("two 40-hour
+    weeks" against "80 hours"): each is backed by that total, not by a number of its own."""
+    return [
+        part for t in claim.totals if any(t.quantity.matches(e) for e in stated) for part in t.parts
+    ]
+
+
 def missing_quantities(claim: Facts, evidence: Facts) -> list[Quantity]:
-    """The claim's quantities the evidence does not state."""
-    return [q for q in claim.quantities if not any(q.matches(e) for e in evidence.quantities)]
+    """The claim's quantities the evidence does not state, directly, in other units, or as the
+    total of a count of sized things on either side ("half an hour" = "two 15-minute breaks")."""
+    stated = _stated(evidence)
+    counted = _counted(claim, stated)
+    missing = []
+    for q in claim.quantities:
+        if any(q.matches(e) for e in stated):
+            continue
+        part = next((v for v in counted if abs(v - q.value) < 1e-9), None)
+        if part is not None:
+            counted.remove(part)
+            continue
+        missing.append(q)
+    return missing
 
 
 def missing_dates(claim: Facts, evidence: Facts) -> list[DateRef]:
@@ -35,12 +61,14 @@ def missing_entities(claim: Facts, evidence: Facts) -> list[str]:
     A period word that is the unit of a quantity the evidence states in other units ("one
     week" against "7 days") is part of that quantity, not a name of its own.
     """
-    restated = {
-        u
-        for q in claim.quantities
-        if any(q.matches(e) for e in evidence.quantities)
-        for u in q.units
-    }
+    stated = _stated(evidence)
+    restated = {u for q in claim.quantities if any(q.matches(e) for e in stated) for u in q.units}
+    if _counted(claim, stated):
+        # "two 40-hour work weeks" = "80 hours": the period words belong to the total.
+        restated |= {s for s in claim.content if s in VALUE_KIND and VALUE_KIND[s] == "period"}
+    # An acronym and its spelled-out name are one name, whichever side spells it.
+    restated |= {stem(a) for a, _ in evidence.spelled}
+    restated |= {stem(w) for a, words in claim.spelled if stem(a) in evidence.stems for w in words}
     return [e for e in claim.entities if stem(e) not in evidence.stems and stem(e) not in restated]
 
 

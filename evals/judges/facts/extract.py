@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from evals.judges.facts.dates import DateRef, replace_dates
-from evals.judges.facts.names import VALUE_WORD_STEMS, is_name
+from evals.judges.facts.names import VALUE_WORD_STEMS, is_name, spelled_names
 from evals.judges.facts.polarity import POLAR, bound_comparisons, count_negations, is_negation
 from evals.judges.facts.quantities import (
     Quantity,
+    Total,
     is_quantity_word,
     one_is_a_pronoun,
     parse_number,
     read_quantity,
     restate_quantities,
+    totals,
 )
 from evals.judges.facts.words import STOPWORDS, stem, tokenize
 
@@ -45,6 +47,8 @@ class Facts:
     terms: tuple[Term, ...] = ()  # content words, quantities and dates in reading order
     words: tuple[str, ...] = ()  # the content words as written (lowercased), parallel to content
     tokens: tuple[str, ...] = ()  # every token, lowercased (Term.position indexes it)
+    totals: tuple[Total, ...] = ()  # "two 15-minute breaks": 30 minutes, stated by counting
+    spelled: tuple[tuple[str, frozenset[str]], ...] = ()  # ("oa", {"office", "acquisition"})
 
 
 def _is_content_word(token: str) -> bool:
@@ -96,6 +100,8 @@ def extract_facts(text: str) -> Facts:
         entities=tuple(entities),
         negations=count_negations(rest),
         terms=tuple(terms),
+        totals=totals(rest),
+        spelled=spelled_names(tokens),
     )
 
 

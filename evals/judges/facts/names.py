@@ -22,7 +22,7 @@ VALUE_KIND.update({stem(m): "month" for m in MONTHS})
 def looks_like_name(token: str, first: bool) -> bool:
     """Names and codes: capitalised words inside a sentence, acronyms, anything with a digit."""
     if not token[0].isalpha():
-        return token.count(".") > 1  # versions
+        return token.count(".") > 1 or any(c.isalpha() for c in token)  # versions, "18F"
     if any(c.isdigit() for c in token):
         return True
     if len(token) > 1 and token.isupper():
@@ -52,3 +52,31 @@ def is_name(tokens: list[tuple[str, bool]], i: int) -> bool:
     return (
         looks_like_name(token, first) or stem(token) in VALUE_WORD_STEMS or opens_a_name(tokens, i)
     )
+
+
+# Small words a spelled-out name may hold without them counting in its acronym.
+_NAME_LINKS = frozenset({"of", "and", "for", "the", "&"})
+
+
+def spelled_names(tokens: list[tuple[str, bool]]) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Runs of two or more capitalised words with the acronym they spell: "Office of
+    Acquisition" is ("oa", {"office", "acquisition"}), so that a claim saying "OA" and evidence
+    saying "Office of Acquisition" (or the other way round) name the same thing."""
+    runs: list[tuple[str, frozenset[str]]] = []
+    words: list[str] = []
+
+    def close() -> None:
+        if len(words) >= 2:
+            runs.append(("".join(w[0] for w in words).lower(), frozenset(w.lower() for w in words)))
+        words.clear()
+
+    for i, (token, _) in enumerate(tokens):
+        capitalised = token[0].isupper() and token.isalpha() and not token.isupper()
+        if capitalised and token.lower() not in STOPWORDS:
+            words.append(token)
+        elif words and token.lower() in _NAME_LINKS and i + 1 < len(tokens):
+            continue
+        else:
+            close()
+    close()
+    return tuple(runs)

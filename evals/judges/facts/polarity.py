@@ -13,6 +13,9 @@ COMPARATORS = re.compile(
     re.IGNORECASE,
 )
 NEGATIONS = frozenset("not no never cannot none nobody nothing neither nor nowhere".split())
+# "Without" denies an action or any amount ("approve it without documenting it", "without any
+# limit"); "a case without a workaround" only qualifies a noun, like a condition.
+_WITHOUT = re.compile(r"\bwithout\s+(?:any\b|[a-z]{3,}ing\b)", re.IGNORECASE)
 # Words that flip a statement when swapped for their counterpart. General English only.
 _ANTONYM_WORDS = (
     ("rise", "fall"),
@@ -99,11 +102,34 @@ def is_negation(word: str) -> bool:
     return word.lower().removesuffix("'s") in NEGATIONS
 
 
+def prefixed_negations(text: str, other: frozenset[str]) -> int:
+    """Words negated by a prefix ("unused", "unpaid", "nonrefundable") whose root the other
+    text uses ("not used", "paid"): only against that text is the prefix known to negate,
+    since "under", "union" and "unit" start the same way."""
+    count = 0
+    for token, _ in tokenize(_CONDITIONAL.sub(" ", text)):
+        low = token.lower()
+        for prefix in ("non", "un"):
+            root = low.removeprefix(prefix)
+            # "Unloaded" on both sides is the same word, not a negation of "loaded".
+            if root == low or len(root) < 3 or stem(low) in other:
+                continue
+            # The crude stemmer keeps "used" whole: try the root without its ending too.
+            roots = {stem(root)}
+            if root.endswith("ed"):
+                roots |= {stem(root[:-1]), stem(root[:-2])}
+            if roots & other:
+                count += 1
+                break
+    return count
+
+
 def count_negations(text: str) -> int:
     """Negations the sentence asserts; those inside a condition ("if it does not arrive, ...",
     "expire if not used") set a premise, not the sentence's polarity."""
     asserted = _CONDITIONAL.sub(" ", text)
-    return sum(1 for token, _ in tokenize(asserted) if is_negation(token))
+    words = sum(1 for token, _ in tokenize(asserted) if is_negation(token))
+    return words + len(_WITHOUT.findall(asserted))
 
 
 def states_exception(text: str) -> bool:

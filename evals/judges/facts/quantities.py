@@ -55,6 +55,10 @@ LETTER_UNITS = frozenset("A V W m g".split())
 CURRENCY = {"$": "$", "€": "€", "£": "£", "usd": "$", "eur": "€", "gbp": "£", "dollar": "$"}
 UNIT_STEMS = frozenset(stem(u) if u.isalpha() else u for u in UNITS)
 PERCENT = stem("percent")
+# Compound period words that name the period they count: "ten workdays" is ten days.
+UNIT_ALIASES = {
+    stem(w): stem(u) for w, u in (("workday", "day"), ("weekday", "day"), ("workweek", "week"))
+}
 
 
 # Durations in days, with the other lengths a week, month or year is commonly given ("two
@@ -72,6 +76,7 @@ _DAYS: dict[str, tuple[float, ...]] = {
     "year": (365.25, 365.0, 364.0, 360.0),
 }
 _DURATION_TOLERANCE = 0.02
+_PERIOD_STEMS = frozenset(_DAYS)
 
 
 def _duration(q: Quantity) -> tuple[str, set[str]] | None:
@@ -106,6 +111,8 @@ _RESTATE = (
     (re.compile(r"\b(\d+(?:\.\d+)?)\s*x\b", re.I), r"\1 times"),
     (re.compile(r"\bdouble\b", re.I), "2 times"),
     (re.compile(r"\bhalf (?:an?|of an?)\s+(hour|day|week|month|year)\b", re.I), r"0.5 \1"),
+    (re.compile(r"\bnoon\b", re.I), "12:00"),
+    (re.compile(r"\bmidnight\b", re.I), "00:00"),
 )
 
 
@@ -213,8 +220,15 @@ def parse_number(token: str) -> float | None:
 
 
 def one_is_a_pronoun(tokens: list[str], i: int) -> bool:
-    """'one of them', 'one or more' use "one" as a pronoun, not a count."""
-    return i + 1 < len(tokens) and tokens[i + 1].lower() in ("of", "or", "another")
+    """'one of them', 'one or more', 'the one used for email' use "one" as a pronoun, not a
+    count; 'the one day a week' still counts."""
+    after = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+    if after in ("of", "or", "another"):
+        return True
+    before = tokens[i - 1].lower() if i > 0 else ""
+    return before in ("the", "this", "that", "which", "each") and (
+        not after or not (after[0].isdigit() or stem(after) in UNIT_STEMS | _PERIOD_STEMS)
+    )
 
 
 def is_quantity_word(token: str) -> bool:
@@ -248,8 +262,64 @@ def read_quantity(tokens: list[str], i: int, value: float) -> Quantity:
                 units.add(low)
                 break
             continue
+        s = UNIT_ALIASES.get(s, s)
         if s in UNIT_STEMS:
             units.add("%" if s == PERCENT else s)
             if s not in ("$", "€", "£"):
                 break
     return Quantity(value, frozenset(units))
+
+
+@dataclass(frozen=True)
+class Total:
+    """A count of sized things written as one phrase: "two 15-minute breaks" is 30 minutes,
+    "half of an 8-hour day" is 4 hours. ``parts`` are the two numbers as written."""
+
+    parts: tuple[float, float]
+    quantity: Quantity
+
+
+_SIZED = r"(?P<size>\d+(?:\.\d+)?)-(?P<unit>[a-z]+)\b"
+_COUNT_OF_SIZED = re.compile(rf"\b(?P<count>\d+|[a-z]+)\s+{_SIZED}", re.I)
+_SHARE_OF_SIZED = re.compile(
+    rf"\b(?P<share>\d+(?:\.\d+)?)\s*%\s+of\s+(?:an?|the|one)\s+{_SIZED}", re.I
+)
+
+
+_PER = r"(?P<per>minute|hour|day|week|month|year)s?\b"
+# "8 hours every day" with "10 work days" in the same text: 80 hours in all.
+_RATE = re.compile(
+    rf"\b(?P<amount>\d+(?:\.\d+)?)\s+(?P<unit>[a-z]+)\s+(?:every|per|a|an|each)\s+{_PER}", re.I
+)
+_COUNT_OF_PERIOD = re.compile(rf"\b(?P<count>\d+(?:\.\d+)?|[a-z]+)\s+(?:[a-z]+\s+)?{_PER}", re.I)
+
+
+def _unit_of(word: str) -> frozenset[str]:
+    s = UNIT_ALIASES.get(stem(word), stem(word))
+    return frozenset({s}) if s in UNIT_STEMS else frozenset()
+
+
+def totals(text: str) -> tuple[Total, ...]:
+    """The totals ``text`` implies by counting sized things (``text`` as restated by
+    ``restate_quantities``): a restated total is the same fact, not a new number."""
+    found: list[Total] = []
+    for match in _COUNT_OF_SIZED.finditer(text):
+        count = parse_number(match.group("count"))
+        if count is None or count == 1 or match.group("count").lower() in MULTIPLIERS:
+            continue
+        size = float(match.group("size"))
+        found.append(Total((count, size), Quantity(count * size, _unit_of(match.group("unit")))))
+    for rate in _RATE.finditer(text):
+        amount, per = float(rate.group("amount")), stem(rate.group("per"))
+        for count in _COUNT_OF_PERIOD.finditer(text):
+            value = parse_number(count.group("count"))
+            if count.start() == rate.start() or value is None or stem(count.group("per")) != per:
+                continue
+            units = _unit_of(rate.group("unit"))
+            found.append(Total((amount, value), Quantity(amount * value, units)))
+    for match in _SHARE_OF_SIZED.finditer(text):
+        share, size = float(match.group("share")), float(match.group("size"))
+        found.append(
+            Total((share, size), Quantity(share / 100 * size, _unit_of(match.group("unit"))))
+        )
+    return tuple(found)

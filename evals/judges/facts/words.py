@@ -64,8 +64,11 @@ STOPWORDS = frozenset(
     without
     whether yet still even ever much many more most less least few fewer lot lots""".split()
 )
+# A number fused with capitals is a code ("18F", "2FA"), not a number and a word; "10GB" and
+# "9PM" are a quantity and a clock time.
+_NOT_CODES = "GB|MB|TB|KB|KM|MM|CM|KG|MPH|AM|PM|ET|[AVW]"
 _TOKEN = re.compile(
-    r"m/s|km/h|[$€£%°]|\d+(?:[.,]\d+)*|[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*",
+    rf"m/s|km/h|[$€£%°]|\d+(?!(?:{_NOT_CODES})\b)[A-Z][A-Z0-9]*\b|\d+(?:[.,]\d+)*|[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*",
 )
 
 

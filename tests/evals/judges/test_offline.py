@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from evals.judges.calibration import balanced_accuracy, best_threshold, load_calibration
+from evals.judges.calibration import (
+    balanced_accuracy,
+    best_threshold,
+    fitting_pairs,
+    load_calibration,
+)
 from evals.judges.offline import DEFAULT_THRESHOLD, OfflineJudge
 from evals.judges.overlap import OverlapJudge
 from indexes.embeddings import Embedder
@@ -89,6 +94,38 @@ def test_phrases_polarity_and_restrictions(
     assert offline_judge.judge(premise, sentence).supported is supported
 
 
+@pytest.mark.parametrize(
+    ("premise", "sentence", "supported"),
+    [
+        (
+            "Managers can approve short trips and should document their approval.",
+            "Managers can approve short trips without documenting the approval.",
+            False,
+        ),
+        (
+            "All unused donated hours are returned to the colleagues who gave them.",
+            "Donated hours you do not use go back to the colleagues who gave them.",
+            True,
+        ),
+        (
+            "The help desk answers within two business days and works 8 hours every day.",
+            "The help desk answers within 20 working hours.",
+            False,
+        ),
+        (
+            # Two days of eight hours: a total the premise implies.
+            "The help desk answers within two business days and works 8 hours every day.",
+            "The help desk answers within 16 working hours.",
+            True,
+        ),
+    ],
+)
+def test_negation_by_prefix_and_without(
+    offline_judge: OfflineJudge, premise: str, sentence: str, supported: bool
+) -> None:
+    assert offline_judge.judge(premise, sentence).supported is supported
+
+
 def test_unsupported_evidence_says_why(offline_judge: OfflineJudge) -> None:
     judgement = offline_judge.judge(PREMISE, "E-701 may be reset up to five times in 24 hours.")
     assert "not supported" in judgement.evidence and "5" in judgement.evidence
@@ -161,7 +198,7 @@ def test_threshold_is_the_one_the_calibration_split_gives(torch_embedder: Embedd
     # (0.615 or 0.631) with the order tests embed texts in; the held-out tests above hold the
     # default embedder to the shipped threshold.
     judge = OfflineJudge(torch_embedder)
-    pairs = load_calibration(split="calibration")
+    pairs = fitting_pairs()
     aligned = judge.align_many([(p.premise, p.sentence) for p in pairs])
     scores, labels = [judge.score(a) for a in aligned], [p.supported for p in pairs]
     assert best_threshold(scores, labels) == pytest.approx(DEFAULT_THRESHOLD, abs=1e-3)

@@ -28,6 +28,12 @@ from evals.judges.facts.compare import missing_entities, missing_quantities
         ("A quarter of the budget goes to training.", "25% of the budget goes to training."),
         ("The desk opens at 9 a.m. on weekdays.", "The desk opens at 09:00 on weekdays."),
         ("The desk closes at 5:30 pm.", "The desk closes at 17:30."),
+        ("The cap is two 40-hour weeks of leave.", "The cap is 80 hours of leave."),
+        ("Each shift has half an hour of breaks.", "Each shift has two 15-minute breaks."),
+        ("Volunteering gets half of an 8-hour workday.", "Volunteering gets 4 hours."),
+        ("Staff work 80 hours per pay period.", "Staff work 8 hours every day, 10 days a period."),
+        ("Bereavement leave is ten workdays.", "Bereavement leave is two weeks."),
+        ("The help desk opens at noon.", "The help desk opens at 12 pm."),
     ],
 )
 def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> None:
@@ -47,6 +53,11 @@ def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> No
         ("The course takes an hour and a half.", "The course takes 60 minutes."),
         ("A quarter of the budget goes to training.", "50% of the budget goes to training."),
         ("The desk opens at 9 p.m.", "The desk opens at 09:00."),
+        ("The cap is three 40-hour weeks of leave.", "The cap is 80 hours of leave."),
+        ("Staff work 90 hours per pay period.", "Staff work 8 hours every day, 10 days a period."),
+        # A range is not a product: "3-5 days" says nothing of 15 days.
+        ("Refunds take 15 business days.", "Refunds take 3-5 business days."),
+        ("The help desk opens at noon.", "The help desk opens at 11 am."),
     ],
 )
 def test_a_changed_quantity_is_still_missing(claim: str, evidence: str) -> None:
