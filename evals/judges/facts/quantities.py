@@ -311,9 +311,9 @@ def totals(text: str) -> tuple[Total, ...]:
         found.append(Total((count, size), Quantity(count * size, _unit_of(match.group("unit")))))
     for rate in _RATE.finditer(text):
         amount, per = float(rate.group("amount")), stem(rate.group("per"))
-        for count in _COUNT_OF_PERIOD.finditer(text):
-            value = parse_number(count.group("count"))
-            if count.start() == rate.start() or value is None or stem(count.group("per")) != per:
+        for period in _COUNT_OF_PERIOD.finditer(text):
+            value = parse_number(period.group("count"))
+            if period.start() == rate.start() or value is None or stem(period.group("per")) != per:
                 continue
             units = _unit_of(rate.group("unit"))
             found.append(Total((amount, value), Quantity(amount * value, units)))
