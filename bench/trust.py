@@ -90,24 +90,17 @@ def corpora() -> list[Corpus]:
         )
     ]
     if HANDBOOK.is_dir():
-        found.append(
-            Corpus(
-                "18f",
-                HANDBOOK,
-                load_suite(HELDOUT / "answerable.jsonl").items,
-                load_suite(HELDOUT / "near_miss.jsonl").items,
+        # Set B was written after this day's thresholds were fixed, before it was measured.
+        for name, suffix in (("18f", ""), ("18f-b", "_b")):
+            found.append(
+                Corpus(
+                    name,
+                    HANDBOOK,
+                    load_suite(HELDOUT / f"answerable{suffix}.jsonl").items,
+                    load_suite(HELDOUT / f"near_miss{suffix}.jsonl").items,
+                    store="18f",
+                )
             )
-        )
-        # Written after every threshold was fixed and before anything was measured on it.
-        found.append(
-            Corpus(
-                "18f-b",
-                HANDBOOK,
-                load_suite(HELDOUT / "answerable_b.jsonl").items,
-                load_suite(HELDOUT / "near_miss_b.jsonl").items,
-                store="18f",
-            )
-        )
     else:
         print(f"skipped: the 18F handbook is not at {HANDBOOK}", file=sys.stderr)
     return found
