@@ -27,13 +27,6 @@ _FRAME = frozenset(
     exactly currently right ok okay like just also apply applies mean means meaning meant
     stand stands""".split()
 )
-# Where, how far and how much more: relations and comparisons frame what is asked ("above what
-# salary", "how far ahead", "the longest") and a passage states them in its own words ("up
-# to", "before", "a maximum of"); they do not name what it must be about.
-_RELATIONS = frozenset(
-    """above below beyond ahead inside outside rather instead longer shorter longest shortest
-    earliest latest soonest biggest largest smallest highest lowest maximum minimum""".split()
-)
 _FRAME_STEMS = frozenset(stem(w) for w in _FRAME)
 # "how big/far/heavy ..." ask for a measure, "how soon/quickly/late ..." for a time.
 _HOW_MEASURE = "big|large|small|far|fast|heavy|tall|wide|high|deep|old|strong|hot|cold|thick"
@@ -188,9 +181,7 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
     verbs = _verbs(q)
     out: dict[str, bool] = {}
     for s, word in zip(facts.content, facts.words, strict=True):
-        if s in _FRAME_STEMS or s in skip or word in STOPWORDS or word in _RELATIONS:
-            continue
-        if len(word) < 2:
+        if s in _FRAME_STEMS or s in skip or word in STOPWORDS or len(word) < 2:
             continue
         if _is_pronoun(word) or (word in verbs and word not in names):
             continue

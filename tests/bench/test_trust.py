@@ -35,7 +35,7 @@ JUDGE_CAUGHT_FLOOR = 0.77  # measured 0.800
 # Answerability, thresholds fitted on the sample company: the first 18F question set, and the
 # second (written blind on 2026-12-05), asked over the same index.
 FLOORS = {
-    "18f": {"answered_right_source": 0.70, "near_miss_declined": 0.75},  # measured 0.757 / 0.800
+    "18f": {"answered_right_source": 0.70, "near_miss_declined": 0.78},  # measured 0.743 / 0.825
     "18f-b": {"answered_right_source": 0.43, "near_miss_declined": 0.78},  # measured 0.467 / 0.825
 }
 TARGET = 0.9

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evals.judges.facts.words import stem
+from evals.judges.facts.words import STOPWORDS, stem
 
 NUMBER_WORDS = {
     "zero": 0,
@@ -76,7 +76,6 @@ _DAYS: dict[str, tuple[float, ...]] = {
     "year": (365.25, 365.0, 364.0, 360.0),
 }
 _DURATION_TOLERANCE = 0.02
-_PERIOD_STEMS = frozenset(_DAYS)
 
 
 def _duration(q: Quantity) -> tuple[str, set[str]] | None:
@@ -226,8 +225,10 @@ def one_is_a_pronoun(tokens: list[str], i: int) -> bool:
     if after in ("of", "or", "another"):
         return True
     before = tokens[i - 1].lower() if i > 0 else ""
+    # "the one used", "the one you need": a verb or a function word follows the pronoun;
+    # "the one-time stipend", "the one exception" count one thing.
     return before in ("the", "this", "that", "which", "each") and (
-        not after or not (after[0].isdigit() or stem(after) in UNIT_STEMS | _PERIOD_STEMS)
+        not after or after in STOPWORDS or after.endswith("ed")
     )
 
 

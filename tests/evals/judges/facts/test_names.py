@@ -31,3 +31,4 @@ def test_an_acronym_and_its_spelled_out_name_are_one_name() -> None:
 def test_one_after_the_is_a_pronoun_unless_a_unit_follows() -> None:
     assert extract_facts("The badge is the one used for the garage.").quantities == ()
     assert [q.value for q in extract_facts("It is the one day we close.").quantities] == [1.0]
+    assert [q.value for q in extract_facts("How much is the one-time stipend?").quantities] == [1.0]
