@@ -101,3 +101,54 @@ def test_recall_at_5_on_the_18f_handbook(handbook_db: Database, embedder: Embedd
     print(f"18F file+section MRR@5 default={default_mrr:.3f} rrf={rrf_mrr:.3f}")
     assert default_mrr >= 0.85
     assert default_mrr > rrf_mrr + 0.1
+
+
+BLIND = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_b.jsonl"
+# Measured with the test embedder (torch) on 2026-12-05, less a margin; bench.retrieval_compare
+# (ONNX int8) measured 0.883 / 0.729, and vector-only ranking 0.917 / 0.803 on the same set.
+BLIND_RECALL_FLOOR = 0.85  # measured 0.883
+BLIND_MRR_FLOOR = 0.68  # measured 0.716
+
+
+def _blind_questions() -> list[dict]:
+    lines = BLIND.read_text(encoding="utf-8").splitlines()
+    items = [json.loads(line) for line in lines if line.strip()]
+    return [
+        {"question": i["question"], "source": c["source"], "section": c["section"]}
+        for i in items
+        for c in i["gold_citations"][:1]
+    ]
+
+
+def test_ranking_on_the_blind_18f_set_keeps_its_floor(
+    handbook_db: Database, embedder: Embedder
+) -> None:
+    # Set B (samples/heldout/18f-handbook/README.md): written by someone who had not read the
+    # search code, on files no earlier question used, phrased without the headings' words.
+    questions = _blind_questions()
+    assert len(questions) >= 60
+    mrr = section_mrr(handbook_db, embedder, questions)
+    recall = section_recall(handbook_db, embedder, questions)
+    print(f"\n18F blind set B file+section recall@5={recall:.3f} MRR@5={mrr:.3f}")
+    assert recall >= BLIND_RECALL_FLOOR
+    assert mrr >= BLIND_MRR_FLOOR
+
+
+@pytest.mark.xfail(strict=True, reason="issue 16 targets not met on the blind set")
+def test_ranking_meets_the_issue_targets_on_the_blind_18f_set(
+    handbook_db: Database, embedder: Embedder
+) -> None:
+    questions = _blind_questions()
+    assert section_recall(handbook_db, embedder, questions) >= 0.97
+    assert section_mrr(handbook_db, embedder, questions) >= 0.95
+
+
+def section_recall(db: Database, embedder: Embedder, questions: list[dict]) -> float:
+    """Recall@5 of the gold file and section with the default options."""
+    hits = 0
+    for q in questions:
+        response = search(db, embedder, q["question"], Principal("eval"), SearchOptions(k=5))
+        hits += any(
+            r.source == q["source"] and section_matches(r, q["section"]) for r in response.results
+        )
+    return hits / len(questions)
