@@ -43,7 +43,7 @@ NUMBER_WORDS = {
     "dozen": 12,
     "single": 1,
 }
-MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9}
+MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9, "k": 1e3}
 # Units a quantity may carry; "per minute" and "per second" are different rates.
 UNITS = frozenset(
     "% $ € £ ° day hour minute second week fortnight month year quarter mm cm km kg tonne kwh "
@@ -100,6 +100,47 @@ def same_duration(a: Quantity, b: Quantity) -> bool:
     )
 
 
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_ONES = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+}
+
+
+def _compound_number(match: re.Match[str]) -> str:
+    return str(_TENS[match.group(1).lower()] + _ONES[match.group(2).lower()])
+
+
+# US time zones after a clock time, however written: "5 PM Eastern", "17:00 ET", "5pm EST".
+_ZONES = {"eastern": "ET", "pacific": "PT", "central": "CT", "mountain": "MT"}
+_ZONE = re.compile(
+    r"(?<=\d\d:\d\d)\s+(?:(eastern|pacific|central|mountain)(?:\s+(?:standard\s+|daylight\s+)?time)?"
+    r"|([EPCM])[SD]?T)\b",
+    re.I,
+)
+
+
+def _zone(match: re.Match[str]) -> str:
+    word, letter = match.group(1), match.group(2)
+    return " " + (_ZONES[word.lower()] if word else f"{letter.upper()}T")
+
+
 # Quantities written as words or idioms, restated with numbers before facts are read.
 _RESTATE = (
     (re.compile(r"\bdollar[- ]for[- ]dollar\b", re.I), "100%"),
@@ -112,6 +153,8 @@ _RESTATE = (
     (re.compile(r"\bhalf (?:an?|of an?)\s+(hour|day|week|month|year)\b", re.I), r"0.5 \1"),
     (re.compile(r"\bnoon\b", re.I), "12:00"),
     (re.compile(r"\bmidnight\b", re.I), "00:00"),
+    # "twenty-five" is one number, not twenty and five.
+    (re.compile(rf"\b({'|'.join(_TENS)})-({'|'.join(_ONES)})\b", re.I), _compound_number),
 )
 
 
@@ -182,7 +225,7 @@ def restate_quantities(text: str) -> str:
     text = _TIMES_A.sub(_times_a, text)
     for pattern, replacement in _FRACTIONS:
         text = pattern.sub(replacement, text)
-    return _CLOCK.sub(_clock, text)
+    return _ZONE.sub(_zone, _CLOCK.sub(_clock, text))
 
 
 @dataclass(frozen=True)

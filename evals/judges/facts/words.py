@@ -66,7 +66,7 @@ STOPWORDS = frozenset(
 )
 # A number fused with capitals is a code ("18F", "2FA"), not a number and a word; "10GB" and
 # "9PM" are a quantity and a clock time.
-_NOT_CODES = "GB|MB|TB|KB|KM|MM|CM|KG|MPH|AM|PM|ET|[AVW]"
+_NOT_CODES = "GB|MB|TB|KB|KM|MM|CM|KG|MPH|AM|PM|ET|[AVWK]"
 _TOKEN = re.compile(
     rf"m/s|km/h|[$€£%°]|\d+(?!(?:{_NOT_CODES})\b)[A-Z][A-Z0-9]*\b|\d+(?:[.,]\d+)*|[A-Za-z][A-Za-z0-9]*(?:[-'’][A-Za-z0-9]+)*",
 )

@@ -32,3 +32,9 @@ def test_one_after_the_is_a_pronoun_unless_a_unit_follows() -> None:
     assert extract_facts("The badge is the one used for the garage.").quantities == ()
     assert [q.value for q in extract_facts("It is the one day we close.").quantities] == [1.0]
     assert [q.value for q in extract_facts("How much is the one-time stipend?").quantities] == [1.0]
+
+
+def test_a_time_zone_after_a_clock_time_is_one_name_however_written() -> None:
+    assert missing_entities(
+        extract_facts("Submit it by 5 PM Pacific."), extract_facts("Submit it by 17:00 ET.")
+    ) == ["pt"]

@@ -34,6 +34,10 @@ from evals.judges.facts.compare import missing_entities, missing_quantities
         ("Staff work 80 hours per pay period.", "Staff work 8 hours every day, 10 days a period."),
         ("Bereavement leave is ten workdays.", "Bereavement leave is two weeks."),
         ("The help desk opens at noon.", "The help desk opens at 12 pm."),
+        ("The stipend is $1.5k.", "The stipend is $1,500."),
+        ("The fee is twenty-five dollars.", "The fee is $25."),
+        ("Submit it by 5 PM Eastern.", "Submit it by 17:00 ET."),
+        ("Submit it by 17:00 Eastern Time.", "Submit it by 5pm EST."),
     ],
 )
 def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> None:
@@ -58,6 +62,8 @@ def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> No
         # A range is not a product: "3-5 days" says nothing of 15 days.
         ("Refunds take 15 business days.", "Refunds take 3-5 business days."),
         ("The help desk opens at noon.", "The help desk opens at 11 am."),
+        ("The stipend is $2k.", "The stipend is $1,500."),
+        ("The fee is twenty-five dollars.", "The fee is $20."),
     ],
 )
 def test_a_changed_quantity_is_still_missing(claim: str, evidence: str) -> None:
