@@ -30,7 +30,7 @@ pytestmark = [
 # the first 18F set, measured on the second (blind) 18F set.
 HELD_OUT = "fit sample+18f, measured 18f-b"
 # Measured figures (bench/results/trust.json, 2026-12-05) less a margin.
-JUDGE_KEPT_FLOOR = 0.57  # measured 0.600
+JUDGE_KEPT_FLOOR = 0.57  # measured 0.600 (torch; 0.587 with ONNX int8 in bench.trust)
 JUDGE_CAUGHT_FLOOR = 0.77  # measured 0.800
 # Answerability, thresholds fitted on the sample company: the first 18F question set, and the
 # second (written blind on 2026-12-05), asked over the same index.
