@@ -100,27 +100,11 @@ def same_duration(a: Quantity, b: Quantity) -> bool:
     )
 
 
+# "twenty-five": a tens word and a ones word, read from NUMBER_WORDS.
 _TENS = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
+    w: NUMBER_WORDS[w] for w in "twenty thirty forty fifty sixty seventy eighty ninety".split()
 }
-_ONES = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-}
+_ONES = {w: NUMBER_WORDS[w] for w in "one two three four five six seven eight nine".split()}
 
 
 def _compound_number(match: re.Match[str]) -> str:
