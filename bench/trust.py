@@ -282,16 +282,14 @@ JUDGE_DIRECTIONS = (
 def judge_pairs() -> dict[str, list[tuple[str, str, bool, str]]]:
     """Labelled (premise, sentence, supported, kind) pairs: the sample set (its calibration
     split first: the shipped thresholds are fitted on that split alone) and the 18F sets."""
-    from evals.judges.calibration import load_calibration
+    from evals.judges.calibration import load_calibration, load_pairs
 
-    ordered = load_calibration(split="calibration") + load_calibration(split="heldout")
-    sample = [(p.premise, p.sentence, p.supported, p.kind) for p in ordered]
-    sets: dict[str, list[tuple[str, str, bool, str]]] = {"sample": sample}
-    for name, file in JUDGE_SETS.items():
-        lines = (HELDOUT / file).read_text(encoding="utf-8").splitlines()
-        pairs = [json.loads(line) for line in lines if line.strip()]
-        sets[name] = [(p["premise"], p["sentence"], p["supported"], p["kind"]) for p in pairs]
-    return sets
+    files = {"sample": load_calibration(split="calibration") + load_calibration(split="heldout")}
+    files |= {name: load_pairs(HELDOUT / file) for name, file in JUDGE_SETS.items()}
+    return {
+        name: [(p.premise, p.sentence, p.supported, p.kind) for p in pairs]
+        for name, pairs in files.items()
+    }
 
 
 def judge_figures(

@@ -30,7 +30,6 @@ from ragtune.errors import InputError
 CALIBRATION_FILE = Path(__file__).resolve().parent.parent / "data" / "calibration.jsonl"
 REPO = Path(__file__).resolve().parents[2]
 HANDBOOK_PAIRS = REPO / "samples" / "heldout" / "18f-handbook" / "judge_pairs.jsonl"
-BLIND_PAIRS = REPO / "samples" / "heldout" / "18f-handbook" / "judge_pairs_b.jsonl"
 Split = Literal["calibration", "heldout"]
 
 
