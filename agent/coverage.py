@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from evals.judges.questions import qualifiers
+from evals.judges.questions import qualifiers, question_proper
 from tools.rag import Source
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")
@@ -82,7 +82,9 @@ def coverage(
     seen: set[str] = set()
     for s in sources:
         r = s.result
-        seen.update(_stem(w) for w in _TOKEN.findall(f"{r.title} {r.section} {r.text}"))
+        for w in _TOKEN.findall(f"{r.title} {r.section} {r.text}"):
+            # "COVID-19" mentions COVID, "e-mail" mentions mail: the parts count too.
+            seen.update(_stem(p) for p in (w, *w.split("-")) if p)
     # Only what the question asks about counts: its identifiers, and its qualifiers as the
     # answerability check reads them (evals/judges/questions.py), so question framing ("what
     # exactly", "how long") and verbs ("makes a robot raise") are never required of a passage.
@@ -94,7 +96,7 @@ def coverage(
 
     candidates = dict.fromkeys(
         w
-        for w in _TOKEN.findall(question)
+        for w in _TOKEN.findall(question_proper(question))
         if len(w) > 1 and w.lower() not in _STOP and (is_identifier(w) or is_asked(w))
     )
     terms = tuple(

@@ -90,8 +90,9 @@ def corpora() -> list[Corpus]:
         )
     ]
     if HANDBOOK.is_dir():
-        # Set B was written after this day's thresholds were fixed, before it was measured.
-        for name, suffix in (("18f", ""), ("18f-b", "_b")):
+        # Each later set was written after the changes its predecessors' results informed,
+        # before it was measured (samples/heldout/18f-handbook/README.md).
+        for name, suffix in (("18f", ""), ("18f-b", "_b"), ("18f-c", "_c")):
             found.append(
                 Corpus(
                     name,
@@ -267,12 +268,18 @@ def thresholds(fitted: dict[str, Any]) -> Thresholds:
 
 
 # The 18F judge sets: "18f" (2026-12-03) informed the judge changes of 2026-12-05 and is no
-# longer blind; "18f-b" (written 2026-12-05, before anything was measured on it) is.
-JUDGE_SETS = {"18f": "judge_pairs.jsonl", "18f-b": "judge_pairs_b.jsonl"}
-BLIND_JUDGE_SET = "18f-b"
-# The first is the shipped thresholds' protocol; the second the issue's (sample only).
+# longer blind; "18f-b" and "18f-c" (each written before anything was measured on it) are.
+JUDGE_SETS = {
+    "18f": "judge_pairs.jsonl",
+    "18f-b": "judge_pairs_b.jsonl",
+    "18f-c": "judge_pairs_c.jsonl",
+}
+BLIND_JUDGE_SET = "18f-c"
+# The first two are the shipped thresholds' protocol; then the issue's (sample only).
 JUDGE_DIRECTIONS = (
+    ("sample+18f", "18f-c"),
     ("sample+18f", "18f-b"),
+    ("sample", "18f-c"),
     ("sample", "18f-b"),
     ("sample", "18f"),
     ("18f", "sample"),
@@ -435,7 +442,12 @@ def run(
     fits = {name: fit(r) for name, r in records.items()}
     result["fits"] = fits
     result["answerability"] = {}
-    for fitted, measured in (("sample", "18f-b"), ("sample", "18f"), ("18f", "sample")):
+    for fitted, measured in (
+        ("sample", "18f-c"),
+        ("sample", "18f-b"),
+        ("sample", "18f"),
+        ("18f", "sample"),
+    ):
         if fitted in fits and measured in records:
             f = fits[fitted]
             result["answerability"][f"fit {fitted}, measured {measured}"] = {

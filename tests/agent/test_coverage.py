@@ -107,3 +107,25 @@ def test_the_name_the_whole_corpus_is_about_is_not_a_content_word() -> None:
     assert not found.covered
     # Only capitalised words that are not identifiers are looked up in the corpus.
     assert asked == ["Ardent", "Lumen"]
+
+
+def test_a_hyphenated_word_mentions_its_parts() -> None:
+    passage = source(1, "Travel resumed under the COVID-19 guidance of July 2021.")
+    found = coverage("Could I travel under the COVID guidance?", [passage])
+    assert found.missing_identifiers == () and found.covered
+    # The parts count, not any prefix: a passage naming COVID-19 does not mention COV.
+    assert coverage("Is COV-2 covered?", [passage]).missing_identifiers == ("COV-2",)
+
+
+def test_only_the_asking_sentence_must_be_covered() -> None:
+    # The context before the question ("driving to 1800 F") is the asker's situation, as the
+    # answerability check reads it; the identifier of the question proper still counts.
+    passage = source(1, "Ask Tenant Support 2-3 business days ahead to reserve a parking spot.")
+    found = coverage(
+        "A visitor is driving to 1800 F for a meeting. How much notice does Tenant Support "
+        "like for a parking spot?",
+        [passage],
+    )
+    assert found.missing_identifiers == () and found.covered
+    found = coverage("How much notice does Tenant Support like for spot 1800?", [passage])
+    assert found.missing_identifiers == ("1800",) and not found.covered

@@ -1,6 +1,6 @@
 """The held-out figures of bench/trust.py, asserted: thresholds fitted on the sample company
-(and, for the judge, the first 18F set), measured on the 18F handbook's sets, the blind
-second set first.
+(and, for the judge, the first 18F set), measured on the 18F handbook's later sets, the
+newest (blind) one first.
 
 The floors below are the figures measured when this was written (bench/results/trust.json),
 less a small margin for the shared machines' nondeterminism: a change that makes the judge
@@ -27,16 +27,22 @@ pytestmark = [
 ]
 
 # The judge's shipped protocol: threshold fitted on the sample company's calibration split and
-# the first 18F set, measured on the second (blind) 18F set.
-HELD_OUT = "fit sample+18f, measured 18f-b"
-# Measured figures (bench/results/trust.json, 2026-12-05) less a margin.
-JUDGE_KEPT_FLOOR = 0.57  # measured 0.600 (torch; 0.587 with ONNX int8 in bench.trust)
-JUDGE_CAUGHT_FLOOR = 0.77  # measured 0.800
-# Answerability, thresholds fitted on the sample company: the first 18F question set, and the
-# second (written blind on 2026-12-05), asked over the same index.
+# the first 18F set, measured on the later (blind) 18F sets, the newest first.
+HELD_OUT = "fit sample+18f, measured 18f-c"
+# Measured figures (bench/results/trust.json, 2026-12-05, ONNX int8) less a margin.
+JUDGE_FLOORS = {
+    HELD_OUT: {"faithful_kept": 0.66, "hallucination_caught": 0.84},  # measured 0.707 / 0.880
+    "fit sample+18f, measured 18f-b": {
+        "faithful_kept": 0.55,  # measured 0.587 (0.600 with torch)
+        "hallucination_caught": 0.77,  # measured 0.800
+    },
+}
+# Answerability, thresholds fitted on the sample company, on the second and third 18F question
+# sets (both written blind on 2026-12-05), asked over the same index. The first set, which
+# earlier sessions designed against, is in bench.trust only.
 FLOORS = {
-    "18f": {"answered_right_source": 0.70, "near_miss_declined": 0.78},  # measured 0.743 / 0.825
-    "18f-b": {"answered_right_source": 0.43, "near_miss_declined": 0.78},  # measured 0.467 / 0.825
+    "18f-b": {"answered_right_source": 0.43, "near_miss_declined": 0.78},  # measured 0.467 / 0.85
+    "18f-c": {"answered_right_source": 0.45, "near_miss_declined": 0.70},  # measured 0.483 / 0.75
 }
 TARGET = 0.9
 
@@ -59,10 +65,13 @@ def handbook_scores(
     return out
 
 
-def test_the_judge_on_held_out_pairs_keeps_its_floor(judge_figures: dict[str, Any]) -> None:
-    offline = judge_figures["offline"][HELD_OUT]
-    assert offline["faithful_kept"] >= JUDGE_KEPT_FLOOR
-    assert offline["hallucination_caught"] >= JUDGE_CAUGHT_FLOOR
+@pytest.mark.parametrize("direction", sorted(JUDGE_FLOORS))
+def test_the_judge_on_held_out_pairs_keeps_its_floor(
+    judge_figures: dict[str, Any], direction: str
+) -> None:
+    offline = judge_figures["offline"][direction]
+    for figure, floor in JUDGE_FLOORS[direction].items():
+        assert offline[figure] >= floor, offline
 
 
 def test_the_judge_beats_the_overlap_baseline_on_held_out_pairs(
@@ -94,6 +103,6 @@ def test_answerability_on_the_held_out_handbook_keeps_its_floor(
 def test_answerability_meets_the_issue_targets_on_the_held_out_handbook(
     handbook_scores: dict[str, dict[str, Any]],
 ) -> None:
-    blind = handbook_scores["18f-b"]
+    blind = handbook_scores["18f-c"]
     assert blind["near_miss_declined"] >= TARGET
     assert blind["answered_right_source"] >= TARGET

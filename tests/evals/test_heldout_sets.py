@@ -59,9 +59,9 @@ def _normalise(text: str) -> str:
     return " ".join(_LINK.sub(r"\1", text).split())
 
 
-# Each set: its files' suffix and the split its judge pairs are marked with. "b" was written
-# after the judge changes the first set's results informed, and is the blind one.
-SETS = {"a": ("", "heldout"), "b": ("_b", "heldout-b")}
+# Each set: its files' suffix and the split its judge pairs are marked with. Each was written
+# after the changes its predecessor's results informed; README.md says what each is spent for.
+SETS = {"a": ("", "heldout"), "b": ("_b", "heldout-b"), "c": ("_c", "heldout-c")}
 
 
 def _answerable(name: str) -> Suite:
