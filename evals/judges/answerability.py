@@ -359,6 +359,8 @@ def _read(
         set(facts.stems)
         | set(place.stems)
         | {str(q.value).removesuffix(".0") for q in (*facts.quantities, *place.quantities)}
+        # "COVID-19" names COVID, "hour-long" says hour: a hyphenated word's parts count.
+        | {stem(p) for w in (*facts.words, *place.words) if "-" in w for p in w.split("-") if p}
     )
     words = [w for w in (*facts.words, *place.words) if w.isalpha()]
     support: dict[str, float] = {}

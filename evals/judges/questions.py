@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import pairwise
+from itertools import pairwise, zip_longest
 from typing import Literal
 
 from evals.judges.facts import facts_of, stem
-from evals.judges.facts.words import STOPWORDS
+from evals.judges.facts.words import IRREGULAR, STOPWORDS
 
 Attribute = Literal[
     "amount", "count", "duration", "date", "person", "yes/no", "procedure", "definition"
@@ -90,7 +90,7 @@ def asked_attribute(question: str) -> Attribute:
         return "amount"  # a measure: "how big", "how far", "how heavy" want a number
     if re.search(
         r"^when\b|\bwhen (?:do|does|did|is|are|was|will|can|must|should|may)\b"
-        r"|\bwhat (?:date|time|day|month|year)\b|\bby what\b|\bdeadline\b",
+        r"|\b(?:what|which) (?:date|time|day|weekday|month|year)\b|\bby what\b|\bdeadline\b",
         q,
     ):
         return "date"
@@ -118,21 +118,36 @@ def attribute_found(attribute: Attribute, evidence: str) -> bool:
             or bool(_TIME_OF_DAY.search(evidence))
             or bool(_WEEKDAY_OR_MONTH.search(evidence))
             or any(u in TIME_UNITS for q in facts.quantities for u in q.units)
+            or any(_is_year(q.value) and not q.units for q in facts.quantities)  # "in 2016"
         )
     if attribute == "person":
         return bool(facts.entities) or bool(_ROLE.search(evidence))
     return True
 
 
+def _is_year(value: float) -> bool:
+    return value.is_integer() and 1900 <= value <= 2100
+
+
 def _verbs(question: str) -> set[str]:
     """Words the question uses as verbs or adverbs: after a modal, an auxiliary, "to" or a
-    subject pronoun ("when do they *expire*", "must I *submit*"), or ending in -ly. They say
-    what happens, which a passage words its own way; the nouns say what it is about."""
+    subject pronoun ("when do they *expire*", "must I *submit*"), ending in -ly, or a past
+    participle that ends its clause ("when is it *held*?", "does the card get *reloaded* on
+    Mondays?"). They say what happens, which a passage words its own way; the nouns say what
+    it is about. A participle before a noun qualifies it ("*advanced* sick leave") and stays."""
     tokens = re.findall(r"[A-Za-z][A-Za-z'’\-]*", question.lower())
     verbs = {t for t in tokens if t.endswith("ly") and len(t) > 4}
+    verbs |= {
+        t
+        for t, after in zip_longest(tokens, tokens[1:], fillvalue="")
+        if _is_participle(t) and (not after or after in STOPWORDS)
+    }
     # A question puts its first auxiliary before the subject: "must *domestic* travel be
-    # approved", "do *contractors* get". What follows it is the subject, not a verb.
+    # approved", "do *contractors* get". What follows it is the subject, not a verb; unless
+    # "who" is the subject itself: "who can *put* in the request".
     inverted = next((i for i, t in enumerate(tokens) if _AUX.match(t)), None)
+    if inverted == 1 and tokens[0] == "who":
+        inverted = None
     for i, (before, word) in enumerate(pairwise(tokens)):
         if before in _VERB_OPENERS and i != inverted:
             verbs.add(word)
@@ -151,6 +166,12 @@ def _verbs(question: str) -> set[str]:
 
 
 _CAUSATIVES = frozenset("make makes made let lets".split())
+
+
+def _is_participle(word: str) -> bool:
+    """A regular past participle ("reloaded", "approved") or an irregular one ("held")."""
+    regular = len(word) > 4 and word.endswith("ed") and not word.endswith("eed")  # not "speed"
+    return regular or word in IRREGULAR
 
 
 _VERB_OPENERS = frozenset(
@@ -178,6 +199,13 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
     # "how big", "how soon": the adjective is the asked attribute, not a qualifier.
     measure = re.search(rf"\bhow ({_HOW_MEASURE}|{_HOW_SOON})\b", q.lower())
     skip |= {stem(measure.group(1))} if measure else set()
+    # "Which day of the week ...", "in what year ...": the unit is the kind of answer asked.
+    for asked in re.finditer(
+        r"\b(?:what|which)\s+(day|weekday|week|month|year|date|time)"
+        r"(?:\s+of\s+the\s+(week|month|year))?\b",
+        q.lower(),
+    ):
+        skip |= {stem(unit) for unit in asked.groups() if unit}
     verbs = _verbs(q)
     out: dict[str, bool] = {}
     for s, word in zip(facts.content, facts.words, strict=True):
@@ -189,7 +217,7 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
         # (capitalised, acronyms, codes) are strict.
         out.setdefault(word, word in names and s not in TIME_UNITS)
     for quantity in facts.quantities:
-        if quantity.value >= 1900 and quantity.value <= 2100 and not quantity.units:
+        if _is_year(quantity.value) and not quantity.units:
             out.setdefault(f"{quantity.value:g}", True)  # a year names one specific year
     return list(out.items())
 

@@ -148,3 +148,18 @@ def test_a_sibling_in_the_place_of_a_qualifier_is_named_as_missing(vectors: Word
     check = check_answer(question, [APPROVAL], vectors, limits=lenient, window=1)
     assert not check.answers
     assert "domestic" in check.missing and "domestic" in check.reason
+
+
+def test_a_hyphenated_word_holds_its_parts() -> None:
+    # A name inside a hyphenated word ("COVID-19") is found exactly, without word vectors.
+    guidance = Evidence(
+        "Under the COVID-19 guidance of July 2021, travel for training was not authorized.",
+        "Travel guidance",
+        "Travel > Guidance",
+        "travel.md",
+    )
+    found = check_answer("Under the COVID guidance, could I travel for a training?", [guidance])
+    assert found.answers, found.reason
+    assert not check_answer(
+        "Under the SARS guidance, could I travel for a training?", [guidance]
+    ).answers

@@ -2,7 +2,7 @@
 
 import pytest
 
-from evals.judges.questions import asked_attribute, qualifiers
+from evals.judges.questions import asked_attribute, attribute_found, qualifiers
 
 
 @pytest.mark.parametrize(
@@ -42,3 +42,32 @@ def test_the_subject_after_an_inverted_auxiliary_is_a_qualifier() -> None:
 def test_the_adjective_of_how_big_is_the_attribute_not_a_qualifier() -> None:
     words = dict(qualifiers("How big is the first rollout stage?"))
     assert "big" not in words and {"rollout", "stage"} <= set(words)
+
+
+def test_the_unit_a_date_question_asks_for_is_not_a_qualifier() -> None:
+    question = "Which day of the week is onboarding held in the San Francisco office?"
+    assert asked_attribute(question) == "date"
+    words = dict(qualifiers(question))
+    assert "day" not in words and "week" not in words and "onboarding" in words
+    assert "year" not in dict(qualifiers("In what year did the office open?"))
+    # A unit that qualifies rather than asks stays: leave per year is not leave per month.
+    assert "year" in dict(qualifiers("How many days of military leave do I get per year?"))
+
+
+def test_a_participle_that_ends_its_clause_is_a_verb() -> None:
+    words = dict(qualifiers("On what day does the balance of my transit card get reloaded?"))
+    assert "reloaded" not in words and {"balance", "transit", "card"} <= set(words)
+    assert "held" not in dict(qualifiers("Where is the all-hands held?"))
+    # Before its noun a participle qualifies it: advanced leave is not any leave.
+    assert "advanced" in dict(qualifiers("How much advanced sick leave can I request?"))
+    assert "speed" in dict(qualifiers("What is the top speed?"))
+
+
+def test_who_before_an_auxiliary_is_the_subject() -> None:
+    words = dict(qualifiers("Who can put in the paperwork for building access?"))
+    assert "put" not in words and {"paperwork", "building", "access"} <= set(words)
+
+
+def test_a_bare_year_answers_a_date_question() -> None:
+    assert attribute_found("date", "The office got its authority in 2016.")
+    assert not attribute_found("date", "The office has 250 staff.")
