@@ -30,13 +30,13 @@ from evals.judges import binding as B
 from evals.judges import facts as F
 from evals.judges.clauses import Unit, clauses, evidence_clauses, premise_units
 from evals.judges.facts import facts_of
-from evals.judges.facts.polarity import is_negation, prefixed_negations
+from evals.judges.facts.polarity import is_negation, negated_apart, prefixed_negations
 from evals.judges.generalisation import dropped_restrictions
 from evals.judges.protocol import BatchJudge, Judgement, Pair, as_premises
 from evals.judges.substitutions import WordVectors, substitutions
 from indexes.embeddings import Embedder
 
-VERSION = 4
+VERSION = 5
 # Fitted with the reference (torch) vectors on evals.judges.calibration.fitting_pairs (the
 # sample company's calibration split and the first 18F set; never a set it is reported on) by
 # ``python -m evals.judges.calibration``; bench/results/trust.json has the held-out figures.
@@ -191,6 +191,14 @@ def compare(
         if negation_differs:
             problems.append("negation differs")
             factor *= PENALTY["negation"]
+        elif not conditional and not (
+            F.states_restriction(clause) and F.states_exception(unit.text)
+        ):
+            # Both sides negate something, or neither does, but not the same thing. ("Only
+            # reimbursed if approved" says "not reimbursed unless approved": no flip.)
+            for word in negated_apart(clause, unit.text, frozenset(claim.stems)):
+                problems.append(f"{word!r} is negated on one side only")
+                factor *= PENALTY["negation"]
         for mine, theirs in antonyms:
             problems.append(f"claim says {mine!r}, evidence says {theirs!r}")
             factor *= PENALTY["antonym"]

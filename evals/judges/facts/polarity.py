@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from evals.judges.facts.words import stem, tokenize
+from evals.judges.facts.words import STOPWORDS, stem, tokenize
 
 # Phrases that bound a value rather than negate a statement.
 COMPARATORS = re.compile(
@@ -130,6 +130,55 @@ def count_negations(text: str) -> int:
     asserted = _CONDITIONAL.sub(" ", text)
     words = sum(1 for token, _ in tokenize(asserted) if is_negation(token))
     return words + len(_WITHOUT.findall(asserted))
+
+
+# Words that may stand between a negation and the word it negates: "cannot *be* resubmitted",
+# "aren't *able to* delete", "never *need to* register".
+_BRIDGE = frozenset("be been being able to allowed permitted ever yet get got need needs".split())
+_NEGATORS = frozenset({"not", "never"})
+# "Cannot carry over more than 240 hours" bounds a value: it does not negate the carrying.
+_BOUND_WORDS = frozenset({"than", "beyond", "exceed", "exceeds", "over"})
+
+
+def negated_words(text: str) -> dict[str, tuple[bool, ...]]:
+    """Each content word's stem, with whether each of its asserted occurrences is negated:
+    "not" or "never" right before it, or before only bridging words ("cannot be resubmitted",
+    "aren't able to delete"), or before a word it is listed with ("cannot edit or delete").
+    Negations inside a condition, and negated bounds ("cannot carry over more than 240
+    hours"), are left out."""
+    tokens = [t.lower() for t, _ in tokenize(_CONDITIONAL.sub(" . ", text))]
+    out: dict[str, list[bool]] = {}
+    scope = False  # a negation reaches the next content word
+    for i, token in enumerate(tokens):
+        if token in _NEGATORS:
+            scope = True
+            continue
+        if token in _BRIDGE or (scope and token in {"or", "nor"}):
+            continue
+        if not token.isalpha() or token in STOPWORDS or len(token) < 3:
+            scope = False
+            continue
+        if scope and _BOUND_WORDS & set(tokens[i : i + 5]):
+            scope = False  # a bound's word is neither stated nor denied
+            continue
+        out.setdefault(stem(token), []).append(scope)
+        # "cannot edit or delete": the negation goes on to the next word of the list.
+        scope = scope and i + 1 < len(tokens) and tokens[i + 1] in {"or", "nor"}
+    return {w: tuple(flags) for w, flags in out.items()}
+
+
+def negated_apart(claim: str, evidence: str, words: frozenset[str]) -> list[str]:
+    """Stems of ``words`` (the claim's content words) that one side negates and the other
+    states: the claim says "cannot be resubmitted" where the evidence tells how to resubmit,
+    or "can delete" where every mention in the evidence is "not able to delete"."""
+    mine, theirs = negated_words(claim), negated_words(evidence)
+    flipped = []
+    for word in sorted(words & mine.keys() & theirs.keys()):
+        if any(mine[word]) and not any(theirs[word]):
+            flipped.append(word)
+        elif not any(mine[word]) and all(theirs[word]):
+            flipped.append(word)
+    return flipped
 
 
 def states_exception(text: str) -> bool:

@@ -322,6 +322,12 @@ _RATE = re.compile(
 _COUNT_OF_PERIOD = re.compile(rf"\b(?P<count>\d+(?:\.\d+)?|[a-z]+)\s+(?:[a-z]+\s+)?{_PER}", re.I)
 
 
+# "06:00-21:00", "from 06:00 to 21:00", "between 06:00 and 21:00" (clock times as restated).
+_CLOCK_RANGE = re.compile(
+    r"\b(?P<start>\d{1,2}):(?P<sm>\d{2})\s*(?:-|–|to|until|and)\s*(?P<end>\d{1,2}):(?P<em>\d{2})\b"
+)
+
+
 def _unit_of(word: str) -> frozenset[str]:
     s = UNIT_ALIASES.get(stem(word), stem(word))
     return frozenset({s}) if s in UNIT_STEMS else frozenset()
@@ -345,6 +351,13 @@ def totals(text: str) -> tuple[Total, ...]:
                 continue
             units = _unit_of(rate.group("unit"))
             found.append(Total((amount, value), Quantity(amount * value, units)))
+    for match in _CLOCK_RANGE.finditer(text):
+        # Open from 06:00 to 21:00 is open 15 hours (a day); a range past midnight wraps.
+        start = int(match.group("start")) + int(match.group("sm")) / 60
+        end = int(match.group("end")) + int(match.group("em")) / 60
+        hours = (end - start) % 24
+        if hours:
+            found.append(Total((start, end), Quantity(round(hours, 4), frozenset({"hour"}))))
     for match in _SHARE_OF_SIZED.finditer(text):
         share, size = float(match.group("share")), float(match.group("size"))
         found.append(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from evals.judges.facts.extract import extract_facts
-from evals.judges.facts.polarity import prefixed_negations
+from evals.judges.facts.polarity import negated_apart, negated_words, prefixed_negations
+from evals.judges.facts.words import stem
 
 
 def test_negation_ignores_conditions_and_comparators() -> None:
@@ -25,3 +26,28 @@ def test_a_negating_prefix_counts_against_the_root_on_the_other_side() -> None:
     assert prefixed_negations("Unloaded carts stop sooner.", frozenset({"unload", "load"})) == 0
     same = extract_facts("The union reviews each unit.").stems
     assert prefixed_negations("Each unit is under union review.", same) == 0
+
+
+def test_a_negation_reaches_its_word_through_bridges_and_lists() -> None:
+    found = negated_words(
+        "You aren't able to delete a post; after a day you cannot edit or move it."
+    )
+    assert found[stem("delete")] == found[stem("edit")] == found[stem("move")] == (True,)
+    assert found[stem("post")] == (False,)
+    # A negated bound limits a value; it does not deny the action.
+    assert stem("carry") not in negated_words("You cannot carry over more than 240 hours.")
+    # Nor does a negation inside a condition.
+    assert negated_words("If it is not approved, resubmit it.")[stem("resubmit")] == (False,)
+
+
+def test_a_word_negated_on_one_side_only_is_a_flip() -> None:
+    evidence = "They will give a reason if it is not approved, and what can be done to resubmit."
+    assert negated_apart(
+        "Rejected requests cannot be resubmitted.", evidence, frozenset({stem("resubmit")})
+    )
+    assert not negated_apart("You can resubmit a request.", evidence, frozenset({stem("resubmit")}))
+    # Every mention negated in the evidence, stated in the claim.
+    evidence = "You are not able to delete a message, and after 5 minutes you cannot delete it."
+    assert negated_apart("You can delete a message.", evidence, frozenset({stem("delete")})) == [
+        stem("delete")
+    ]

@@ -38,6 +38,8 @@ from evals.judges.facts.compare import missing_entities, missing_quantities
         ("The fee is twenty-five dollars.", "The fee is $25."),
         ("Submit it by 5 PM Eastern.", "Submit it by 17:00 ET."),
         ("Submit it by 17:00 Eastern Time.", "Submit it by 5pm EST."),
+        ("The desk is staffed for 15 hours.", "The desk is staffed 6am-9pm."),
+        ("The line is open 9 hours.", "The line is open from 8:00 to 17:00."),
     ],
 )
 def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> None:
@@ -64,6 +66,7 @@ def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> No
         ("The help desk opens at noon.", "The help desk opens at 11 am."),
         ("The stipend is $2k.", "The stipend is $1,500."),
         ("The fee is twenty-five dollars.", "The fee is $20."),
+        ("The desk is staffed for 12 hours.", "The desk is staffed 6am-9pm."),
     ],
 )
 def test_a_changed_quantity_is_still_missing(claim: str, evidence: str) -> None:
