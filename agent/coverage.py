@@ -4,7 +4,9 @@ Relevance (embedding similarity) says a passage is on the topic; it cannot tell 
 payload" from "the S9's payload", or "our travel policy" from "our revenue". Two cheap checks
 on the question's own words catch most in-domain questions the documents cannot answer:
 a specific identifier (a token with a digit such as S9, E-999, 2023, or an acronym such as
-ERP) that no retrieved passage contains, or most of the question's content words missing.
+ERP) that no retrieved passage contains, or most of the question's content words missing
+(when the answerability check abstains, three or more of them: one or two may be worded
+otherwise, which that check judges).
 A name most of the caller's documents mention (the company's own, its agency's) is not a
 content word: finding it in a passage says nothing about whether the passage answers.
 """
@@ -28,8 +30,13 @@ _STOP = frozenset(
 )
 # Acronyms common enough in questions that their absence from a passage says nothing.
 _COMMON_ACRONYMS = frozenset("FAQ API PDF USB URL PC DC AC US USA UK EU HR IT OK".split())
-# Above this share of missing content words the passages are about something else.
+# Above this share of missing content words the passages are about something else...
 MAX_MISSING_SHARE = 0.65
+# ... when at least this many are missing, if the answerability check abstains (agent
+# setting ``answerability``): fewer may be worded another way ("at least 14 characters" for
+# "minimum length"), and that check, which matches words softly, decides those once the
+# answer is drafted. When it only reports, this check is the last gate and one is enough.
+MIN_MISSING_ABSTAINING = 3
 
 
 @dataclass(frozen=True)
@@ -39,12 +46,15 @@ class Coverage:
     terms: tuple[str, ...]
     missing: tuple[str, ...]
     missing_identifiers: tuple[str, ...]
+    min_missing: int = 1  # fewer missing words than this are always covered
 
     @property
     def covered(self) -> bool:
         if self.missing_identifiers:
             return False
-        return not self.terms or len(self.missing) / len(self.terms) <= MAX_MISSING_SHARE
+        if not self.terms or len(self.missing) < self.min_missing:
+            return True
+        return len(self.missing) / len(self.terms) <= MAX_MISSING_SHARE
 
     def describe(self) -> str:
         if self.missing_identifiers:
@@ -72,12 +82,18 @@ def _no_corpus(_name: str) -> bool:
 
 
 def coverage(
-    question: str, sources: Sequence[Source], corpus_name: Callable[[str], bool] = _no_corpus
+    question: str,
+    sources: Sequence[Source],
+    corpus_name: Callable[[str], bool] = _no_corpus,
+    *,
+    abstaining: bool = False,
 ) -> Coverage:
     """The question's content terms and which of them the sources never mention.
 
     ``corpus_name(term)`` says whether a capitalised term is a name most of the caller's
     documents mention (indexes/terms.document_share); such terms are left out.
+    ``abstaining``: the answerability check abstains after drafting, so one or two words the
+    passages word otherwise are left to it (MIN_MISSING_ABSTAINING).
     """
     seen: set[str] = set()
     for s in sources:
@@ -103,4 +119,9 @@ def coverage(
         w for w in candidates if not (w[0].isupper() and not is_identifier(w) and corpus_name(w))
     )
     missing = tuple(t for t in terms if _stem(t) not in seen)
-    return Coverage(terms, missing, tuple(t for t in missing if is_identifier(t)))
+    return Coverage(
+        terms,
+        missing,
+        tuple(t for t in missing if is_identifier(t)),
+        MIN_MISSING_ABSTAINING if abstaining else 1,
+    )

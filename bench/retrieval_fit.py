@@ -6,7 +6,8 @@ query's best, over the union of both sides' top 40; the fused top 30 re-ranked b
 the weighted features (indexes/search/features.py) plus the sentence weight times the best
 sentence cosine (indexes/sentence_vectors.py). The identifier weights are a rule, held fixed;
 the fit chooses w, the sentence weight and the other weights by coordinate ascent over a
-small grid, maximising MRR@5 + recall@5 / 2 of file+section (label rule).
+small grid, maximising MRR@5 + recall@5 / 2 of file+section (label rule), averaged over the
+corpora fitted on.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from indexes.chunking import SECTION_SEPARATOR
-from indexes.search.features import WEIGHTS, features
+from indexes.search.features import IDENTIFIER_FEATURES, WEIGHTS, features, identifier_scale
 
 K = 5
 DEPTH = 30
-RULE = {name: WEIGHTS[name] for name in ("ident_leads", "ident_heading", "ident_text")}
+RULE = {name: WEIGHTS[name] for name in IDENTIFIER_FEATURES}
 FITTED = ("query_in_heading", "heading_words", "answers", "no_lookalike")
 VECTOR_WEIGHTS = (0.7, 0.8, 0.9, 1.0)
 FEATURE_GRID = (0.0, 0.02, 0.05, 0.1, 0.2, 0.4)
@@ -81,9 +82,13 @@ def ranked(
         if cid in c.passages
     }
     top = sorted(fused, key=lambda cid: -fused[cid])[:DEPTH]
+    scale = identifier_scale(sentence_weight)
     total = {
         cid: fused[cid]
-        + sum(w * c.feature(cid)[name] for name, w in weights.items())
+        + sum(
+            w * c.feature(cid)[name] * (scale if name in IDENTIFIER_FEATURES else 1.0)
+            for name, w in weights.items()
+        )
         + sentence_weight * c.sentence.get(cid, 0.0)
         for cid in top
     }
@@ -102,13 +107,19 @@ def simulate(pool: Sequence[Candidates], fit: dict[str, Any]) -> dict[str, float
     return {"mrr": float(np.mean(rr)), "recall": float(np.mean([r > 0 for r in rr]))}
 
 
-def _objective(pool: Sequence[Candidates], fit: dict[str, Any]) -> float:
-    found = simulate(pool, fit)
-    return found["mrr"] + 0.5 * found["recall"]
+def _objective(pools: Sequence[Sequence[Candidates]], fit: dict[str, Any]) -> float:
+    """MRR@K + recall@K / 2, the mean over ``pools``: each corpus counts the same, however
+    many questions it has."""
+    total = 0.0
+    for pool in pools:
+        found = simulate(pool, fit)
+        total += found["mrr"] + 0.5 * found["recall"]
+    return total / len(pools)
 
 
-def fit_weights(pool: Sequence[Candidates]) -> dict[str, Any]:
-    """The vector, sentence and feature weights that score best on ``pool`` (ties: smaller)."""
+def fit_weights(*pools: Sequence[Candidates]) -> dict[str, Any]:
+    """The vector, sentence and feature weights that score best on ``pools`` (one per corpus,
+    each counting the same; ties: smaller)."""
     best: tuple[float, dict[str, Any]] | None = None
     for vector_weight, sentence_weight in product(VECTOR_WEIGHTS, SENTENCE_WEIGHTS):
         weights = dict(RULE) | {name: 0.0 for name in FITTED}
@@ -121,14 +132,14 @@ def fit_weights(pool: Sequence[Candidates]) -> dict[str, Any]:
                         "sentence_weight": sentence_weight,
                         "feature_weights": weights | {name: value},
                     }
-                    trials.append((_objective(pool, trial), -value, value))
+                    trials.append((_objective(pools, trial), -value, value))
                 weights[name] = max(trials)[2]
         fit = {
             "vector_weight": vector_weight,
             "sentence_weight": sentence_weight,
             "feature_weights": weights,
         }
-        value = _objective(pool, fit)
+        value = _objective(pools, fit)
         if best is None or value > best[0]:
             best = (value, fit)
     assert best is not None

@@ -58,7 +58,7 @@ def answer_rerank(
     scored = [
         (
             r.score
-            + feature_score(response.query, r.title, r.section, r.text, weights)
+            + feature_score(response.query, r.title, r.section, r.text, weights, sentence_weight)
             + sentence_weight * best.get(r.chunk_id, 0.0),
             i,
             r,

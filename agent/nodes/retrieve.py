@@ -45,6 +45,7 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         state["standalone"],
         sources,
         lambda name: document_share(*corpus, name) >= CORPUS_NAME_SHARE,
+        abstaining=cfg.answerability == "abstain",
     )
     unknown = [
         term

@@ -129,3 +129,15 @@ def test_only_the_asking_sentence_must_be_covered() -> None:
     assert found.missing_identifiers == () and found.covered
     found = coverage("How much notice does Tenant Support like for spot 1800?", [passage])
     assert found.missing_identifiers == ("1800",) and not found.covered
+
+
+def test_one_or_two_words_worded_otherwise_are_left_to_an_abstaining_check() -> None:
+    passage = source(1, "Passwords: use at least 14 characters and never reuse one.")
+    found = coverage("What is the minimum password length?", [passage], abstaining=True)
+    assert set(found.missing) == {"minimum", "length"} and found.covered
+    # When the answerability check only reports, this is the last gate: 2 of 3 is too many.
+    assert not coverage("What is the minimum password length?", [passage]).covered
+    # Three or more missing, and most of the question: the passages are about something else.
+    question = "What is the minimum password rotation interval for kiosks?"
+    found = coverage(question, [passage], abstaining=True)
+    assert len(found.missing) >= 3 and not found.covered
