@@ -90,10 +90,10 @@ def test_recall_at_5_on_the_18f_handbook(handbook_db: Database, embedder: Embedd
         f"\n18F recall@5 file={figures['recall_at_5_file']:.2f} "
         f"file+section={figures['recall_at_5_file_and_section']:.2f}"
     )
-    # Held-out figures: the default fusion, re-rank and sentence-run weights were fitted on the
-    # sample company's suite, never on this corpus (bench/retrieval_compare.py). Measured 0.95
-    # file, 0.93 file+section recall@5 and 0.877 MRR@5 (0.90 and 0.79 before sentence runs);
-    # the old RRF hybrid had 0.75 MRR@5.
+    # These questions are among those the default fusion, re-rank and sentence-run weights
+    # were fitted on (with the sample company's suite, bench/retrieval_compare.py); the blind
+    # set below is the held-out figure. Measured 0.95 file, 0.93 file+section recall@5 and
+    # 0.877 MRR@5 with the earlier, sample-fitted weights; the old RRF hybrid had 0.75 MRR@5.
     assert file_hits / len(questions) >= 0.9
     assert section_hits / len(questions) >= 0.9
     default_mrr = section_mrr(handbook_db, embedder, questions)
@@ -103,11 +103,11 @@ def test_recall_at_5_on_the_18f_handbook(handbook_db: Database, embedder: Embedd
     assert default_mrr > rrf_mrr + 0.1
 
 
-BLIND = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_b.jsonl"
-# Measured with the test embedder (torch) on 2026-12-05, less a margin; bench.retrieval_compare
-# (ONNX int8) measured 0.883 / 0.729, and vector-only ranking 0.917 / 0.803 on the same set.
-BLIND_RECALL_FLOOR = 0.85  # measured 0.883
-BLIND_MRR_FLOOR = 0.68  # measured 0.716
+BLIND = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_c.jsonl"
+# Set C, measured with the test embedder (torch) on 2026-12-05, less a margin;
+# bench.retrieval_compare measures it with ONNX int8 (docs/benchmarks.md).
+BLIND_RECALL_FLOOR = 0.77  # measured 0.800
+BLIND_MRR_FLOOR = 0.64  # measured 0.673
 
 
 def _blind_questions() -> list[dict]:
@@ -123,13 +123,13 @@ def _blind_questions() -> list[dict]:
 def test_ranking_on_the_blind_18f_set_keeps_its_floor(
     handbook_db: Database, embedder: Embedder
 ) -> None:
-    # Set B (samples/heldout/18f-handbook/README.md): written by someone who had not read the
-    # search code, on files no earlier question used, phrased without the headings' words.
+    # Set C (samples/heldout/18f-handbook/README.md): written by someone who had not read the
+    # code or any result, on files no earlier question used, never in a fit.
     questions = _blind_questions()
     assert len(questions) >= 60
     mrr = section_mrr(handbook_db, embedder, questions)
     recall = section_recall(handbook_db, embedder, questions)
-    print(f"\n18F blind set B file+section recall@5={recall:.3f} MRR@5={mrr:.3f}")
+    print(f"\n18F blind set C file+section recall@5={recall:.3f} MRR@5={mrr:.3f}")
     assert recall >= BLIND_RECALL_FLOOR
     assert mrr >= BLIND_MRR_FLOOR
 
