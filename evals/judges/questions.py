@@ -155,6 +155,10 @@ def _verbs(question: str) -> set[str]:
     # the subject comes first and the question ends on its verb.
     if len(tokens) > 3 and tokens[1] in {"do", "does", "did"}:
         verbs.add(tokens[-1])
+    # A phrasal verb's particle closes the question: "when did it *come* out", "where do I
+    # *sign* up".
+    if len(tokens) > 3 and tokens[-1] in _PARTICLES:
+        verbs.add(tokens[-2])
     # Causatives put a bare verb after their object: "makes a robot raise", "lets staff take".
     for i, word in enumerate(tokens[:-2]):
         if word in _CAUSATIVES:
@@ -166,6 +170,7 @@ def _verbs(question: str) -> set[str]:
 
 
 _CAUSATIVES = frozenset("make makes made let lets".split())
+_PARTICLES = frozenset("out up off down back away".split())
 
 
 def _is_participle(word: str) -> bool:

@@ -71,3 +71,9 @@ def test_who_before_an_auxiliary_is_the_subject() -> None:
 def test_a_bare_year_answers_a_date_question() -> None:
     assert attribute_found("date", "The office got its authority in 2016.")
     assert not attribute_found("date", "The office has 250 staff.")
+
+
+def test_the_word_before_a_closing_particle_is_a_verb() -> None:
+    words = dict(qualifiers("On what date did release 3.8 of the app come out?"))
+    assert "come" not in words and "release" in words and "date" not in words
+    assert "sign" not in dict(qualifiers("Where do new hires sign up?"))
