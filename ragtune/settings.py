@@ -302,7 +302,7 @@ class Settings(BaseSettings):
         default="report",
         description="What the check that cited passages hold the question's qualifiers and "
         "asked attribute does: report (in verification.answers_question and missing) or "
-        "abstain (say what is missing). Report by default: abstaining declines 10 of the 43 "
+        "abstain (say what is missing). Report by default: abstaining declines 7 of the 43 "
         "answerable sample questions that report mode answers.",
     )
 
