@@ -143,7 +143,18 @@ def misbound(claim: Facts, evidence: Facts, *, k: int = 4, margin: int = 1) -> l
     """
     problems: list[str] = []
     ev = evidence.terms
+    # A unit of a claim quantity the evidence states only as a total ("80 hours" for "8 hours
+    # every day, for 10 work days") belongs to that total, not to a word next to it.
+    totalled = {
+        u
+        for q in claim.quantities
+        if any(q.matches(t.quantity) for t in evidence.totals)
+        and not any(q.matches(e) for e in evidence.quantities)
+        for u in q.units
+    }
     for i, term in enumerate(claim.terms):
+        if term.value and term.stem in totalled:
+            continue
         if term.quantity is not None:
             q = term.quantity
             same = [j for j, e in enumerate(ev) if e.quantity is not None and q.matches(e.quantity)]
