@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from indexes.chunking import SECTION_SEPARATOR
-from indexes.search.features import IDENTIFIER_FEATURES, WEIGHTS, features, identifier_scale
+from indexes.search.features import IDENTIFIER_FEATURES, WEIGHTS, features, weighted_sum
 
 K = 5
 DEPTH = 30
@@ -82,13 +82,9 @@ def ranked(
         if cid in c.passages
     }
     top = sorted(fused, key=lambda cid: -fused[cid])[:DEPTH]
-    scale = identifier_scale(sentence_weight)
     total = {
         cid: fused[cid]
-        + sum(
-            w * c.feature(cid)[name] * (scale if name in IDENTIFIER_FEATURES else 1.0)
-            for name, w in weights.items()
-        )
+        + weighted_sum(c.feature(cid), weights, sentence_weight)
         + sentence_weight * c.sentence.get(cid, 0.0)
         for cid in top
     }

@@ -10,6 +10,7 @@ weights fitted on one corpus carry to another (bench/retrieval_compare.py fits a
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 # A token that is an identifier: letters and digits, optionally joined by - . /, holding a
@@ -185,9 +186,15 @@ def feature_score(
     weights: dict[str, float] = WEIGHTS,
     sentence_weight: float = 0.0,
 ) -> float:
-    """The weighted sum of one passage's features (see WEIGHTS), the identifier features
+    """The weighted sum of one passage's features (see WEIGHTS and weighted_sum)."""
+    return weighted_sum(features(question, title, section, text), weights, sentence_weight)
+
+
+def weighted_sum(
+    found: Mapping[str, float], weights: Mapping[str, float], sentence_weight: float = 0.0
+) -> float:
+    """``found`` (a passage's features) weighted by ``weights``, the identifier features
     scaled to the re-rank's range for ``sentence_weight`` (see identifier_scale)."""
-    found = features(question, title, section, text)
     scale = identifier_scale(sentence_weight)
     return sum(
         weight * found[name] * (scale if name in IDENTIFIER_FEATURES else 1.0)
