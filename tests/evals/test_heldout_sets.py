@@ -61,7 +61,12 @@ def _normalise(text: str) -> str:
 
 # Each set: its files' suffix and the split its judge pairs are marked with. Each was written
 # after the changes its predecessor's results informed; README.md says what each is spent for.
-SETS = {"a": ("", "heldout"), "b": ("_b", "heldout-b"), "c": ("_c", "heldout-c")}
+SETS = {
+    "a": ("", "heldout"),
+    "b": ("_b", "heldout-b"),
+    "c": ("_c", "heldout-c"),
+    "d": ("_d", "heldout-d"),
+}
 
 
 def _answerable(name: str) -> Suite:
