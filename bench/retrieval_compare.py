@@ -3,10 +3,10 @@ in-memory VectorStoreIndex over the same files with the same embedding model, at
 chunk sizes (its best is named).
 
 The corpora: the 18F handbook (40 tuning questions and held-out sets A and B, 170 in all,
-written elsewhere; blind set C's 60 scored apart) and the sample company (the suite's
+written elsewhere; blind sets C and D, 60 each, scored apart) and the sample company (the suite's
 questions with gold citations). The fusion weight and the re-rank features' weights are
 fitted on one corpus and reported on the other, in both directions (fit_weights); the shipped
-defaults were fitted on the sample suite, so their handbook and blind set C figures are
+defaults were fitted on the sample suite, so their handbook and blind sets' figures are
 held-out (the JSON says which row is which). A fit on both corpora together (pooled_fit, each
 corpus counting the same) is simulated and reported, not shipped.
 
@@ -60,8 +60,10 @@ HELDOUT = REPO / "samples" / "heldout" / "18f-handbook" / "answerable.jsonl"
 # Written blind on 2026-12-05; spent for ranking once its figures compared two fusion rules,
 # so it joins the fitting questions (samples/heldout/18f-handbook/README.md).
 HELDOUT_B = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_b.jsonl"
-# Written blind after that: scored on its own, never in a fit.
+# Written blind after that: each scored on its own, never in a fit.
 HELDOUT_C = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_c.jsonl"
+HELDOUT_D = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_d.jsonl"
+BLIND_SETS = {"C": HELDOUT_C, "D": HELDOUT_D}
 # Chunk sizes LlamaIndex is run at (its SentenceSplitter default is 1024); the best is named.
 LLAMA_CHUNK_SIZES = (256, 512, 1024)
 # Everyone's groups on the sample corpus, so restricted gold documents are reachable.
@@ -118,11 +120,12 @@ class Corpus:
     root: Path
     folders: tuple[tuple[str, frozenset[str] | None], ...]
     questions: tuple[Question, ...]
-    blind: tuple[Question, ...] = ()  # asked and scored apart; never in a fit
+    # Named sets asked and scored apart; never in a fit.
+    blind: tuple[tuple[str, tuple[Question, ...]], ...] = ()
 
     @property
     def asked(self) -> tuple[Question, ...]:
-        return self.questions + self.blind
+        return self.questions + tuple(q for _, found in self.blind for q in found)
 
 
 def handbook_questions() -> list[Question]:
@@ -174,7 +177,10 @@ def corpora(quick: bool) -> list[Corpus]:
                 root,
                 ((".", None),),
                 tuple(handbook_questions()[:limit]),
-                tuple(suite_questions(HELDOUT_C)[:limit]),
+                tuple(
+                    (name, tuple(suite_questions(path)[:limit]))
+                    for name, path in BLIND_SETS.items()
+                ),
             )
         )
     return found
@@ -298,11 +304,17 @@ def scored(
     gold: dict[tuple[str, str], str],
     latencies_ms: list[float],
 ) -> dict[str, Any]:
-    """``score`` of the corpus's questions, with the blind questions' figures under "blind"."""
+    """``score`` of the corpus's questions, with each blind set's figures under "blind"."""
     out = score(corpus.questions, hits, gold, latencies_ms)
     if corpus.blind:
-        blind = score(corpus.blind, hits, gold, latencies_ms)
-        out["blind"] = {k: v for k, v in blind.items() if not k.startswith(("latency", "per_q"))}
+        out["blind"] = {
+            name: {
+                k: v
+                for k, v in score(found, hits, gold, latencies_ms).items()
+                if not k.startswith(("latency", "per_q"))
+            }
+            for name, found in corpus.blind
+        }
     return out
 
 
@@ -661,7 +673,10 @@ def envelope(
             str(QUESTIONS.relative_to(REPO)),
             str(HELDOUT.relative_to(REPO)),
             str(HELDOUT_B.relative_to(REPO)),
-            str(HELDOUT_C.relative_to(REPO)) + " (blind: scored apart, never fitted)",
+            *(
+                str(path.relative_to(REPO)) + " (blind: scored apart, never fitted)"
+                for path in BLIND_SETS.values()
+            ),
             str(SAMPLE_SUITE.relative_to(REPO)),
         ],
         "embed_model": "all-MiniLM-L6-v2",
@@ -693,7 +708,7 @@ def table(result: dict[str, Any]) -> str:
     ]
     rows += [
         [
-            f"{corpus} (blind set C)",
+            f"{corpus} (blind set {blind})",
             name,
             b[f"file_recall_at_{K}"],
             b[f"file_mrr_at_{K}"],
@@ -704,7 +719,7 @@ def table(result: dict[str, Any]) -> str:
         ]
         for corpus, found in result["corpora"].items()
         for name, s in found["systems"].items()
-        if (b := s.get("blind"))
+        for blind, b in s.get("blind", {}).items()
     ]
     return markdown_table(
         [

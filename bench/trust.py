@@ -92,7 +92,7 @@ def corpora() -> list[Corpus]:
     if HANDBOOK.is_dir():
         # Each later set was written after the changes its predecessors' results informed,
         # before it was measured (samples/heldout/18f-handbook/README.md).
-        for name, suffix in (("18f", ""), ("18f-b", "_b"), ("18f-c", "_c")):
+        for name, suffix in (("18f", ""), ("18f-b", "_b"), ("18f-c", "_c"), ("18f-d", "_d")):
             found.append(
                 Corpus(
                     name,
@@ -268,17 +268,20 @@ def thresholds(fitted: dict[str, Any]) -> Thresholds:
 
 
 # The 18F judge sets: "18f" (2026-12-03) informed the judge changes of 2026-12-05 and is no
-# longer blind; "18f-b" and "18f-c" (each written before anything was measured on it) are.
+# longer blind; "18f-b", "18f-c" and "18f-d" (each written before anything was measured on it) are.
 JUDGE_SETS = {
     "18f": "judge_pairs.jsonl",
     "18f-b": "judge_pairs_b.jsonl",
     "18f-c": "judge_pairs_c.jsonl",
+    "18f-d": "judge_pairs_d.jsonl",
 }
-BLIND_JUDGE_SET = "18f-c"
+BLIND_JUDGE_SET = "18f-d"
 # The first two are the shipped thresholds' protocol; then the issue's (sample only).
 JUDGE_DIRECTIONS = (
+    ("sample+18f", "18f-d"),
     ("sample+18f", "18f-c"),
     ("sample+18f", "18f-b"),
+    ("sample", "18f-d"),
     ("sample", "18f-c"),
     ("sample", "18f-b"),
     ("sample", "18f"),
@@ -443,6 +446,7 @@ def run(
     result["fits"] = fits
     result["answerability"] = {}
     for fitted, measured in (
+        ("sample", "18f-d"),
         ("sample", "18f-c"),
         ("sample", "18f-b"),
         ("sample", "18f"),
