@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import psycopg
 
 from indexes.collections import Collection
 from indexes.search.scope import FewDocuments
 
-_FREQUENCIES = "SELECT lexeme, frequency, collection_rows FROM ragtune_lexeme_frequencies(%s, %s)"
+_FREQUENCIES = (
+    "SELECT lexeme, frequency, collection_rows, floor_frequency"
+    " FROM ragtune_lexeme_frequencies(%s, %s)"
+)
+
+
+@dataclass(frozen=True)
+class TextQuery:
+    """What the full-text side runs: ``match``, the tsquery that finds its candidates (see
+    pick_lexemes and narrowest_conjunction), and every query word with its inverse document
+    frequency, by which BM25 ranks them (indexes/schema/0012_bm25_text_rank.sql)."""
+
+    match: str
+    lexemes: list[str]
+    idfs: list[float]
+
+
+def inverse_document_frequency(chunks: float, collection_rows: float) -> float:
+    """BM25's weight of a word found in ``chunks`` of ``collection_rows`` chunks: near 0 for a
+    word in every chunk, highest for a word in one."""
+    n = min(max(chunks, 0.0), collection_rows)
+    return math.log(1.0 + (collection_rows - n + 0.5) / (n + 0.5))
 
 
 def pick_lexemes(estimates: Sequence[tuple[str, float | None]], budget: int) -> list[str]:
@@ -72,18 +95,30 @@ def text_match(
     text: str,
     few: FewDocuments | None,
     budget: int,
-) -> str:
-    """The tsquery that finds full-text candidates (see pick_lexemes and
-    narrowest_conjunction): word frequencies from the statistics, applied to the chunks this
-    search can reach."""
+) -> TextQuery:
+    """The full-text side's query (TextQuery): word frequencies from the statistics decide
+    which words find candidates among the chunks this search can reach, and weigh every word
+    in the rank.
+
+    A word the statistics do not list counts as in the planner's floor estimate of chunks;
+    before the table was ever analyzed every word weighs the same.
+    """
     rows = conn.execute(_FREQUENCIES, (collection.id, text)).fetchall()
     collection_rows = rows[0][2] if rows else None  # the same on every row
     reachable = float(few.chunks if few is not None else collection_rows or 0.0)
     estimates = [
         (lexeme, None if frequency is None else frequency * reachable)
-        for lexeme, frequency, _ in rows
+        for lexeme, frequency, _, _ in rows
     ]
     together = narrowest_conjunction(estimates, budget, reachable)
-    if together:
-        return tsquery_text(together, "&")
-    return tsquery_text(pick_lexemes(estimates, budget))
+    match = (
+        tsquery_text(together, "&") if together else tsquery_text(pick_lexemes(estimates, budget))
+    )
+    total = float(collection_rows or 0.0)
+    idfs = [
+        inverse_document_frequency(
+            (frequency if frequency is not None else floor or 0.0) * total, total
+        )
+        for _, frequency, _, floor in rows
+    ]
+    return TextQuery(match, [lexeme for lexeme, *_ in rows], idfs)

@@ -95,8 +95,9 @@ def prepare(
     few = few_documents(conn, collection, options)
     with_sources, exact = options.sources is not None, few is not None
     params: dict[str, Any] = {
-        "qtext": text,
         "tmatch": None,
+        "tlexemes": [],
+        "tidfs": [],
         "doc_ids": few.ids if few is not None else None,
         "candidates": candidates,
         "rrf_k": options.rrf_k,
@@ -110,7 +111,8 @@ def prepare(
     if alongside is not None and options.mode == "hybrid":
         vector_rows = alongside(vector_first_query(collection, with_sources, exact), dict(params))
     if options.mode != "vector":
-        params["tmatch"] = text_match(conn, collection, text, few, options.text_budget)
+        query = text_match(conn, collection, text, few, options.text_budget)
+        params |= {"tmatch": query.match, "tlexemes": query.lexemes, "tidfs": query.idfs}
     ranked: list[Any] = []
     if options.mode != "vector":
         ranked = conn.execute(text_first_query(collection, with_sources, exact), params).fetchall()

@@ -51,12 +51,12 @@ vec AS (
 # The full-text side runs first, in its own statement: in hybrid mode while the query is
 # still being embedded. Its ranked ids go to the final statement (same transaction, same
 # principal). The match (%(tmatch)s, from pick_lexemes) finds the candidates through the GIN
-# index; the rank uses every query word, OR-ed, so a chunk holding more of them ranks higher.
+# index; BM25 over every query word (%(tlexemes)s, weighted by %(tidfs)s) ranks them, so a
+# chunk holding the question's rare words ranks above one holding more of its common ones.
 _TEXT_FIRST = """
 SELECT m.id, m.rank_score
 FROM ragtune_text_candidates(
-    {cid}, %(tmatch)s::tsquery,
-    replace(plainto_tsquery('english', %(qtext)s)::text, ' & ', ' | ')::tsquery,
+    {cid}, %(tmatch)s::tsquery, %(tlexemes)s::text[], %(tidfs)s::real[],
     {doc_ids}, %(candidates)s) AS m
 ORDER BY m.rank_score DESC, m.id"""
 

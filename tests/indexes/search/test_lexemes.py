@@ -125,7 +125,7 @@ def test_common_words_do_not_find_text_candidates_but_still_rank(
         cid = get_collection(conn, "words").id
         frequencies = {
             lexeme: (frequency, rows)
-            for lexeme, frequency, rows in conn.execute(
+            for lexeme, frequency, rows, _ in conn.execute(
                 "SELECT * FROM ragtune_lexeme_frequencies(%s, %s)", (cid, query)
             )
         }
@@ -149,7 +149,7 @@ def test_text_candidates_function_applies_the_principals_groups(sample_db: Datab
     the chunks_read predicate itself, and fail closed without a principal."""
     statement = (
         "SELECT m.id FROM ragtune_text_candidates(%s, 'salari | band | midpoint',"
-        " 'salari | band | midpoint', NULL, 100) m"
+        " '{salari,band,midpoint}', '{1,1,1}', NULL, 100) m"
     )
     with sample_db.reading(EMPLOYEE) as conn:
         cid = get_collection(conn, "default").id
