@@ -135,7 +135,7 @@ class Settings(BaseSettings):
         description="Hybrid fusion: weighted (cosine and relative full-text score) or rrf.",
     )
     search_vector_weight: float = Field(
-        default=0.7, ge=0, le=1, description="Weight of the cosine in weighted fusion."
+        default=0.8, ge=0, le=1, description="Weight of the cosine in weighted fusion."
     )
     search_rerank_depth: int = Field(
         default=30,
@@ -145,7 +145,7 @@ class Settings(BaseSettings):
         "0: off.",
     )
     search_sentence_weight: float = Field(
-        default=1.5,
+        default=0.5,
         ge=0,
         le=10,
         description="Weight of a candidate's best sentence cosine when re-ranking "

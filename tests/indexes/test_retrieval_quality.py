@@ -92,27 +92,32 @@ def test_recall_at_5_on_the_18f_handbook(handbook_db: Database, embedder: Embedd
     )
     # These questions are among those the default fusion, re-rank and sentence-run weights
     # were fitted on (with the sample company's suite, bench/retrieval_compare.py); the blind
-    # set below is the held-out figure. Measured 0.95 file, 0.93 file+section recall@5 and
-    # 0.863 MRR@5 with the full-text side ranked by BM25 (0.877 with ts_rank_cd); the RRF
-    # hybrid without re-ranking, over the same BM25 full-text side, 0.782 (0.75 before).
+    # sets below are the held-out figures. Measured 0.95 file, 0.93 file+section recall@5 and
+    # 0.832 MRR@5 with BM25 and the pooled fit (0.863 with BM25 and the sample-fitted weights,
+    # which these questions favour; 0.877 before BM25); the RRF hybrid without re-ranking,
+    # over the same BM25 full-text side, 0.795 (0.75 before BM25).
     assert file_hits / len(questions) >= 0.9
     assert section_hits / len(questions) >= 0.9
     default_mrr = section_mrr(handbook_db, embedder, questions)
     rrf_mrr = section_mrr(handbook_db, embedder, questions, fusion="rrf", rerank_depth=0)
     print(f"18F file+section MRR@5 default={default_mrr:.3f} rrf={rrf_mrr:.3f}")
-    assert default_mrr >= 0.85
-    assert default_mrr > rrf_mrr + 0.05
+    assert default_mrr >= 0.80
+    assert default_mrr > rrf_mrr + 0.02
 
 
-BLIND = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_c.jsonl"
-# Set C, measured with the test embedder (torch) on 2026-12-05, less a margin;
-# bench.retrieval_compare measures it with ONNX int8 (docs/benchmarks.md).
-BLIND_RECALL_FLOOR = 0.77  # measured 0.800
-BLIND_MRR_FLOOR = 0.64  # measured 0.673
+HELDOUT = REPO / "samples" / "heldout" / "18f-handbook"
+# The blind sets (samples/heldout/18f-handbook/README.md): written by people who had not read
+# the code or any result, on files and sections no earlier question used, never in a fit.
+# Floors: measured with the test embedder (torch) on 2026-12-05, less a margin;
+# bench.retrieval_compare measures them with ONNX int8 (docs/benchmarks.md).
+BLIND_FLOORS = {
+    "c": {"recall": 0.83, "mrr": 0.70},  # measured 0.883 / 0.747 (0.800 / 0.673 before BM25)
+    "d": {"recall": 0.88, "mrr": 0.74},  # measured 0.933 / 0.793
+}
 
 
-def _blind_questions() -> list[dict]:
-    lines = BLIND.read_text(encoding="utf-8").splitlines()
+def _blind_questions(name: str) -> list[dict]:
+    lines = (HELDOUT / f"answerable_{name}.jsonl").read_text(encoding="utf-8").splitlines()
     items = [json.loads(line) for line in lines if line.strip()]
     return [
         {"question": i["question"], "source": c["source"], "section": c["section"]}
@@ -121,25 +126,24 @@ def _blind_questions() -> list[dict]:
     ]
 
 
-def test_ranking_on_the_blind_18f_set_keeps_its_floor(
-    handbook_db: Database, embedder: Embedder
+@pytest.mark.parametrize("name", sorted(BLIND_FLOORS))
+def test_ranking_on_the_blind_18f_sets_keeps_its_floor(
+    handbook_db: Database, embedder: Embedder, name: str
 ) -> None:
-    # Set C (samples/heldout/18f-handbook/README.md): written by someone who had not read the
-    # code or any result, on files no earlier question used, never in a fit.
-    questions = _blind_questions()
+    questions = _blind_questions(name)
     assert len(questions) >= 60
     mrr = section_mrr(handbook_db, embedder, questions)
     recall = section_recall(handbook_db, embedder, questions)
-    print(f"\n18F blind set C file+section recall@5={recall:.3f} MRR@5={mrr:.3f}")
-    assert recall >= BLIND_RECALL_FLOOR
-    assert mrr >= BLIND_MRR_FLOOR
+    print(f"\n18F blind set {name.upper()} file+section recall@5={recall:.3f} MRR@5={mrr:.3f}")
+    assert recall >= BLIND_FLOORS[name]["recall"]
+    assert mrr >= BLIND_FLOORS[name]["mrr"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 targets not met on the blind set")
-def test_ranking_meets_the_issue_targets_on_the_blind_18f_set(
+@pytest.mark.xfail(strict=True, reason="issue 16 targets not met on the blind sets")
+def test_ranking_meets_the_issue_targets_on_the_blind_18f_sets(
     handbook_db: Database, embedder: Embedder
 ) -> None:
-    questions = _blind_questions()
+    questions = _blind_questions("c") + _blind_questions("d")
     assert section_recall(handbook_db, embedder, questions) >= 0.97
     assert section_mrr(handbook_db, embedder, questions) >= 0.95
 
