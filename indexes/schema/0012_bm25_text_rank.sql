@@ -10,7 +10,10 @@
 -- fitted. A word of the heading path (weight A) counts twice, as a heading states what the
 -- section is about.
 
-DROP FUNCTION ragtune_text_candidates(integer, tsquery, tsquery, uuid[], integer);
+-- The new ragtune_text_candidates is an overload (its arguments differ): the one of 0006 stays,
+-- so processes of the previous version keep searching while a deployment rolls over; a later
+-- migration may drop it. ragtune_lexeme_frequencies gains a column (a new row type, so it is
+-- dropped and created again); the previous version reads its first three by name.
 DROP FUNCTION ragtune_lexeme_frequencies(integer, text);
 
 -- As in 0006, plus `floor_frequency`: the planner's estimate for a word the statistics do not
