@@ -10,7 +10,12 @@ from indexes.collections import ensure_collection, get_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.search import search
-from indexes.search.lexemes import narrowest_conjunction, pick_lexemes, tsquery_text
+from indexes.search.lexemes import (
+    inverse_document_frequency,
+    narrowest_conjunction,
+    pick_lexemes,
+    tsquery_text,
+)
 from indexes.search.options import SearchOptions
 from ragtune.principal import Principal
 
@@ -167,3 +172,24 @@ def test_text_candidates_function_applies_the_principals_groups(sample_db: Datab
     assert nobody == []
     assert employee and all("hr" not in groups[i] for i in employee)
     assert any("hr" in groups[i] for i in hr)
+
+
+def test_inverse_document_frequency_falls_as_a_word_gets_common() -> None:
+    rows = 1000.0
+    weights = [inverse_document_frequency(n, rows) for n in (1, 10, 100, 500, 1000)]
+    assert weights == sorted(weights, reverse=True)
+    assert weights[0] > 6 and weights[-1] < 0.001
+    # Estimates beyond the collection (or below zero) are clamped, never negative.
+    assert inverse_document_frequency(5000, rows) == pytest.approx(weights[-1])
+    assert inverse_document_frequency(-3, rows) >= weights[0]
+
+
+def test_a_rare_query_word_outranks_several_common_ones(db: Database, embedder: Embedder) -> None:
+    """BM25 weighs each word by its rarity: the chunks naming "zebra" (3 of 600) rank above
+    the 597 that hold three of the query's words ("robot", "aisle", "shelf") close together,
+    which an unweighted rank (ts_rank_cd) put first."""
+    _seed_words(db, embedder, n=600)
+    every_word = SearchOptions(collection="words", k=3, mode="text", text_budget=10**9)
+    found = search(db, embedder, "robot aisle shelf zebra", Principal("r"), every_word).results
+    assert {r.chunk_id[-2:] for r in found} == {"05", "06", "07"}
+    assert found[0].chunk_id.endswith("07")  # "zebra" twice, in a short chunk
