@@ -92,7 +92,13 @@ def corpora() -> list[Corpus]:
     if HANDBOOK.is_dir():
         # Each later set was written after the changes its predecessors' results informed,
         # before it was measured (samples/heldout/18f-handbook/README.md).
-        for name, suffix in (("18f", ""), ("18f-b", "_b"), ("18f-c", "_c"), ("18f-d", "_d")):
+        for name, suffix in (
+            ("18f", ""),
+            ("18f-b", "_b"),
+            ("18f-c", "_c"),
+            ("18f-d", "_d"),
+            ("18f-e", "_e"),
+        ):
             found.append(
                 Corpus(
                     name,
@@ -268,19 +274,22 @@ def thresholds(fitted: dict[str, Any]) -> Thresholds:
 
 
 # The 18F judge sets: "18f" (2026-12-03) informed the judge changes of 2026-12-05 and is no
-# longer blind; "18f-b", "18f-c" and "18f-d" (each written before anything was measured on it) are.
+# longer blind; "18f-b" to "18f-e" (each written before anything was measured on it) are.
 JUDGE_SETS = {
     "18f": "judge_pairs.jsonl",
     "18f-b": "judge_pairs_b.jsonl",
     "18f-c": "judge_pairs_c.jsonl",
     "18f-d": "judge_pairs_d.jsonl",
+    "18f-e": "judge_pairs_e.jsonl",
 }
-BLIND_JUDGE_SET = "18f-d"
+BLIND_JUDGE_SET = "18f-e"
 # The first two are the shipped thresholds' protocol; then the issue's (sample only).
 JUDGE_DIRECTIONS = (
+    ("sample+18f", "18f-e"),
     ("sample+18f", "18f-d"),
     ("sample+18f", "18f-c"),
     ("sample+18f", "18f-b"),
+    ("sample", "18f-e"),
     ("sample", "18f-d"),
     ("sample", "18f-c"),
     ("sample", "18f-b"),
@@ -446,6 +455,7 @@ def run(
     result["fits"] = fits
     result["answerability"] = {}
     for fitted, measured in (
+        ("sample", "18f-e"),
         ("sample", "18f-d"),
         ("sample", "18f-c"),
         ("sample", "18f-b"),

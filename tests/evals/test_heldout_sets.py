@@ -66,6 +66,7 @@ SETS = {
     "b": ("_b", "heldout-b"),
     "c": ("_c", "heldout-c"),
     "d": ("_d", "heldout-d"),
+    "e": ("_e", "heldout-e"),
 }
 
 
