@@ -63,7 +63,8 @@ HELDOUT_B = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_b.jsonl"
 # Written blind after that: each scored on its own, never in a fit.
 HELDOUT_C = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_c.jsonl"
 HELDOUT_D = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_d.jsonl"
-BLIND_SETS = {"C": HELDOUT_C, "D": HELDOUT_D}
+HELDOUT_E = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_e.jsonl"
+BLIND_SETS = {"C": HELDOUT_C, "D": HELDOUT_D, "E": HELDOUT_E}
 # Chunk sizes LlamaIndex is run at (its SentenceSplitter default is 1024); the best is named.
 LLAMA_CHUNK_SIZES = (256, 512, 1024)
 # Everyone's groups on the sample corpus, so restricted gold documents are reachable.

@@ -20,7 +20,14 @@ from typing import Any
 import numpy as np
 
 from indexes.chunking import SECTION_SEPARATOR
-from indexes.search.features import IDENTIFIER_FEATURES, WEIGHTS, features, weighted_sum
+from indexes.search.features import (
+    IDENTIFIER_FEATURES,
+    WEIGHTS,
+    distinctive_identifiers,
+    features,
+    heading_path,
+    weighted_sum,
+)
 
 K = 5
 DEPTH = 30
@@ -43,15 +50,23 @@ class Candidates:
     cosine: dict[str, float]
     passages: dict[str, tuple[str, str, str, str]]
     sentence: dict[str, float] = field(default_factory=dict)
-    _features: dict[str, dict[str, float]] | None = None
+    _features: dict[tuple[str, ...], dict[str, dict[str, float]]] = field(default_factory=dict)
 
-    def feature(self, chunk_id: str) -> dict[str, float]:
-        if self._features is None:
-            self._features = {
-                cid: features(self.question, title, section, text)
+    def feature(self, chunk_id: str, idents: Sequence[str] | None = None) -> dict[str, float]:
+        """The passage's features, reading ``idents`` (default: every identifier asked)."""
+        key = tuple(idents) if idents is not None else ("\0all",)
+        if key not in self._features:
+            self._features[key] = {
+                cid: features(self.question, title, section, text, idents)
                 for cid, (_, title, section, text) in self.passages.items()
             }
-        return self._features[chunk_id]
+        return self._features[key][chunk_id]
+
+    def identifiers_in(self, pool: Sequence[str]) -> list[str]:
+        """The identifiers the re-rank reads for this pool (distinctive_identifiers)."""
+        return distinctive_identifiers(
+            self.question, [heading_path(*self.passages[cid][1:3]) for cid in pool]
+        )
 
 
 def _label_matches(section: str, gold: str) -> bool:
@@ -82,9 +97,10 @@ def ranked(
         if cid in c.passages
     }
     top = sorted(fused, key=lambda cid: -fused[cid])[:DEPTH]
+    idents = c.identifiers_in(top)
     total = {
         cid: fused[cid]
-        + weighted_sum(c.feature(cid), weights, sentence_weight)
+        + weighted_sum(c.feature(cid, idents), weights, sentence_weight)
         + sentence_weight * c.sentence.get(cid, 0.0)
         for cid in top
     }

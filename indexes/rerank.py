@@ -1,5 +1,6 @@
-"""Re-ranking of search results: by exact-answer features (on by default, inside search()),
-and by an optional cross-encoder (off unless a model is configured)."""
+"""Re-ranking of search results by an optional cross-encoder (off unless a model is
+configured). The exact-answer re-rank, on by default, is search's own step
+(indexes/search/reorder.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from indexes.search.features import WEIGHTS, feature_score
 from indexes.search.results import SearchResponse
 from ragtune.errors import ModelLoadError
 
@@ -42,29 +42,3 @@ def rerank(model: Any, response: SearchResponse) -> SearchResponse:
     order = sorted(zip(scores, response.results, strict=True), key=lambda p: -float(p[0]))
     results = [replace(r, rank=i, score=float(s)) for i, (s, r) in enumerate(order, start=1)]
     return SearchResponse(response.query, results, response.timings_ms, response.similarity)
-
-
-def answer_rerank(
-    response: SearchResponse,
-    k: int,
-    weights: dict[str, float] = WEIGHTS,
-    sentence_weight: float = 0.0,
-) -> SearchResponse:
-    """The best ``k`` results by fused score plus exact-answer features (feature_score) plus
-    ``sentence_weight`` times the best sentence cosine (``response.sentence_similarity``; a
-    result without one adds nothing); the score field becomes that sum. Ties keep the fused
-    order."""
-    best = response.sentence_similarity
-    scored = [
-        (
-            r.score
-            + feature_score(response.query, r.title, r.section, r.text, weights, sentence_weight)
-            + sentence_weight * best.get(r.chunk_id, 0.0),
-            i,
-            r,
-        )
-        for i, r in enumerate(response.results)
-    ]
-    scored.sort(key=lambda t: (-t[0], t[1]))
-    results = [replace(r, rank=n, score=s) for n, (s, _, r) in enumerate(scored[:k], start=1)]
-    return SearchResponse(response.query, results, response.timings_ms, response.similarity, best)

@@ -38,12 +38,12 @@ import numpy as np
 from indexes.collections import Collection, get_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder
-from indexes.rerank import answer_rerank
 from indexes.search.alongside import vector_side
 from indexes.search.embedding import QueryEmbedding
 from indexes.search.features import WEIGHTS
 from indexes.search.options import SearchOptions, check_query
 from indexes.search.prepare import prepare, search_settings
+from indexes.search.reorder import answer_rerank
 from indexes.search.results import SearchResponse, SearchResult
 from indexes.sentence_vectors import best_similarity, stored_sentences
 from ragtune.errors import ModelMismatchError

@@ -9,8 +9,9 @@ weights fitted on one corpus carry to another (bench/retrieval_compare.py fits a
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 # A token that is an identifier: letters and digits, optionally joined by - . /, holding a
@@ -113,7 +114,30 @@ def _lead(heading: str, identifier: str) -> bool:
     return match is not None and not heading[: match.start()].strip(" #*(")
 
 
-def features(question: str, title: str, section: str, text: str) -> dict[str, float]:
+def heading_path(title: str, section: str) -> str:
+    """The path the identifier features read: the title, then the section's headings."""
+    return f"{title} > {section}" if section else title
+
+
+def distinctive_identifiers(question: str, headings: Sequence[str]) -> list[str]:
+    """The question's identifiers that single out a few of the candidates ``headings``
+    (heading paths): named by at most a tenth of them (never fewer than 2).
+
+    An identifier that heads many candidates names the organisation or the product line the
+    whole corpus is about ("18F" in its own handbook, "S6" in a product manual), not the
+    section asked about; boosting its sections pushes down the one that answers.
+    """
+    limit = max(2, math.ceil(len(headings) / 10))
+    return [i for i in _identifiers(question) if sum(names(path, i) for path in headings) <= limit]
+
+
+def features(
+    question: str,
+    title: str,
+    section: str,
+    text: str,
+    idents: Sequence[str] | None = None,
+) -> dict[str, float]:
     """The FEATURES of one passage for one question, each in [0, 1]:
 
     ``ident_heading``/``ident_text``: share of the question's identifiers named in the
@@ -123,19 +147,19 @@ def features(question: str, title: str, section: str, text: str) -> dict[str, fl
     (lookalike); ``heading_words``: share of the passage's own heading's words the question
     contains; ``query_in_heading``: share of the question's words
     the heading path contains; ``answers``: share of the passage's lines that are not questions.
+    ``idents``: the identifiers to read (default: all the question names; the re-rank passes
+    distinctive_identifiers).
     """
-    idents = list(_identifiers(question))
-    heading_path = f"{title} > {section}" if section else title
+    idents = list(_identifiers(question) if idents is None else idents)
+    path = heading_path(title, section)
     asked = _content_words(question)
     own = _content_words(_heading(section)) if section else frozenset()
-    path_words = _content_words(heading_path)
+    path_words = _content_words(path)
     heading = _heading(section) if section else ""
     lines = [line for line in text.splitlines() if line.strip()]
     asking = sum(line.rstrip().endswith("?") for line in lines)
     return {
-        "ident_heading": (
-            sum(names(heading_path, i) for i in idents) / len(idents) if idents else 0.0
-        ),
+        "ident_heading": (sum(names(path, i) for i in idents) / len(idents) if idents else 0.0),
         "ident_leads": (
             sum(bool(_lead(heading, i)) for i in idents) / len(idents) if idents else 0.0
         ),
@@ -161,7 +185,8 @@ def features(question: str, title: str, section: str, text: str) -> dict[str, fl
 # The identifier weights are per unit of the re-rank's score range (the fused score, at most 1,
 # plus the sentence weight times a cosine): the re-rank multiplies them by 1 + sentence weight
 # (``identifier_scale``), so the rule holds whatever sentence weight is fitted. At the sentence
-# weight 0.5 they add 0.6, 0.18 and 0.06.
+# weight 0.5 they add 0.6, 0.18 and 0.06. The re-rank reads only the identifiers that single
+# out a few candidates (distinctive_identifiers).
 IDENTIFIER_FEATURES = ("ident_leads", "ident_heading", "ident_text")
 WEIGHTS: dict[str, float] = {
     "ident_leads": 0.4,
@@ -186,9 +211,10 @@ def feature_score(
     text: str,
     weights: dict[str, float] = WEIGHTS,
     sentence_weight: float = 0.0,
+    idents: Sequence[str] | None = None,
 ) -> float:
     """The weighted sum of one passage's features (see WEIGHTS and weighted_sum)."""
-    return weighted_sum(features(question, title, section, text), weights, sentence_weight)
+    return weighted_sum(features(question, title, section, text, idents), weights, sentence_weight)
 
 
 def weighted_sum(

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from indexes.search.features import feature_score, features, identifiers, lookalike, names
+from indexes.search.features import (
+    distinctive_identifiers,
+    feature_score,
+    features,
+    identifiers,
+    lookalike,
+    names,
+)
 
 QUESTION = "What does error E-214 mean on my S6?"
 REFERENCE = "Error Code Reference"
@@ -54,3 +61,25 @@ def test_a_passage_of_questions_does_not_count_as_answering() -> None:
     asking = features("leave", "FAQ", "", "How much leave?\nWho approves it?")
     answering = features("leave", "FAQ", "", "Ten days.\nYour manager approves it.")
     assert (asking["answers"], answering["answers"]) == (0.0, 1.0)
+
+
+def test_an_identifier_heading_many_candidates_is_not_distinctive() -> None:
+    # "9Z" names the whole corpus (12 of 30 headings); "E-214" heads two sections.
+    headings = [f"9Z handbook > Topic {n}" for n in range(12)]
+    headings += ["Error codes > E-214 Lidar occlusion", "FAQ > E-214 and E-219"]
+    headings += [f"Other > Topic {n}" for n in range(16)]
+    assert distinctive_identifiers("Does 9Z say what E-214 means?", headings) == ["e-214"]
+    # Three headings of thirty are still a few; four are not.
+    few = headings[:3] + headings[12:] + [f"More > Topic {n}" for n in range(9)]
+    assert distinctive_identifiers("9Z?", few) == ["9z"]
+    assert distinctive_identifiers("9Z?", headings[:4] + few[4:]) == []
+    # A short list keeps an identifier that two of its headings name.
+    assert distinctive_identifiers("E-214?", headings[12:14]) == ["e-214"]
+
+
+def test_features_read_only_the_identifiers_passed() -> None:
+    section = "9Z handbook > Leave"
+    every = features("How much leave does 9Z give?", "9Z handbook", section, "Ten days.")
+    chosen = features("How much leave does 9Z give?", "9Z handbook", section, "Ten days.", [])
+    assert every["ident_heading"] == 1.0
+    assert chosen["ident_heading"] == chosen["ident_text"] == 0.0
