@@ -31,6 +31,14 @@ _FRAME_STEMS = frozenset(stem(w) for w in _FRAME)
 # "how big/far/heavy ..." ask for a measure, "how soon/quickly/late ..." for a time.
 _HOW_MEASURE = "big|large|small|far|fast|heavy|tall|wide|high|deep|old|strong|hot|cold|thick"
 _HOW_SOON = "soon|quickly|fast|early|late"
+# Nouns that name a quantity: "what is the per-mile reimbursement rate", "at what age",
+# "what is the most GSA will pay". A "what" question whose phrase ends in one wants a number.
+_AMOUNT_NOUNS = (
+    "rate|amount|cost|price|fee|fare|limit|cap|ceiling|maximum|minimum|max|min|most|least|"
+    "percentage|budget|salary|wage|stipend|allowance|age"
+)
+# Up to five words between the question word and that noun ("is this year's TSP contribution").
+_HEAD_WORDS = r"(?:'s|\s+[\w'$.-]+){0,5}?\s+"
 TIME_UNITS = frozenset(
     stem(u) for u in "second minute hour day week fortnight month quarter year decade night".split()
 )
@@ -78,9 +86,11 @@ def asked_attribute(question: str) -> Attribute:
     m = re.search(r"\bhow many\s+(\w+)", q)
     if m:
         return "duration" if stem(m.group(1)) in TIME_UNITS else "count"
+    if re.search(rf"\b(?:what|which)\b{_HEAD_WORDS}(?:longest|shortest)\b", q):
+        return "duration"  # "what is the longest a detail can run"
     if re.search(
-        r"\bhow much\b|\bwhat (?:is|are) the (?:\w+ )?(?:rate|amount|cost|price|fee|"
-        r"limit|cap|maximum|minimum|percentage|budget|salary)\b|\bwhat percentage\b",
+        rf"\bhow much\b|\b(?:what|which)\b{_HEAD_WORDS}(?:{_AMOUNT_NOUNS})\b"
+        r"|\bwhat percentage\b|\bin (?:dollars|euros|pounds|percent)\b",
         q,
     ):
         return "amount"
@@ -90,7 +100,7 @@ def asked_attribute(question: str) -> Attribute:
         return "amount"  # a measure: "how big", "how far", "how heavy" want a number
     if re.search(
         r"^when\b|\bwhen (?:do|does|did|is|are|was|will|can|must|should|may)\b"
-        r"|\b(?:what|which) (?:date|time|day|weekday|month|year)\b|\bby what\b|\bdeadline\b",
+        r"|\b(?:what|which) (?:date|time|day|weekday|month|year|hours)\b|\bby what\b|\bdeadline\b",
         q,
     ):
         return "date"

@@ -19,6 +19,15 @@ from evals.judges.questions import asked_attribute, attribute_found, qualifiers
         ("How big is the first rollout stage?", "amount"),
         ("How far ahead does the safety field reach?", "amount"),
         ("How soon is an engineer on site?", "duration"),
+        # A quantity noun a few words after "what" asks for a number, not a definition.
+        ("What is this year's plan contribution limit in dollars?", "amount"),
+        ("What is the per-mile reimbursement rate for my own car?", "amount"),
+        ("At what minimum age can I retire?", "amount"),
+        ("What is the most the office will pay per month?", "amount"),
+        ("What is the longest a detail can run if extended?", "duration"),
+        ("What hours is the help desk open?", "date"),
+        ("What is the difference between a term and a permanent hire?", "definition"),
+        ("What's the pay period schedule?", "definition"),
     ],
 )
 def test_the_asked_attribute_is_read_from_the_question(question: str, kind: str) -> None:
