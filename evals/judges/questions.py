@@ -18,14 +18,17 @@ Attribute = Literal[
     "amount", "count", "duration", "date", "person", "yes/no", "procedure", "definition"
 ]
 
-# Words that frame a question rather than qualify what it asks about (English, any corpus).
+# Words that frame a question rather than qualify what it asks about (English, any corpus):
+# question words, light verbs, and the prepositions and adverbs of place and comparison
+# ("how far ahead of", "outside of the process"), which the passages say in other ways.
 _FRAME = frozenset(
     """how many much long often soon far what which when who whom whose where why whether
     there get gets getting got receive need needs needed allow allowed able want know tell
     please question anyone someone something anything happen happens doe make go use used
     take taken give given work still ever usually typically normally actually really
     exactly currently right ok okay like just also apply applies mean means meaning meant
-    stand stands""".split()
+    stand stands above below ahead inside outside beyond behind beside toward towards rather
+    instead else""".split()
 )
 _FRAME_STEMS = frozenset(stem(w) for w in _FRAME)
 # "how big/far/heavy ..." ask for a measure, "how soon/quickly/late ..." for a time.

@@ -40,6 +40,15 @@ def test_qualifiers_leave_out_framing_and_the_asked_unit() -> None:
     assert "days" not in words and "get" not in words and "how" not in words
 
 
+def test_prepositions_of_place_and_comparison_frame_the_question() -> None:
+    words = dict(
+        qualifiers("How far ahead of my term's end does HR start the renewal, rather than after?")
+    )
+    assert "ahead" not in words and "rather" not in words
+    assert {"term", "renewal"} <= set(words)
+    assert "outside" not in dict(qualifiers("Can I change my dental plan outside of open season?"))
+
+
 def test_the_subject_after_an_inverted_auxiliary_is_a_qualifier() -> None:
     # In a question the auxiliary comes first and the subject after it: it is not a verb.
     assert "contractors" in dict(qualifiers("How many weeks of parental leave do contractors get?"))
