@@ -82,7 +82,7 @@ def _recall_at_5(
 ) -> dict[str, float]:
     """Share of questions with a gold file (and, where the question names one, a gold
     section) among the top 5 hybrid results."""
-    from bench.retrieval_compare import section_label_matches
+    from bench.retrieval_scoring import section_label_matches
     from indexes.search import search
     from indexes.search.options import SearchOptions
     from ragtune.principal import Principal

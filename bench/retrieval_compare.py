@@ -11,8 +11,8 @@ counting the same), so the blind sets' figures are the held-out ones (the JSON s
 is which).
 
 Scores: recall@5 and MRR@5 of the gold file, and of the gold file and section (defined in
-SECTION_RULE below and written into the JSON); mean and p95 latency per question, query
-embedding included.
+SECTION_RULE, bench/retrieval_scoring.py, and written into the JSON); mean and p95 latency per
+question, query embedding included. The LlamaIndex side is bench/llama_baseline.py.
 
     python -m bench.retrieval_compare [--quick] [--state-dir DIR]
 """
@@ -22,28 +22,25 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from functools import partial
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import PrivateAttr
 
 from bench.fresh_database import fresh_database, server_facts
 from bench.handbook import HANDBOOK, QUESTIONS, handbook_or_none
+from bench.llama_baseline import build_llama_index, llama_hits
 from bench.machine import describe_machine, now_iso
-from bench.results import markdown_table, percentile, publish
+from bench.results import markdown_table, publish
 from bench.retrieval_fit import Candidates, fit_weights, simulate
-from indexes.chunking import SECTION_SEPARATOR, chunk_document
+from bench.retrieval_scoring import SECTION_RULE, Corpus, Hit, K, Question, gold_texts, scored
 from indexes.database import Database
 from indexes.embeddings import Embedder, load_embedder
 from indexes.ingest import IngestOptions, ingest
-from indexes.loaders.dispatch import load_file
 from indexes.search import search
 from indexes.search.features import WEIGHTS
 from indexes.search.options import SearchOptions
@@ -52,7 +49,6 @@ from ragtune.principal import Principal
 from ragtune.settings import BUNDLED_EMBED_MODEL, DEFAULT_EMBED_BACKEND
 
 NAME = "retrieval_compare"
-K = 5
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = REPO / "samples" / "corpus"
 SAMPLE_SUITE = REPO / "samples" / "suites" / "quillmark.jsonl"
@@ -70,63 +66,6 @@ LLAMA_CHUNK_SIZES = (256, 512, 1024)
 # Everyone's groups on the sample corpus, so restricted gold documents are reachable.
 READER = Principal("bench", frozenset({"hr", "finance"}))
 QUICK_QUESTIONS = 8
-SHINGLE = 5
-# all-MiniLM-L6-v2 embeds at most 256 tokens; longer texts are truncated, not rejected.
-MODEL_WINDOW = 256
-
-SECTION_RULE = {
-    "label_match": (
-        "a ragtune chunk's section path S matches the gold section path G when S == G, or S is "
-        "below G (S starts with G + ' > '), or G is S without its leading ancestors (S ends "
-        "with ' > ' + G); G == '' means the page's own text before its first sub-heading, i.e. "
-        "S has no ' > ' (S is '' or just the page title)"
-    ),
-    "gold_text": (
-        "the gold section's text is the text of the ragtune chunks (chunker run on the gold "
-        "file, same settings as ingest) whose section path label-matches G"
-    ),
-    "hit": (
-        "a retrieved passage (ragtune chunk or LlamaIndex node) hits file+section when it comes "
-        f"from the gold file and its word {SHINGLE}-gram set P overlaps the gold text's set G "
-        "by |P & G| >= 0.5 * min(|P|, |G|) (lower-cased alphanumeric words; word sets instead "
-        f"of {SHINGLE}-grams when either side has fewer than {SHINGLE} words). The same rule "
-        "scores every system, so LlamaIndex nodes (no section metadata) are judged like "
-        "ragtune chunks; a large node that contains the whole gold section counts as a hit"
-    ),
-}
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    question: str
-    # (source relative to the corpus root, section path or None for "the file is enough")
-    gold: tuple[tuple[str, str | None], ...]
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One retrieved passage, reduced to what the scores need."""
-
-    source: str  # path relative to the corpus root
-    section: str | None  # None for LlamaIndex nodes, which carry no heading path
-    text: str
-
-
-@dataclass(frozen=True)
-class Corpus:
-    """One corpus: its collection, root, ingest folders (with groups) and questions."""
-
-    name: str
-    root: Path
-    folders: tuple[tuple[str, frozenset[str] | None], ...]
-    questions: tuple[Question, ...]
-    # Named sets asked and scored apart; never in a fit.
-    blind: tuple[tuple[str, tuple[Question, ...]], ...] = ()
-
-    @property
-    def asked(self) -> tuple[Question, ...]:
-        return self.questions + tuple(q for _, found in self.blind for q in found)
 
 
 def handbook_questions() -> list[Question]:
@@ -185,138 +124,6 @@ def corpora(quick: bool) -> list[Corpus]:
             )
         )
     return found
-
-
-def section_label_matches(section: str, gold: str) -> bool:
-    """The label rule of SECTION_RULE."""
-    if gold == "":
-        return SECTION_SEPARATOR not in section
-    return (
-        section == gold
-        or section.startswith(gold + SECTION_SEPARATOR)
-        or section.endswith(SECTION_SEPARATOR + gold)
-    )
-
-
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def _shingles(words: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-
-
-def text_overlaps(passage: str, gold_text: str) -> bool:
-    """The text rule of SECTION_RULE."""
-    p_words, g_words = _WORD.findall(passage.lower()), _WORD.findall(gold_text.lower())
-    n = SHINGLE if min(len(p_words), len(g_words)) >= SHINGLE else 1
-    p, g = _shingles(p_words, n), _shingles(g_words, n)
-    if not p or not g:
-        return False
-    return len(p & g) >= 0.5 * min(len(p), len(g))
-
-
-def gold_texts(corpus: Corpus, embedder: Embedder) -> dict[tuple[str, str], str]:
-    """(source, section) -> the text of that gold section (see SECTION_RULE)."""
-    options = IngestOptions()
-    out: dict[tuple[str, str], str] = {}
-    for q in corpus.asked:
-        for source, section in q.gold:
-            if section is None or (source, section) in out:
-                continue
-            doc = load_file(corpus.root / source, max_bytes=options.max_bytes)
-            chunks = chunk_document(
-                doc,
-                chunk_tokens=options.chunk_tokens,
-                overlap_tokens=options.overlap_tokens,
-                count_tokens=embedder.count_tokens,
-            )
-            parts = [c.text for c in chunks if section_label_matches(c.section, section)]
-            if not parts:
-                raise RuntimeError(f"{q.id}: no chunk of {source} matches section {section!r}")
-            out[(source, section)] = "\n\n".join(parts)
-    return out
-
-
-def _first(hits: list[Hit], match: Any) -> int | None:
-    return next((i + 1 for i, h in enumerate(hits[:K]) if match(h)), None)
-
-
-def _file_hit(q: Question, h: Hit) -> bool:
-    return any(h.source == s for s, _ in q.gold)
-
-
-def _section_hit(q: Question, gold: dict[tuple[str, str], str], h: Hit) -> bool:
-    return any(
-        h.source == s and (sec is None or text_overlaps(h.text, gold[(s, sec)]))
-        for s, sec in q.gold
-    )
-
-
-def _label_hit(q: Question, h: Hit) -> bool:
-    return h.section is not None and any(
-        h.source == s and (sec is None or section_label_matches(h.section, sec))
-        for s, sec in q.gold
-    )
-
-
-def score(
-    questions: Sequence[Question],
-    hits: dict[str, list[Hit]],
-    gold: dict[tuple[str, str], str],
-    latencies_ms: list[float],
-) -> dict[str, Any]:
-    """Recall@K and MRR@K for file and file+section (any gold citation counts), latency, and
-    per-question ranks."""
-    file_rr, section_rr, label_rr = [], [], []
-    per_question = {}
-    for q in questions:
-        got = hits[q.id]
-        file_rank = _first(got, partial(_file_hit, q))
-        sec_rank = _first(got, partial(_section_hit, q, gold))
-        label_rank = _first(got, partial(_label_hit, q))
-        file_rr.append(1 / file_rank if file_rank else 0.0)
-        section_rr.append(1 / sec_rank if sec_rank else 0.0)
-        label_rr.append(1 / label_rank if label_rank else 0.0)
-        per_question[q.id] = {
-            "file_rank": file_rank,
-            "section_rank": sec_rank,
-            "top_sources": [h.source for h in got[:K]],
-        }
-    has_labels = all(h.section is not None for q in questions for h in hits[q.id])
-    out = {
-        "questions": len(questions),
-        f"file_recall_at_{K}": float(np.mean([r > 0 for r in file_rr])),
-        f"file_mrr_at_{K}": float(np.mean(file_rr)),
-        f"section_recall_at_{K}": float(np.mean([r > 0 for r in section_rr])),
-        f"section_mrr_at_{K}": float(np.mean(section_rr)),
-        "latency_mean_ms": float(np.mean(latencies_ms)),
-        "latency_p95_ms": percentile(latencies_ms, 95),
-        "per_question": per_question,
-    }
-    if has_labels:
-        out[f"section_label_recall_at_{K}"] = float(np.mean([r > 0 for r in label_rr]))
-        out[f"section_label_mrr_at_{K}"] = float(np.mean(label_rr))
-    return out
-
-
-def scored(
-    corpus: Corpus,
-    hits: dict[str, list[Hit]],
-    gold: dict[tuple[str, str], str],
-    latencies_ms: list[float],
-) -> dict[str, Any]:
-    """``score`` of the corpus's questions, with each blind set's figures under "blind"."""
-    out = score(corpus.questions, hits, gold, latencies_ms)
-    if corpus.blind:
-        out["blind"] = {
-            name: {
-                k: v
-                for k, v in score(found, hits, gold, latencies_ms).items()
-                if not k.startswith(("latency", "per_q"))
-            }
-            for name, found in corpus.blind
-        }
-    return out
 
 
 def _sources(db: Database, corpus: Corpus) -> dict[str, str]:
@@ -385,102 +192,18 @@ def candidates(db: Database, embedder: Embedder, corpus: Corpus) -> list[Candida
     return out
 
 
-def llama_embedding(embedder: Embedder) -> Any:
-    """Our embedder behind LlamaIndex's BaseEmbedding interface (same model, same vectors)."""
-    from llama_index.core.base.embeddings.base import BaseEmbedding
-
-    class RagtuneEmbedding(BaseEmbedding):
-        _embedder: Any = PrivateAttr()
-
-        def __init__(self, inner: Embedder) -> None:
-            super().__init__(model_name=inner.name)
-            self._embedder = inner
-
-        def _get_query_embedding(self, query: str) -> list[float]:
-            return self._embedder.embed([query])[0].tolist()
-
-        async def _aget_query_embedding(self, query: str) -> list[float]:
-            return self._get_query_embedding(query)
-
-        def _get_text_embedding(self, text: str) -> list[float]:
-            return self._embedder.embed([text])[0].tolist()
-
-        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            return self._embedder.embed(texts).tolist()
-
-    return RagtuneEmbedding(embedder)
-
-
-def _llama_index(
-    files: list[Path], embedder: Embedder, chunk_size: int
-) -> tuple[Any, dict[str, Any]]:
-    """LlamaIndex: SimpleDirectoryReader, SentenceSplitter at ``chunk_size``, in-memory store."""
-    from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
-    from llama_index.core.node_parser import SentenceSplitter
-    from llama_index.core.schema import MetadataMode
-
-    started = time.perf_counter()
-    documents, unread = [], {}
-    for f in files:
-        # File by file: a reader LlamaIndex lacks (docx2txt for DOCX) skips that file only.
-        try:
-            documents += SimpleDirectoryReader(input_files=[str(f)]).load_data()
-        except ImportError as exc:
-            unread[f.name] = str(exc)
-    parser = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=min(200, chunk_size // 8))
-    index = VectorStoreIndex.from_documents(
-        documents,
-        embed_model=llama_embedding(embedder),
-        transformations=[parser],
-        show_progress=sys.stderr.isatty(),
-    )
-    build_s = time.perf_counter() - started
-    nodes = list(index.docstore.docs.values())
-    tokens = [embedder.count_tokens(n.get_content(metadata_mode=MetadataMode.EMBED)) for n in nodes]
-    facts = {
-        "documents": len(documents),
-        "files_not_read": unread,
-        "nodes": len(nodes),
-        "node_parser": f"SentenceSplitter(chunk_size={parser.chunk_size},"
-        f" chunk_overlap={parser.chunk_overlap})",
-        "node_tokens_mean": float(np.mean(tokens)),
-        "model_window_tokens": MODEL_WINDOW,
-        "nodes_truncated_fraction": float(np.mean([t > MODEL_WINDOW - 2 for t in tokens])),
-        "build_seconds": build_s,
-    }
-    return index, facts
-
-
-def _llama_hits(index: Any, corpus: Corpus) -> tuple[dict[str, list[Hit]], list[float]]:
-    retriever = index.as_retriever(similarity_top_k=K)
-    retriever.retrieve("warm up")
-    root = corpus.root.resolve()
-    hits, latencies = {}, []
-    for q in corpus.asked:
-        started = time.perf_counter()
-        nodes = retriever.retrieve(q.question)
-        latencies.append((time.perf_counter() - started) * 1000)
-        hits[q.id] = [
-            Hit(
-                Path(n.node.metadata["file_path"]).resolve().relative_to(root).as_posix(),
-                None,
-                n.node.get_content(),
-            )
-            for n in nodes
-        ]
-    return hits, latencies
-
-
 def _ingest(
     db: Database, embedder: Embedder, corpus: Corpus, sentence_vectors: bool = True
 ) -> dict[str, Any]:
     totals = {"added": 0, "unchanged": 0, "seconds": 0.0}
     for folder, groups in corpus.folders:
+        # Folders without groups keep IngestOptions' own default.
+        grouped: dict[str, Any] = {"groups": groups} if groups else {}
         options = IngestOptions(
             collection=corpus.name,
             progress=sys.stderr.isatty(),
             sentence_vectors=sentence_vectors,
-            **({"groups": groups} if groups else {}),
+            **grouped,
         )
         report = ingest(db, embedder, [corpus.root / folder], options)
         print(f"ragtune ingest {corpus.name}/{folder}: {report.summary()}", file=sys.stderr)
@@ -538,8 +261,8 @@ def _systems(
             )
         )
     for size in (1024,) if quick else llama_sizes:
-        index, facts = _llama_index(files, embedder, size)
-        hits, latencies = _llama_hits(index, corpus)
+        index, facts = build_llama_index(files, embedder, size)
+        hits, latencies = llama_hits(index, corpus)
         systems[f"llamaindex chunk {size}"] = scored(corpus, hits, gold, latencies) | {
             "llamaindex": facts
         }

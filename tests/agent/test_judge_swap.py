@@ -1,6 +1,6 @@
 """The optional model judges are one setting away: an NLI cross-encoder directory or an
 OpenAI-compatible LLM judge replaces the offline judge in the agent's verification and in the
-held-out protocol (bench/trust.py) with no other change.
+held-out protocol (bench/trust_judges.py) with no other change.
 
 The NLI model is a tiny randomly initialised classifier saved to disk (no NLI model ships
 offline), and the LLM is scripted through the Generator protocol: these tests check the
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from agent.verify import verify
-from bench.trust import report_any_judge
+from bench.trust_judges import report_any_judge
 from evals.judges.registry import JudgeOptions, build_judge, judge_from_settings
 from generation.generator import GenerationParams
 from indexes.search.results import SearchResult

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from bench.handbook import HANDBOOK
-from bench.trust import answer_all, corpora, judges, score
+from bench.trust import answer_all, corpora, score
+from bench.trust_judges import judges
 from evals.judges.answerability import Thresholds
 from indexes.database import Database
 from indexes.embeddings import Embedder
