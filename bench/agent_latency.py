@@ -255,10 +255,12 @@ def _cold_ask(db: Database, state_dir: Path, runs: int) -> dict[str, Any]:
     import subprocess
 
     out: dict[str, Any] = {"question": COLD_QUESTION, "runs": runs}
+    # A pool's conninfo may be a callable (a rotating credential); a child process needs text.
+    conninfo = db.admin.conninfo
     for backend in ("auto", "sentence-transformers"):
         env = {
             **os.environ,
-            "DATABASE_URL": db.admin.conninfo,
+            "DATABASE_URL": conninfo() if callable(conninfo) else conninfo,
             "RAGTUNE_STATE_DIR": str(state_dir),
             "RAGTUNE_AGENT_GENERATE": "false",
             "RAGTUNE_EMBED_BACKEND": backend,
