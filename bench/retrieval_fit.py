@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from indexes.chunking import SECTION_SEPARATOR
+from bench.retrieval_scoring import section_label_matches
 from indexes.search.features import (
     IDENTIFIER_FEATURES,
     WEIGHTS,
@@ -69,19 +69,11 @@ class Candidates:
         )
 
 
-def _label_matches(section: str, gold: str) -> bool:
-    if gold == "":
-        return SECTION_SEPARATOR not in section
-    return (
-        section == gold
-        or section.startswith(gold + SECTION_SEPARATOR)
-        or section.endswith(SECTION_SEPARATOR + gold)
-    )
-
-
 def _is_gold(c: Candidates, chunk_id: str) -> bool:
     source, _, section, _ = c.passages[chunk_id]
-    return any(source == s and (sec is None or _label_matches(section, sec)) for s, sec in c.gold)
+    return any(
+        source == s and (sec is None or section_label_matches(section, sec)) for s, sec in c.gold
+    )
 
 
 def ranked(

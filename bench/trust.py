@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from bench.handbook import HANDBOOK
 from bench.machine import describe_machine, now_iso
 from bench.results import markdown_table, percentile, write_result
-from bench.trust_judges import HELDOUT, judges
+from bench.trust_judges import HELDOUT, JUDGE_DIRECTIONS, judges
 from ragtune.settings import DEFAULT_EMBED_BACKEND
 
 if TYPE_CHECKING:
@@ -339,14 +339,8 @@ def run(
     fits = {name: fit(r) for name, r in records.items()}
     result["fits"] = fits
     result["answerability"] = {}
-    for fitted, measured in (
-        ("sample", "18f-e"),
-        ("sample", "18f-d"),
-        ("sample", "18f-c"),
-        ("sample", "18f-b"),
-        ("sample", "18f"),
-        ("18f", "sample"),
-    ):
+    # The protocol: thresholds fitted on one corpus alone, measured on the other.
+    for fitted, measured in (d for d in JUDGE_DIRECTIONS if d[0] != "sample+18f"):
         if fitted in fits and measured in records:
             f = fits[fitted]
             result["answerability"][f"fit {fitted}, measured {measured}"] = {
