@@ -158,3 +158,21 @@ def test_a_passage_whose_title_names_the_asked_identifier_is_quoted(embedder: Em
     )
     assert {c.n for c in found} == {1, 2}
     assert found[0].n == 1
+
+
+def test_between_sentences_that_score_alike_the_first_ranked_passage_is_quoted(
+    embedder: Embedder,
+) -> None:
+    # Two offices state their hours in the same words; the search ranked the second one first
+    # (its heading names what was asked). The quote follows the search, whichever comes first.
+    dayton = "The office is open from 8:00 to 18:00 on weekdays."
+    akron = "The office is open from 9:00 to 17:00 on weekdays."
+    question = "When is the office open on weekdays?"
+    first = extractive_answer(
+        embedder, question, [source(1, akron), source(2, dayton)], min_relevance=MIN_RELEVANCE
+    )
+    assert first.startswith("The office is open from 9:00 to 17:00") and "[1]" in first
+    swapped = extractive_answer(
+        embedder, question, [source(1, dayton), source(2, akron)], min_relevance=MIN_RELEVANCE
+    )
+    assert swapped.startswith("The office is open from 8:00 to 18:00") and "[1]" in swapped
