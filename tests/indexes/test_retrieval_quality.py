@@ -111,8 +111,13 @@ HELDOUT = REPO / "samples" / "heldout" / "18f-handbook"
 # Floors: measured with the test embedder (torch) on 2026-12-05, less a margin;
 # bench.retrieval_compare measures them with ONNX int8 (docs/benchmarks.md).
 BLIND_FLOORS = {
-    "c": {"recall": 0.83, "mrr": 0.70},  # measured 0.883 / 0.747 (0.800 / 0.673 before BM25)
-    "d": {"recall": 0.88, "mrr": 0.74},  # measured 0.933 / 0.793
+    # measured 0.917 / 0.846 (0.883 / 0.747 before identifiers had to be distinctive, 0.800 /
+    # 0.673 before BM25)
+    "c": {"recall": 0.87, "mrr": 0.79},
+    "d": {"recall": 0.92, "mrr": 0.84},  # measured 0.967 / 0.901 (0.933 / 0.793 before)
+    # written after both changes above were measured, before the distinctive identifiers;
+    # measured 0.967 / 0.848 by bench.retrieval_compare (ONNX int8)
+    "e": {"recall": 0.90, "mrr": 0.78},
 }
 
 
@@ -143,7 +148,7 @@ def test_ranking_on_the_blind_18f_sets_keeps_its_floor(
 def test_ranking_meets_the_issue_targets_on_the_blind_18f_sets(
     handbook_db: Database, embedder: Embedder
 ) -> None:
-    questions = _blind_questions("c") + _blind_questions("d")
+    questions = [q for name in sorted(BLIND_FLOORS) for q in _blind_questions(name)]
     assert section_recall(handbook_db, embedder, questions) >= 0.97
     assert section_mrr(handbook_db, embedder, questions) >= 0.95
 
