@@ -219,7 +219,7 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
     skip |= {stem(measure.group(1))} if measure else set()
     # "Which day of the week ...", "in what year ...": the unit is the kind of answer asked.
     for asked in re.finditer(
-        r"\b(?:what|which)\s+(day|weekday|week|month|year|date|time)"
+        r"\b(?:what|which)\s+(day|weekday|week|month|year|date|time|hours)"
         r"(?:\s+of\s+the\s+(week|month|year))?\b",
         q.lower(),
     ):

@@ -68,6 +68,7 @@ def test_the_unit_a_date_question_asks_for_is_not_a_qualifier() -> None:
     words = dict(qualifiers(question))
     assert "day" not in words and "week" not in words and "onboarding" in words
     assert "year" not in dict(qualifiers("In what year did the office open?"))
+    assert "hours" not in dict(qualifiers("What hours is the help desk open?"))
     # A unit that qualifies rather than asks stays: leave per year is not leave per month.
     assert "year" in dict(qualifiers("How many days of military leave do I get per year?"))
 
