@@ -29,10 +29,14 @@ pytestmark = [
 
 # The judge's shipped protocol: threshold fitted on the sample company's calibration split and
 # the first 18F set, measured on the later (blind) 18F sets, the newest first.
-HELD_OUT = "fit sample+18f, measured 18f-d"
+HELD_OUT = "fit sample+18f, measured 18f-e"
 # Measured figures (bench/results/trust.json, 2026-12-05, ONNX int8) less a margin.
 JUDGE_FLOORS = {
-    HELD_OUT: {"faithful_kept": 0.61, "hallucination_caught": 0.73},  # measured 0.653 / 0.773
+    HELD_OUT: {"faithful_kept": 0.57, "hallucination_caught": 0.84},  # measured 0.613 / 0.880
+    "fit sample+18f, measured 18f-d": {
+        "faithful_kept": 0.61,  # measured 0.653
+        "hallucination_caught": 0.73,  # measured 0.773
+    },
     "fit sample+18f, measured 18f-c": {
         "faithful_kept": 0.66,  # measured 0.707
         "hallucination_caught": 0.84,  # measured 0.880
@@ -42,14 +46,14 @@ JUDGE_FLOORS = {
         "hallucination_caught": 0.77,  # measured 0.800
     },
 }
-# Answerability, thresholds fitted on the sample company, on the blind 18F question sets C and
-# D (written on 2026-12-05 by people who had not read the code), asked over the same index.
-# Sets A and B, which were read while designing, are in bench.trust only. The margins are
-# wide: a fresh index answers a few questions differently (an HNSW graph is built from random
-# levels), and these run with the test embedder (torch), the figures with ONNX int8.
+# Answerability, thresholds fitted on the sample company, on the two newest blind 18F question
+# sets, D and E (written on 2026-12-05 by people who had not read the code), asked over the same
+# index. Sets A and B, which were read while designing, and C are in bench.trust only. The
+# margins are wide: a fresh index answers a few questions differently (an HNSW graph is built
+# from random levels), and these run with the test embedder (torch), the figures with ONNX int8.
 FLOORS = {
-    "18f-c": {"answered_right_source": 0.48, "near_miss_declined": 0.60},  # measured 0.583 / 0.675
-    "18f-d": {"answered_right_source": 0.40, "near_miss_declined": 0.62},  # measured 0.483 / 0.700
+    "18f-d": {"answered_right_source": 0.40, "near_miss_declined": 0.62},  # measured 0.483 / 0.750
+    "18f-e": {"answered_right_source": 0.40, "near_miss_declined": 0.60},  # measured 0.500 / 0.700
 }
 TARGET = 0.9
 
@@ -111,6 +115,6 @@ def test_answerability_on_the_held_out_handbook_keeps_its_floor(
 def test_answerability_meets_the_issue_targets_on_the_held_out_handbook(
     handbook_scores: dict[str, dict[str, Any]],
 ) -> None:
-    blind = handbook_scores["18f-d"]
+    blind = handbook_scores["18f-e"]
     assert blind["near_miss_declined"] >= TARGET
     assert blind["answered_right_source"] >= TARGET
