@@ -32,18 +32,16 @@ from bench.handbook import HANDBOOK, Passage, handbook_or_none, passages, senten
 from bench.ingest_throughput import export_cache
 from bench.machine import describe_machine, now_iso
 from bench.results import RESULTS_DIR, markdown_table, percentile, write_result
-from bench.search_latency import (
+from bench.search_corpus import (
     COLLECTION,
     COPY_COSINE,
     SEED,
     Corpus,
-    FixedVectors,
-    _embed,
-    _latencies,
-    _queries,
-    _recall,
-    _write_rows,
+    bench_queries,
+    embed_texts,
+    write_rows,
 )
+from bench.search_timing import FixedVectors, latencies, recall
 from indexes.collections import (
     Collection,
     create_vector_index,
@@ -182,10 +180,10 @@ def run(*, quick: bool = False, sizes: Sequence[int] | None = None) -> dict[str,
     held_out, indexable = pool[:n_held_out], pool[n_held_out:]
     real = indexable[: min(len(indexable), REAL_PASSAGES, sizes[0])]
     real.sort(key=lambda p: page_order[p.text])
-    queries = _queries(held_out, n_questions)
-    qvecs, _ = _embed(fast, queries, "embed queries")
+    queries = bench_queries(held_out, n_questions)
+    qvecs, _ = embed_texts(fast, queries, "embed queries")
     # ONNX int8 (parity-checked against torch) so the real rows take minutes, not an hour.
-    real_vecs, embed_s = _embed(fast, [p.text for p in real], "embed passages")
+    real_vecs, embed_s = embed_texts(fast, [p.text for p in real], "embed passages")
     result: dict[str, Any] = {
         "benchmark": NAME,
         "date": now_iso(),
@@ -227,7 +225,7 @@ def run(*, quick: bool = False, sizes: Sequence[int] | None = None) -> dict[str,
         with db.administering() as conn:
             collection = ensure_collection(conn, COLLECTION, fast.name, fast.dim)
             drop_vector_index(conn, collection)
-        ids, tags = _write_rows(db, collection, "real", real, real_vecs, rng)
+        ids, tags = write_rows(db, collection, "real", real, real_vecs, rng)
         corpus = Corpus(real_vecs, ids, tags, len(real))
         block = 50_000
         sentences = [s for _, _, page in sentences_by_page(root) for s in page]
@@ -246,7 +244,7 @@ def run(*, quick: bool = False, sizes: Sequence[int] | None = None) -> dict[str,
                     )
                     for i in range(count)
                 ]
-                new_ids, new_tags = _write_rows(db, collection, f"c{start}", items, vectors, rng)
+                new_ids, new_tags = write_rows(db, collection, f"c{start}", items, vectors, rng)
                 corpus = Corpus(
                     np.vstack([corpus.vectors, vectors]),
                     corpus.ids + new_ids,
@@ -286,15 +284,15 @@ def _measure(
 ) -> dict[str, Any]:
     fixed = FixedVectors(embedder, dict(zip(queries, qvecs, strict=True)))
     for mode in MODES:  # warm the caches and the pools
-        _latencies(db, embedder, queries[:10], PRINCIPALS["100%"], mode)
+        latencies(db, embedder, queries[:10], PRINCIPALS["100%"], mode)
     out: dict[str, Any] = {"principals": {}}
     for label, principal in PRINCIPALS.items():
         readable = np.array([t in principal.effective_groups for t in corpus.tags])
         entry: dict[str, Any] = {"readable_fraction": float(readable.mean()), "modes": {}}
         for mode in MODES:
-            entry["modes"][mode] = _latencies(db, embedder, queries, principal, mode)
+            entry["modes"][mode] = latencies(db, embedder, queries, principal, mode)
         entry["recall_at_10"] = {
-            f"ef_search={ef}": _recall(
+            f"ef_search={ef}": recall(
                 db, fixed, corpus, queries, qvecs, principal, readable, ef, exact_docs=0
             )["recall_at_10"]
             for ef in EF_VALUES
