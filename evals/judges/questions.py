@@ -155,6 +155,14 @@ def _verbs(question: str) -> set[str]:
         for t, after in zip_longest(tokens, tokens[1:], fillvalue="")
         if _is_participle(t) and (not after or after in STOPWORDS)
     }
+    # A gerund after "from", "before", "after", "without" or "while" is an action ("blocked
+    # from *reusing*", "before *interviewing* a candidate"), not what the question is about.
+    # ("For", "about" and "is" are left out: "the budget for *training*", "what is *onboarding*".)
+    verbs |= {
+        word
+        for before, word in pairwise(tokens)
+        if word.endswith("ing") and len(word) > 5 and before in _BEFORE_GERUND
+    }
     # A question puts its first auxiliary before the subject: "must *domestic* travel be
     # approved", "do *contractors* get". What follows it is the subject, not a verb; unless
     # "who" is the subject itself: "who can *put* in the request".
@@ -183,6 +191,7 @@ def _verbs(question: str) -> set[str]:
 
 
 _CAUSATIVES = frozenset("make makes made let lets".split())
+_BEFORE_GERUND = frozenset("from before after without while".split())
 _PARTICLES = frozenset("out up off down back away".split())
 
 

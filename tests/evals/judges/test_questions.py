@@ -49,6 +49,14 @@ def test_prepositions_of_place_and_comparison_frame_the_question() -> None:
     assert "outside" not in dict(qualifiers("Can I change my dental plan outside of open season?"))
 
 
+def test_a_gerund_after_from_or_before_is_an_action_not_a_qualifier() -> None:
+    words = dict(qualifiers("How many old passwords am I blocked from reusing?"))
+    assert "reusing" not in words and "passwords" in words
+    assert "interviewing" not in dict(qualifiers("Before interviewing a candidate, may I call?"))
+    # After "for" an -ing word is as often a noun: it stays.
+    assert "training" in dict(qualifiers("What is the budget for training?"))
+
+
 def test_the_subject_after_an_inverted_auxiliary_is_a_qualifier() -> None:
     # In a question the auxiliary comes first and the subject after it: it is not a verb.
     assert "contractors" in dict(qualifiers("How many weeks of parental leave do contractors get?"))
