@@ -52,7 +52,7 @@ JUDGE_FLOORS = {
 # margins are wide: a fresh index answers a few questions differently (an HNSW graph is built
 # from random levels), and these run with the test embedder (torch), the figures with ONNX int8.
 FLOORS = {
-    "18f-d": {"answered_right_source": 0.40, "near_miss_declined": 0.62},  # measured 0.483 / 0.750
+    "18f-d": {"answered_right_source": 0.40, "near_miss_declined": 0.62},  # measured 0.500 / 0.750
     "18f-e": {"answered_right_source": 0.40, "near_miss_declined": 0.60},  # measured 0.500 / 0.700
 }
 TARGET = 0.9
