@@ -32,8 +32,9 @@ ATTRIBUTE_WEIGHT = 0.15
 # Weight of the passage's search rank (1 / rank) in a sentence's score: the search ranks by
 # identifiers, BM25 and sentence runs what a sentence's own cosine cannot see, so among
 # sentences that score alike the one from the passage ranked first is quoted. Chosen on the
-# design questions (sample company, 18F sets A and B) from 0, 0.1 and 0.25: right file and
-# section 0.743 -> 0.757 (A) and 0.667 -> 0.700 (B), the sample unchanged; 0.25 lost B.
+# design questions (sample company, 18F sets A and B) from 0, 0.1 and 0.25 in one run: right
+# file and section 0.743 -> 0.757 (A) and 0.667 -> 0.700 (B), the sample unchanged; 0.25 lost
+# B. A later run read B at 0.650: on B the effect is within the spread between runs.
 RANK_WEIGHT = 0.1
 # "how many days", "how much", "how long", ...: the question asks for a quantity, and the
 # sentence that answers it holds a number (English question grammar, not corpus words).
