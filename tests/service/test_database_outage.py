@@ -99,6 +99,9 @@ def test_outage_is_a_fast_503_and_recovery_needs_nobody(
         # Keyless dev requests reach the agent without a key lookup: the same answer.
         dev_app, _ = build_app(db, embedder, tmp_path / "dev", service_dev_user="dev")
         with TestClient(dev_app, raise_server_exceptions=False) as dev:
+            # A new app's first request also pays its own start-up (seen: 1.14 s on a busy
+            # 2-core machine); the outage answer is what is timed, so warm it first.
+            assert _call(dev, *requests[0], "")[0] == 503
             for method, url, body in requests[:5]:
                 status, seconds, payload = _call(dev, method, url, body, "")
                 assert status == 503 and seconds < 1.0, (url, status, seconds, payload)
