@@ -98,6 +98,7 @@ def corpora() -> list[Corpus]:
             ("18f-c", "_c"),
             ("18f-d", "_d"),
             ("18f-e", "_e"),
+            ("18f-f", "_f"),
         ):
             found.append(
                 Corpus(

@@ -67,6 +67,7 @@ SETS = {
     "c": ("_c", "heldout-c"),
     "d": ("_d", "heldout-d"),
     "e": ("_e", "heldout-e"),
+    "f": ("_f", "heldout-f"),
 }
 
 
