@@ -42,6 +42,27 @@ _AMOUNT_NOUNS = (
 )
 # Up to five words between the question word and that noun ("is this year's TSP contribution").
 _HEAD_WORDS = r"(?:'s|\s+[\w'$.-]+){0,5}?\s+"
+
+
+def _superlative(adjective: str) -> str:
+    """ "large" -> "largest", "big" -> "biggest", "early" -> "earliest", "long" -> "longest"."""
+    if adjective.endswith("e"):
+        return adjective + "st"
+    if adjective.endswith("y"):
+        return adjective[:-1] + "iest"
+    if re.fullmatch(r"[^aeiou]*[aeiou][^aeiouwy]", adjective):
+        return adjective + adjective[-1] + "est"
+    return adjective + "est"
+
+
+# "What is the longest a detail can run", "the largest gap allowed": the extreme of a measure
+# is the asked attribute (passages say "up to", "at most"), not a word the answer must hold.
+_MEASURE_EXTREMES = frozenset(
+    _superlative(a) for a in [*_HOW_MEASURE.split("|"), "low"] if a != "far"
+) | {"farthest", "furthest"}
+_EXTREMES = _MEASURE_EXTREMES | {
+    _superlative(a) for a in ["long", "short", "soon", "early", "late", "fast"]
+}
 TIME_UNITS = frozenset(
     stem(u) for u in "second minute hour day week fortnight month quarter year decade night".split()
 )
@@ -92,7 +113,8 @@ def asked_attribute(question: str) -> Attribute:
     if re.search(rf"\b(?:what|which)\b{_HEAD_WORDS}(?:longest|shortest)\b", q):
         return "duration"  # "what is the longest a detail can run"
     if re.search(
-        rf"\bhow much\b|\b(?:what|which)\b{_HEAD_WORDS}(?:{_AMOUNT_NOUNS})\b"
+        rf"\bhow much\b|\b(?:what|which)\b{_HEAD_WORDS}(?:{_AMOUNT_NOUNS}|"
+        rf"{'|'.join(sorted(_MEASURE_EXTREMES))})\b"
         r"|\bwhat percentage\b|\bin (?:dollars|euros|pounds|percent)\b",
         q,
     ):
@@ -163,6 +185,14 @@ def _verbs(question: str) -> set[str]:
         for before, word in pairwise(tokens)
         if word.endswith("ing") and len(word) > 5 and before in _BEFORE_GERUND
     }
+    # A word with an object after it acts: "who is *holding* a paid seat", "a limit for
+    # *bringing* it in", "does the team *start* the renewal". Nouns rarely take a determiner
+    # or an object pronoun right after them ("the budget for training the ..." is rare).
+    verbs |= {
+        word
+        for word, after in pairwise(tokens)
+        if after in _OBJECT_STARTERS and word not in STOPWORDS and len(word) > 2
+    }
     # A question puts its first auxiliary before the subject: "must *domestic* travel be
     # approved", "do *contractors* get". What follows it is the subject, not a verb; unless
     # "who" is the subject itself: "who can *put* in the request".
@@ -190,6 +220,7 @@ def _verbs(question: str) -> set[str]:
     return verbs
 
 
+_OBJECT_STARTERS = frozenset("a an the my your our their its it them".split())
 _CAUSATIVES = frozenset("make makes made let lets".split())
 _BEFORE_GERUND = frozenset("from before after without while".split())
 _PARTICLES = frozenset("out up off down back away".split())
@@ -238,7 +269,7 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
     for s, word in zip(facts.content, facts.words, strict=True):
         if s in _FRAME_STEMS or s in skip or word in STOPWORDS or len(word) < 2:
             continue
-        if _is_pronoun(word) or (word in verbs and word not in names):
+        if _is_pronoun(word) or (word in verbs and word not in names) or word in _EXTREMES:
             continue
         # Months, weekdays and periods are value words to the judge; here only real names
         # (capitalised, acronyms, codes) are strict.

@@ -25,6 +25,7 @@ from evals.judges.questions import asked_attribute, attribute_found, qualifiers
         ("At what minimum age can I retire?", "amount"),
         ("What is the most the office will pay per month?", "amount"),
         ("What is the longest a detail can run if extended?", "duration"),
+        ("What's the largest file I can upload?", "amount"),
         ("What hours is the help desk open?", "date"),
         ("What is the difference between a term and a permanent hire?", "definition"),
         ("What's the pay period schedule?", "definition"),
@@ -104,3 +105,20 @@ def test_the_word_before_a_closing_particle_is_a_verb() -> None:
     words = dict(qualifiers("On what date did release 3.8 of the app come out?"))
     assert "come" not in words and "release" in words and "date" not in words
     assert "sign" not in dict(qualifiers("Where do new hires sign up?"))
+
+
+def test_a_word_with_an_object_after_it_is_a_verb() -> None:
+    words = dict(qualifiers("How often does the office review who is holding a paid seat?"))
+    assert "holding" not in words and {"paid", "seat"} <= set(words)
+    words = dict(qualifiers("How far ahead does payroll start the renewal process?"))
+    assert "start" not in words and {"payroll", "renewal", "process"} <= set(words)
+    # Without an object the word stays: "the budget for training" is about training.
+    assert "training" in dict(qualifiers("Is there a budget for training?"))
+
+
+def test_the_extreme_of_a_measure_is_the_attribute_not_a_qualifier() -> None:
+    question = "What is the largest gap allowed under the straightedge?"
+    assert asked_attribute(question) == "amount"
+    words = dict(qualifiers(question))
+    assert "largest" not in words and {"gap", "straightedge"} <= set(words)
+    assert "earliest" not in dict(qualifiers("What is the earliest I can retire?"))
