@@ -16,9 +16,9 @@ from evals.judges.facts.quantities import (
     one_is_a_pronoun,
     parse_number,
     read_quantity,
-    restate_quantities,
     totals,
 )
+from evals.judges.facts.restate import restate_quantities
 from evals.judges.facts.words import STOPWORDS, stem, tokenize
 
 

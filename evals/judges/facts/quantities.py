@@ -46,7 +46,8 @@ NUMBER_WORDS = {
 MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "bn": 1e9, "k": 1e3}
 # Units a quantity may carry; "per minute" and "per second" are different rates.
 UNITS = frozenset(
-    "% $ € £ ° day hour minute second week fortnight month year quarter mm cm km kg tonne kwh "
+    "% $ € £ ° day hour minute second week fortnight month year quarter decade mm cm km kg "
+    "tonne kwh "
     "mv lux mph m/s ms gb mb tb km/h deg degree celsius percent inch ft mile lb volt amp "
     "watt".split()
 )
@@ -74,6 +75,7 @@ _DAYS: dict[str, tuple[float, ...]] = {
     "month": (365.25 / 12, 30.0),
     "quarte": (365.25 / 4, 91.0),
     "year": (365.25, 365.0, 364.0, 360.0),
+    "decad": (3652.5,),
 }
 _DURATION_TOLERANCE = 0.02
 
@@ -98,118 +100,6 @@ def same_duration(a: Quantity, b: Quantity) -> bool:
         for x in _DAYS[da[0]]
         for y in _DAYS[db[0]]
     )
-
-
-# "twenty-five": a tens word and a ones word, read from NUMBER_WORDS.
-_TENS = {
-    w: NUMBER_WORDS[w] for w in "twenty thirty forty fifty sixty seventy eighty ninety".split()
-}
-_ONES = {w: NUMBER_WORDS[w] for w in "one two three four five six seven eight nine".split()}
-
-
-def _compound_number(match: re.Match[str]) -> str:
-    return str(_TENS[match.group(1).lower()] + _ONES[match.group(2).lower()])
-
-
-# US time zones after a clock time, however written: "5 PM Eastern", "17:00 ET", "5pm EST".
-_ZONES = {"eastern": "ET", "pacific": "PT", "central": "CT", "mountain": "MT"}
-_ZONE = re.compile(
-    r"(?<=\d\d:\d\d)\s+(?:(eastern|pacific|central|mountain)(?:\s+(?:standard\s+|daylight\s+)?time)?"
-    r"|([EPCM])[SD]?T)\b",
-    re.I,
-)
-
-
-def _zone(match: re.Match[str]) -> str:
-    word, letter = match.group(1), match.group(2)
-    return " " + (_ZONES[word.lower()] if word else f"{letter.upper()}T")
-
-
-# Quantities written as words or idioms, restated with numbers before facts are read.
-_RESTATE = (
-    (re.compile(r"\bdollar[- ]for[- ]dollar\b", re.I), "100%"),
-    (re.compile(r"\b(?:bi-?weekly|fortnightly|every other week)\b", re.I), "every 2 weeks"),
-    (re.compile(r"\b(?:a|one|each|every|per)\s+fortnight\b", re.I), "every 2 weeks"),
-    (re.compile(r"\bbi-?monthly\b", re.I), "every 2 months"),
-    (re.compile(r"\bsemi-?annual(?:ly)?\b", re.I), "twice a year"),
-    (re.compile(r"\b(\d+(?:\.\d+)?)\s*x\b", re.I), r"\1 times"),
-    (re.compile(r"\bdouble\b", re.I), "2 times"),
-    (re.compile(r"\bhalf (?:an?|of an?)\s+(hour|day|week|month|year)\b", re.I), r"0.5 \1"),
-    (re.compile(r"\bnoon\b", re.I), "12:00"),
-    (re.compile(r"\bmidnight\b", re.I), "00:00"),
-    # "twenty-five" is one number, not twenty and five.
-    (re.compile(rf"\b({'|'.join(_TENS)})-({'|'.join(_ONES)})\b", re.I), _compound_number),
-)
-
-
-_PERIOD = r"(hour|day|week|month|year|quarter)s?"
-# "an hour and a half", "two and a half years": the half is part of the number.
-_AND_A_HALF = (
-    re.compile(rf"\b(?:an?|one)\s+{_PERIOD}\s+and\s+a\s+half\b", re.I),
-    re.compile(rf"\b(\d+|[a-z]+)\s+and\s+a\s+half\s+{_PERIOD}\b", re.I),
-)
-# "twice a year", "3 times per week": a frequency is one period divided by the count, so that
-# "twice a year" and "every 6 months" are the same quantity.
-_TIMES_A = re.compile(
-    rf"\b(once|twice|thrice|(\d+|[a-z]+)\s+times?)\s+(?:a|an|per|each|every)\s+{_PERIOD}\b",
-    re.I,
-)
-# Shares written as fractions: "half of the bonus" is 50% of it.
-_FRACTIONS = (
-    (re.compile(r"\b(?:one\s+|a\s+)?half\s+(?=of\b|the\b)", re.I), "50% "),
-    (re.compile(r"\bthree\s+quarters\s+(?=of\b)", re.I), "75% "),
-    (re.compile(r"\b(?:one|a)\s+quarter\s+(?=of\b)", re.I), "25% "),
-)
-# "9 am", "5:30 p.m.": a clock time on the 24-hour clock, as "09:00" and "17:30" write it.
-_CLOCK = re.compile(
-    r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])(?:\.m\.|m)(?![a-z])(?P<end>(?=\s+(?-i:[A-Z])))?", re.I
-)
-
-
-def _count(word: str) -> float | None:
-    low = word.lower()
-    if low == "once":
-        return 1.0
-    return parse_number(low)
-
-
-def _and_a_half(match: re.Match[str]) -> str:
-    if match.lastindex == 1:
-        return f"1.5 {match.group(1)}s"
-    value = _count(match.group(1))
-    return match.group(0) if value is None else f"{value + 0.5:g} {match.group(2)}s"
-
-
-def _times_a(match: re.Match[str]) -> str:
-    value = _count(match.group(2) or match.group(1).split()[0])
-    if not value:
-        return match.group(0)
-    return f"every {1 / value:.4g} {match.group(3)}"
-
-
-def _clock(match: re.Match[str]) -> str:
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    if hour > 12 or minute > 59:
-        return match.group(0)
-    hour = hour % 12 + (12 if match.group(3).lower() == "p" else 0)
-    # "at 9 a.m. The desk ..." ends a sentence on the abbreviation's dot: keep it.
-    end = "." if match.group(0).endswith(".") and match.group("end") is not None else ""
-    return f"{hour:02d}:{minute:02d}{end}"
-
-
-def restate_quantities(text: str) -> str:
-    """``text`` with quantity idioms written as numbers: "dollar for dollar" is "100%",
-    "biweekly" is "every 2 weeks", "2x" is "2 times", "half an hour" is "0.5 hour", "an hour
-    and a half" is "1.5 hours", "twice a year" is "every 0.5 year", "half of" is "50% of",
-    "9 am" is "09:00"."""
-    for pattern, replacement in _RESTATE:
-        text = pattern.sub(replacement, text)
-    for pattern in _AND_A_HALF:
-        text = pattern.sub(_and_a_half, text)
-    text = _TIMES_A.sub(_times_a, text)
-    for pattern, replacement in _FRACTIONS:
-        text = pattern.sub(replacement, text)
-    return _ZONE.sub(_zone, _CLOCK.sub(_clock, text))
 
 
 @dataclass(frozen=True)

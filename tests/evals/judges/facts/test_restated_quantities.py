@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from evals.judges.facts import facts_of
-from evals.judges.facts.compare import missing_entities, missing_quantities
+from evals.judges.facts.compare import missing_dates, missing_entities, missing_quantities
+from evals.judges.facts.restate import restate_quantities
 
 
 @pytest.mark.parametrize(
@@ -71,3 +72,65 @@ def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> No
 )
 def test_a_changed_quantity_is_still_missing(claim: str, evidence: str) -> None:
     assert missing_quantities(facts_of(claim), facts_of(evidence))
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("The stipend is fifteen hundred dollars.", "The stipend is $1,500."),
+        ("You may hold two dozen credit hours.", "You may hold up to 24 credit hours."),
+        ("The fare is two dollars and fifteen cents.", "The fare is $2.15."),
+        ("The team grew tenfold.", "The team grew 10x."),
+        ("It avoids nine out of ten issues.", "It avoids 90% of issues."),
+        ("The plan started in fiscal year 2022.", "The plan started in FY22."),
+        ("Supervisors meet every three months.", "Supervisors meet quarterly."),
+        ("Supervisors meet four times a year.", "Supervisors meet quarterly."),
+        ("Certificates are renewed once a year.", "Certificates are renewed annually."),
+        ("Reply within a day.", "Reply within 24 hours."),
+        ("Give people at least a full business week.", "Give people at least 5 business days."),
+        ("The office closes at half past six in the evening.", "The office closes at 6:30 p.m."),
+        ("Arrive between 7 and 10 in the morning.", "Arrive between 7 AM and 10 AM."),
+        ("The garage is open until 12 midnight.", "The garage is open until midnight."),
+        ("The ride takes a quarter of an hour.", "The ride takes 15 minutes."),
+        ("It ran for four and a half decades.", "It ran for 45 years."),
+        ("It grew over the following year and a half.", "It grew over the following 18 months."),
+        ("The fee is one tenth of the contract.", "The fee is 10% of the contract."),
+        ("Guests use at most a third of their time.", "Guests use at most 1/3 of their time."),
+        ("The program starts on the first of June.", "The program starts on June 1."),
+        ("The new date is June 15, 2023.", "The new date is 6/15/23."),
+    ],
+)
+def test_a_quantity_said_in_words_is_in_the_evidence(claim: str, evidence: str) -> None:
+    c, e = facts_of(claim), facts_of(evidence)
+    assert missing_quantities(c, e) == []
+    assert missing_dates(c, e) == []
+    assert missing_entities(c, e) == []
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("The stipend is twelve hundred dollars.", "The stipend is $1,500."),
+        ("It avoids eight out of ten issues.", "It avoids 90% of issues."),
+        ("The plan started in fiscal year 2023.", "The plan started in FY22."),
+        ("Supervisors meet every two months.", "Supervisors meet quarterly."),
+        ("Reply within a week.", "Reply within 24 hours."),
+        ("The office closes at half past five in the evening.", "The office closes at 6:30 p.m."),
+        ("The fee is one fifth of the contract.", "The fee is 10% of the contract."),
+    ],
+)
+def test_a_changed_quantity_said_in_words_is_still_missing(claim: str, evidence: str) -> None:
+    c, e = facts_of(claim), facts_of(evidence)
+    assert missing_quantities(c, e) or missing_dates(c, e)
+
+
+def test_a_rating_a_rate_and_a_kind_of_meeting_are_left_as_written() -> None:
+    # "4.6 out of 5" is a rating, not 92%; "$500 annually" is a rate; "a weekly 1:1" a kind.
+    rating = facts_of("Satisfaction was 4.6 out of 5 in the survey.")
+    assert 4.6 in [q.value for q in rating.quantities]
+    assert restate_quantities("We pay $500 annually.") == "We pay $500 per year."
+    assert restate_quantities("She replaces a weekly 1:1.") == "She replaces a weekly 1:1."
+    assert restate_quantities("Work 8 hours in a day.") == "Work 8 hours in a day."
+    # A fraction is not a date; a month is capitalised ("you may first ask").
+    assert not facts_of("Spend at most 1/3 of the time.").dates
+    assert not facts_of("You may first ask your supervisor.").dates
