@@ -80,7 +80,7 @@ _TIME_OF_DAY = re.compile(
     r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\bnoon\b|\bmidnight\b", re.I
 )
 _WEEKDAY_OR_MONTH = re.compile(
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|"
+    r"\b(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|january|february|march|"
     r"april|june|july|august|september|october|november|december|annually|yearly|monthly|"
     r"weekly|daily|quarterly|biweekly|deadline|before|after|within|by the end)\b",
     re.I,
@@ -107,6 +107,8 @@ def asked_attribute(question: str) -> Attribute:
     q = question_proper(question).lower()
     if re.search(r"\bhow long\b|\bfor how many (?:days|weeks|months|years|hours|minutes)\b", q):
         return "duration"
+    if re.search(r"\bhow many times\s+(?:a|an|per|each|every)\b", q):
+        return "duration"  # a frequency, as "how often": "quarterly" answers it
     m = re.search(r"\bhow many\s+(\w+)", q)
     if m:
         return "duration" if stem(m.group(1)) in TIME_UNITS else "count"
@@ -131,16 +133,29 @@ def asked_attribute(question: str) -> Attribute:
         return "date"
     if re.search(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:person|team|office|manager)\b", q):
         return "person"
-    if re.search(r"\bhow (?:do|can|should|would|does)\b|\bwhat (?:steps|is the process)\b", q):
+    if re.search(r"\bhow (?:do|can|should|would|does)\b|\bwhat (?:steps|is the process)\b", q) or (
+        _WAY_TO.search(q)
+    ):
         return "procedure"
     if _AUX.match(q.lstrip("¿ ")):
-        return "yes/no"
+        # "Is bike parking free?", "Does it cost anything?": a price answers it, or "no cost".
+        return "amount" if _PRICE_WORDS.search(q) else "yes/no"
     return "definition"
+
+
+_PRICE_WORDS = re.compile(r"\b(?:costs?|free|fees?|charged?|price)\b", re.I)
+_NO_COST = re.compile(
+    r"\b(?:free(?:\s+of\s+charge)?|no\s+(?:cost|charge|fee)s?|costs?\s+nothing|"
+    r"without\s+(?:cost|charge))\b",
+    re.I,
+)
 
 
 def attribute_found(attribute: Attribute, evidence: str) -> bool:
     """Whether ``evidence`` states something of the asked kind."""
     facts = facts_of(evidence)
+    if attribute == "amount" and _NO_COST.search(evidence):
+        return True  # "guests are free", "at no cost to you": the amount is nothing
     if attribute in ("amount", "count"):
         return bool(facts.quantities)
     if attribute == "duration":
@@ -193,6 +208,13 @@ def _verbs(question: str) -> set[str]:
         for word, after in pairwise(tokens)
         if after in _OBJECT_STARTERS and word not in STOPWORDS and len(word) > 2
     }
+    # After a noun, "that" opens a relative clause whose first word is its verb: "the tag
+    # that *shows* after my name". ("Is that form ..." has no noun before it.)
+    verbs |= {
+        word
+        for before, that, word in zip(tokens, tokens[1:], tokens[2:], strict=False)
+        if that == "that" and before not in STOPWORDS and word not in STOPWORDS
+    }
     # A question puts its first auxiliary before the subject: "must *domestic* travel be
     # approved", "do *contractors* get". What follows it is the subject, not a verb; unless
     # "who" is the subject itself: "who can *put* in the request".
@@ -221,6 +243,13 @@ def _verbs(question: str) -> set[str]:
 
 
 _OBJECT_STARTERS = frozenset("a an the my your our their its it them".split())
+# "What's the simplest way to ...", "what is the process for ...": a procedure is asked; the
+# frame's words ("simplest", "way") are not what it is about.
+_WAY_TO = re.compile(
+    r"\bwhat(?:'s|’s|\s+is|\s+are)?\s+the\s+(?:(\w+)\s+)?(way|ways|process|procedure|steps)\s+"
+    r"(?:to|for)\b",
+    re.I,
+)
 _CAUSATIVES = frozenset("make makes made let lets".split())
 _BEFORE_GERUND = frozenset("from before after without while".split())
 _PARTICLES = frozenset("out up off down back away".split())
@@ -260,15 +289,22 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
     # "Which day of the week ...", "in what year ...": the unit is the kind of answer asked.
     for asked in re.finditer(
         r"\b(?:what|which)\s+(day|weekday|week|month|year|date|time|hours)"
-        r"(?:\s+of\s+the\s+(week|month|year))?\b",
+        r"(?:\s+of\s+(?:the\s+)?(day|week|month|year))?\b",
         q.lower(),
     ):
         skip |= {stem(unit) for unit in asked.groups() if unit}
+    # "How many times a year": the period is the frequency's unit, the kind of answer asked.
+    times = re.search(r"\bhow many times\s+(?:a|an|per|each|every)\s+(\w+)", q.lower())
+    skip |= {stem(times.group(1))} if times else set()
+    way = _WAY_TO.search(q)
+    skip |= {stem(w.lower()) for w in way.groups()[:2] if w} if way else set()
     verbs = _verbs(q)
     out: dict[str, bool] = {}
     for s, word in zip(facts.content, facts.words, strict=True):
         if s in _FRAME_STEMS or s in skip or word in STOPWORDS or len(word) < 2:
             continue
+        if len(word) == 2 and word not in names:
+            continue  # two letters that are no name: a split prefix ("re-staffed")
         if _is_pronoun(word) or (word in verbs and word not in names) or word in _EXTREMES:
             continue
         # Months, weekdays and periods are value words to the judge; here only real names

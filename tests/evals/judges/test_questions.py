@@ -26,6 +26,11 @@ from evals.judges.questions import asked_attribute, attribute_found, qualifiers
         ("What is the most the office will pay per month?", "amount"),
         ("What is the longest a detail can run if extended?", "duration"),
         ("What's the largest file I can upload?", "amount"),
+        ("What's the simplest way to move a file to my desktop?", "procedure"),
+        ("How many times a year do the surveys go out?", "duration"),
+        ("Is bike parking at the office free?", "amount"),
+        ("Does it cost anything to add guests?", "amount"),
+        ("Is bike parking at the office covered?", "yes/no"),
         ("What hours is the help desk open?", "date"),
         ("What is the difference between a term and a permanent hire?", "definition"),
         ("What's the pay period schedule?", "definition"),
@@ -122,3 +127,24 @@ def test_the_extreme_of_a_measure_is_the_attribute_not_a_qualifier() -> None:
     words = dict(qualifiers(question))
     assert "largest" not in words and {"gap", "straightedge"} <= set(words)
     assert "earliest" not in dict(qualifiers("What is the earliest I can retire?"))
+
+
+def test_the_frame_of_a_procedure_or_a_frequency_is_not_a_qualifier() -> None:
+    words = dict(qualifiers("What's the simplest way to move a file onto my virtual desktop?"))
+    assert "simplest" not in words and "way" not in words and {"file", "desktop"} <= set(words)
+    assert "year" not in dict(qualifiers("How many times a year do the surveys go out?"))
+    assert "day" not in dict(qualifiers("From what time of day is the room open?"))
+
+
+def test_a_relative_clause_opens_on_its_verb_and_a_split_prefix_is_no_word() -> None:
+    words = dict(qualifiers("How do I fix the location tag that shows after my name?"))
+    assert "shows" not in words and {"location", "tag"} <= set(words)
+    assert "re" not in dict(qualifiers("How long before the team must be re-staffed?"))
+    assert dict(qualifiers("Is the clinic at 50 UN Plaza open today?"))["un"]  # a name stays
+
+
+def test_no_cost_answers_an_amount_and_a_plural_weekday_a_date() -> None:
+    assert attribute_found("amount", "Guests are free to add.")
+    assert attribute_found("amount", "Membership comes at no cost to employees.")
+    assert not attribute_found("amount", "Guests can be added by any member.")
+    assert attribute_found("date", "He is usually in on Tuesdays.")
