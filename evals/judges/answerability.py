@@ -100,6 +100,7 @@ _ATTRIBUTE_WORDS: dict[str, str] = {
     "amount": "amount",
     "count": "number",
     "duration": "duration",
+    "frequency": "frequency",
     "date": "date or time",
     "person": "person or role",
     "yes/no": "answer",

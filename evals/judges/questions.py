@@ -15,7 +15,15 @@ from evals.judges.facts import facts_of, stem
 from evals.judges.facts.words import IRREGULAR, STOPWORDS
 
 Attribute = Literal[
-    "amount", "count", "duration", "date", "person", "yes/no", "procedure", "definition"
+    "amount",
+    "count",
+    "duration",
+    "frequency",
+    "date",
+    "person",
+    "yes/no",
+    "procedure",
+    "definition",
 ]
 
 # Words that frame a question rather than qualify what it asks about (English, any corpus):
@@ -82,9 +90,12 @@ _TIME_OF_DAY = re.compile(
 _WEEKDAY_OR_MONTH = re.compile(
     r"\b(?:(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)s?|january|february|march|"
     r"april|june|july|august|september|october|november|december|annually|yearly|monthly|"
-    r"weekly|daily|quarterly|biweekly|deadline|before|after|within|by the end)\b",
+    r"weekly|daily|quarterly|biweekly)\b",
     re.I,
 )
+# "Before departure", "by the end of the quarter" say when, but no length of time: they answer
+# a "when" question, not a "how long" one.
+_RELATIVE_TIME = re.compile(r"\b(?:deadline|before|after|within|by the end)\b", re.I)
 
 
 def question_proper(question: str) -> str:
@@ -108,7 +119,7 @@ def asked_attribute(question: str) -> Attribute:
     if re.search(r"\bhow long\b|\bfor how many (?:days|weeks|months|years|hours|minutes)\b", q):
         return "duration"
     if re.search(r"\bhow many times\s+(?:a|an|per|each|every)\b", q):
-        return "duration"  # a frequency, as "how often": "quarterly" answers it
+        return "frequency"  # as "how often": "quarterly" answers it
     m = re.search(r"\bhow many\s+(\w+)", q)
     if m:
         return "duration" if stem(m.group(1)) in TIME_UNITS else "count"
@@ -121,7 +132,9 @@ def asked_attribute(question: str) -> Attribute:
         q,
     ):
         return "amount"
-    if re.search(r"\bhow often\b", q) or re.search(rf"\bhow (?:{_HOW_SOON})\b", q):
+    if re.search(r"\bhow often\b", q):
+        return "frequency"
+    if re.search(rf"\bhow (?:{_HOW_SOON})\b", q):
         return "duration"
     if re.search(rf"\bhow (?:{_HOW_MEASURE})\b", q):
         return "amount"  # a measure: "how big", "how far", "how heavy" want a number
@@ -158,15 +171,18 @@ def attribute_found(attribute: Attribute, evidence: str) -> bool:
         return True  # "guests are free", "at no cost to you": the amount is nothing
     if attribute in ("amount", "count"):
         return bool(facts.quantities)
-    if attribute == "duration":
+    if attribute in ("duration", "frequency"):
         # "How long must a password be?" asks a length: any measure but money or a share.
         timed = any(not q.units & {"$", "€", "£", "%"} for q in facts.quantities)
-        return timed or bool(_WEEKDAY_OR_MONTH.search(evidence)) or bool(facts.dates)
+        found = timed or bool(_WEEKDAY_OR_MONTH.search(evidence)) or bool(facts.dates)
+        # "At the end of each quarter", "after every sprint" say how often, not how long.
+        return found or (attribute == "frequency" and bool(_RELATIVE_TIME.search(evidence)))
     if attribute == "date":
         return (
             bool(facts.dates)
             or bool(_TIME_OF_DAY.search(evidence))
             or bool(_WEEKDAY_OR_MONTH.search(evidence))
+            or bool(_RELATIVE_TIME.search(evidence))
             or any(u in TIME_UNITS for q in facts.quantities for u in q.units)
             or any(_is_year(q.value) and not q.units for q in facts.quantities)  # "in 2016"
         )

@@ -27,7 +27,8 @@ from evals.judges.questions import asked_attribute, attribute_found, qualifiers
         ("What is the longest a detail can run if extended?", "duration"),
         ("What's the largest file I can upload?", "amount"),
         ("What's the simplest way to move a file to my desktop?", "procedure"),
-        ("How many times a year do the surveys go out?", "duration"),
+        ("How many times a year do the surveys go out?", "frequency"),
+        ("How often is the backlog reviewed?", "frequency"),
         ("Is bike parking at the office free?", "amount"),
         ("Does it cost anything to add guests?", "amount"),
         ("Is bike parking at the office covered?", "yes/no"),
@@ -148,3 +149,13 @@ def test_no_cost_answers_an_amount_and_a_plural_weekday_a_date() -> None:
     assert attribute_found("amount", "Membership comes at no cost to employees.")
     assert not attribute_found("amount", "Guests can be added by any member.")
     assert attribute_found("date", "He is usually in on Tuesdays.")
+
+
+def test_before_or_within_alone_answer_when_and_how_often_but_not_how_long() -> None:
+    window = "Submit the form before you travel."
+    assert attribute_found("date", window)
+    assert not attribute_found("duration", window)
+    assert attribute_found(
+        "frequency", "Seats are reviewed at the end of each quarter, before renewal."
+    )
+    assert attribute_found("duration", "Submit the form within 5 days.")
