@@ -116,7 +116,11 @@ def question_proper(question: str) -> str:
 def asked_attribute(question: str) -> Attribute:
     """What kind of answer the question wants, read from its question words."""
     q = question_proper(question).lower()
-    if re.search(r"\bhow long\b|\bfor how many (?:days|weeks|months|years|hours|minutes)\b", q):
+    if re.search(
+        r"\bhow long\b|\bfor how many (?:days|weeks|months|years|hours|minutes)\b"
+        r"|\bhow much (?:time|notice|lead time|advance notice)\b",
+        q,
+    ):
         return "duration"
     if re.search(r"\bhow many times\s+(?:a|an|per|each|every)\b", q):
         return "frequency"  # as "how often": "quarterly" answers it
@@ -158,8 +162,8 @@ def asked_attribute(question: str) -> Attribute:
 
 _PRICE_WORDS = re.compile(r"\b(?:costs?|free|fees?|charged?|price)\b", re.I)
 _NO_COST = re.compile(
-    r"\b(?:free(?:\s+of\s+charge)?|no\s+(?:cost|charge|fee)s?|costs?\s+nothing|"
-    r"without\s+(?:cost|charge))\b",
+    r"\b(?:free(?:\s+of\s+charge)?|(?:at\s+)?no\s+(?:additional\s+|extra\s+)?(?:cost|charge|fee)s?|"
+    r"costs?\s+nothing|without\s+(?:cost|charge)|(?:do|does|will|would)(?:\s+not|n[’']t)\s+cost)\b",
     re.I,
 )
 
@@ -329,7 +333,24 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
     for quantity in facts.quantities:
         if _is_year(quantity.value) and not quantity.units:
             out.setdefault(f"{quantity.value:g}", True)  # a year names one specific year
+    # A question that points back to a place ("add them as guests *there*") asks about what
+    # its context named: those names are its qualifiers too. (Pointing back with "that" or "it"
+    # lost more answers on the design questions than it caught near misses.)
+    context = question.strip()[: len(question.strip()) - len(q)]
+    if context and _POINTS_BACK.search(q):
+        for name in facts_of(context).entities:
+            if not _is_pronoun(name) and name not in STOPWORDS and len(name) > 1:
+                out.setdefault(name, True)
     return list(out.items())
+
+
+# "Add them as guests *there*": the question's place is its context's. ("Is there ..." is no
+# pointer: it says that something exists.)
+_POINTS_BACK = re.compile(
+    r"(?<!\bis\s)(?<!\bare\s)(?<!\bwas\s)(?<!\bwere\s)(?<!\bbe\s)\bthere\b"
+    r"(?!\s+(?:is|are|be|was|were)\b)",
+    re.I,
+)
 
 
 def modified_heads(question: str, wanted: Sequence[tuple[str, bool]]) -> dict[str, str]:

@@ -159,3 +159,17 @@ def test_before_or_within_alone_answer_when_and_how_often_but_not_how_long() -> 
         "frequency", "Seats are reviewed at the end of each quarter, before renewal."
     )
     assert attribute_found("duration", "Submit the form within 5 days.")
+
+
+def test_there_pointing_back_makes_the_context_names_qualifiers() -> None:
+    words = dict(qualifiers("Our partners use Trello. Does it cost anything to add guests there?"))
+    assert words.get("trello") is True
+    # Context alone is still not required, nor is an "is there" question pointing anywhere.
+    assert "germany" not in dict(qualifiers("I'm in Germany next week. What is the per diem?"))
+    assert "denver" not in dict(qualifiers("I work in Denver. Is there a bike room?"))
+
+
+def test_not_costing_anything_answers_an_amount_and_notice_is_a_duration() -> None:
+    assert attribute_found("amount", "Guests do not cost any money to add.")
+    assert attribute_found("amount", "There is no additional fee.")
+    assert asked_attribute("How much notice does either side need to end it?") == "duration"
