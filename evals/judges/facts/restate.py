@@ -42,8 +42,11 @@ def _zone(match: re.Match[str]) -> str:
     return " " + (_ZONES[word.lower()] if word else f"{letter.upper()}T")
 
 
+# Counting words only: "twice in the morning" is no clock time, "single" and "dozen" no count.
 _CARDINALS = {
-    w: v for w, v in NUMBER_WORDS.items() if float(v).is_integer() and w not in _MULTIPLES
+    w: v
+    for w, v in NUMBER_WORDS.items()
+    if float(v).is_integer() and w not in _MULTIPLES and w not in ("single", "twice", "thrice")
 }
 _CARDINAL = r"\d+|" + "|".join(sorted(_CARDINALS, key=len, reverse=True))
 _HOURS = r"\d{1,2}|" + "|".join(w for w, v in _CARDINALS.items() if 1 <= v <= 12)
