@@ -33,6 +33,7 @@ _ELLIPSIS = re.compile(
     r"(?:\s+not|n't)\s*[.!?]?\s*$|\bcannot\s*[.!?]?\s*$",
     re.IGNORECASE,
 )
+_ASIDE = re.compile(r"\s*\(([^()]*)\)")
 _MIN_CLAUSE_WORDS = 2
 # Sentences on each side of a unit whose names count as its context.
 _NEARBY = 3
@@ -81,10 +82,14 @@ def evidence_clauses(sentence: str) -> list[str]:
     """A premise sentence cut at its clause joints (for reading polarity clause by clause).
 
     An elliptical clause ("...; hybrid employees do not") is completed with the clause before
-    it, whose verb it negates.
+    it, whose verb it negates. An aside in brackets of a few words ("the median was $50 to $70
+    (this does not account for recruiting expenses)") is a clause of its own, after the rest:
+    its negation is not the sentence's.
     """
-    parts = [c for c in _EVIDENCE_BREAK.split(sentence) if c.strip(" ,;:")] or [sentence]
+    asides = [m.group(1) for m in _ASIDE.finditer(sentence) if len(m.group(1).split()) >= 3]
+    main = _ASIDE.sub(lambda m: "" if len(m.group(1).split()) >= 3 else m.group(0), sentence)
+    parts = [c for c in _EVIDENCE_BREAK.split(main) if c.strip(" ,;:")] or [main]
     for i in range(1, len(parts)):
         if _ELLIPSIS.search(parts[i]):
             parts[i] = f"{parts[i]} {parts[i - 1]}"
-    return parts
+    return parts + asides

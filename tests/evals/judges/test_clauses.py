@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from evals.judges.clauses import clauses, premise_units
+from evals.judges.clauses import Unit, clauses, evidence_clauses, premise_units
+from evals.judges.facts import facts_of
+from evals.judges.offline import _negation_differs
 
 
 def test_clauses_and_units() -> None:
@@ -16,3 +18,20 @@ def test_clauses_and_units() -> None:
     units = premise_units(["One. Two. Three."], window=2)
     assert [u.text for u in units] == ["One.", "Two.", "Three.", "One. Two.", "Two. Three."]
     assert units[0].nearby == "One. Two. Three."
+
+
+def test_an_aside_in_brackets_is_a_clause_of_its_own() -> None:
+    parts = evidence_clauses(
+        "The median was $50 to $70 per hour (this does not account for recruiting costs)."
+    )
+    assert parts[0] == "The median was $50 to $70 per hour."
+    assert parts[1] == "this does not account for recruiting costs"
+    # A short bracket (a code, an area code) stays where it is.
+    assert evidence_clauses("Call (877) 472-6716 now.") == ["Call (877) 472-6716 now."]
+
+
+def test_an_asides_negation_is_not_the_sentences() -> None:
+    premise = "The median was $50 to $70 per hour (this does not account for recruiting costs)."
+    sentence = "The median was $50 to $70 per hour."
+    unit = Unit((premise,), premise)
+    assert not _negation_differs(sentence, facts_of(sentence), unit)
