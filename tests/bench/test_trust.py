@@ -34,11 +34,11 @@ HELD_OUT = "fit sample+18f, measured 18f-f"
 JUDGE_FLOORS = {
     HELD_OUT: {"faithful_kept": 0.79, "hallucination_caught": 0.79},  # measured 0.840 / 0.840
     "fit sample+18f, measured 18f-e": {
-        "faithful_kept": 0.64,  # measured 0.693 (0.613 before quantities said in words)
+        "faithful_kept": 0.66,  # measured 0.720 (0.613 before quantities said in words)
         "hallucination_caught": 0.84,  # measured 0.880
     },
     "fit sample+18f, measured 18f-d": {
-        "faithful_kept": 0.60,  # measured 0.640 (0.653 before)
+        "faithful_kept": 0.60,  # measured 0.653 (0.653 before)
         "hallucination_caught": 0.70,  # measured 0.747 (0.773 before)
     },
     "fit sample+18f, measured 18f-c": {
