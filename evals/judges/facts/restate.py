@@ -154,6 +154,8 @@ _SAID_NUMBER = (
 # Quantities written as words or idioms, restated with numbers before facts are read.
 _RESTATE = (
     (re.compile(r"\bdollar[- ]for[- ]dollar\b", re.I), "100%"),
+    # "M-F", "Mon-Fri": the working week's days, as "Monday through Friday" says them.
+    (re.compile(r"\b(?:M|Mon)\.?\s*[-–]\s*(?:F|Fri)\b"), "Monday through Friday"),
     (re.compile(r"\b(?:bi-?weekly|fortnightly|every other week)\b", re.I), "every 2 weeks"),
     (re.compile(r"\b(?:a|one|each|every|per)\s+fortnight\b", re.I), "every 2 weeks"),
     (re.compile(r"\bbi-?monthly\b", re.I), "every 2 months"),

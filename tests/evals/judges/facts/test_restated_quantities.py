@@ -98,6 +98,7 @@ def test_a_changed_quantity_is_still_missing(claim: str, evidence: str) -> None:
         ("Guests use at most a third of their time.", "Guests use at most 1/3 of their time."),
         ("The program starts on the first of June.", "The program starts on June 1."),
         ("The new date is June 15, 2023.", "The new date is 6/15/23."),
+        ("The garage is open Monday through Friday.", "The garage is open M–F."),
     ],
 )
 def test_a_quantity_said_in_words_is_in_the_evidence(claim: str, evidence: str) -> None:
