@@ -115,7 +115,8 @@ def corpora() -> list[Corpus]:
 
 
 @contextmanager
-def _database(state_dir: Path) -> Iterator[Database]:
+def state_database(state_dir: Path) -> Iterator[Database]:
+    """The embedded database kept in ``state_dir`` (started on first use), closed after."""
     from psycopg.conninfo import make_conninfo
 
     from indexes.database import APP_ROLE, embedded_conninfo, open_database
@@ -204,7 +205,8 @@ def _share(db: Database) -> Callable[[str], float]:
     return cache(lambda word: document_share(db, principal, "default", word))
 
 
-def _cites_gold(cited: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> bool:
+def cites_gold(cited: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) -> bool:
+    """Whether some cited (file, section) is a gold one (the eval metrics' matching rule)."""
     from evals.metrics import SourceRef, source_matches
 
     return any(
@@ -223,11 +225,11 @@ def decide(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool]:
 
     check = record["answerability"]
     if check is None:
-        return (not record["abstained"], _cites_gold(record["citations"], record["gold"]))
+        return (not record["abstained"], cites_gold(record["citations"], record["gold"]))
     wanted = qualifiers(record["question"])
     readings = [Reading(**r) for r in record["readings"]]
     answered = any(r.answers(wanted, limits) for r in readings)
-    return answered, answered and _cites_gold(check["cited"], record["gold"])
+    return answered, answered and cites_gold(check["cited"], record["gold"])
 
 
 def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, Any]:
@@ -274,13 +276,13 @@ def thresholds(fitted: dict[str, Any]) -> Thresholds:
     return Thresholds(fitted["close_word"], fitted["max_missing_common"], fitted["rare_share"])
 
 
-def _recheck(records: Sequence[dict[str, Any]], embedder: Embedder, state_dir: Path) -> None:
+def recheck(records: Sequence[dict[str, Any]], embedder: Embedder, state_dir: Path) -> None:
     """Run the current answerability check again on the evidence each record kept, with the
     corpus's index for the word shares (as the agent runs it)."""
     from evals.judges.answerability import Evidence, cached_word_vectors, check_answer
 
     vectors = cached_word_vectors(lambda words: embedder.embed(words), embedder.name)
-    with _database(state_dir) as db:
+    with state_database(state_dir) as db:
         share = _share(db)
         for record in records:
             check = record["answerability"]
@@ -323,10 +325,10 @@ def run(
         saved = base / f"records-{corpus.name}.json"
         if reuse and saved.is_file():
             records[corpus.name], facts = json.loads(saved.read_text(encoding="utf-8"))
-            _recheck(records[corpus.name], embedder, base / corpus.index)
+            recheck(records[corpus.name], embedder, base / corpus.index)
         else:
             print(f"answering {corpus.name}", file=sys.stderr)
-            with _database(base / corpus.index) as db:
+            with state_database(base / corpus.index) as db:
                 records[corpus.name], facts = answer_all(corpus, db, embedder, base / corpus.index)
             saved.write_text(json.dumps([records[corpus.name], facts]), encoding="utf-8")
         verify = [r["verify_ms"] for r in records[corpus.name] if r["repaired"] == "extractive"]

@@ -1,0 +1,138 @@
+"""Design on design data: the answerability check's failures, item by item, on the corpora
+changes may be chosen on.
+
+Those corpora are the sample company, the 18F sets A and B (read while designing, so spent for
+answerability), and the 18F design set (``samples/design/18f-handbook``, written blind like
+the held-out sets but meant to be read). The blind sets (C onwards) are not among them: this
+tool never prints an item of theirs; ``bench.trust`` reports them in aggregate only.
+
+    python -m bench.trust_design --state-dir DIR [--reuse]
+
+``--state-dir`` keeps the ingested indexes and the recorded answers (share it with
+``bench.trust`` to reuse its indexes); ``--reuse`` re-decides the recorded answers with the
+current answerability code instead of asking again (seconds instead of minutes). Nothing is
+written to ``bench/results``: design figures are not results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.handbook import HANDBOOK
+from bench.trust import (
+    Corpus,
+    answer_all,
+    cites_gold,
+    corpora,
+    decide,
+    recheck,
+    score,
+    state_database,
+)
+
+DESIGN = Path(__file__).resolve().parents[1] / "samples" / "design" / "18f-handbook"
+# The held-out corpora that are spent for answerability (the held-out README says why); every
+# later set is blind and stays out of this tool.
+SPENT = ("sample", "18f", "18f-b")
+
+
+def design_corpora() -> list[Corpus]:
+    """The sample company, 18F sets A and B, and the 18F design set (when the handbook is
+    there), the design set asked over the handbook's one index."""
+    from evals.suites import load_suite
+
+    found = [c for c in corpora() if c.name in SPENT]
+    if HANDBOOK.is_dir():
+        found.append(
+            Corpus(
+                "18f-design",
+                HANDBOOK,
+                load_suite(DESIGN / "answerable_design.jsonl").items,
+                load_suite(DESIGN / "near_miss_design.jsonl").items,
+                store="18f",
+            )
+        )
+    return found
+
+
+def loss(record: dict[str, Any], answered: bool, right: bool) -> str | None:
+    """Why ``record`` was lost under the shipped thresholds, or None when it was not.
+
+    An answerable question is lost when it abstained before the check ran, when the check
+    declined it (with or without the right passage among those it checked), or when it
+    answered from another passage; a near-miss question when it was answered.
+    """
+    check = record["answerability"]
+    if not record["answerable"]:
+        return "near-miss answered" if answered else None
+    if right:
+        return None
+    if check is None:
+        return "abstained before the check"
+    if answered:
+        return "answered from another passage"
+    if cites_gold(check["cited"], record["gold"]):
+        return "declined, right passage checked"
+    return "declined, right passage not checked"
+
+
+def report(name: str, records: Sequence[dict[str, Any]]) -> str:
+    """The corpus's figures under the shipped thresholds, then each lost item: why, the asked
+    attribute (and whether the best window had it), the qualifiers missing, the question."""
+    from evals.judges.answerability import Thresholds
+
+    limits = Thresholds()
+    lines = [f"## {name}: {json.dumps(score(records, limits))}"]
+    kinds: Counter[str] = Counter()
+    for record in records:
+        answered, right = decide(record, limits)
+        why = loss(record, answered, right)
+        if why is None:
+            continue
+        kinds[why] += 1
+        check = record["answerability"] or {}
+        found = "found" if check.get("attribute_found") else "not found"
+        missing = ", ".join(check.get("missing", ())) or "-"
+        lines.append(
+            f"- {why} | {check.get('attribute', '-')} {found} | missing: {missing} | "
+            f"{record['question']}"
+        )
+    lines.insert(1, "  " + ", ".join(f"{k}: {n}" for k, n in kinds.most_common()))
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from indexes.embeddings import load_embedder
+    from ragtune.resources import quiet_libraries
+    from ragtune.settings import BUNDLED_EMBED_MODEL, DEFAULT_EMBED_BACKEND
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--state-dir", type=Path, required=True, help="indexes and answers")
+    parser.add_argument(
+        "--reuse", action="store_true", help="re-decide the recorded answers, do not ask again"
+    )
+    args = parser.parse_args(argv)
+    quiet_libraries()
+    embedder = load_embedder(BUNDLED_EMBED_MODEL, backend=DEFAULT_EMBED_BACKEND)
+    for corpus in design_corpora():
+        saved = args.state_dir / f"records-{corpus.name}.json"
+        if args.reuse and saved.is_file():
+            records, _ = json.loads(saved.read_text(encoding="utf-8"))
+            recheck(records, embedder, args.state_dir / corpus.index)
+        else:
+            print(f"answering {corpus.name}", file=sys.stderr)
+            with state_database(args.state_dir / corpus.index) as db:
+                records, facts = answer_all(corpus, db, embedder, args.state_dir / corpus.index)
+            saved.write_text(json.dumps([records, facts]), encoding="utf-8")
+        print(report(corpus.name, records), end="\n\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
