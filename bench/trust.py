@@ -294,6 +294,26 @@ def recheck(records: Sequence[dict[str, Any]], embedder: Embedder, state_dir: Pa
         read_windows(records, embedder, db)
 
 
+def recorded_answers(
+    corpus: Corpus, embedder: Embedder, base: Path, *, reuse: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """``corpus``'s answers and ingest facts, kept in ``base`` (its index and a records file).
+
+    With ``reuse`` and a records file there, the recorded answers are re-decided with the
+    current answerability code (``recheck``) instead of asked again.
+    """
+    saved = base / f"records-{corpus.name}.json"
+    if reuse and saved.is_file():
+        records, facts = json.loads(saved.read_text(encoding="utf-8"))
+        recheck(records, embedder, base / corpus.index)
+        return records, facts
+    print(f"answering {corpus.name}", file=sys.stderr)
+    with state_database(base / corpus.index) as db:
+        records, facts = answer_all(corpus, db, embedder, base / corpus.index)
+    saved.write_text(json.dumps([records, facts]), encoding="utf-8")
+    return records, facts
+
+
 def run(
     state_dir: Path | None = None,
     *,
@@ -322,15 +342,7 @@ def run(
     records: dict[str, list[dict[str, Any]]] = {}
     result["corpora"] = {}
     for corpus in corpora() if not fit_only else corpora()[:1]:
-        saved = base / f"records-{corpus.name}.json"
-        if reuse and saved.is_file():
-            records[corpus.name], facts = json.loads(saved.read_text(encoding="utf-8"))
-            recheck(records[corpus.name], embedder, base / corpus.index)
-        else:
-            print(f"answering {corpus.name}", file=sys.stderr)
-            with state_database(base / corpus.index) as db:
-                records[corpus.name], facts = answer_all(corpus, db, embedder, base / corpus.index)
-            saved.write_text(json.dumps([records[corpus.name], facts]), encoding="utf-8")
+        records[corpus.name], facts = recorded_answers(corpus, embedder, base, reuse=reuse)
         verify = [r["verify_ms"] for r in records[corpus.name] if r["repaired"] == "extractive"]
         facts["verify_extractive_ms"] = {
             "n": len(verify),

@@ -18,23 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from bench.handbook import HANDBOOK
-from bench.trust import (
-    Corpus,
-    answer_all,
-    cites_gold,
-    corpora,
-    decide,
-    recheck,
-    score,
-    state_database,
-)
+from bench.trust import Corpus, cites_gold, corpora, decide, recorded_answers, score
 
 DESIGN = Path(__file__).resolve().parents[1] / "samples" / "design" / "18f-handbook"
 # The held-out corpora that are spent for answerability (the held-out README says why); every
@@ -121,15 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     quiet_libraries()
     embedder = load_embedder(BUNDLED_EMBED_MODEL, backend=DEFAULT_EMBED_BACKEND)
     for corpus in design_corpora():
-        saved = args.state_dir / f"records-{corpus.name}.json"
-        if args.reuse and saved.is_file():
-            records, _ = json.loads(saved.read_text(encoding="utf-8"))
-            recheck(records, embedder, args.state_dir / corpus.index)
-        else:
-            print(f"answering {corpus.name}", file=sys.stderr)
-            with state_database(args.state_dir / corpus.index) as db:
-                records, facts = answer_all(corpus, db, embedder, args.state_dir / corpus.index)
-            saved.write_text(json.dumps([records, facts]), encoding="utf-8")
+        records, _ = recorded_answers(corpus, embedder, args.state_dir, reuse=args.reuse)
         print(report(corpus.name, records), end="\n\n")
     return 0
 
