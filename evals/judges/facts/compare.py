@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+
 from evals.judges.facts.dates import DateRef
 from evals.judges.facts.extract import Facts
 from evals.judges.facts.names import VALUE_KIND
@@ -33,14 +35,43 @@ def _counted(claim: Facts, stated: list[Quantity]) -> list[float]:
     ]
 
 
+# Words that say a number adds up others: "four weeks in total", "$300 altogether".
+_TOTAL_WORDS = frozenset({"total", "totals", "totalling", "totaling", "altogether", "combined"})
+_MAX_ADDENDS = 4
+
+
+def says_total(claim: Facts) -> bool:
+    """Whether the claim presents a number as a sum ("in total", "in all", "altogether")."""
+    tokens = claim.tokens
+    return bool(_TOTAL_WORDS & set(tokens)) or any(
+        a == "in" and b == "all" for a, b in zip(tokens, tokens[1:], strict=False)
+    )
+
+
+def _sum_of(q: Quantity, evidence: Facts) -> bool:
+    """Whether ``q`` is the sum of two to four of the evidence's quantities in its units
+    ("2 weeks for preparation and 2 weeks for testing" come to 4 weeks)."""
+    if not q.units:
+        return False
+    parts = [e.value for e in evidence.quantities if e.units == q.units]
+    return any(
+        abs(sum(chosen) - q.value) < 1e-9
+        for size in range(2, min(len(parts), _MAX_ADDENDS) + 1)
+        for chosen in combinations(parts, size)
+    )
+
+
 def missing_quantities(claim: Facts, evidence: Facts) -> list[Quantity]:
     """The claim's quantities the evidence does not state, directly, in other units, or as the
-    total of a count of sized things on either side ("half an hour" = "two 15-minute breaks")."""
+    total of a count of sized things on either side ("half an hour" = "two 15-minute breaks").
+    A number the claim calls a total may also be the sum of the evidence's numbers in its
+    units."""
     stated = _stated(evidence)
     counted = _counted(claim, stated)
+    total = says_total(claim)
     missing = []
     for q in claim.quantities:
-        if any(q.matches(e) for e in stated):
+        if any(q.matches(e) for e in stated) or (total and _sum_of(q, evidence)):
             continue
         part = next((v for v in counted if abs(v - q.value) < 1e-9), None)
         if part is not None:

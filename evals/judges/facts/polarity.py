@@ -64,6 +64,30 @@ _ANTONYM_WORDS = (
 # "who" opens a restrictive clause that works as a condition: "a customer who does not
 # return the part is billed" = "if a customer does not return the part, they are billed".
 _CONDITIONAL = re.compile(r"\b(?:if|unless|whether|when|who|that)\b[^,;:.!?]*", re.IGNORECASE)
+# A relative clause ends where the main clause's verb comes: in "employees who start after
+# September 1 are not eligible" the negation is the sentence's, not the clause's. A negated
+# verb within the clause's first words is the clause's own ("who does not return", "that your
+# manager has not signed").
+_MAIN_NEGATION = re.compile(
+    r"\s(?:is|are|was|were|do|does|did|can|could|will|would|must|should|may|shall|has|have|had)"
+    r"(?:\s+not|n't)\b|\scannot\b",
+    re.IGNORECASE,
+)
+_OWN_WORDS = 3
+
+
+def _drop_conditions(text: str, fill: str) -> str:
+    """``text`` with its conditions and relative clauses replaced by ``fill``: what it asserts."""
+
+    def drop(match: re.Match[str]) -> str:
+        clause = match.group(0)
+        if clause.split()[0].lower() in ("who", "that"):
+            for negated in _MAIN_NEGATION.finditer(clause):
+                if len(clause[: negated.start()].split()) > _OWN_WORDS:
+                    return fill + clause[negated.start() :]
+        return fill
+
+    return _CONDITIONAL.sub(drop, text)
 _RESTRICTIVE = frozenset({"only", "solely", "exclusively"})
 _EXCEPTIONS = frozenset({"unless", "except", "excluding"})
 _HEDGES = frozenset({"normally", "usually", "generally", "typically", "mostly", "often"})
@@ -107,7 +131,7 @@ def prefixed_negations(text: str, other: frozenset[str]) -> int:
     text uses ("not used", "paid"): only against that text is the prefix known to negate,
     since "under", "union" and "unit" start the same way."""
     count = 0
-    for token, _ in tokenize(_CONDITIONAL.sub(" ", text)):
+    for token, _ in tokenize(_drop_conditions(text, " ")):
         low = token.lower()
         for prefix in ("non", "un"):
             root = low.removeprefix(prefix)
@@ -127,7 +151,7 @@ def prefixed_negations(text: str, other: frozenset[str]) -> int:
 def count_negations(text: str) -> int:
     """Negations the sentence asserts; those inside a condition ("if it does not arrive, ...",
     "expire if not used") set a premise, not the sentence's polarity."""
-    asserted = _CONDITIONAL.sub(" ", text)
+    asserted = _drop_conditions(text, " ")
     words = sum(1 for token, _ in tokenize(asserted) if is_negation(token))
     return words + len(_WITHOUT.findall(asserted))
 
@@ -146,7 +170,7 @@ def negated_words(text: str) -> dict[str, tuple[bool, ...]]:
     "aren't able to delete"), or before a word it is listed with ("cannot edit or delete").
     Negations inside a condition, and negated bounds ("cannot carry over more than 240
     hours"), are left out."""
-    tokens = [t.lower() for t, _ in tokenize(_CONDITIONAL.sub(" . ", text))]
+    tokens = [t.lower() for t, _ in tokenize(_drop_conditions(text, " . "))]
     out: dict[str, list[bool]] = {}
     scope = False  # a negation reaches the next content word
     for i, token in enumerate(tokens):

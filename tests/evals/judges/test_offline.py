@@ -86,6 +86,25 @@ def test_verdicts(offline_judge: OfflineJudge, sentence: str, supported: bool) -
         # A negated opposite says the same, unless the opposite is the negation itself.
         ("The plan does not include dental cover.", "The plan excludes dental cover.", True),
         ("Visitors must always be escorted.", "Visitors never need to be escorted.", False),
+        # A relative clause ends where the main verb comes: its negation is the sentence's.
+        (
+            "Staff who join after March 3 are not eligible for this year's bonus.",
+            "Staff who join after March 3 can still get this year's bonus.",
+            False,
+        ),
+        (
+            "Staff who join after March 3 are not eligible for this year's bonus.",
+            "Staff who join after March 3 cannot get this year's bonus.",
+            True,
+        ),
+        # "X, so Y" is two claims, each read against the clause that states it.
+        (
+            "Until the badge is printed, you will not be able to enter the lab. "
+            "Ask the front desk to escort you to the lab until your badge is printed.",
+            "You can't get into the lab until your badge is printed, so ask the front desk "
+            "to escort you there.",
+            True,
+        ),
     ],
 )
 def test_phrases_polarity_and_restrictions(
@@ -117,6 +136,23 @@ def test_phrases_polarity_and_restrictions(
             "The help desk answers within two business days and works 8 hours every day.",
             "The help desk answers within 16 working hours.",
             True,
+        ),
+        # A number the claim calls a total may add up the premise's numbers in its units.
+        (
+            "Setup takes 3 days for hardware and 2 days for accounts.",
+            "Setup takes 5 days in total: 3 for hardware and 2 for accounts.",
+            True,
+        ),
+        (
+            "Setup takes 3 days for hardware and 2 days for accounts.",
+            "Setup takes 6 days in total: 3 for hardware and 2 for accounts.",
+            False,
+        ),
+        # ... and only then: a number that happens to be a sum is still a changed number.
+        (
+            "Setup takes 3 days for hardware and 2 days for accounts.",
+            "Setup takes 5 days for hardware.",
+            False,
         ),
     ],
 )

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from evals.judges.facts.extract import extract_facts
-from evals.judges.facts.polarity import negated_apart, negated_words, prefixed_negations
+from evals.judges.facts.polarity import (
+    count_negations,
+    negated_apart,
+    negated_words,
+    prefixed_negations,
+)
 from evals.judges.facts.words import stem
 
 
@@ -51,3 +56,12 @@ def test_a_word_negated_on_one_side_only_is_a_flip() -> None:
     assert negated_apart("You can delete a message.", evidence, frozenset({stem("delete")})) == [
         stem("delete")
     ]
+
+
+def test_a_relative_clause_ends_before_the_main_clauses_negated_verb() -> None:
+    # The clause's own negation comes within its first words ...
+    assert count_negations("A customer who does not return the part is billed.") == 0
+    assert count_negations("Forms that your manager has not signed are returned.") == 0
+    # ... a later negated auxiliary is the main clause's.
+    assert count_negations("Interns who start after June 1 are not eligible.") == 1
+    assert count_negations("Staff who have been here under a year cannot apply.") == 1
