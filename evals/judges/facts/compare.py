@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import combinations, pairwise
 
 from evals.judges.facts.dates import DateRef
 from evals.judges.facts.extract import Facts
@@ -44,7 +44,7 @@ def says_total(claim: Facts) -> bool:
     """Whether the claim presents a number as a sum ("in total", "in all", "altogether")."""
     tokens = claim.tokens
     return bool(_TOTAL_WORDS & set(tokens)) or any(
-        a == "in" and b == "all" for a, b in zip(tokens, tokens[1:], strict=False)
+        a == "in" and b == "all" for a, b in pairwise(tokens)
     )
 
 

@@ -88,6 +88,8 @@ def _drop_conditions(text: str, fill: str) -> str:
         return fill
 
     return _CONDITIONAL.sub(drop, text)
+
+
 _RESTRICTIVE = frozenset({"only", "solely", "exclusively"})
 _EXCEPTIONS = frozenset({"unless", "except", "excluding"})
 _HEDGES = frozenset({"normally", "usually", "generally", "typically", "mostly", "often"})
