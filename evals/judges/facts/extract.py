@@ -3,6 +3,7 @@ and polarity, in reading order."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -56,9 +57,19 @@ def _is_content_word(token: str) -> bool:
     return low not in STOPWORDS and not is_negation(token) and token[0].isalnum()
 
 
+# A clock time (restated on the 24-hour clock) is one value: "16:30" is half past four in the
+# afternoon, not the numbers 16 and 30 ("4:00 p.m." is not backed by an "8:00" and a "4:30").
+_CLOCK_TIME = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
+
+
+def _one_clock_value(match: re.Match[str]) -> str:
+    return f" {int(match.group(1)) + int(match.group(2)) / 60:.4g} oclock "
+
+
 def extract_facts(text: str) -> Facts:
     """The facts ``text`` asserts; ``text`` should be one sentence or a short passage."""
-    dates, rest = replace_dates(bound_comparisons(restate_quantities(text)))
+    dates, restated = replace_dates(bound_comparisons(restate_quantities(text)))
+    rest = _CLOCK_TIME.sub(_one_clock_value, restated)
     tokens = tokenize(rest)
     words = [t for t, _ in tokens]
     quantities: list[Quantity] = []
@@ -100,7 +111,7 @@ def extract_facts(text: str) -> Facts:
         entities=tuple(entities),
         negations=count_negations(rest),
         terms=tuple(terms),
-        totals=totals(rest),
+        totals=totals(restated),
         spelled=spelled_names(tokens),
     )
 

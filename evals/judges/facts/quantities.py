@@ -49,7 +49,7 @@ UNITS = frozenset(
     "% $ € £ ° day hour minute second week fortnight month year quarter decade mm cm km kg "
     "tonne kwh "
     "mv lux mph m/s ms gb mb tb km/h deg degree celsius percent inch ft mile lb volt amp "
-    "watt".split()
+    "watt oclock".split()
 )
 # One-letter units only count in their usual case: "40 A" is amps, "$40 a month" is not.
 LETTER_UNITS = frozenset("A V W m g".split())

@@ -25,3 +25,11 @@ def test_opposite_words_conflict_unless_the_evidence_also_says_the_claimed_one()
     claim = extract_facts("Hardware sales rose 4%.")
     assert antonym_conflicts(claim, extract_facts("Hardware sales fell 4%.")) == [("rise", "fall")]
     assert antonym_conflicts(claim, extract_facts("Hardware sales rose 4%.")) == []
+
+
+def test_a_clock_time_is_one_value_not_its_hour_and_minutes() -> None:
+    evidence = extract_facts("Arrive at 8:00 a.m., take a 30-minute lunch, and leave at 4:30 p.m.")
+    # "4:00" is not backed by the "8:00" and the "4:30" it could be cut from.
+    assert missing_quantities(extract_facts("You leave at 4:00 p.m."), evidence)
+    assert not missing_quantities(extract_facts("You leave at half past four pm."), evidence)
+    assert not missing_quantities(extract_facts("You leave at 16:30."), evidence)
