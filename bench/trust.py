@@ -99,6 +99,7 @@ def corpora() -> list[Corpus]:
             ("18f-d", "_d"),
             ("18f-e", "_e"),
             ("18f-f", "_f"),
+            ("18f-g", "_g"),
         ):
             found.append(
                 Corpus(

@@ -37,6 +37,8 @@ ANSWER_KINDS = {
     "yes-no",
     "procedure",
     "definition",
+    "frequency",  # from set G on
+    "location",  # from set G on
 }
 NEAR_MISS_KINDS = {"missing-attribute", "other-qualifier", "out-of-scope-detail"}
 SUPPORTED_KINDS = {"verbatim", "paraphrase", "combined", "quantity-restated", "light-rewording"}
@@ -48,6 +50,7 @@ UNSUPPORTED_KINDS = {
     "other-section",
     "extra-clause",
     "unsupported-generalisation",
+    "unit-swap",  # from set G on: the number kept, its unit changed
 }
 PAIR_FIELDS = {"id", "premise", "sentence", "supported", "kind", "source", "split"}
 
@@ -68,6 +71,7 @@ SETS = {
     "d": ("_d", "heldout-d"),
     "e": ("_e", "heldout-e"),
     "f": ("_f", "heldout-f"),
+    "g": ("_g", "heldout-g"),
 }
 
 
