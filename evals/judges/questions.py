@@ -113,9 +113,18 @@ def question_proper(question: str) -> str:
     return parts[-1]
 
 
+# "How long must X be?", "how long can a name be": the length of a thing, not of a time.
+_LENGTH = re.compile(
+    r"\bhow long (?:must|should|can|may|does|do)\b[^?]*\bbe"
+    r"(?:\s+at\s+(?:a\s+)?(?:minimum|maximum|least|most))?\s*\??\s*$"
+)
+
+
 def asked_attribute(question: str) -> Attribute:
     """What kind of answer the question wants, read from its question words."""
     q = question_proper(question).lower()
+    if _LENGTH.search(q):
+        return "amount"  # "how long must the passcode be?" asks a length, in any measure
     if re.search(
         r"\bhow long\b|\bfor how many (?:days|weeks|months|years|hours|minutes)\b"
         r"|\bhow much (?:time|notice|lead time|advance notice)\b",
@@ -124,9 +133,11 @@ def asked_attribute(question: str) -> Attribute:
         return "duration"
     if re.search(r"\bhow many times\s+(?:a|an|per|each|every)\b", q):
         return "frequency"  # as "how often": "quarterly" answers it
-    m = re.search(r"\bhow many\s+(\w+)", q)
+    m = re.search(r"\bhow many\s+(\w+)(?:\s+(\w+))?", q)
     if m:
-        return "duration" if stem(m.group(1)) in TIME_UNITS else "count"
+        # "how many working days", "how many regular hours": the unit may follow a modifier.
+        counted = [w for w in m.groups() if w]
+        return "duration" if any(stem(w) in TIME_UNITS for w in counted) else "count"
     if re.search(rf"\b(?:what|which)\b{_HEAD_WORDS}(?:longest|shortest)\b", q):
         return "duration"  # "what is the longest a detail can run"
     if re.search(
@@ -173,11 +184,19 @@ def attribute_found(attribute: Attribute, evidence: str) -> bool:
     facts = facts_of(evidence)
     if attribute == "amount" and _NO_COST.search(evidence):
         return True  # "guests are free", "at no cost to you": the amount is nothing
-    if attribute in ("amount", "count"):
+    if attribute == "count":
+        # A number of things: not a price, a share, a length of time or a clock time.
+        return any(
+            not q.units & {"$", "€", "£", "%", "oclock", *TIME_UNITS} for q in facts.quantities
+        )
+    if attribute == "amount":
         return bool(facts.quantities)
     if attribute in ("duration", "frequency"):
         # "How long must a password be?" asks a length: any measure but money or a share.
-        timed = any(not q.units & {"$", "€", "£", "%"} for q in facts.quantities)
+        # A period, not a price or share per period ("$1,150 per robot per year").
+        timed = any(
+            q.units & TIME_UNITS and not q.units & {"$", "€", "£", "%"} for q in facts.quantities
+        )
         found = timed or bool(_WEEKDAY_OR_MONTH.search(evidence)) or bool(facts.dates)
         # "At the end of each quarter", "after every sprint" say how often, not how long.
         return found or (attribute == "frequency" and bool(_RELATIVE_TIME.search(evidence)))

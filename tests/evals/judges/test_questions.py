@@ -173,3 +173,25 @@ def test_not_costing_anything_answers_an_amount_and_notice_is_a_duration() -> No
     assert attribute_found("amount", "Guests do not cost any money to add.")
     assert attribute_found("amount", "There is no additional fee.")
     assert asked_attribute("How much notice does either side need to end it?") == "duration"
+
+
+def test_a_length_of_time_needs_a_period_and_a_count_needs_things() -> None:
+    # A price per period, a share or a count of sessions states no length of time ...
+    assert not attribute_found("duration", "The licence costs $1,150 per robot per year.")
+    assert not attribute_found("duration", "Each cohort runs 4 sessions for 12 people.")
+    assert attribute_found("duration", "Each session lasts 90 minutes.")
+    assert attribute_found("duration", "Sessions run every Tuesday.")
+    # ... and a price, a share or a period counts no things.
+    assert not attribute_found("count", "Seats cost $15 each and renew every 30 days.")
+    assert attribute_found("count", "The team has 12 paid seats.")
+
+
+def test_how_long_a_thing_must_be_asks_a_length_not_a_time() -> None:
+    assert asked_attribute("How long must the passcode on my phone be?") == "amount"
+    assert asked_attribute("How long does a password have to be at a minimum?") == "amount"
+    assert asked_attribute("How long is the warranty?") == "duration"
+    assert asked_attribute("How long can a detail last?") == "duration"
+    # The counted unit may follow a modifier.
+    assert asked_attribute("For how many working days a year may I work abroad?") == "duration"
+    assert asked_attribute("How many regular hours should Friday show?") == "duration"
+    assert asked_attribute("How many paid seats do we have?") == "count"
