@@ -98,6 +98,7 @@ class AnswerCheck:
 
 _ATTRIBUTE_WORDS: dict[str, str] = {
     "amount": "amount",
+    "price": "price",
     "count": "number",
     "duration": "duration",
     "frequency": "frequency",

@@ -16,6 +16,7 @@ from evals.judges.facts.words import IRREGULAR, STOPWORDS
 
 Attribute = Literal[
     "amount",
+    "price",
     "count",
     "duration",
     "frequency",
@@ -121,8 +122,28 @@ _LENGTH = re.compile(
 
 
 def asked_attribute(question: str) -> Attribute:
-    """What kind of answer the question wants, read from its question words."""
+    """What kind of answer the question wants, read from its question words.
+
+    An amount asked of money ("how much is the fare", "what does a ride cost") is a price:
+    only a sum of money, or "free", answers it.
+    """
     q = question_proper(question).lower()
+    attribute = _asked(q)
+    # "How far ahead must I book to get the contract fares?" asks a measure, not the fare.
+    measure = re.search(rf"\bhow (?:{_HOW_MEASURE})\b", q)
+    if attribute == "amount" and _MONEY_WORDS.search(q) and not measure:
+        return "price"
+    return attribute
+
+
+# Words that ask for a sum of money (general English).
+_MONEY_WORDS = re.compile(
+    r"\b(?:costs?|fees?|fares?|prices?|priced|charged?|pay(?! period)|paid|dollars|euros|pounds|"
+    r"salary|stipend|per diem|reimburse(?:d|ment)?|expensive|cheap)\b"
+)
+
+
+def _asked(q: str) -> Attribute:
     if _LENGTH.search(q):
         return "amount"  # "how long must the passcode be?" asks a length, in any measure
     if re.search(
@@ -182,8 +203,11 @@ _NO_COST = re.compile(
 def attribute_found(attribute: Attribute, evidence: str) -> bool:
     """Whether ``evidence`` states something of the asked kind."""
     facts = facts_of(evidence)
-    if attribute == "amount" and _NO_COST.search(evidence):
+    if attribute in ("amount", "price") and _NO_COST.search(evidence):
         return True  # "guests are free", "at no cost to you": the amount is nothing
+    if attribute == "price":
+        # A sum of money, or a share of one ("8% of the list price per year").
+        return any(q.units & {"$", "€", "£", "%"} for q in facts.quantities)
     if attribute == "count":
         # A number of things: not a price, a share, a length of time or a clock time.
         return any(

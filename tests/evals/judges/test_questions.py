@@ -8,7 +8,7 @@ from evals.judges.questions import asked_attribute, attribute_found, qualifiers
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
-        ("How much is the per diem?", "amount"),
+        ("How much is the per diem?", "price"),
         ("How many robots may share one pad?", "count"),
         ("How many days of leave do I get?", "duration"),
         ("How long is the warranty?", "duration"),
@@ -20,17 +20,17 @@ from evals.judges.questions import asked_attribute, attribute_found, qualifiers
         ("How far ahead does the safety field reach?", "amount"),
         ("How soon is an engineer on site?", "duration"),
         # A quantity noun a few words after "what" asks for a number, not a definition.
-        ("What is this year's plan contribution limit in dollars?", "amount"),
-        ("What is the per-mile reimbursement rate for my own car?", "amount"),
+        ("What is this year's plan contribution limit in dollars?", "price"),
+        ("What is the per-mile reimbursement rate for my own car?", "price"),
         ("At what minimum age can I retire?", "amount"),
-        ("What is the most the office will pay per month?", "amount"),
+        ("What is the most the office will pay per month?", "price"),
         ("What is the longest a detail can run if extended?", "duration"),
         ("What's the largest file I can upload?", "amount"),
         ("What's the simplest way to move a file to my desktop?", "procedure"),
         ("How many times a year do the surveys go out?", "frequency"),
         ("How often is the backlog reviewed?", "frequency"),
         ("Is bike parking at the office free?", "amount"),
-        ("Does it cost anything to add guests?", "amount"),
+        ("Does it cost anything to add guests?", "price"),
         ("Is bike parking at the office covered?", "yes/no"),
         ("What hours is the help desk open?", "date"),
         ("What is the difference between a term and a permanent hire?", "definition"),
@@ -195,3 +195,15 @@ def test_how_long_a_thing_must_be_asks_a_length_not_a_time() -> None:
     assert asked_attribute("For how many working days a year may I work abroad?") == "duration"
     assert asked_attribute("How many regular hours should Friday show?") == "duration"
     assert asked_attribute("How many paid seats do we have?") == "count"
+
+
+def test_an_amount_of_money_is_a_price_that_only_money_or_free_answers() -> None:
+    assert asked_attribute("How much is the train fare to the airport?") == "price"
+    assert asked_attribute("What does a single bus ride cost?") == "price"
+    # A pay period is no price, nor is how far ahead one books for the cheaper fares.
+    assert asked_attribute("How much leave do I earn each pay period?") == "amount"
+    assert asked_attribute("How far ahead must I book to get the contract fares?") == "amount"
+    assert attribute_found("price", "A single ride costs $2.50.")
+    assert attribute_found("price", "The plan costs 8% of the list price per year.")
+    assert attribute_found("price", "Bike parking is free for employees.")
+    assert not attribute_found("price", "Take line 2 for 4 stops to the airport.")
