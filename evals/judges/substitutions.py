@@ -14,8 +14,10 @@ from evals.judges.facts import Facts, Term
 # this says something else ("hard hat" for "safety footwear"); see ``substitutions``.
 SUBSTITUTE_BELOW = 0.45
 _TRAIL = 3
+# Not "to": after it comes a verb as often as a noun ("to enroll", "to sign up"), and verbs
+# are reworded freely.
 _PHRASE_OPENERS = frozenset(
-    "a an the at of with by for from to in on into their its his her our your this that these "
+    "a an the at of with by for from in on into their its his her our your this that these "
     "those".split()
 )
 

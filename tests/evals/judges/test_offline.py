@@ -97,6 +97,14 @@ def test_verdicts(offline_judge: OfflineJudge, sentence: str, supported: bool) -
             "Staff who join after March 3 cannot get this year's bonus.",
             True,
         ),
+        # A verb after "to" is reworded freely, like any verb ("to sign up" for "to enroll").
+        (
+            "If you miss this deadline, you must wait until Open Season to enroll for the "
+            "following calendar year.",
+            "If you miss the deadline, you have to wait until Open Season to sign up for the "
+            "following calendar year.",
+            True,
+        ),
         # "X, so Y" is two claims, each read against the clause that states it.
         (
             "Until the badge is printed, you will not be able to enter the lab. "
