@@ -344,8 +344,11 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
     q = question_proper(question)
     facts = facts_of(q)
     names = {e for e in facts.entities if not _is_pronoun(e)}
-    unit = re.search(r"\bhow many\s+(\w+)", q.lower())
+    unit = re.search(r"\bhow many\s+(\w+)(?:\s+(\w+))?", q.lower())
     skip = {stem(unit.group(1))} if unit else set()
+    # "How many working days": a period after a modifier is the asked unit too.
+    if unit and unit.group(2) and stem(unit.group(2)) in TIME_UNITS:
+        skip.add(stem(unit.group(2)))
     # "how big", "how soon": the adjective is the asked attribute, not a qualifier.
     measure = re.search(rf"\bhow ({_HOW_MEASURE}|{_HOW_SOON})\b", q.lower())
     skip |= {stem(measure.group(1))} if measure else set()
@@ -362,6 +365,15 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
     way = _WAY_TO.search(q)
     skip |= {stem(w.lower()) for w in way.groups()[:2] if w} if way else set()
     verbs = _verbs(q)
+    # "How many hours can one donate *per year*?": the period of a rate is what the number is
+    # counted over; a number over another period (or none) does not answer.
+    rate_periods = {
+        stem(m.group(1))
+        for m in re.finditer(r"\b(?:per|a|an|each|every)\s+(\w+)", q.lower())
+        if stem(m.group(1)) in TIME_UNITS
+        and stem(m.group(1)) not in skip
+        and not re.match(r"an?\s+second\b", m.group(0))  # "a second driver" is no period
+    }
     out: dict[str, bool] = {}
     for s, word in zip(facts.content, facts.words, strict=True):
         if s in _FRAME_STEMS or s in skip or word in STOPWORDS or len(word) < 2:
@@ -372,7 +384,7 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
             continue
         # Months, weekdays and periods are value words to the judge; here only real names
         # (capitalised, acronyms, codes) are strict.
-        out.setdefault(word, word in names and s not in TIME_UNITS)
+        out.setdefault(word, (word in names and s not in TIME_UNITS) or s in rate_periods)
     for quantity in facts.quantities:
         if _is_year(quantity.value) and not quantity.units:
             out.setdefault(f"{quantity.value:g}", True)  # a year names one specific year

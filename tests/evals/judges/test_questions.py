@@ -207,3 +207,13 @@ def test_an_amount_of_money_is_a_price_that_only_money_or_free_answers() -> None
     assert attribute_found("price", "The plan costs 8% of the list price per year.")
     assert attribute_found("price", "Bike parking is free for employees.")
     assert not attribute_found("price", "Take line 2 for 4 stops to the airport.")
+
+
+def test_the_period_of_a_rate_must_be_stated() -> None:
+    words = dict(qualifiers("How many hours can one employee donate per year?"))
+    assert words["year"] is True  # required as written: a number over another period is no answer
+    assert "hours" not in words  # the asked unit
+    # "A second driver" is no period, and "how many times a year" asks the frequency's unit.
+    assert dict(qualifiers("Does adding a second driver cost extra?"))["second"] is False
+    assert "year" not in dict(qualifiers("How many times a year do the surveys go out?"))
+    assert "days" not in dict(qualifiers("For how many working days may I work abroad?"))
