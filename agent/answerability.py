@@ -87,22 +87,34 @@ def answering_quotes(
         )
 
     offered: set[str] = set()
+    answering: list[tuple[tuple[int, float], str]] = []
     for candidate in found:
-        if len(offered) >= tries:
+        if len(answering) >= tries:
             break
-        if answers(candidate.text, candidate.n).answers:
+        checked = answers(candidate.text, candidate.n)
+        if checked.answers:
             # A sentence that scores close to it may follow, as in any extractive answer: the
             # rule it states often comes in two sentences ("15 mm when new. Replace at 8 mm.").
             draft = quote([candidate, *(c for c in found if c is not candidate)])
             if draft not in offered:
                 offered.add(draft)
-                yield draft
+                answering.append((_fit(checked), draft))
+    # Of the answering sentences, the one that holds more of the question comes first: a
+    # sibling passage ("international travel" for "domestic travel") may answer with a word
+    # missing where the asked passage has them all. Ties keep the score order.
+    for _, draft in sorted(answering, key=lambda a: a[0]):
+        yield draft
     for n in dict.fromkeys(c.n for c in found):  # passages in order of their best candidate
         checked = answers(by_n[n].text, n)
         draft = " ".join(cite(sentence, n) for sentence in checked.quote)
         if checked.answers and draft not in offered:
             offered.add(draft)
             yield draft
+
+
+def _fit(checked: AnswerCheck) -> tuple[int, float]:
+    """How fully an answering check holds the question: words missing, then less support."""
+    return len(checked.missing), -round(sum(checked.support.values()), 2)
 
 
 def check(

@@ -93,3 +93,21 @@ def test_an_answering_quote_the_judge_rejects_gives_way_to_the_next(embedder: Em
     found = _candidates(embedder, question, sources)
     drafts = list(answering_quotes(embedder, question, found, sources))
     assert len(drafts) >= 2 and all(d.endswith("[1].") for d in drafts)
+
+
+def test_of_two_answering_quotes_the_one_holding_more_of_the_question_comes_first(
+    embedder: Embedder,
+) -> None:
+    # Both answer under the thresholds (one common word may be missing): the sentence that
+    # scores best lacks "remote"; the other has every word asked.
+    partial = "The home office stipend for staff is $500 a year."
+    whole = (
+        "Staff who work remotely can claim $500 a year for their home office setup as a stipend."
+    )
+    sources = [_source(1, partial, "Equipment > Stipend"), _source(2, whole, "Remote > Stipend")]
+    question = "How much is the home office stipend for remote staff?"
+    found = _candidates(embedder, question, sources)
+    assert found[0].n == 1  # the sentence score puts the partial one first ...
+    drafts = list(answering_quotes(embedder, question, found, sources))
+    assert drafts[0].startswith("Staff who work remotely")  # ... the whole one is quoted first
+    assert any(d.startswith("The home office stipend") for d in drafts[1:])
