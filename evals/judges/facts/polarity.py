@@ -60,6 +60,7 @@ _ANTONYM_WORDS = (
     ("open", "closed"),
     ("start", "finish"),
     ("same", "different"),
+    ("manual", "automatic"),
 )
 # "who" opens a restrictive clause that works as a condition: "a customer who does not
 # return the part is billed" = "if a customer does not return the part, they are billed".

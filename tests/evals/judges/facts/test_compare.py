@@ -33,3 +33,9 @@ def test_a_clock_time_is_one_value_not_its_hour_and_minutes() -> None:
     assert missing_quantities(extract_facts("You leave at 4:00 p.m."), evidence)
     assert not missing_quantities(extract_facts("You leave at half past four pm."), evidence)
     assert not missing_quantities(extract_facts("You leave at 16:30."), evidence)
+
+
+def test_done_by_hand_is_the_opposite_of_done_automatically() -> None:
+    claim = extract_facts("The per diem days have to be added manually.")
+    evidence = extract_facts("The per diem days are added automatically.")
+    assert antonym_conflicts(claim, evidence) == [("manual", "automatic")]
