@@ -29,35 +29,39 @@ pytestmark = [
 
 # The judge's shipped protocol: threshold fitted on the sample company's calibration split and
 # the first 18F set, measured on the later (blind) 18F sets, the newest first.
-HELD_OUT = "fit sample+18f, measured 18f-f"
+HELD_OUT = "fit sample+18f, measured 18f-g"
 # Measured figures (bench/results/trust.json, 2026-12-05, ONNX int8) less a margin.
 JUDGE_FLOORS = {
-    HELD_OUT: {"faithful_kept": 0.79, "hallucination_caught": 0.79},  # measured 0.840 / 0.840
+    HELD_OUT: {"faithful_kept": 0.72, "hallucination_caught": 0.80},  # measured 0.773 / 0.853
+    "fit sample+18f, measured 18f-f": {
+        "faithful_kept": 0.83,  # measured 0.880 (0.840 before this session's changes)
+        "hallucination_caught": 0.79,  # measured 0.840
+    },
     "fit sample+18f, measured 18f-e": {
-        "faithful_kept": 0.66,  # measured 0.720 (0.613 before quantities said in words)
-        "hallucination_caught": 0.84,  # measured 0.880
+        "faithful_kept": 0.68,  # measured 0.733 (0.613 before quantities said in words)
+        "hallucination_caught": 0.82,  # measured 0.867
     },
     "fit sample+18f, measured 18f-d": {
-        "faithful_kept": 0.60,  # measured 0.653 (0.653 before)
-        "hallucination_caught": 0.70,  # measured 0.747 (0.773 before)
+        "faithful_kept": 0.62,  # measured 0.680 (0.653 before)
+        "hallucination_caught": 0.72,  # measured 0.773 (0.747 before)
     },
     "fit sample+18f, measured 18f-c": {
-        "faithful_kept": 0.68,  # measured 0.733 (0.707 before)
+        "faithful_kept": 0.67,  # measured 0.720 (0.733 before)
         "hallucination_caught": 0.84,  # measured 0.880
     },
     "fit sample+18f, measured 18f-b": {
-        "faithful_kept": 0.55,  # measured 0.573 (0.587 before; 0.600 with torch)
-        "hallucination_caught": 0.77,  # measured 0.800
+        "faithful_kept": 0.56,  # measured 0.613 (0.573 before)
+        "hallucination_caught": 0.77,  # measured 0.813
     },
 }
 # Answerability, thresholds fitted on the sample company, on the two newest blind 18F question
-# sets, E and F (written on 2026-12-05 by people who had not read the code), asked over the same
-# index. Sets A and B, which were read while designing, and C and D are in bench.trust only. The
+# sets, F and G (written on 2026-12-05 by people who had not read the code), asked over the same
+# index. Sets A and B, which were read while designing, and C to E are in bench.trust only. The
 # margins are wide: a fresh index answers a few questions differently (an HNSW graph is built
 # from random levels), and these run with the test embedder (torch), the figures with ONNX int8.
 FLOORS = {
-    "18f-e": {"answered_right_source": 0.40, "near_miss_declined": 0.62},  # measured 0.500 / 0.725
-    "18f-f": {"answered_right_source": 0.58, "near_miss_declined": 0.57},  # measured 0.683 / 0.675
+    "18f-f": {"answered_right_source": 0.58, "near_miss_declined": 0.67},  # measured 0.683 / 0.775
+    "18f-g": {"answered_right_source": 0.55, "near_miss_declined": 0.67},  # measured 0.650 / 0.775
 }
 TARGET = 0.9
 
@@ -119,6 +123,6 @@ def test_answerability_on_the_held_out_handbook_keeps_its_floor(
 def test_answerability_meets_the_issue_targets_on_the_held_out_handbook(
     handbook_scores: dict[str, dict[str, Any]],
 ) -> None:
-    blind = handbook_scores["18f-f"]
+    blind = handbook_scores["18f-g"]
     assert blind["near_miss_declined"] >= TARGET
     assert blind["answered_right_source"] >= TARGET
