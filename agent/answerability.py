@@ -65,13 +65,14 @@ def answering_quotes(
 ) -> Iterator[str]:
     """Quotes that answer ``question``, cited, best first; none when no passage answers it.
 
-    First the best-scoring candidate sentences (``found``, best first) that answer on their
-    own, each read with its passage's title, section and file name (up to ``tries``), then the
-    answering window of each passage, lead-in and all: a table row alone ("2.0 m/s 0.95 m
-    1.35 m") says nothing without the header above it. The caller keeps the first one the
-    judge supports: a fragment ("Stage 1 - Canary") can pass this check and still say nothing
-    the judge can hold against its passage. Lazy: the later quotes are only worked out when
-    the caller asks for them.
+    First the candidate sentences that answer on their own, each read with its passage's
+    title, section and file name: the first ``tries`` of them in score order (``found``, best
+    first), then reordered so that the one missing fewer of the question's words comes first.
+    Then the answering window of each passage, lead-in and all: a table row alone ("2.0 m/s
+    0.95 m 1.35 m") says nothing without the header above it. The caller keeps the first one
+    the judge supports: a fragment ("Stage 1 - Canary") can pass this check and still say
+    nothing the judge can hold against its passage. The sentences are all checked before the
+    first is offered; the passages' windows are only worked out when the caller asks for them.
     """
     by_n = {s.n: s.result for s in sources}
     considered = [by_n[n] for n in dict.fromkeys(c.n for c in found) if n in by_n]

@@ -17,7 +17,7 @@ from evals.judges.facts import facts_of
 # Clauses joined by these are judged separately ("X, and Y": both must hold). A bare "and"
 # only splits before a verb phrase ("... 14 days and are then sent"), never inside a list.
 _CLAUSE_BREAK = re.compile(
-    r"\s*;\s+|,\s+(?=(?:and|but|while|whereas|who|which|then|so(?!\s+that))\s)"
+    r"\s*;\s+|,\s+(?=(?:and|but|while|whereas|who|which|then|so(?!\s+(?:that|long|as|far)\b))\s)"
     r"|\s+(?=and\s+(?:also\s+)?(?:must|may|will|can|could|should|shall|is|are|was|were|has|"
     r"have|had|then|it|they)\b)"
     r"|\s+(?=(?:if|unless)\s)"

@@ -85,6 +85,11 @@ _ROLE = re.compile(
     r"committee|board|group|person)\b",
     re.I,
 )
+# Money said in words, and periods the judge's units leave out ("5 nights", "3 hrs").
+_MONEY_AMOUNT = re.compile(
+    r"\b\d[\d,.]*\s*(?:dollars?|cents?|euros?|usd|eur)\b|\b(?:usd|eur)\s*\d", re.I
+)
+_SHORT_PERIOD = re.compile(r"\b\d+(?:\.\d+)?\s*(?:nights?|hrs?|mins?|wks?|yrs?)\b", re.I)
 _TIME_OF_DAY = re.compile(
     r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)|\bnoon\b|\bmidnight\b", re.I
 )
@@ -138,7 +143,7 @@ def asked_attribute(question: str) -> Attribute:
 
 # Words that ask for a sum of money (general English).
 _MONEY_WORDS = re.compile(
-    r"\b(?:costs?|fees?|fares?|prices?|priced|charged?|pay(?! period)|paid|dollars|euros|pounds|"
+    r"\b(?:costs?|fees?|fares?|prices?|priced|charged?|pay(?! period)|dollars|euros|"
     r"salary|stipend|per diem|reimburse(?:d|ment)?|expensive|cheap)\b"
 )
 
@@ -158,6 +163,8 @@ def _asked(q: str) -> Attribute:
     if m:
         # "how many working days", "how many regular hours": the unit may follow a modifier.
         counted = [w for w in m.groups() if w]
+        if any(w in ("dollars", "euros", "cents") for w in counted):
+            return "amount"  # "how many dollars" asks a sum of money (a price, below)
         return "duration" if any(stem(w) in TIME_UNITS for w in counted) else "count"
     if re.search(rf"\b(?:what|which)\b{_HEAD_WORDS}(?:longest|shortest)\b", q):
         return "duration"  # "what is the longest a detail can run"
@@ -206,8 +213,11 @@ def attribute_found(attribute: Attribute, evidence: str) -> bool:
     if attribute in ("amount", "price") and _NO_COST.search(evidence):
         return True  # "guests are free", "at no cost to you": the amount is nothing
     if attribute == "price":
-        # A sum of money, or a share of one ("8% of the list price per year").
-        return any(q.units & {"$", "€", "£", "%"} for q in facts.quantities)
+        # A sum of money ("$20", "20 dollars", "USD 20"), or a share of one ("8% of the list
+        # price per year").
+        return any(q.units & {"$", "€", "£", "%"} for q in facts.quantities) or bool(
+            _MONEY_AMOUNT.search(evidence)
+        )
     if attribute == "count":
         # A number of things: not a price, a share, a length of time or a clock time.
         return any(
@@ -216,11 +226,11 @@ def attribute_found(attribute: Attribute, evidence: str) -> bool:
     if attribute == "amount":
         return bool(facts.quantities)
     if attribute in ("duration", "frequency"):
-        # "How long must a password be?" asks a length: any measure but money or a share.
-        # A period, not a price or share per period ("$1,150 per robot per year").
+        # A period, not a price or share per period ("$1,150 per robot per year"), nor a
+        # count of things ("4 sessions"). ("How long must a password be?" asks an amount.)
         timed = any(
             q.units & TIME_UNITS and not q.units & {"$", "€", "£", "%"} for q in facts.quantities
-        )
+        ) or bool(_SHORT_PERIOD.search(evidence))
         found = timed or bool(_WEEKDAY_OR_MONTH.search(evidence)) or bool(facts.dates)
         # "At the end of each quarter", "after every sprint" say how often, not how long.
         return found or (attribute == "frequency" and bool(_RELATIVE_TIME.search(evidence)))
@@ -228,6 +238,7 @@ def attribute_found(attribute: Attribute, evidence: str) -> bool:
         return (
             bool(facts.dates)
             or bool(_TIME_OF_DAY.search(evidence))
+            or any("oclock" in q.units for q in facts.quantities)  # "opens at 08:00"
             or bool(_WEEKDAY_OR_MONTH.search(evidence))
             or bool(_RELATIVE_TIME.search(evidence))
             or any(u in TIME_UNITS for q in facts.quantities for u in q.units)
@@ -367,12 +378,15 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
     verbs = _verbs(q)
     # "How many hours can one donate *per year*?": the period of a rate is what the number is
     # counted over; a number over another period (or none) does not answer.
+    # ("A minute late", "a week before" say when, not over what period: "a" and "an" count only
+    # where a number is asked.)
+    numeric = asked_attribute(q) in ("amount", "price", "count", "duration", "frequency")
     rate_periods = {
-        stem(m.group(1))
-        for m in re.finditer(r"\b(?:per|a|an|each|every)\s+(\w+)", q.lower())
-        if stem(m.group(1)) in TIME_UNITS
-        and stem(m.group(1)) not in skip
-        and not re.match(r"an?\s+second\b", m.group(0))  # "a second driver" is no period
+        stem(m.group(2))
+        for m in re.finditer(r"\b(per|a|an|each|every)\s+(\w+)", q.lower())
+        if stem(m.group(2)) in TIME_UNITS
+        and stem(m.group(2)) not in skip
+        and (m.group(1) not in ("a", "an") or (numeric and m.group(2) != "second"))
     }
     out: dict[str, bool] = {}
     for s, word in zip(facts.content, facts.words, strict=True):

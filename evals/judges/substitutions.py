@@ -65,7 +65,8 @@ def substitutions(claim: Facts, evidence: Facts, vectors: WordVectors) -> list[t
     aligned words (or after the last) is compared with the evidence's phrase in the same place:
     "wear a hard hat on the warehouse floor" against "wear a high-visibility vest and safety
     footwear on the warehouse floor", "at full speed" against "at reduced speed". Only phrases
-    opened by an article or preposition count: verbs are reworded freely by paraphrases.
+    opened by an article, a determiner or a preposition other than "to" count: verbs are
+    reworded freely by paraphrases, and after "to" a verb comes as often as a noun.
     """
     a, b = claim.terms, evidence.terms
     anchors = _anchors([t.stem for t in a], [t.stem for t in b])

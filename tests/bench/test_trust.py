@@ -34,7 +34,7 @@ HELD_OUT = "fit sample+18f, measured 18f-g"
 JUDGE_FLOORS = {
     HELD_OUT: {"faithful_kept": 0.72, "hallucination_caught": 0.80},  # measured 0.773 / 0.853
     "fit sample+18f, measured 18f-f": {
-        "faithful_kept": 0.83,  # measured 0.880 (0.840 before this session's changes)
+        "faithful_kept": 0.83,  # measured 0.880 (0.840 with the code as the G session found it)
         "hallucination_caught": 0.79,  # measured 0.840
     },
     "fit sample+18f, measured 18f-e": {

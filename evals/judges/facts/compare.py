@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import combinations, pairwise
+from itertools import combinations
 
 from evals.judges.facts.dates import DateRef
 from evals.judges.facts.extract import Facts
@@ -38,22 +38,23 @@ def _counted(claim: Facts, stated: list[Quantity]) -> list[float]:
 # Words that say a number adds up others: "four weeks in total", "$300 altogether".
 _TOTAL_WORDS = frozenset({"total", "totals", "totalling", "totaling", "altogether", "combined"})
 _MAX_ADDENDS = 4
+_MAX_PARTS = 12
 
 
 def says_total(claim: Facts) -> bool:
-    """Whether the claim presents a number as a sum ("in total", "in all", "altogether")."""
-    tokens = claim.tokens
-    return bool(_TOTAL_WORDS & set(tokens)) or any(
-        a == "in" and b == "all" for a, b in pairwise(tokens)
-    )
+    """Whether the claim presents a number as a sum ("in total", "altogether", "combined").
+    ("In all" is left out: "in all offices" says where, not how much.)"""
+    return bool(_TOTAL_WORDS & set(claim.tokens))
 
 
 def _sum_of(q: Quantity, evidence: Facts) -> bool:
     """Whether ``q`` is the sum of two to four of the evidence's quantities in its units
     ("2 weeks for preparation and 2 weeks for testing" come to 4 weeks)."""
-    if not q.units:
-        return False
+    if not q.units or "oclock" in q.units:
+        return False  # clock times do not add up
     parts = [e.value for e in evidence.quantities if e.units == q.units]
+    if len(parts) > _MAX_PARTS:
+        return False  # a long list (a price table) is no sum the claim states
     return any(
         abs(sum(chosen) - q.value) < 1e-9
         for size in range(2, min(len(parts), _MAX_ADDENDS) + 1)
@@ -64,8 +65,8 @@ def _sum_of(q: Quantity, evidence: Facts) -> bool:
 def missing_quantities(claim: Facts, evidence: Facts) -> list[Quantity]:
     """The claim's quantities the evidence does not state, directly, in other units, or as the
     total of a count of sized things on either side ("half an hour" = "two 15-minute breaks").
-    A number the claim calls a total may also be the sum of the evidence's numbers in its
-    units."""
+    A number the claim calls a total may also be the sum of two to four of the evidence's
+    numbers in its units."""
     stated = _stated(evidence)
     counted = _counted(claim, stated)
     total = says_total(claim)

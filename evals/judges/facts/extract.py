@@ -59,7 +59,7 @@ def _is_content_word(token: str) -> bool:
 
 # A clock time (restated on the 24-hour clock) is one value: "16:30" is half past four in the
 # afternoon, not the numbers 16 and 30 ("4:00 p.m." is not backed by an "8:00" and a "4:30").
-_CLOCK_TIME = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
+_CLOCK_TIME = re.compile(r"(?<![\d.:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
 
 
 def _one_clock_value(match: re.Match[str]) -> str:

@@ -71,7 +71,7 @@ _CONDITIONAL = re.compile(r"\b(?:if|unless|whether|when|who|that)\b[^,;:.!?]*", 
 # manager has not signed").
 _MAIN_NEGATION = re.compile(
     r"\s(?:is|are|was|were|do|does|did|can|could|will|would|must|should|may|shall|has|have|had)"
-    r"(?:\s+not|n't)\b|\scannot\b",
+    r"(?:\s+not\b|n['’]t\b)|\s(?:ca|wo)n['’]t\b|\scannot\b|\snever\b",
     re.IGNORECASE,
 )
 _OWN_WORDS = 3

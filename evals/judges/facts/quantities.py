@@ -152,7 +152,7 @@ def one_is_a_pronoun(tokens: list[str], i: int) -> bool:
 def is_quantity_word(token: str) -> bool:
     """A multiplier, currency or unit symbol: part of a quantity, not a word of its own."""
     low = token.lower()
-    return low in MULTIPLIERS or token in CURRENCY or low in ("%", "°")
+    return low in MULTIPLIERS or token in CURRENCY or low in ("%", "°", "oclock")
 
 
 def read_quantity(tokens: list[str], i: int, value: float) -> Quantity:

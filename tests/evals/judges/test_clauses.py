@@ -35,3 +35,10 @@ def test_an_asides_negation_is_not_the_sentences() -> None:
     sentence = "The median was $50 to $70 per hour."
     unit = Unit((premise,), premise)
     assert not _negation_differs(sentence, facts_of(sentence), unit)
+
+
+def test_so_long_as_is_a_condition_not_a_second_claim() -> None:
+    assert clauses("You may work remotely, so long as your manager agrees.") == [
+        "You may work remotely, so long as your manager agrees."
+    ]
+    assert len(clauses("The card has not arrived, so book through the travel desk.")) == 2

@@ -217,3 +217,15 @@ def test_the_period_of_a_rate_must_be_stated() -> None:
     assert dict(qualifiers("Does adding a second driver cost extra?"))["second"] is False
     assert "year" not in dict(qualifiers("How many times a year do the surveys go out?"))
     assert "days" not in dict(qualifiers("For how many working days may I work abroad?"))
+
+
+def test_money_and_periods_said_in_words_and_what_is_no_price() -> None:
+    assert attribute_found("price", "The fare is 20 dollars.")
+    assert attribute_found("duration", "You may stay up to 5 nights.")
+    assert attribute_found("date", "The desk opens at 08:00.")
+    # Paid leave is leave, and pounds may weigh; "how many dollars" asks money.
+    assert asked_attribute("How much paid leave do I get?") == "amount"
+    assert asked_attribute("How many dollars can I contribute?") == "price"
+    # "A minute late" says when: only where a number is asked is "a <period>" a rate.
+    assert dict(qualifiers("What happens if I am a minute late?"))["minute"] is False
+    assert dict(qualifiers("How many hours can I donate a year?"))["year"] is True

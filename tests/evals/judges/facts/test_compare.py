@@ -39,3 +39,12 @@ def test_done_by_hand_is_the_opposite_of_done_automatically() -> None:
     claim = extract_facts("The per diem days have to be added manually.")
     evidence = extract_facts("The per diem days are added automatically.")
     assert antonym_conflicts(claim, evidence) == [("manual", "automatic")]
+
+
+def test_a_ratio_or_a_decimal_is_no_clock_time_and_clock_times_do_not_add_up() -> None:
+    assert extract_facts("Use a 4.5:10 ratio.").quantities[0].value == 4.5
+    assert "oclock" not in extract_facts("Leave at 16:30.").content  # a unit, not a word
+    evidence = extract_facts("Offices open 8:00 to 9:30 and the stipend is $300 or $200.")
+    assert missing_quantities(extract_facts("It ends at 17:30 in total."), evidence)
+    # "In all offices" says where, not a sum.
+    assert missing_quantities(extract_facts("In all offices the stipend is $500."), evidence)

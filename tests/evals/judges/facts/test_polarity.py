@@ -65,3 +65,8 @@ def test_a_relative_clause_ends_before_the_main_clauses_negated_verb() -> None:
     # ... a later negated auxiliary is the main clause's.
     assert count_negations("Interns who start after June 1 are not eligible.") == 1
     assert count_negations("Staff who have been here under a year cannot apply.") == 1
+
+
+def test_a_contracted_main_clause_negation_counts() -> None:
+    assert count_negations("Interns who start after June 1 can't apply.") == 1
+    assert count_negations("Staff who joined this year won’t get the bonus.") == 1
