@@ -34,23 +34,23 @@ HELD_OUT = "fit sample+18f, measured 18f-g"
 JUDGE_FLOORS = {
     HELD_OUT: {"faithful_kept": 0.72, "hallucination_caught": 0.80},  # measured 0.773 / 0.853
     "fit sample+18f, measured 18f-f": {
-        "faithful_kept": 0.83,  # measured 0.880 (0.840 with the code as the G session found it)
+        "faithful_kept": 0.82,  # measured 0.867 (0.840 with the code as the G session found it)
         "hallucination_caught": 0.79,  # measured 0.840
     },
     "fit sample+18f, measured 18f-e": {
-        "faithful_kept": 0.68,  # measured 0.733 (0.613 before quantities said in words)
+        "faithful_kept": 0.68,  # measured 0.747 (0.613 before quantities said in words)
         "hallucination_caught": 0.82,  # measured 0.867
     },
     "fit sample+18f, measured 18f-d": {
-        "faithful_kept": 0.62,  # measured 0.680 (0.653 before)
-        "hallucination_caught": 0.72,  # measured 0.773 (0.747 before)
+        "faithful_kept": 0.61,  # measured 0.667 (0.653 before)
+        "hallucination_caught": 0.71,  # measured 0.760 (0.747 before)
     },
     "fit sample+18f, measured 18f-c": {
-        "faithful_kept": 0.67,  # measured 0.720 (0.733 before)
+        "faithful_kept": 0.67,  # measured 0.733 (0.733 before)
         "hallucination_caught": 0.84,  # measured 0.880
     },
     "fit sample+18f, measured 18f-b": {
-        "faithful_kept": 0.56,  # measured 0.613 (0.573 before)
+        "faithful_kept": 0.56,  # measured 0.627 (0.573 before)
         "hallucination_caught": 0.77,  # measured 0.813
     },
 }
