@@ -17,7 +17,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from evals.judges.questions import qualifiers, question_proper
+from evals.judges.attributes import question_proper
+from evals.judges.questions import qualifiers
 from tools.rag import Source
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-]*")

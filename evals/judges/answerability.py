@@ -35,17 +35,11 @@ from typing import Any
 
 import numpy as np
 
+from evals.judges.attributes import TIME_UNITS, Attribute, asked_attribute, attribute_found
 from evals.judges.facts import Facts, facts_of, stem
 from evals.judges.facts.words import STOPWORDS
 from evals.judges.passages import Evidence, windows
-from evals.judges.questions import (
-    TIME_UNITS,
-    Attribute,
-    asked_attribute,
-    attribute_found,
-    modified_heads,
-    qualifiers,
-)
+from evals.judges.questions import modified_heads, qualifiers
 
 WordVectors = Callable[[Sequence[str]], Mapping[str, np.ndarray]]
 
