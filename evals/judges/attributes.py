@@ -11,6 +11,7 @@ import re
 from typing import Literal
 
 from evals.judges.facts import facts_of, stem
+from evals.judges.facts.quantities import CLOCK, MONEY
 
 Attribute = Literal[
     "amount",
@@ -209,21 +210,19 @@ def attribute_found(attribute: Attribute, evidence: str) -> bool:
     if attribute == "price":
         # A sum of money ("$20", "20 dollars", "USD 20"), or a share of one ("8% of the list
         # price per year").
-        return any(q.units & {"$", "€", "£", "%"} for q in facts.quantities) or bool(
+        return any(q.units & {*MONEY, "%"} for q in facts.quantities) or bool(
             _MONEY_AMOUNT.search(evidence)
         )
     if attribute == "count":
         # A number of things: not a price, a share, a length of time or a clock time.
-        return any(
-            not q.units & {"$", "€", "£", "%", "oclock", *TIME_UNITS} for q in facts.quantities
-        )
+        return any(not q.units & {*MONEY, "%", CLOCK, *TIME_UNITS} for q in facts.quantities)
     if attribute == "amount":
         return bool(facts.quantities)
     if attribute in ("duration", "frequency"):
         # A period, not a price or share per period ("$1,150 per robot per year"), nor a
         # count of things ("4 sessions"). ("How long must a password be?" asks an amount.)
         timed = any(
-            q.units & TIME_UNITS and not q.units & {"$", "€", "£", "%"} for q in facts.quantities
+            q.units & TIME_UNITS and not q.units & {*MONEY, "%"} for q in facts.quantities
         ) or bool(_SHORT_PERIOD.search(evidence))
         found = timed or bool(_WEEKDAY_OR_MONTH.search(evidence)) or bool(facts.dates)
         # "At the end of each quarter", "after every sprint" say how often, not how long.
@@ -232,7 +231,7 @@ def attribute_found(attribute: Attribute, evidence: str) -> bool:
         return (
             bool(facts.dates)
             or bool(_TIME_OF_DAY.search(evidence))
-            or any("oclock" in q.units for q in facts.quantities)  # "opens at 08:00"
+            or any(CLOCK in q.units for q in facts.quantities)  # "opens at 08:00"
             or bool(_WEEKDAY_OR_MONTH.search(evidence))
             or bool(_RELATIVE_TIME.search(evidence))
             or any(u in TIME_UNITS for q in facts.quantities for u in q.units)

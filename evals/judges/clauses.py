@@ -35,6 +35,7 @@ _ELLIPSIS = re.compile(
 )
 _ASIDE = re.compile(r"\s*\(([^()]*)\)")
 _MIN_CLAUSE_WORDS = 2
+_ASIDE_WORDS = 3  # a bracket this long is an aside; a shorter one ("(877)") stays in place
 # Sentences on each side of a unit whose names count as its context.
 _NEARBY = 3
 
@@ -78,6 +79,10 @@ def premise_units(premises: Sequence[str], window: int = 2) -> list[Unit]:
     return list(units)
 
 
+def _is_aside(bracket: re.Match[str]) -> bool:
+    return len(bracket.group(1).split()) >= _ASIDE_WORDS
+
+
 def evidence_clauses(sentence: str) -> list[str]:
     """A premise sentence cut at its clause joints (for reading polarity clause by clause).
 
@@ -86,8 +91,8 @@ def evidence_clauses(sentence: str) -> list[str]:
     (this does not account for recruiting expenses)") is a clause of its own, after the rest:
     its negation is not the sentence's.
     """
-    asides = [m.group(1) for m in _ASIDE.finditer(sentence) if len(m.group(1).split()) >= 3]
-    main = _ASIDE.sub(lambda m: "" if len(m.group(1).split()) >= 3 else m.group(0), sentence)
+    asides = [m.group(1) for m in _ASIDE.finditer(sentence) if _is_aside(m)]
+    main = _ASIDE.sub(lambda m: "" if _is_aside(m) else m.group(0), sentence)
     parts = [c for c in _EVIDENCE_BREAK.split(main) if c.strip(" ,;:")] or [main]
     for i in range(1, len(parts)):
         if _ELLIPSIS.search(parts[i]):

@@ -8,7 +8,7 @@ from evals.judges.facts.dates import DateRef
 from evals.judges.facts.extract import Facts
 from evals.judges.facts.names import VALUE_KIND
 from evals.judges.facts.polarity import ANTONYMS, SURFACE
-from evals.judges.facts.quantities import Quantity
+from evals.judges.facts.quantities import CLOCK, Quantity
 from evals.judges.facts.words import stem
 
 
@@ -50,7 +50,7 @@ def says_total(claim: Facts) -> bool:
 def _sum_of(q: Quantity, evidence: Facts) -> bool:
     """Whether ``q`` is the sum of two to four of the evidence's quantities in its units
     ("2 weeks for preparation and 2 weeks for testing" come to 4 weeks)."""
-    if not q.units or "oclock" in q.units:
+    if not q.units or CLOCK in q.units:
         return False  # clock times do not add up
     parts = [e.value for e in evidence.quantities if e.units == q.units]
     if len(parts) > _MAX_PARTS:

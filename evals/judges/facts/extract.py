@@ -11,6 +11,7 @@ from evals.judges.facts.dates import DateRef, replace_dates
 from evals.judges.facts.names import VALUE_WORD_STEMS, is_name, spelled_names
 from evals.judges.facts.polarity import POLAR, bound_comparisons, count_negations, is_negation
 from evals.judges.facts.quantities import (
+    CLOCK,
     Quantity,
     Total,
     is_quantity_word,
@@ -63,7 +64,7 @@ _CLOCK_TIME = re.compile(r"(?<![\d.:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
 
 
 def _one_clock_value(match: re.Match[str]) -> str:
-    return f" {int(match.group(1)) + int(match.group(2)) / 60:.4g} oclock "
+    return f" {int(match.group(1)) + int(match.group(2)) / 60:.4g} {CLOCK} "
 
 
 def extract_facts(text: str) -> Facts:

@@ -51,6 +51,9 @@ UNITS = frozenset(
     "mv lux mph m/s ms gb mb tb km/h deg degree celsius percent inch ft mile lb volt amp "
     "watt oclock".split()
 )
+# The unit of a clock time read as one value ("16:30" is 16.5 oclock; facts/extract.py).
+CLOCK = "oclock"
+MONEY = frozenset({"$", "€", "£"})
 # One-letter units only count in their usual case: "40 A" is amps, "$40 a month" is not.
 LETTER_UNITS = frozenset("A V W m g".split())
 CURRENCY = {"$": "$", "€": "€", "£": "£", "usd": "$", "eur": "€", "gbp": "£", "dollar": "$"}
@@ -152,7 +155,7 @@ def one_is_a_pronoun(tokens: list[str], i: int) -> bool:
 def is_quantity_word(token: str) -> bool:
     """A multiplier, currency or unit symbol: part of a quantity, not a word of its own."""
     low = token.lower()
-    return low in MULTIPLIERS or token in CURRENCY or low in ("%", "°", "oclock")
+    return low in MULTIPLIERS or token in CURRENCY or low in ("%", "°", CLOCK)
 
 
 def read_quantity(tokens: list[str], i: int, value: float) -> Quantity:
@@ -183,7 +186,7 @@ def read_quantity(tokens: list[str], i: int, value: float) -> Quantity:
         s = UNIT_ALIASES.get(s, s)
         if s in UNIT_STEMS:
             units.add("%" if s == PERCENT else s)
-            if s not in ("$", "€", "£"):
+            if s not in MONEY:
                 break
     return Quantity(value, frozenset(units))
 
