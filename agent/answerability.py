@@ -19,6 +19,7 @@ from evals.judges.answerability import (
     Evidence,
     cached_word_vectors,
     check_answer,
+    content_words,
 )
 from evals.judges.facts import facts_of
 from indexes.database import Database
@@ -79,7 +80,7 @@ def answering_quotes(
     vectors = cached_word_vectors(lambda words: embedder.embed(words), embedder.name)
     # One embedding call for every word of every passage, instead of one per sentence.
     text = " ".join(f"{r.title} {r.section} {r.text}" for r in considered)
-    vectors(sorted({w for w in facts_of(text).words if w.isalpha()}))
+    vectors(sorted(content_words(facts_of(text))))
 
     def answers(text: str, n: int) -> AnswerCheck:
         r = by_n[n]

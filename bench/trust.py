@@ -29,6 +29,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -233,6 +234,27 @@ def decide(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool]:
     return answered, answered and cites_gold(check["cited"], record["gold"])
 
 
+def loss(record: dict[str, Any], answered: bool, right: bool) -> str | None:
+    """Why ``record`` was lost, given its decision (``decide``), or None when it was not.
+
+    An answerable question is lost when it abstained before the check ran, when the check
+    declined it (with or without the right passage among those it checked), or when it
+    answered from another passage; a near-miss question when it was answered.
+    """
+    check = record["answerability"]
+    if not record["answerable"]:
+        return "near-miss answered" if answered else None
+    if right:
+        return None
+    if check is None:
+        return "abstained before the check"
+    if answered:
+        return "answered from another passage"
+    if cites_gold(check["cited"], record["gold"]):
+        return "declined, right passage checked"
+    return "declined, right passage not checked"
+
+
 def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, Any]:
     """Near-miss declined, and answerable answered with the right file and section."""
     answerable = [r for r in records if r["answerable"]]
@@ -246,6 +268,9 @@ def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, An
         "near_miss_declined": round(declined / max(1, len(near)), 4),
     }
     out["balanced"] = round((out["answered_right_source"] + out["near_miss_declined"]) / 2, 4)
+    # Counts only, never items: the blind sets are read in aggregate.
+    losses = Counter(loss(r, *decide(r, limits)) for r in records)
+    out["losses"] = {k: n for k, n in losses.most_common() if k is not None}
     return out
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.handbook import HANDBOOK
-from bench.trust import Corpus, cites_gold, corpora, decide, recorded_answers, score
+from bench.trust import Corpus, corpora, decide, loss, recorded_answers, score
 
 DESIGN = Path(__file__).resolve().parents[1] / "samples" / "design" / "18f-handbook"
 # The held-out corpora that are spent for answerability (the held-out README says why); every
@@ -49,27 +49,6 @@ def design_corpora() -> list[Corpus]:
             )
         )
     return found
-
-
-def loss(record: dict[str, Any], answered: bool, right: bool) -> str | None:
-    """Why ``record`` was lost under the shipped thresholds, or None when it was not.
-
-    An answerable question is lost when it abstained before the check ran, when the check
-    declined it (with or without the right passage among those it checked), or when it
-    answered from another passage; a near-miss question when it was answered.
-    """
-    check = record["answerability"]
-    if not record["answerable"]:
-        return "near-miss answered" if answered else None
-    if right:
-        return None
-    if check is None:
-        return "abstained before the check"
-    if answered:
-        return "answered from another passage"
-    if cites_gold(check["cited"], record["gold"]):
-        return "declined, right passage checked"
-    return "declined, right passage not checked"
 
 
 def report(name: str, records: Sequence[dict[str, Any]]) -> str:

@@ -38,7 +38,7 @@ import numpy as np
 from evals.judges.attributes import TIME_UNITS, Attribute, asked_attribute, attribute_found
 from evals.judges.facts import Facts, facts_of, stem
 from evals.judges.facts.words import STOPWORDS
-from evals.judges.passages import Evidence, windows
+from evals.judges.passages import Evidence, Window, windows
 from evals.judges.questions import modified_heads, qualifiers
 
 WordVectors = Callable[[Sequence[str]], Mapping[str, np.ndarray]]
@@ -127,6 +127,14 @@ def cached_word_vectors(embed: Callable[[list[str]], Any], name: str) -> WordVec
         return {w: _CACHE[(name, w)] for w in words}
 
     return vectors
+
+
+def content_words(*read: Facts) -> list[str]:
+    """Every form of every content word of ``read``, once each: the words a question word is
+    compared with. Not one form per stem: "abroad" is close to "internationally" (0.81) and
+    much less to "international" (0.64), and a window may hold both."""
+    tokens = (t for facts in read for t in (*facts.words, *facts.tokens))
+    return [t for t in dict.fromkeys(tokens) if t.isalpha() and t not in STOPWORDS]
 
 
 def as_written(word: str, text: str) -> str:
@@ -242,7 +250,7 @@ def read_evidence(
             continue
         place = facts_of(e.place)
         for w in windows(e, window):
-            reading = _read(attribute, wanted, w.text, place, vectors, own_name)
+            reading = _read(attribute, wanted, w, place, vectors, own_name)
             rivals = _rivals_in(w.text, heads, reading.support)
             readings.append(replace(reading, quote=w.quote, rivals=rivals))
     if share is None or not readings:
@@ -344,13 +352,15 @@ def _rivals_in(text: str, heads: Mapping[str, str], support: Mapping[str, float]
 def _read(
     attribute: Attribute,
     wanted: Sequence[tuple[str, bool]],
-    text: str,
+    window: Window,
     place: Facts,
     vectors: WordVectors | None,
     own_name: set[str],
 ) -> Reading:
-    """How far one window (with its passage's place: title, section, file) answers."""
-    facts = facts_of(text)
+    """How far one window (with its passage's place: title, section, file) answers: the
+    qualifiers may be anywhere in it or its place, the asked attribute only in what its
+    sentences state."""
+    facts = facts_of(window.text)
     have = (
         set(facts.stems)
         | set(place.stems)
@@ -358,7 +368,7 @@ def _read(
         # "COVID-19" names COVID, "hour-long" says hour: a hyphenated word's parts count.
         | {stem(p) for w in (*facts.words, *place.words) if "-" in w for p in w.split("-") if p}
     )
-    words = [w for w in (*facts.words, *place.words) if w.isalpha()]
+    words = content_words(facts, place)
     support: dict[str, float] = {}
     for word, _ in wanted:
         support[word] = 1.0 if stem(word) in have or word in have or word in own_name else 0.0
@@ -368,4 +378,4 @@ def _read(
         matrix = np.stack([table[w] for w in words])
         for word in unresolved:
             support[word] = round(float(np.max(matrix @ table[word])), 3)
-    return Reading(text, attribute_found(attribute, text), support)
+    return Reading(window.text, attribute_found(attribute, window.stated), support)

@@ -36,41 +36,67 @@ class Window:
     ``text`` is what the check reads: the sub-heading above the run, the lead-in it continues
     and the run. ``quote`` is what an answer quotes, one sentence each: a lead-in joined with
     the items it introduces ("Meals are covered by a per diem: Domestic: $65 per day;
-    International: $90 per day."), since an item alone loses its subject.
+    International: $90 per day."), since an item alone loses its subject. A heading is never
+    quoted: it names a topic and states nothing about it.
     """
 
     text: str
     quote: tuple[str, ...]
 
+    @property
+    def stated(self) -> str:
+        """What the run itself states, without its heading: where an asked number or date
+        must be ("4.1 Per diem rates" numbers a section; it is no amount)."""
+        return " ".join(self.quote)
+
 
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|`)")
+# A Markdown heading line (ATX). The sentence splitter drops the marks, so headings are found
+# here, on the lines, before the body under each is split into sentences.
+_HEADING = re.compile(r"^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+
+
+def _under_headings(text: str) -> list[tuple[str, str]]:
+    """(heading, body) for each part of ``text`` between Markdown headings, in order; the
+    part before the first heading has heading ""."""
+    parts: list[tuple[str, str]] = []
+    heading, body = "", []
+    for line in text.splitlines():
+        found = _HEADING.match(line)
+        if found:
+            parts.append((heading, "\n".join(body)))
+            heading, body = found.group(1), []
+        else:
+            body.append(line)
+    parts.append((heading, "\n".join(body)))
+    return [(h, b) for h, b in parts if h or b.strip()]
 
 
 def windows(evidence: Evidence, size: int) -> list[Window]:
     """The passage's runs of up to ``size`` adjacent sentences under one heading, each with
     what it needs to be read alone (see ``Window``); the passage's title, section and file
-    come with every window (see ``check_answer``)."""
+    come with every window (see ``check_answer``). A run never crosses a heading, and a
+    heading with nothing under it makes no window."""
     out: dict[str, Window] = {}
-    heading = lead = ""
-    body: list[str] = []
-    for raw in split_sentences(_EMPHASIS.sub("", evidence.text)):
-        sentence = _BULLET.sub("", strip_markers(raw)).strip()
-        if not sentence:
-            continue
-        if sentence.startswith("#"):
-            heading, lead, body = sentence.lstrip("# "), "", []
-            continue
-        body.append(sentence)
-        run = body[-size:]
-        if lead and lead not in run:
-            quote: tuple[str, ...] = (f"{lead} {'; '.join(r.rstrip(' .;') for r in run)}.",)
-        else:
-            quote = tuple(run)
-        text = " ".join(p for p in (heading, *quote) if p)
-        out.setdefault(text, Window(text, quote))
-        if sentence.endswith(":"):
-            lead = sentence
+    for heading, body_text in _under_headings(_EMPHASIS.sub("", evidence.text)):
+        heading = strip_markers(heading)
+        lead = ""
+        body: list[str] = []
+        for raw in split_sentences(body_text):
+            sentence = _BULLET.sub("", strip_markers(raw)).strip()
+            if not sentence:
+                continue
+            body.append(sentence)
+            run = body[-size:]
+            if lead and lead not in run:
+                quote: tuple[str, ...] = (f"{lead} {'; '.join(r.rstrip(' .;') for r in run)}.",)
+            else:
+                quote = tuple(run)
+            text = " ".join(p for p in (heading, *quote) if p)
+            out.setdefault(text, Window(text, quote))
+            if sentence.endswith(":"):
+                lead = sentence
     if not out:
         return [Window(evidence.text, (evidence.text,))]
     return list(out.values())

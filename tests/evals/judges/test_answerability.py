@@ -163,3 +163,44 @@ def test_a_hyphenated_word_holds_its_parts() -> None:
     assert not check_answer(
         "Under the SARS guidance, could I travel for a training?", [guidance]
     ).answers
+
+
+def test_a_heading_alone_answers_nothing(vectors: WordVectors) -> None:
+    # The heading names the topic the question asks about; the sentence under it does not say
+    # when the claim is due. Quoting the heading would "answer" with a topic.
+    passage = Evidence(
+        "### Expense claim deadline\n\nClaims go through the finance portal with receipts.",
+        "Expenses",
+        "Expenses > Claims",
+        "expenses.md",
+    )
+    check = check_answer("When is the expense claim deadline?", [passage], vectors)
+    assert not check.answers
+    assert "Expense claim deadline" not in check.quote
+
+
+def test_a_section_number_is_no_asked_amount(vectors: WordVectors) -> None:
+    passage = Evidence(
+        "### 4.1 Per diem rates\n\nMeals while travelling are covered by a daily per diem.",
+        "Travel",
+        "Travel > 4.1 Per diem rates",
+        "travel.md",
+    )
+    check = check_answer("How many meals a day does the per diem cover?", [passage], vectors)
+    assert check.attribute == "count"
+    assert not check.attribute_found and not check.answers
+
+
+def test_every_form_of_a_window_word_is_compared(vectors: WordVectors) -> None:
+    # "international" comes first; "internationally" is the form close to "abroad".
+    passage = Evidence(
+        "### Notifying the agency of international travel\n\nIf you are traveling "
+        "internationally, you are required to notify the security office.",
+        "Going out of office",
+        "Going out of office > International travel",
+        "leave.md",
+    )
+    check = check_answer(
+        "Do I have to notify the security office before going abroad?", [passage], vectors
+    )
+    assert check.support["abroad"] >= Thresholds().close_word, check.support

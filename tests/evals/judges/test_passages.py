@@ -13,3 +13,24 @@ def test_a_window_quotes_a_list_item_with_its_lead_in() -> None:
     )
     quotes = [w.quote for w in windows(per_diem, 1)]
     assert ("Meals are covered by a daily per diem: International: $90 per day.",) in quotes
+
+
+def test_a_heading_is_read_with_its_run_and_never_quoted_or_crossed() -> None:
+    passage = Evidence(
+        "### Calculating travel comp time\n\nTravel comp time hours are based on elapsed time."
+        " They are rounded to 15 minutes.\n\n#### Using it\n\nAsk your supervisor first.",
+    )
+    found = windows(passage, 2)
+    quoted = [s for w in found for s in w.quote]
+    assert "Calculating travel comp time" not in quoted
+    assert "Using it" not in quoted
+    # The heading is read with the sentences under it, not with those above.
+    assert all(w.text.startswith("Calculating travel comp time") for w in found[:2])
+    assert found[-1].text == "Using it Ask your supervisor first."
+    assert not any("rounded" in w.text and "supervisor" in w.text for w in found)
+
+
+def test_a_section_number_in_a_heading_states_no_amount() -> None:
+    per_diem = Evidence("### 4.1 Per diem rates\n\nMeals are covered by a daily per diem.")
+    (only,) = windows(per_diem, 2)
+    assert only.stated == "Meals are covered by a daily per diem."
