@@ -61,7 +61,7 @@ def _under_headings(text: str) -> list[tuple[str, str]]:
     """(heading, body) for each part of ``text`` between Markdown headings, in order; the
     part before the first heading has heading ""."""
     parts: list[tuple[str, str]] = []
-    heading, body = "", []
+    heading, body = "", list[str]()
     for line in text.splitlines():
         found = _HEADING.match(line)
         if found:
