@@ -167,6 +167,8 @@ def answer_all(
                 {
                     "id": item.id,
                     "question": item.question,
+                    "reference": item.reference_answer or "",
+                    "answer": "" if answer.abstained else answer.answer,
                     "answerable": answerable,
                     "gold": [(c.source, c.section) for c in item.gold_citations],
                     "abstained": answer.abstained,
@@ -255,6 +257,29 @@ def loss(record: dict[str, Any], answered: bool, right: bool) -> str | None:
     return "declined, right passage not checked"
 
 
+def states_reference(answer: str, reference: str) -> bool | None:
+    """Whether ``answer`` states a number or a date of ``reference`` (the item's reference
+    answer); None when the reference holds neither (a yes/no, a name, a procedure).
+
+    A citation of the right section can still quote a sentence that is not the answer ("Keep
+    every boarding pass." for "how many days ahead must it be approved?"): this reads the
+    answer itself. Numbers match by value, and by unit when both state one. One figure is
+    enough: a reference written in other words ("one year (26 pay periods)") may restate what
+    the documents say once.
+    """
+    from evals.judges.facts import facts_of
+    from indexes.sentences import strip_markers
+
+    wanted, said = facts_of(reference), facts_of(strip_markers(answer))
+    if not wanted.quantities and not wanted.dates:
+        return None
+    return any(
+        q.value == a.value and (not q.units or not a.units or bool(q.units & a.units))
+        for q in wanted.quantities
+        for a in said.quantities
+    ) or any(d in said.dates for d in wanted.dates)
+
+
 def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, Any]:
     """Near-miss declined, and answerable answered with the right file and section."""
     answerable = [r for r in records if r["answerable"]]
@@ -268,6 +293,18 @@ def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, An
         "near_miss_declined": round(declined / max(1, len(near)), 4),
     }
     out["balanced"] = round((out["answered_right_source"] + out["near_miss_declined"]) / 2, 4)
+    # Of the answerable questions whose reference answer holds a number or a date: the share
+    # answered from the right section with an answer that states them (records made before
+    # answers were kept have no "answer").
+    figured = [
+        (r, found)
+        for r in answerable
+        if "answer" in r and (found := states_reference(r["answer"], r["reference"])) is not None
+    ]
+    if figured:
+        stated = sum(1 for r, found in figured if found and decide(r, limits)[1])
+        out["with_figures"] = len(figured)
+        out["answered_right_with_figures"] = round(stated / len(figured), 4)
     # Counts only, never items: the blind sets are read in aggregate.
     losses = Counter(loss(r, *decide(r, limits)) for r in records)
     out["losses"] = {k: n for k, n in losses.most_common() if k is not None}
