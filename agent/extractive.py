@@ -102,6 +102,36 @@ def _without_instructions(text: str) -> str:
     return "\n\n".join(kept)
 
 
+# A line that opens a record's field ("product: Stacker S6", "answer: ..."): never the rest of
+# a wrapped sentence.
+_FIELD = re.compile(r"^[A-Za-z][\w ]{0,30}:\s")
+# The end of a sentence, or of a lead-in, at the end of a line.
+_ENDS = re.compile(r"[.!?:][\"')\]*_]*$")
+
+
+def logical_lines(text: str) -> list[str]:
+    """``text``'s lines with hard-wrapped ones joined: a line that ends mid-sentence goes on in
+    the next, unless that one opens a heading, a table row, a list item or a record's field.
+
+    Markdown is often wrapped at 72-80 columns, and a quote cut at the wrap ("change your
+    password immediately after you start and every") says half of what the sentence does.
+    """
+    out: list[str] = []
+    open_line = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            open_line = False
+            continue
+        starts = line.startswith(("#", "|")) or _BULLET.match(line) or _FIELD.match(line)
+        if open_line and not starts:
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+        open_line = not line.startswith(("#", "|")) and not _ENDS.search(out[-1])
+    return out
+
+
 def quotable_units(passage: str) -> list[str]:
     """The passage's sentences, with a lead-in ending in ":" joined to the list that follows
     ("covered by a per diem: Domestic: $65 per day; International: $90 per day"), since the
@@ -117,11 +147,9 @@ def quotable_units(passage: str) -> list[str]:
         lead = None
         items.clear()
 
-    for raw in _without_instructions(_EMPHASIS.sub("", passage)).splitlines():
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            if line.startswith("#"):
-                flush()
+    for line in logical_lines(_without_instructions(_EMPHASIS.sub("", passage))):
+        if line.startswith("#"):
+            flush()
             continue
         if _BULLET.match(line):
             item = _BULLET.sub("", line).rstrip(" .;")

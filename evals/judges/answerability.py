@@ -251,7 +251,9 @@ def read_evidence(
         place = facts_of(e.place)
         for w in windows(e, window):
             reading = _read(attribute, wanted, w, place, vectors, own_name)
-            rivals = _rivals_in(w.text, heads, reading.support)
+            # Siblings are read in the sentences: a heading glued to them makes pairs no one
+            # wrote ("4.2 Manual speed" gives "top speed" a rival over a sentence that answers).
+            rivals = _rivals_in(w.stated, heads, reading.support)
             readings.append(replace(reading, quote=w.quote, rivals=rivals))
     if share is None or not readings:
         return readings

@@ -52,6 +52,27 @@ def test_lists_without_a_lead_in_and_headings() -> None:
     assert quotable_units(text) == ["Park the robot", "Lock out the charger", "The list ends:"]
 
 
+def test_a_hard_wrapped_sentence_is_quoted_whole() -> None:
+    # Markdown wrapped at 80 columns: a quote cut at the wrap says half of the rule.
+    text = (
+        "Change your login password when you start and every\n"
+        "90 days after that. Use at least\n"
+        "16 characters.\n\n"
+        "- A reset takes effect\n"
+        "  at once.\n"
+        "E-214 is a lidar occlusion.\n"
+        "product: Stacker S6\n"
+    )
+    assert quotable_units(text) == [
+        "Change your login password when you start and every 90 days after that.",
+        "Use at least 16 characters.",
+        "A reset takes effect at once",
+        "E-214 is a lidar occlusion.",
+        # A record's field stays its own line, never the end of the sentence before it.
+        "product: Stacker S6",
+    ]
+
+
 def test_the_best_sentence_is_quoted_with_its_number(embedder: Embedder) -> None:
     sources = [source(2, OFFICE), source(3, PER_DIEM)]
     answer = extractive_answer(

@@ -204,3 +204,16 @@ def test_every_form_of_a_window_word_is_compared(vectors: WordVectors) -> None:
         "Do I have to notify the security office before going abroad?", [passage], vectors
     )
     assert check.support["abroad"] >= Thresholds().close_word, check.support
+
+
+def test_a_heading_modifier_is_no_rival_of_the_sentences_under_it(vectors: WordVectors) -> None:
+    # The section is named "Manual speed"; the sentence under it answers "top speed in Manual
+    # mode". Read as one run, "Manual speed" would give "top" a sibling.
+    passage = Evidence(
+        "### 4.2 Manual speed\n\nSpeed in Manual mode is limited to 0.8 m/s.",
+        "Operator manual",
+        "Operator manual > 4.2 Manual speed",
+        "manual.md",
+    )
+    check = check_answer("What is the top speed in Manual mode?", [passage], vectors)
+    assert check.answers, check.reason
