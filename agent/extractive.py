@@ -18,6 +18,7 @@ from agent.guard import looks_like_injection
 from evals.citations import split_sentences, strip_markers
 from indexes.embeddings import Embedder
 from indexes.search.features import content_words, identifiers, names
+from indexes.sentences import with_bold_headings
 from tools.rag import Source
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
@@ -147,7 +148,8 @@ def quotable_units(passage: str) -> list[str]:
         lead = None
         items.clear()
 
-    for line in logical_lines(_without_instructions(_EMPHASIS.sub("", passage))):
+    text = _EMPHASIS.sub("", with_bold_headings(passage))
+    for line in logical_lines(_without_instructions(text)):
         if line.startswith("#"):
             flush()
             continue

@@ -26,6 +26,17 @@ _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 _BOUNDARY = re.compile(rf"[.!?]+[\"')\]]*(?:{_MARKER_RUN.pattern})?(?=\s+)")
 
 
+# A line that is bold and nothing else, and does not end as a sentence or a lead-in does: a
+# heading in all but name ("**Greybox testing**"). "**Fix:**" leads in a list, and a bold
+# line ending in "." is a sentence.
+_BOLD_HEADING = re.compile(r"^[ \t]*(\*\*|__)(?=\S)([^*_\n]+?)(?<=[^\s.:;!?])\1[ \t]*$", re.M)
+
+
+def with_bold_headings(text: str) -> str:
+    """``text`` with each bold-only line written as the Markdown heading it stands for."""
+    return _BOLD_HEADING.sub(lambda m: f"#### {m.group(2)}", text)
+
+
 def strip_markers(text: str) -> str:
     """``text`` with its citation markers removed and the spacing around them repaired."""
     cleaned = _MARKER_RUN.sub("", text)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from evals.citations import split_sentences, strip_markers
+from indexes.sentences import with_bold_headings
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ def windows(evidence: Evidence, size: int) -> list[Window]:
     come with every window (see ``check_answer``). A run never crosses a heading, and a
     heading with nothing under it makes no window."""
     out: dict[str, Window] = {}
-    for heading, body_text in _under_headings(_EMPHASIS.sub("", evidence.text)):
+    text = _EMPHASIS.sub("", with_bold_headings(evidence.text))
+    for heading, body_text in _under_headings(text):
         heading = strip_markers(heading)
         lead = ""
         body: list[str] = []

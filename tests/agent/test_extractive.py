@@ -73,6 +73,12 @@ def test_a_hard_wrapped_sentence_is_quoted_whole() -> None:
     ]
 
 
+def test_a_bold_line_standing_for_a_heading_is_not_quoted() -> None:
+    text = "**Greybox testing**\n\nThe team knows part of the system.\n\n**Fix:**\n- Press Resume\n"
+    # The bold line alone is a heading; a bold lead-in still introduces its list.
+    assert quotable_units(text) == ["The team knows part of the system.", "Fix: Press Resume."]
+
+
 def test_the_best_sentence_is_quoted_with_its_number(embedder: Embedder) -> None:
     sources = [source(2, OFFICE), source(3, PER_DIEM)]
     answer = extractive_answer(

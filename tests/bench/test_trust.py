@@ -59,9 +59,19 @@ JUDGE_FLOORS = {
 # index. Sets A and B, which were read while designing, and C to E are in bench.trust only. The
 # margins are wide: a fresh index answers a few questions differently (an HNSW graph is built
 # from random levels), and these run with the test embedder (torch), the figures with ONNX int8.
+# "answered_right_with_figures": of the questions whose reference answer holds a number or a
+# date, the share answered from the right section with an answer that states one.
 FLOORS = {
-    "18f-f": {"answered_right_source": 0.58, "near_miss_declined": 0.67},  # measured 0.683 / 0.775
-    "18f-g": {"answered_right_source": 0.55, "near_miss_declined": 0.67},  # measured 0.650 / 0.775
+    "18f-f": {
+        "answered_right_source": 0.58,  # measured 0.667 (0.650 with the test embedder)
+        "near_miss_declined": 0.67,  # measured 0.750 (0.750)
+        "answered_right_with_figures": 0.55,  # measured 0.677 (0.645)
+    },
+    "18f-g": {
+        "answered_right_source": 0.55,  # measured 0.650 (0.650)
+        "near_miss_declined": 0.67,  # measured 0.750 (0.775)
+        "answered_right_with_figures": 0.33,  # measured 0.412 (0.412)
+    },
 }
 TARGET = 0.9
 

@@ -34,3 +34,10 @@ def test_a_section_number_in_a_heading_states_no_amount() -> None:
     per_diem = Evidence("### 4.1 Per diem rates\n\nMeals are covered by a daily per diem.")
     (only,) = windows(per_diem, 2)
     assert only.stated == "Meals are covered by a daily per diem."
+
+
+def test_a_bold_line_standing_for_a_heading_is_read_as_one() -> None:
+    passage = Evidence("**Greybox testing**\n\nThe team knows part of the system.")
+    (only,) = windows(passage, 2)
+    assert only.text == "Greybox testing The team knows part of the system."
+    assert only.quote == ("The team knows part of the system.",)
