@@ -103,8 +103,8 @@ def _without_instructions(text: str) -> str:
     return "\n\n".join(kept)
 
 
-# A line that opens a record's field ("product: Stacker S6", "answer: ..."): never the rest of
-# a wrapped sentence.
+# A record's field line ("product: Stacker S6", "list_price_usd: 109000"): after another, it
+# is never the rest of a wrapped sentence (prose wrapped before "meetings: be on time" is).
 _FIELD = re.compile(r"^[A-Za-z][\w ]{0,30}:\s")
 # The end of a sentence, or of a lead-in, at the end of a line.
 _ENDS = re.compile(r"[.!?:][\"')\]*_]*$")
@@ -112,7 +112,8 @@ _ENDS = re.compile(r"[.!?:][\"')\]*_]*$")
 
 def logical_lines(text: str) -> list[str]:
     """``text``'s lines with hard-wrapped ones joined: a line that ends mid-sentence goes on in
-    the next, unless that one opens a heading, a table row, a list item or a record's field.
+    the next, unless that one opens a heading, a table row, a list item or, after a field
+    line, another record field.
 
     Markdown is often wrapped at 72-80 columns, and a quote cut at the wrap ("change your
     password immediately after you start and every") says half of what the sentence does.
@@ -124,7 +125,8 @@ def logical_lines(text: str) -> list[str]:
         if not line:
             open_line = False
             continue
-        starts = line.startswith(("#", "|")) or _BULLET.match(line) or _FIELD.match(line)
+        field = bool(_FIELD.match(line)) and bool(out) and bool(_FIELD.match(out[-1]))
+        starts = line.startswith(("#", "|")) or _BULLET.match(line) or field
         if open_line and not starts:
             out[-1] = f"{out[-1]} {line}"
         else:

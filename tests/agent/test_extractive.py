@@ -60,16 +60,21 @@ def test_a_hard_wrapped_sentence_is_quoted_whole() -> None:
         "16 characters.\n\n"
         "- A reset takes effect\n"
         "  at once.\n"
+        "Treat remote meetings as you would in-person\n"
+        "meetings: be on time.\n"
         "E-214 is a lidar occlusion.\n"
         "product: Stacker S6\n"
+        "firmware: 6.4.1\n"
     )
     assert quotable_units(text) == [
         "Change your login password when you start and every 90 days after that.",
         "Use at least 16 characters.",
         "A reset takes effect at once",
+        "Treat remote meetings as you would in-person meetings: be on time.",
         "E-214 is a lidar occlusion.",
-        # A record's field stays its own line, never the end of the sentence before it.
+        # A record's fields stay lines of their own.
         "product: Stacker S6",
+        "firmware: 6.4.1",
     ]
 
 
