@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.handbook import HANDBOOK
-from bench.trust import Corpus, corpora, decide, loss, recorded_answers, score
+from bench.trust import Corpus, corpora, recorded_answers
+from bench.trust_scoring import decide, loss, score
 
 DESIGN = Path(__file__).resolve().parents[1] / "samples" / "design" / "18f-handbook"
 # The held-out corpora that are spent for answerability (the held-out README says why); every

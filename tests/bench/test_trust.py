@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 from bench.handbook import HANDBOOK
-from bench.trust import answer_all, corpora, score
+from bench.trust import answer_all, corpora
 from bench.trust_judges import judges
+from bench.trust_scoring import score
 from evals.judges.answerability import Thresholds
 from indexes.database import Database
 from indexes.embeddings import Embedder

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bench.handbook import HANDBOOK
-from bench.trust import loss
 from bench.trust_design import design_corpora
+from bench.trust_scoring import loss
 
 
 def test_the_design_tool_never_reads_a_blind_set() -> None:

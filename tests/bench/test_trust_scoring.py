@@ -1,11 +1,11 @@
-"""bench.trust's scoring of recorded answers: the losses counted, and whether an answer from the
-right section states the reference answer's figures."""
+"""bench.trust_scoring: the losses counted, and whether an answer from the right section
+states the reference answer's figures."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bench.trust import score, states_reference
+from bench.trust_scoring import score, states_reference
 from evals.judges.answerability import Thresholds
 
 GOLD = [["travel.md", "Travel > Approval"]]
