@@ -18,7 +18,7 @@ from agent.guard import looks_like_injection
 from evals.citations import split_sentences, strip_markers
 from indexes.embeddings import Embedder
 from indexes.search.features import content_words, identifiers, names
-from indexes.sentences import with_bold_headings
+from indexes.sentences import heading_text, with_bold_headings
 from tools.rag import Source
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
@@ -126,12 +126,13 @@ def logical_lines(text: str) -> list[str]:
             open_line = False
             continue
         field = bool(_FIELD.match(line)) and bool(out) and bool(_FIELD.match(out[-1]))
-        starts = line.startswith(("#", "|")) or _BULLET.match(line) or field
+        heading = heading_text(line) is not None
+        starts = heading or line.startswith("|") or _BULLET.match(line) or field
         if open_line and not starts:
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
-        open_line = not line.startswith(("#", "|")) and not _ENDS.search(out[-1])
+        open_line = not (heading or line.startswith("|")) and not _ENDS.search(out[-1])
     return out
 
 
@@ -152,7 +153,7 @@ def quotable_units(passage: str) -> list[str]:
 
     text = _EMPHASIS.sub("", with_bold_headings(passage))
     for line in logical_lines(_without_instructions(text)):
-        if line.startswith("#"):
+        if heading_text(line) is not None:
             flush()
             continue
         if _BULLET.match(line):

@@ -20,6 +20,9 @@ _ABBREVIATIONS = frozenset(
     "jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri sat sun".split()
 )
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-z][.)])\s+")
+# A Markdown (ATX) heading line: one to six "#", then a space or the end of the line. A word
+# glued to its "#" ("#questions is where to ask") is a chat channel or a tag, not a heading.
+HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 # A candidate boundary: terminal punctuation, closing quotes/brackets, optional citation
 # markers, then whitespace. Whether it really ends a sentence is decided in _split_block.
@@ -35,6 +38,12 @@ _BOLD_HEADING = re.compile(r"^[ \t]*(\*\*|__)(?=\S)([^*_\n]+?)(?<=[^\s.:;!?])\1[
 def with_bold_headings(text: str) -> str:
     """``text`` with each bold-only line written as the Markdown heading it stands for."""
     return _BOLD_HEADING.sub(lambda m: f"#### {m.group(2)}", text)
+
+
+def heading_text(line: str) -> str | None:
+    """The text of ``line`` when it is a Markdown heading ("" for a bare "#"), else None."""
+    found = HEADING.match(line)
+    return None if found is None else (found.group(1) or "")
 
 
 def strip_markers(text: str) -> str:
@@ -64,9 +73,15 @@ def _blocks(text: str) -> list[str]:
             cells = [c.strip() for c in stripped.strip("|").split("|")]
             blocks.append(" | ".join(c for c in cells if c))
             continue
-        if stripped.startswith("#") or _BULLET.match(stripped):
+        heading = HEADING.match(stripped)
+        if heading:
             flush()
-            stripped = _BULLET.sub("", stripped.lstrip("#").strip())
+            if heading.group(1):
+                blocks.append(heading.group(1))
+            continue
+        if _BULLET.match(stripped):
+            flush()
+            stripped = _BULLET.sub("", stripped)
         current.append(stripped)
     flush()
     return blocks

@@ -121,13 +121,35 @@ _LENGTH = re.compile(
 )
 
 
+# A condition or framing clause before the question ("If I travel on a Sunday, do I get comp
+# time?", "When I move, how much is covered?", "As a contractor, can I ..."): what is asked is
+# read from the clause after the comma when that one opens as a question does.
+_LEAD_CLAUSE = re.compile(
+    r"^(?:if|when|whenever|while|once|after|before|since|unless|as|for|during|in case)\b"
+    r"[^,?]*,\s*(.+)$",
+    re.I,
+)
+_OPENS_QUESTION = re.compile(
+    rf"(?:{AUX.pattern[1:]}|(?:what|which|who|whom|whose|how|where|why|when)\b)", re.I
+)
+
+
+def main_clause(question: str) -> str:
+    """``question`` without a condition clause before it (see _LEAD_CLAUSE)."""
+    found = _LEAD_CLAUSE.match(question)
+    if found and _OPENS_QUESTION.match(found.group(1)):
+        return found.group(1)
+    return question
+
+
 def asked_attribute(question: str) -> Attribute:
     """What kind of answer the question wants, read from its question words.
 
     An amount asked of money ("how much is the fare", "what does a ride cost") is a price:
-    only a sum of money, or "free", answers it.
+    only a sum of money, or "free", answers it. A condition clause before the question ("If I
+    ..., do I ...?") does not say what is asked.
     """
-    q = question_proper(question).lower()
+    q = main_clause(question_proper(question).strip()).lower()
     attribute = _asked(q)
     # "How far ahead must I book to get the contract fares?" asks a measure, not the fare.
     measure = re.search(rf"\bhow (?:{HOW_MEASURE})\b", q)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from evals.citations import split_sentences, strip_markers
-from indexes.sentences import with_bold_headings
+from indexes.sentences import heading_text, with_bold_headings
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,6 @@ class Window:
 
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|`)")
-# A Markdown heading line (ATX). The sentence splitter drops the marks, so headings are found
-# here, on the lines, before the body under each is split into sentences.
-_HEADING = re.compile(r"^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 
 
 def _under_headings(text: str) -> list[tuple[str, str]]:
@@ -63,11 +60,13 @@ def _under_headings(text: str) -> list[tuple[str, str]]:
     part before the first heading has heading ""."""
     parts: list[tuple[str, str]] = []
     heading, body = "", list[str]()
+    # The sentence splitter drops the marks, so headings are found here, on the lines, before
+    # the body under each is split into sentences.
     for line in text.splitlines():
-        found = _HEADING.match(line)
-        if found:
+        found = heading_text(line)
+        if found is not None:
             parts.append((heading, "\n".join(body)))
-            heading, body = found.group(1), []
+            heading, body = found, []
         else:
             body.append(line)
     parts.append((heading, "\n".join(body)))

@@ -84,6 +84,18 @@ def test_a_bold_line_standing_for_a_heading_is_not_quoted() -> None:
     assert quotable_units(text) == ["The team knows part of the system.", "Fix: Press Resume."]
 
 
+def test_a_channel_name_at_a_wrap_is_not_taken_for_a_heading() -> None:
+    # Wrapped before "#general": the line is the rest of the sentence, not a heading.
+    text = (
+        "## Help\n\n#questions is where to ask for help.\n"
+        "Post updates and news in\n#general every week."
+    )
+    assert quotable_units(text) == [
+        "#questions is where to ask for help.",
+        "Post updates and news in #general every week.",
+    ]
+
+
 def test_the_best_sentence_is_quoted_with_its_number(embedder: Embedder) -> None:
     sources = [source(2, OFFICE), source(3, PER_DIEM)]
     answer = extractive_answer(

@@ -37,6 +37,11 @@ from evals.judges.attributes import asked_attribute, attribute_found
         ("What hours is the help desk open?", "date"),
         ("What is the difference between a term and a permanent hire?", "definition"),
         ("What's the pay period schedule?", "definition"),
+        # A condition clause before the question does not say what is asked.
+        ("When I travel on a Sunday, do I earn comp time?", "yes/no"),
+        ("If my flight is cancelled, how long do I have to rebook?", "duration"),
+        ("As a contractor, who approves my timesheet?", "person"),
+        ("When does the office open, and who staffs it?", "date"),
     ],
 )
 def test_the_asked_attribute_is_read_from_the_question(question: str, kind: str) -> None:
