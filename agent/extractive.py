@@ -27,6 +27,9 @@ _STOP = frozenset(
     "does do did can may i we our you your it its this that as from per".split()
 )
 MIN_WORDS = 4
+# Words as a reader counts them: a record field's key is words joined by "_"
+# ("list_price_usd: 109000" says four things, not two).
+_READ_WORD = re.compile(r"[^\W_]+")
 # Weight of the asked attribute in a sentence's score: enough to lift the sentence holding the
 # asked number or code over one that only shares the question's words.
 ATTRIBUTE_WEIGHT = 0.15
@@ -174,6 +177,25 @@ def quotable_units(passage: str) -> list[str]:
     return units
 
 
+def _words_read(unit: str) -> int:
+    """How many words ``unit`` says: a record field ("list_price_usd: 109000") counts its
+    key's words, so a record's fields can be quoted one by one; other text counts what
+    whitespace separates, so a heading-like fragment stays too short to quote."""
+    if _FIELD.match(unit):
+        return len(_READ_WORD.findall(unit))
+    return len(unit.split())
+
+
+def _names_the_record(unit: str, section: str) -> bool:
+    """Whether ``unit`` is the field a record is labelled by ("model: Stacker S6-C" in the
+    record "Row 5: Stacker S6-C"): it repeats what the question asks about and answers none
+    of it."""
+    if not _FIELD.match(unit) or not section:
+        return False
+    value = unit.split(":", 1)[1].strip()
+    return bool(value) and section.endswith(value)
+
+
 def _content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
@@ -220,7 +242,9 @@ def candidates(
             continue
         for sentence in quotable_units(source.result.text):
             text = strip_markers(sentence).strip()
-            if len(text.split()) < MIN_WORDS or looks_like_injection(text):
+            if _words_read(text) < MIN_WORDS or looks_like_injection(text):
+                continue
+            if _names_the_record(text, source.result.section):
                 continue
             pieces.append((text, source.n, source.relevance))
     if not pieces:

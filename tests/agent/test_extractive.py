@@ -96,6 +96,27 @@ def test_a_channel_name_at_a_wrap_is_not_taken_for_a_heading() -> None:
     ]
 
 
+def test_a_record_field_is_quoted_and_the_field_naming_the_record_is_not(
+    embedder: Embedder,
+) -> None:
+    # A CSV row, as the records loader writes it: one "key: value" line a field.
+    row = (
+        "model: Stacker S6-C\nmax_payload_kg: 1500\ntop_speed_m_s: 1.6\n"
+        "list_price_usd: 109000\noperating_temp_c: -25 to 30"
+    )
+    result = SearchResult(
+        1, 0.1, "c1", "d", "specs.csv", "Product specs", "Row 5: Stacker S6-C", None, 0, 9, row
+    )
+    answer = extractive_answer(
+        embedder,
+        "What is the list price of a Stacker S6-C in US dollars?",
+        [Source(1, 0.6, result)],
+        min_relevance=MIN_RELEVANCE,
+        max_sentences=1,
+    )
+    assert answer == "list_price_usd: 109000 [1]."
+
+
 def test_the_best_sentence_is_quoted_with_its_number(embedder: Embedder) -> None:
     sources = [source(2, OFFICE), source(3, PER_DIEM)]
     answer = extractive_answer(
