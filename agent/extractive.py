@@ -193,7 +193,7 @@ def _names_the_record(unit: str, section: str) -> bool:
     if not _FIELD.match(unit) or not section:
         return False
     value = unit.split(":", 1)[1].strip()
-    return bool(value) and section.endswith(value)
+    return bool(value) and (section == value or section.endswith(f": {value}"))
 
 
 def _content_words(text: str) -> set[str]:
