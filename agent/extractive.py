@@ -16,6 +16,7 @@ import numpy as np
 
 from agent.guard import looks_like_injection
 from evals.citations import split_sentences, strip_markers
+from evals.judges.attributes import asked_attribute as judged_attribute
 from indexes.embeddings import Embedder
 from indexes.search.features import content_words, identifiers, names
 from indexes.sentences import heading_text, with_bold_headings
@@ -30,6 +31,9 @@ MIN_WORDS = 4
 # Words as a reader counts them: a record field's key is words joined by "_"
 # ("list_price_usd: 109000" says four things, not two).
 _READ_WORD = re.compile(r"[^\W_]+")
+# A fragment quoted must hold at least this many words the question does not (see echoes in
+# candidates).
+ECHO_NEW_WORDS = 2
 # Weight of the asked attribute in a sentence's score: enough to lift the sentence holding the
 # asked number or code over one that only shares the question's words.
 ATTRIBUTE_WEIGHT = 0.15
@@ -237,6 +241,18 @@ def candidates(
         for n, heading in headings.items()
         if attribute.identifiers and all(names(heading, i) for i in attribute.identifiers)
     }
+    # A fragment (a list item, a link's text, a label: no full stop) that adds at most one
+    # word to the question's ("Daily Check-in Tool FAQ" for "What is the Daily Check-in
+    # Tool?") names the topic and answers nothing, however alike the two read. A sentence
+    # may answer in one word ("Bike parking is free."), and so may a fragment for a yes/no
+    # question.
+    said = _content_words(f"{question} {focus or ''}")
+    yes_no = judged_attribute(focus or question) == "yes/no"
+
+    def echoes(unit: str) -> bool:
+        fragment = not unit.rstrip().endswith((".", "!", "?"))
+        return fragment and not yes_no and len(_content_words(unit) - said) < ECHO_NEW_WORDS
+
     for source in sources:
         if source.relevance < min_relevance or (about and source.n not in about):
             continue
@@ -244,7 +260,7 @@ def candidates(
             text = strip_markers(sentence).strip()
             if _words_read(text) < MIN_WORDS or looks_like_injection(text):
                 continue
-            if _names_the_record(text, source.result.section):
+            if _names_the_record(text, source.result.section) or echoes(text):
                 continue
             pieces.append((text, source.n, source.relevance))
     if not pieces:

@@ -117,6 +117,36 @@ def test_a_record_field_is_quoted_and_the_field_naming_the_record_is_not(
     assert answer == "list_price_usd: 109000 [1]."
 
 
+def test_a_fragment_that_only_names_the_topic_is_not_quoted(embedder: Embedder) -> None:
+    # A list of links, rendered as their text: the item repeats the question and says nothing.
+    passage = (
+        "The Daily Check-in Tool gathers the data that leadership reviews every morning.\n\n"
+        "## Links\n\n- Daily Check-in Tool FAQ\n- Daily Check-in Tool"
+    )
+    answer = extractive_answer(
+        embedder,
+        "What is the Daily Check-in Tool?",
+        [source(1, passage)],
+        min_relevance=MIN_RELEVANCE,
+        max_sentences=1,
+    )
+    assert answer == (
+        "The Daily Check-in Tool gathers the data that leadership reviews every morning [1]."
+    )
+
+
+def test_a_sentence_may_answer_in_one_word(embedder: Embedder) -> None:
+    passage = "Bike parking is free.\n\nGarages nearby charge by the hour, about $14 at first."
+    answer = extractive_answer(
+        embedder,
+        "What does bike parking at the office cost?",
+        [source(1, passage)],
+        min_relevance=MIN_RELEVANCE,
+        max_sentences=1,
+    )
+    assert answer == "Bike parking is free [1]."
+
+
 def test_the_best_sentence_is_quoted_with_its_number(embedder: Embedder) -> None:
     sources = [source(2, OFFICE), source(3, PER_DIEM)]
     answer = extractive_answer(
