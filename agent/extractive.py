@@ -16,6 +16,7 @@ import numpy as np
 
 from agent.guard import looks_like_injection
 from evals.citations import split_sentences, strip_markers
+from evals.judges.attributes import Attribute, attribute_found
 from evals.judges.attributes import asked_attribute as judged_attribute
 from indexes.embeddings import Embedder
 from indexes.search.features import content_words, identifiers, names
@@ -57,32 +58,45 @@ _DIGIT = re.compile(r"\d")
 @dataclass(frozen=True)
 class AskedAttribute:
     """What a question asks for, as far as a sentence can show it: the identifiers it names,
-    whether it asks for a quantity, and the unit a "how many X" names."""
+    whether it asks for a quantity, whether for a sum of money, and the unit a "how many X"
+    names."""
 
     identifiers: tuple[str, ...]
     quantity: bool
     unit: frozenset[str]
+    # The judge's reading of the kind of answer asked (evals.judges.attributes).
+    kind: Attribute = "definition"
+
+    @property
+    def money(self) -> bool:
+        return self.kind == "price"
 
 
 def asked_attribute(question: str) -> AskedAttribute:
-    """The asked attribute of ``question`` (see AskedAttribute)."""
+    """The asked attribute of ``question`` (see AskedAttribute). A price is read as the judge
+    reads it ("what does it cost", "above what salary"); the judge's other kinds are not
+    used here, since any number or date in a header line would count for them."""
     match = _QUANTITY.search(question)
     unit: frozenset[str] = frozenset()
     if match and match.group(1).lower() in ("many", "much") and match.group(2):
         unit = frozenset(content_words(match.group(2)))
-    return AskedAttribute(tuple(identifiers(question)), match is not None, unit)
+    kind = judged_attribute(question)
+    return AskedAttribute(tuple(identifiers(question)), match is not None, unit, kind)
 
 
 def attribute_share(attribute: AskedAttribute, sentence: str, heading: str = "") -> float:
     """How much of the asked attribute ``sentence`` contains, in [0, 1]: the identifiers it
     (or the heading of its passage: a sentence of section "E-214 Lidar occlusion" is about
-    E-214) names, a number when a quantity is asked, and the asked unit."""
+    E-214) names, a number when a quantity is asked, a sum of money (or "free") when a price
+    is, and the asked unit."""
     parts: list[float] = []
     if attribute.identifiers:
         named = [names(sentence, i) or names(heading, i) for i in attribute.identifiers]
         parts.append(sum(named) / len(named))
     if attribute.quantity:
         parts.append(1.0 if _DIGIT.search(sentence) else 0.0)
+    if attribute.money:
+        parts.append(1.0 if attribute_found("price", sentence) else 0.0)
     if attribute.unit:
         parts.append(1.0 if attribute.unit & content_words(sentence) else 0.0)
     return sum(parts) / len(parts) if parts else 0.0
@@ -247,7 +261,7 @@ def candidates(
     # may answer in one word ("Bike parking is free."), and so may a fragment for a yes/no
     # question.
     said = _content_words(f"{question} {focus or ''}")
-    yes_no = judged_attribute(focus or question) == "yes/no"
+    yes_no = attribute.kind == "yes/no"
 
     def echoes(unit: str) -> bool:
         fragment = not unit.rstrip().endswith((".", "!", "?"))

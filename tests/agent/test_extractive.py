@@ -147,6 +147,21 @@ def test_a_sentence_may_answer_in_one_word(embedder: Embedder) -> None:
     assert answer == "Bike parking is free [1]."
 
 
+def test_a_price_question_quotes_the_sentence_with_the_sum(embedder: Embedder) -> None:
+    passage = (
+        "Overtime is paid for hours worked beyond the regular schedule.\n"
+        "If you make the maximum salary ($191,900 in 2024), you cannot receive comp time."
+    )
+    answer = extractive_answer(
+        embedder,
+        "Above what salary can I no longer get overtime?",
+        [source(1, passage)],
+        min_relevance=MIN_RELEVANCE,
+        max_sentences=1,
+    )
+    assert "$191,900" in answer
+
+
 def test_the_best_sentence_is_quoted_with_its_number(embedder: Embedder) -> None:
     sources = [source(2, OFFICE), source(3, PER_DIEM)]
     answer = extractive_answer(
