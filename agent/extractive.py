@@ -65,7 +65,7 @@ class AskedAttribute:
     quantity: bool
     unit: frozenset[str]
     # The judge's reading of the kind of answer asked (evals.judges.attributes).
-    kind: Attribute = "definition"
+    kind: Attribute
 
     @property
     def money(self) -> bool:
@@ -73,9 +73,9 @@ class AskedAttribute:
 
 
 def asked_attribute(question: str) -> AskedAttribute:
-    """The asked attribute of ``question`` (see AskedAttribute). A price is read as the judge
-    reads it ("what does it cost", "above what salary"); the judge's other kinds are not
-    used here, since any number or date in a header line would count for them."""
+    """The asked attribute of ``question`` (see AskedAttribute). Its kind is the judge's
+    reading; a sentence's share counts only a price of it ("what does it cost", "above what
+    salary"), since any number or date in a header line would count for the other kinds."""
     match = _QUANTITY.search(question)
     unit: frozenset[str] = frozenset()
     if match and match.group(1).lower() in ("many", "much") and match.group(2):
@@ -230,11 +230,10 @@ def candidates(
     Score: cosine similarity to the question plus a share of the question's content words the
     sentence contains (numbers and names matter more than paraphrase for a quote), plus how
     much of the asked attribute it holds (asked_attribute: the identifiers the question names,
-    a number for "how many/much/long", the asked unit), so "75% of the per diem" does not lose
-    to a sentence that only repeats the question's words; plus RANK_WEIGHT / the passage's
-    search rank (``Source.n``), so the search's ranking decides between sentences that score
-    alike. ``focus``
-    is the turn's own words when ``question`` was rewritten from a follow-up: half the word
+    a number for "how many/much/long", a sum of money for a price, the asked unit), so "75% of
+    the per diem" does not lose to a sentence that only repeats the question's words; plus
+    RANK_WEIGHT / the passage's search rank (``Source.n``), so the search's ranking decides
+    between sentences that score alike. ``focus`` is the turn's own words when ``question`` was rewritten from a follow-up: half the word
     share and half the similarity come from it, so "what about the first day?" quotes the
     first-day rule rather than the earlier turn's answer again.
     """
@@ -260,7 +259,10 @@ def candidates(
     # Tool?") names the topic and answers nothing, however alike the two read. A sentence
     # may answer in one word ("Bike parking is free."), and so may a fragment for a yes/no
     # question.
-    said = _content_words(f"{question} {focus or ''}")
+    focus = focus if focus and focus != question else None
+    asked = _content_words(question)
+    focused = _content_words(focus) if focus else set()
+    said = asked | focused
     yes_no = attribute.kind == "yes/no"
 
     def echoes(unit: str) -> bool:
@@ -279,13 +281,10 @@ def candidates(
             pieces.append((text, source.n, source.relevance))
     if not pieces:
         return []
-    focus = focus if focus and focus != question else None
     queries = [question] if focus is None else [question, focus]
     vectors = np.asarray(embedder.embed(queries + [p[0] for p in pieces]))
     # Similarity to the rewritten question and, for a follow-up, equally to its own words.
     sims = (vectors[len(queries) :] @ vectors[: len(queries)].T).mean(axis=1)
-    asked = _content_words(question)
-    focused = _content_words(focus) if focus else set()
     scored = []
     for (text, n, passage_relevance), sim in zip(pieces, sims, strict=True):
         words = _content_words(text)

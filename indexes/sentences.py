@@ -22,7 +22,7 @@ _ABBREVIATIONS = frozenset(
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-z][.)])\s+")
 # A Markdown (ATX) heading line: one to six "#", then a space or the end of the line. A word
 # glued to its "#" ("#questions is where to ask") is a chat channel or a tag, not a heading.
-HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 # A candidate boundary: terminal punctuation, closing quotes/brackets, optional citation
 # markers, then whitespace. Whether it really ends a sentence is decided in _split_block.
@@ -42,7 +42,7 @@ def with_bold_headings(text: str) -> str:
 
 def heading_text(line: str) -> str | None:
     """The text of ``line`` when it is a Markdown heading ("" for a bare "#"), else None."""
-    found = HEADING.match(line)
+    found = _HEADING.match(line)
     return None if found is None else (found.group(1) or "")
 
 
@@ -73,11 +73,11 @@ def _blocks(text: str) -> list[str]:
             cells = [c.strip() for c in stripped.strip("|").split("|")]
             blocks.append(" | ".join(c for c in cells if c))
             continue
-        heading = HEADING.match(stripped)
-        if heading:
+        heading = heading_text(stripped)
+        if heading is not None:
             flush()
-            if heading.group(1):
-                blocks.append(heading.group(1))
+            if heading:
+                blocks.append(heading)
             continue
         if _BULLET.match(stripped):
             flush()
