@@ -233,9 +233,10 @@ def candidates(
     a number for "how many/much/long", a sum of money for a price, the asked unit), so "75% of
     the per diem" does not lose to a sentence that only repeats the question's words; plus
     RANK_WEIGHT / the passage's search rank (``Source.n``), so the search's ranking decides
-    between sentences that score alike. ``focus`` is the turn's own words when ``question`` was rewritten from a follow-up: half the word
-    share and half the similarity come from it, so "what about the first day?" quotes the
-    first-day rule rather than the earlier turn's answer again.
+    between sentences that score alike. ``focus`` is the turn's own words when ``question``
+    was rewritten from a follow-up: half the word share and half the similarity come from it,
+    so "what about the first day?" quotes the first-day rule rather than the earlier turn's
+    answer again.
     """
     pieces: list[tuple[str, int, float]] = []
     # The whole heading path and the title: "4.1 Wear limits" of the "Stacker S6 Maintenance
