@@ -62,7 +62,15 @@ HELDOUT_D = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_d.jsonl"
 HELDOUT_E = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_e.jsonl"
 HELDOUT_F = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_f.jsonl"
 HELDOUT_G = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_g.jsonl"
-BLIND_SETS = {"C": HELDOUT_C, "D": HELDOUT_D, "E": HELDOUT_E, "F": HELDOUT_F, "G": HELDOUT_G}
+HELDOUT_H = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_h.jsonl"
+BLIND_SETS = {
+    "C": HELDOUT_C,
+    "D": HELDOUT_D,
+    "E": HELDOUT_E,
+    "F": HELDOUT_F,
+    "G": HELDOUT_G,
+    "H": HELDOUT_H,
+}
 # Chunk sizes LlamaIndex is run at (its SentenceSplitter default is 1024); the best is named.
 LLAMA_CHUNK_SIZES = (256, 512, 1024)
 # Everyone's groups on the sample corpus, so restricted gold documents are reachable.

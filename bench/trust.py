@@ -96,6 +96,7 @@ def corpora() -> list[Corpus]:
             ("18f-e", "_e"),
             ("18f-f", "_f"),
             ("18f-g", "_g"),
+            ("18f-h", "_h"),
         ):
             found.append(
                 Corpus(

@@ -72,6 +72,7 @@ SETS = {
     "e": ("_e", "heldout-e"),
     "f": ("_f", "heldout-f"),
     "g": ("_g", "heldout-g"),
+    "h": ("_h", "heldout-h"),
 }
 
 
