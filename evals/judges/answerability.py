@@ -345,10 +345,18 @@ def _rivals_in(text: str, heads: Mapping[str, str], support: Mapping[str, float]
                 and before.isalpha()
                 and before not in STOPWORDS
                 and stem(before) != stem(word)
+                and not _adverb(before)
             ):
                 rivals[word] = before
                 break
     return rivals
+
+
+def _adverb(word: str) -> bool:
+    """An -ly word that is no adjective of time ("usually", not "weekly" or "daily"): it
+    modifies a verb, so it is no sibling of a noun's modifier ("usually close")."""
+    last = word.rsplit("-", 1)[-1]  # "bi-weekly" is "weekly"
+    return last.endswith("ly") and last != "daily" and stem(last[:-2]) not in TIME_UNITS
 
 
 def _read(
@@ -369,15 +377,26 @@ def _read(
         | {str(q.value).removesuffix(".0") for q in (*facts.quantities, *place.quantities)}
         # "COVID-19" names COVID, "hour-long" says hour: a hyphenated word's parts count.
         | {stem(p) for w in (*facts.words, *place.words) if "-" in w for p in w.split("-") if p}
+        # "BD" names "Business Development", "SF" "San Francisco": a spelled-out name answers
+        # for its acronym.
+        | {stem(a) for a, _ in (*facts.spelled, *place.spelled)}
     )
     words = content_words(facts, place)
     support: dict[str, float] = {}
     for word, _ in wanted:
         support[word] = 1.0 if stem(word) in have or word in have or word in own_name else 0.0
+    # A name the question writes in two words and the passage in one ("HR Links", "HRLinks").
+    for (first, named), (second, named_too) in pairwise(wanted):
+        if named and named_too and first + second in {*facts.words, *place.words}:
+            support[first] = support[second] = 1.0
     unresolved = [w for w, named in wanted if support[w] < 1.0 and not named and w.isalpha()]
     if unresolved and words and vectors is not None:
         table = vectors([*unresolved, *words])
         matrix = np.stack([table[w] for w in words])
         for word in unresolved:
             support[word] = round(float(np.max(matrix @ table[word])), 3)
-    return Reading(window.text, attribute_found(attribute, window.stated), support)
+    # "How many blogs can I publish to?" is answered by the list of them, counted.
+    found = attribute_found(attribute, window.stated) or (
+        attribute == "count" and window.listed > 1
+    )
+    return Reading(window.text, found, support)

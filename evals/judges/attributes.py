@@ -85,6 +85,8 @@ _WEEKDAY_OR_MONTH = re.compile(
     r"weekly|daily|quarterly|biweekly)\b",
     re.I,
 )
+# Nouns that name a point in time: "what is the deadline", "what was the cutoff" ask a date.
+DATE_NOUNS = "deadline|deadlines|cutoff|cut-off"
 # "Before departure", "by the end of the quarter" say when, but no length of time: they answer
 # a "when" question, not a "how long" one.
 _RELATIVE_TIME = re.compile(r"\b(?:deadline|before|after|within|by the end)\b", re.I)
@@ -194,13 +196,16 @@ def _asked(q: str) -> Attribute:
         return "amount"
     if re.search(r"\bhow often\b", q):
         return "frequency"
+    if re.search(r"\bhow (?:late|early)\b", q):
+        return "date"  # "how late does the train run": a time of day, or a time ahead
     if re.search(rf"\bhow (?:{HOW_SOON})\b", q):
         return "duration"
     if re.search(rf"\bhow (?:{HOW_MEASURE})\b", q):
         return "amount"  # a measure: "how big", "how far", "how heavy" want a number
     if re.search(
         r"^when\b|\bwhen (?:do|does|did|is|are|was|will|can|must|should|may)\b"
-        r"|\b(?:what|which) (?:date|time|day|weekday|month|year|hours)\b|\bby what\b|\bdeadline\b",
+        r"|\b(?:what|which) (?:date|time|day|weekday|month|year|hours)\b|\bby what\b"
+        rf"|\b(?:{DATE_NOUNS})\b",
         q,
     ):
         return "date"

@@ -43,6 +43,9 @@ class Window:
 
     text: str
     quote: tuple[str, ...]
+    # Items of a list this window quotes whole after its lead-in ("three avenues:" or "the
+    # blogs employees can publish to:"): a whole list answers "how many", by its length.
+    listed: int = 0
 
     @property
     def stated(self) -> str:
@@ -73,6 +76,20 @@ def _under_headings(text: str) -> list[tuple[str, str]]:
     return [(h, b) for h, b in parts if h or b.strip()]
 
 
+# Longer lists are not read whole: a window that long holds any question's words.
+MAX_LISTED = 12
+
+
+def _whole_list(out: dict[str, Window], heading: str, lead: str, items: list[str]) -> None:
+    """Add the window that quotes a lead-in with every item of its list, when it has two to
+    ``MAX_LISTED`` items."""
+    if not lead or not 2 <= len(items) <= MAX_LISTED:
+        return
+    quote = (f"{lead} {'; '.join(i.rstrip(' .;') for i in items)}.",)
+    text = " ".join(p for p in (heading, *quote) if p)
+    out.setdefault(text, Window(text, quote, len(items)))
+
+
 def windows(evidence: Evidence, size: int) -> list[Window]:
     """The passage's runs of up to ``size`` adjacent sentences under one heading, each with
     what it needs to be read alone (see ``Window``); the passage's title, section and file
@@ -84,10 +101,23 @@ def windows(evidence: Evidence, size: int) -> list[Window]:
         heading = strip_markers(heading)
         lead = ""
         body: list[str] = []
+        items: list[str] = []  # the items of the list right after the lead-in
+        listing = False  # whether the sentences since the lead-in are all list items
+        # The splitter drops list marks: an item is a sentence that opens a marked line.
+        marked = [
+            strip_markers(_BULLET.sub("", line)).strip()
+            for line in body_text.splitlines()
+            if _BULLET.match(line)
+        ]
         for raw in split_sentences(body_text):
             sentence = _BULLET.sub("", strip_markers(raw)).strip()
             if not sentence:
                 continue
+            if listing and any(m.startswith(sentence[:40]) for m in marked):
+                items.append(sentence)
+            else:
+                _whole_list(out, heading, lead, items)
+                items, listing = [], False
             body.append(sentence)
             run = body[-size:]
             if lead and lead not in run:
@@ -97,7 +127,9 @@ def windows(evidence: Evidence, size: int) -> list[Window]:
             text = " ".join(p for p in (heading, *quote) if p)
             out.setdefault(text, Window(text, quote))
             if sentence.endswith(":"):
-                lead = sentence
+                _whole_list(out, heading, lead, items)
+                lead, items, listing = sentence, [], True
+        _whole_list(out, heading, lead, items)
     if not out:
         return [Window(evidence.text, (evidence.text,))]
     return list(out.values())

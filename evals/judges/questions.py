@@ -12,6 +12,7 @@ from itertools import pairwise, zip_longest
 
 from evals.judges.attributes import (
     AUX,
+    DATE_NOUNS,
     EXTREMES,
     HOW_MEASURE,
     HOW_SOON,
@@ -149,6 +150,9 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
         q.lower(),
     ):
         skip |= {stem(unit) for unit in asked.groups() if unit}
+    # "What is the deadline", "the cutoff for ...": the noun names the date asked, which a
+    # passage states without it ("must be acknowledged by November 14").
+    skip |= {stem(d.group(0)) for d in re.finditer(rf"\b(?:{DATE_NOUNS})\b", q.lower())}
     # "How many times a year": the period is the frequency's unit, the kind of answer asked.
     times = re.search(r"\bhow many times\s+(?:a|an|per|each|every)\s+(\w+)", q.lower())
     skip |= {stem(times.group(1))} if times else set()

@@ -217,3 +217,35 @@ def test_a_heading_modifier_is_no_rival_of_the_sentences_under_it(vectors: WordV
     )
     check = check_answer("What is the top speed in Manual mode?", [passage], vectors)
     assert check.answers, check.reason
+
+
+def test_a_list_after_its_lead_in_answers_how_many(vectors: WordVectors) -> None:
+    passage = Evidence(
+        "Staff can post to these newsletters:\n\n- the Weekly Digest\n- Field Notes\n"
+        "- the Lab Letter\n\nEach has its own editor."
+    )
+    check = check_answer("How many newsletters can staff post to?", [passage], vectors)
+    assert check.answers and check.attribute == "count"
+    assert "Lab Letter" in check.quote[0]
+
+
+def test_an_acronym_is_found_spelled_out_and_a_two_word_name_written_as_one(
+    vectors: WordVectors,
+) -> None:
+    team = Evidence("The Partner Outreach team answers calls from new agencies.")
+    assert check_answer("Who does the PO team talk to?", [team], vectors).answers
+    assert not check_answer("Who does the PX team talk to?", [team], vectors).answers
+    tool = Evidence("Comments can be added in PlanDesk at any time of the year.")
+    assert check_answer("Can I add comments in Plan Desk at any time?", [tool], vectors).answers
+
+
+def test_an_adverb_is_no_sibling_of_a_modifier(vectors: WordVectors) -> None:
+    passage = Evidence(
+        "The canteen serves lunch. It usually closes at 2 pm.",
+        "Leeds office",
+        "Leeds office > Canteen",
+    )
+    check = check_answer(
+        "What time does the canteen in the Leeds building close?", [passage], vectors
+    )
+    assert check.answers, check.missing

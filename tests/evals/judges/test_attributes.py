@@ -42,6 +42,9 @@ from evals.judges.attributes import asked_attribute, attribute_found
         ("If my flight is cancelled, how long do I have to rebook?", "duration"),
         ("As a contractor, who approves my timesheet?", "person"),
         ("When does the office open, and who staffs it?", "date"),
+        # "How late" asks a time of day; a deadline or cutoff names the date asked.
+        ("How late does the night bus run?", "date"),
+        ("What was the cutoff for filing the renewal form?", "date"),
     ],
 )
 def test_the_asked_attribute_is_read_from_the_question(question: str, kind: str) -> None:
@@ -108,3 +111,8 @@ def test_an_amount_of_money_is_a_price_that_only_money_or_free_answers() -> None
     assert attribute_found("price", "The plan costs 8% of the list price per year.")
     assert attribute_found("price", "Bike parking is free for employees.")
     assert not attribute_found("price", "Take line 2 for 4 stops to the airport.")
+
+
+def test_a_clock_time_answers_how_late() -> None:
+    question = "How late does the night bus run on weekdays?"
+    assert attribute_found(asked_attribute(question), "It runs between 5 a.m. and 1 a.m.")

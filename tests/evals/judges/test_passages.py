@@ -41,3 +41,15 @@ def test_a_bold_line_standing_for_a_heading_is_read_as_one() -> None:
     (only,) = windows(passage, 2)
     assert only.text == "Greybox testing The team knows part of the system."
     assert only.quote == ("The team knows part of the system.",)
+
+
+def test_a_whole_list_after_its_lead_in_is_one_window_that_counts_its_items() -> None:
+    passage = Evidence(
+        "Staff can post to these newsletters:\n\n- the Weekly Digest\n- Field Notes\n"
+        "- the Lab Letter\n\nEach has its own editor.\n\n- a stray item\n- another one"
+    )
+    listed = [w for w in windows(passage, 2) if w.listed]
+    assert [w.listed for w in listed] == [3]
+    assert listed[0].quote == (
+        "Staff can post to these newsletters: the Weekly Digest; Field Notes; the Lab Letter.",
+    )

@@ -130,3 +130,8 @@ def test_money_and_periods_said_in_words_and_what_is_no_price() -> None:
     # "A minute late" says when: only where a number is asked is "a <period>" a rate.
     assert dict(qualifiers("What happens if I am a minute late?"))["minute"] is False
     assert dict(qualifiers("How many hours can I donate a year?"))["year"] is True
+
+
+def test_a_deadline_noun_names_the_asked_date_not_a_qualifier() -> None:
+    words = dict(qualifiers("What was the cutoff for filing the renewal form?"))
+    assert "cutoff" not in words and "renewal" in words
