@@ -62,6 +62,17 @@ def _sum_of(q: Quantity, evidence: Facts) -> bool:
     )
 
 
+def _once_a_period(q: Quantity, evidence: Facts) -> bool:
+    """A claim's "every week" (read as every 1 week) is backed by evidence that names the
+    period ("weekly", "4 hours per week", "every week"): how often, not a number of its own."""
+    return (
+        q.value == 1
+        and len(q.units) == 1
+        and next(iter(q.units)) in VALUE_KIND
+        and (VALUE_KIND[next(iter(q.units))] == "period" and next(iter(q.units)) in evidence.stems)
+    )
+
+
 def missing_quantities(claim: Facts, evidence: Facts) -> list[Quantity]:
     """The claim's quantities the evidence does not state, directly, in other units, or as the
     total of a count of sized things on either side ("half an hour" = "two 15-minute breaks").
@@ -73,6 +84,8 @@ def missing_quantities(claim: Facts, evidence: Facts) -> list[Quantity]:
     missing = []
     for q in claim.quantities:
         if any(q.matches(e) for e in stated) or (total and _sum_of(q, evidence)):
+            continue
+        if _once_a_period(q, evidence):
             continue
         part = next((v for v in counted if abs(v - q.value) < 1e-9), None)
         if part is not None:

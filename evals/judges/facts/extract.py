@@ -84,7 +84,9 @@ def extract_facts(text: str) -> Facts:
             terms.append(Term(stem=low, date=dates[int(low[5:])], position=i))
             continue
         value = parse_number(token)
-        if value is not None and not (low == "one" and one_is_a_pronoun(words, i)):
+        if value is not None and not (
+            low in ("one", "once", "single") and one_is_a_pronoun(words, i)
+        ):
             quantity = read_quantity(words, i, value)
             quantities.append(quantity)
             terms.append(Term(stem=str(quantity), quantity=quantity, position=i))

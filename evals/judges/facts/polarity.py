@@ -62,9 +62,16 @@ _ANTONYM_WORDS = (
     ("same", "different"),
     ("manual", "automatic"),
 )
-# "who" opens a restrictive clause that works as a condition: "a customer who does not
+# "As long as" (not "for as long as 14 days", a bound) and "provided" open conditions as "if"
+# does. "who" opens a restrictive clause
+# that works as a condition: "a customer who does not
 # return the part is billed" = "if a customer does not return the part, they are billed".
-_CONDITIONAL = re.compile(r"\b(?:if|unless|whether|when|who|that)\b[^,;:.!?]*", re.IGNORECASE)
+_CONDITIONAL = re.compile(
+    r"\b(?:if|unless|whether|when|who|that|(?:as|so) long as(?!\s+(?:\d|an?\b|one\b|two\b|"
+    r"three\b|four\b|five\b|six\b|seven\b|eight\b|nine\b|ten\b|several\b|\w+\s+(?:minute|hour|"
+    r"day|week|month|year)s?\b))|provided)\b[^,;:.!?]*",
+    re.IGNORECASE,
+)
 # A relative clause ends where the main clause's verb comes: in "employees who start after
 # September 1 are not eligible" the negation is the sentence's, not the clause's. A negated
 # verb within the clause's first words is the clause's own ("who does not return", "that your

@@ -105,6 +105,19 @@ def same_duration(a: Quantity, b: Quantity) -> bool:
     )
 
 
+def same_rate(a: Quantity, b: Quantity) -> bool:
+    """Whether two sums of money per period are the same rate ("$6,000 a year" = "$500 a
+    month")."""
+    da, db = _duration(a), _duration(b)
+    if da is None or db is None or da[0] == db[0] or not da[1] & db[1] & MONEY:
+        return False
+    return any(
+        abs(a.value / x - b.value / y) <= _DURATION_TOLERANCE * max(a.value / x, b.value / y)
+        for x in _DAYS[da[0]]
+        for y in _DAYS[db[0]]
+    )
+
+
 @dataclass(frozen=True)
 class Quantity:
     """A number with the units written next to it (``$90 per day``: 90, {"$", "day"})."""
@@ -114,9 +127,9 @@ class Quantity:
 
     def matches(self, other: Quantity) -> bool:
         """Same value, and no unit of one contradicts the other (a unit may be left out); or
-        the same duration in other units."""
+        the same duration, or the same sum of money per period, in other units."""
         if abs(self.value - other.value) > 1e-9 * max(1.0, abs(self.value)):
-            return same_duration(self, other)
+            return same_duration(self, other) or same_rate(self, other)
         return not self.units or not other.units or bool(self.units & other.units)
 
     def __str__(self) -> str:
@@ -138,13 +151,26 @@ def parse_number(token: str) -> float | None:
     return float(value) if value is not None else None
 
 
+_SUBJECTS = frozenset("i you we they he she it your their its the a an this that".split())
+_ORDINALS = frozenset("first second third last next another".split())
+
+
 def one_is_a_pronoun(tokens: list[str], i: int) -> bool:
     """'one of them', 'one or more', 'the one used for email' use "one" as a pronoun, not a
-    count; 'the one day a week' still counts."""
+    count, and 'once it starts' "once" as a conjunction; 'the one day a week' still counts."""
     after = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+    before = tokens[i - 1].lower() if i > 0 else ""
+    if tokens[i].lower() == "single":
+        return before in ("every", "each")  # "every single person": no count; "a single" is one
+    if tokens[i].lower() == "once":
+        # "once it finds the first", "once you are approved": a conjunction, no count.
+        return after in _SUBJECTS
     if after in ("of", "or", "another"):
         return True
-    before = tokens[i - 1].lower() if i > 0 else ""
+    # "the first one at 90 days", "if you miss one you can": a pronoun where no noun follows
+    # (an ordinal before it, or a subject after it).
+    if before in _ORDINALS or after in _SUBJECTS:
+        return True
     # "the one used", "the one you need": a verb or a function word follows the pronoun;
     # "the one-time stipend", "the one exception" count one thing.
     return before in ("the", "this", "that", "which", "each") and (

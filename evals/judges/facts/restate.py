@@ -65,10 +65,14 @@ _RATE_REACH = 6
 def _attached(text: str, start: int) -> bool:
     """Whether a number stands within ``_RATE_REACH`` words before ``start``: "$40 a month"
     and "8 hours in a day" give a rate's unit, not a period of their own."""
-    return any(
-        re.search(r"[\d$€£%]", word) or parse_number(word.lower().strip(",;:")) is not None
-        for word in text[:start].split()[-_RATE_REACH:]
-    )
+    words = text[:start].split()
+    for i in range(max(0, len(words) - _RATE_REACH), len(words)):
+        if i and words[i - 1].lower() == "every":
+            continue  # "every 1 week for an hour": a frequency's count is no rate's number
+        word = words[i]
+        if re.search(r"[\d$€£%]", word) or parse_number(word.lower().strip(",;:")) is not None:
+            return True
+    return False
 
 
 def _multiple(match: re.Match[str]) -> str:
@@ -165,6 +169,8 @@ _RESTATE = (
     (re.compile(r"\bhalf (?:an?|of an?)\s+(hour|day|week|month|year)\b", re.I), r"0.5 \1"),
     (re.compile(r"\b(?:a|one)\s+quarter\s+of\s+an\s+hour\b", re.I), "15 minutes"),
     (re.compile(r"\bthree\s+quarters\s+of\s+an\s+hour\b", re.I), "45 minutes"),
+    (re.compile(r"\b(?:a|one)[\s-]+third\s+of\s+an\s+hour\b", re.I), "20 minutes"),
+    (re.compile(r"\btwo[\s-]+thirds\s+of\s+an\s+hour\b", re.I), "40 minutes"),
     (re.compile(r"\bhalf[- ]hour\b", re.I), "30-minute"),
     (re.compile(r"\bnoon\b", re.I), "12:00"),
     (re.compile(r"\bmidnight\b", re.I), "00:00"),
@@ -214,7 +220,7 @@ _FREQUENCY = re.compile(rf"\b({'|'.join(_FREQUENCIES)})\b", re.I)
 
 def _frequency(match: re.Match[str]) -> str:
     every, per = _FREQUENCIES[match.group(1).lower()]
-    after = re.match(r"\s*([\w$-]+)", match.string[match.end() :])
+    after = re.match(r"[ \t]*([\w$-]+)", match.string[match.end() :])  # on its own line
     if after and after.group(1).lower() not in STOPWORDS:
         return match.group(0)  # before its noun, a kind of thing: "a weekly 1:1", "hourly fees"
     return f"per {per}" if _attached(match.string, match.start()) else f"every {every}"
@@ -228,6 +234,17 @@ _ONE_PERIOD = re.compile(
     r"calendar)\s+)*)(minute|hour|day|week|month|year|decade)\b",
     re.I,
 )
+
+
+# "meets every month", "each week": once a period, as "monthly" and "once a month" say it
+# ("8 hours each day" gives a rate's period, not how often).
+_EVERY_PERIOD = re.compile(r"\b(?:each|every)\s+(hour|day|week|month|quarter|year)\b", re.I)
+
+
+def _every_period(match: re.Match[str]) -> str:
+    if _attached(match.string, match.start()):
+        return match.group(0)
+    return f"every 1 {match.group(1)}"
 
 
 def _one_period(match: re.Match[str]) -> str:
@@ -280,13 +297,16 @@ def restate_quantities(text: str) -> str:
     "biweekly" is "every 2 weeks", "2x" is "2 times", "half an hour" is "0.5 hour", "an hour
     and a half" is "1.5 hours", "twice a year" is "every 0.5 year", "half of" is "50% of",
     "9 am" is "09:00"; and the forms in this module's docstring."""
-    text = _COMPOUND.sub(_compound_number, text)
+    # Non-breaking and Unicode hyphens ("two‑year") join words as "-" does.
+    text = _COMPOUND.sub(_compound_number, text.replace("\u2011", "-").replace("\u2010", "-"))
     for pattern, replacement in (*_SAID_NUMBER, *_SAID_CLOCK, *_RESTATE):
         text = pattern.sub(replacement, text)
     text = _FREQUENCY.sub(_frequency, text)
-    text = _ONE_PERIOD.sub(_one_period, text)
+    text = _EVERY_PERIOD.sub(_every_period, text)
+    # "for an hour and a half" is 1.5 hours before "for an hour" can be read as 1 hour.
     for pattern in _AND_A_HALF:
         text = pattern.sub(_and_a_half, text)
+    text = _ONE_PERIOD.sub(_one_period, text)
     text = _TIMES_A.sub(_times_a, text)
     for pattern, replacement in _FRACTIONS:
         text = pattern.sub(replacement, text)

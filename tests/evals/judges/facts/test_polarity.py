@@ -16,6 +16,10 @@ def test_negation_ignores_conditions_and_comparators() -> None:
     assert extract_facts("Sick leave does not carry over.").negations == 1
     assert extract_facts("If it does not arrive, the customer is invoiced.").negations == 0
     assert extract_facts("Robots enter at no more than 0.3 m/s.").negations == 0
+    # "As long as" and "provided" open conditions too; "for as long as 14 days" is a bound.
+    assert extract_facts("Staff may join as long as it does not hurt billing.").negations == 0
+    assert extract_facts("Staff may join provided it does not hurt billing.").negations == 0
+    assert extract_facts("A team is held for as long as 14 days, not more.").negations == 1
 
 
 def test_without_denies_an_action_or_any_amount_not_a_noun() -> None:

@@ -41,6 +41,25 @@ from evals.judges.facts.restate import restate_quantities
         ("Submit it by 17:00 Eastern Time.", "Submit it by 5pm EST."),
         ("The desk is staffed for 15 hours.", "The desk is staffed 6am-9pm."),
         ("The line is open 9 hours.", "The line is open from 8:00 to 17:00."),
+        # Once a period, said with "every" or "each", and a frequency before a duration.
+        ("The panel meets for 60 minutes every week.", "The panel meets weekly for an hour."),
+        ("The quiz runs twelve times a year.", "The quiz runs on the first Monday of each month."),
+        ("Each week, a chapter gets four hours of admin time.", "Chapters get 4 hours per week."),
+        # A sum of money per period, in another period.
+        (
+            "Anything over $6,000 a year needs sign-off.",
+            "Anything over $500 per month needs sign-off.",
+        ),
+        ("A ticket is good for an hour and a half.", "A ticket is good for 90 minutes."),
+        ("A chat lasts a third of an hour.", "A chat lasts 20 minutes."),
+        ("The grant is a two\u2011year programme.", "The grant is a 24-month programme."),
+        # "One" and "once" that count nothing: a pronoun and a conjunction.
+        (
+            "After the first one at 30 days, reviews are quarterly.",
+            "Reviews come 30 days in, then quarterly.",
+        ),
+        ("The scan stops once it finds a match.", "The scan stops at the first match."),
+        ("The goal is for every single member to vote.", "The goal is for all members to vote."),
     ],
 )
 def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> None:
@@ -68,6 +87,17 @@ def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> No
         ("The stipend is $2k.", "The stipend is $1,500."),
         ("The fee is twenty-five dollars.", "The fee is $20."),
         ("The desk is staffed for 12 hours.", "The desk is staffed 6am-9pm."),
+        ("The panel meets every month.", "The panel meets weekly for an hour."),
+        (
+            "Anything over $6,000 a month needs sign-off.",
+            "Anything over $500 per month needs sign-off.",
+        ),
+        (
+            "Anything over $5,000 a year needs sign-off.",
+            "Anything over $500 per month needs sign-off.",
+        ),
+        ("A chat lasts a third of an hour.", "A chat lasts 30 minutes."),
+        ("You may bring a single guest.", "You may bring two guests."),
     ],
 )
 def test_a_changed_quantity_is_still_missing(claim: str, evidence: str) -> None:
