@@ -139,6 +139,8 @@ class Quantity:
 
 def parse_number(token: str) -> float | None:
     """The number a token writes ("1,500", "2.5", "twice"); None for anything else."""
+    if not token:
+        return None
     if token[0].isdigit():
         if token.count(".") > 1:
             return None  # a version such as 3.8.2 is a name, not a quantity

@@ -165,3 +165,9 @@ def test_a_rating_a_rate_and_a_kind_of_meeting_are_left_as_written() -> None:
     # A fraction is not a date; a month is capitalised ("you may first ask").
     assert not facts_of("Spend at most 1/3 of the time.").dates
     assert not facts_of("You may first ask your supervisor.").dates
+
+
+def test_punctuation_before_a_period_word_is_read_without_error() -> None:
+    # A lone comma before "every month" once reached the number parser as an empty token.
+    assert facts_of("Rates , every month , are shared ; each week").quantities
+    assert restate_quantities(", every month") == ", every 1 month"
