@@ -101,6 +101,9 @@ _ATTRIBUTE_WORDS: dict[str, str] = {
     "yes/no": "answer",
     "procedure": "procedure",
     "definition": "definition",
+    "phone": "phone number",
+    "email": "email address",
+    "link": "web address or handle",
 }
 
 

@@ -24,6 +24,9 @@ Attribute = Literal[
     "yes/no",
     "procedure",
     "definition",
+    "phone",
+    "email",
+    "link",
 ]
 
 # "how big/far/heavy ..." ask for a measure, "how soon/quickly/late ..." for a time.
@@ -167,7 +170,25 @@ _MONEY_WORDS = re.compile(
 )
 
 
+# Contact details asked by name: "what's the phone number for ...", "is there a number to
+# call", "which email address reaches ...", "what's the handle".
+_ASKS_PHONE = re.compile(r"\b(?:phone|telephone|fax)\s+(?:number|no\.?)|\bnumber to call\b")
+_ASKED_NOUN = r"\b(?:what|which)(?:'s|’s|\s+is|\s+are)?\s+(?:the\s+)?(?:[\w\-]+\s+){0,3}"
+_ASKS_EMAIL = re.compile(rf"{_ASKED_NOUN}e-?mail(?:\s+address)?\b")
+_ASKS_LINK = re.compile(rf"{_ASKED_NOUN}(?:url|web\s?address|website|web page|link|handle)\b")
+_NAME_OF = re.compile(r"\bwhat(?:'s|’s|\s+is|\s+was)\s+the\s+(?:full\s+)?name\s+of\b")
+
+
 def _asked(q: str) -> Attribute:
+    if _ASKS_PHONE.search(q):
+        return "phone"
+    if not re.search(r"\bhow\b", q):
+        if _ASKS_EMAIL.search(q):
+            return "email"
+        if _ASKS_LINK.search(q):
+            return "link"
+    if _NAME_OF.search(q):
+        return "person"
     if _LENGTH.search(q):
         return "amount"  # "how long must the passcode be?" asks a length, in any measure
     if re.search(
@@ -266,7 +287,23 @@ def attribute_found(attribute: Attribute, evidence: str) -> bool:
         )
     if attribute == "person":
         return bool(facts.entities) or bool(_ROLE.search(evidence))
+    if attribute == "phone":
+        return bool(_PHONE.search(evidence))
+    if attribute == "email":
+        return bool(_EMAIL.search(evidence))
+    if attribute == "link":
+        return bool(_LINK.search(evidence) or _EMAIL.search(evidence))
     return True
+
+
+_PHONE = re.compile(
+    r"(?<![\d.])\(?\d{3}\)?[\s.\-]?\d{3}[\s.\-]\d{4}(?!\d)|\b1-8\d\d-[A-Z0-9-]{7,}\b"
+)
+_EMAIL = re.compile(r"\b[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+\b")
+# A web address, a path on a site, a handle or a channel.
+_LINK = re.compile(
+    r"https?://|\bwww\.|\b[\w\-]+\.(?:gov|com|org|net|io|edu|us)\b|(?<!\w)[@#][\w\-]{2,}"
+)
 
 
 def is_year(value: float) -> bool:

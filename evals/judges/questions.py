@@ -103,6 +103,9 @@ def _verbs(question: str) -> set[str]:
     return verbs
 
 
+_CONTACT_NOUNS = (
+    "phone telephone fax number email e-mail address url web website link handle name".split()
+)
 _OBJECT_STARTERS = frozenset("a an the my your our their its it them".split())
 _CAUSATIVES = frozenset("make makes made let lets".split())
 _BEFORE_GERUND = frozenset("from before after without while".split())
@@ -153,6 +156,10 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
     # "What is the deadline", "the cutoff for ...": the noun names the date asked, which a
     # passage states without it ("must be acknowledged by November 14").
     skip |= {stem(d.group(0)) for d in re.finditer(rf"\b(?:{DATE_NOUNS})\b", q.lower())}
+    # "What's the phone number", "which email address", "the name of": the nouns name the
+    # kind of answer asked, which a passage gives without them ("call 555-0100").
+    if asked_attribute(q) in ("phone", "email", "link") or re.search(r"\bname\s+of\b", q.lower()):
+        skip |= {stem(w) for w in _CONTACT_NOUNS}
     # "How many times a year": the period is the frequency's unit, the kind of answer asked.
     times = re.search(r"\bhow many times\s+(?:a|an|per|each|every)\s+(\w+)", q.lower())
     skip |= {stem(times.group(1))} if times else set()

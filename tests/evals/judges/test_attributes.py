@@ -45,6 +45,15 @@ from evals.judges.attributes import asked_attribute, attribute_found
         # "How late" asks a time of day; a deadline or cutoff names the date asked.
         ("How late does the night bus run?", "date"),
         ("What was the cutoff for filing the renewal form?", "date"),
+        # Contact details asked by name, and a name asked as "the name of".
+        ("What's the phone number for the mailroom?", "phone"),
+        ("Is there a number to call for the help desk?", "phone"),
+        ("Which email address reaches the payroll team?", "email"),
+        ("What's the handle of our video channel?", "link"),
+        ("What's the name of the current office manager?", "person"),
+        ("How do I get an email address for my alias?", "procedure"),
+        ("Which fuse rating does each Q-Link pad need?", "definition"),
+        ("Which channel reposts the news that goes out by email?", "definition"),
     ],
 )
 def test_the_asked_attribute_is_read_from_the_question(question: str, kind: str) -> None:
@@ -116,3 +125,12 @@ def test_an_amount_of_money_is_a_price_that_only_money_or_free_answers() -> None
 def test_a_clock_time_answers_how_late() -> None:
     question = "How late does the night bus run on weekdays?"
     assert attribute_found(asked_attribute(question), "It runs between 5 a.m. and 1 a.m.")
+
+
+def test_a_contact_detail_is_found_only_when_stated() -> None:
+    assert attribute_found("phone", "Call the desk at (555) 010-4477 after hours.")
+    assert not attribute_found("phone", "The desk is at 1800 Main Street, room 2024.")
+    assert attribute_found("email", "Write to payroll-team@example.org with the form.")
+    assert not attribute_found("email", "Write to the payroll team with the form.")
+    assert attribute_found("link", "Ask in #video or see https://video.example.gov.")
+    assert not attribute_found("link", "Ask the video team.")

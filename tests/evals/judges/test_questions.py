@@ -135,3 +135,8 @@ def test_money_and_periods_said_in_words_and_what_is_no_price() -> None:
 def test_a_deadline_noun_names_the_asked_date_not_a_qualifier() -> None:
     words = dict(qualifiers("What was the cutoff for filing the renewal form?"))
     assert "cutoff" not in words and "renewal" in words
+
+
+def test_the_nouns_of_an_asked_contact_detail_are_not_qualifiers() -> None:
+    words = dict(qualifiers("What's the phone number for the mailroom?"))
+    assert "phone" not in words and "number" not in words and "mailroom" in words
