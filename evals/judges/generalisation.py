@@ -11,13 +11,21 @@ beyond English function words):
 - the subject's restriction dropped: the claim opens on the evidence's subject head without
   the modifiers in front of it ("full-time employees") or the prepositional phrase after it
   ("staff in the London office");
-- a restricting prepositional phrase of the evidence ("on weekdays") the claim lacks.
+- a restricting prepositional phrase of the evidence ("on weekdays") the claim lacks;
+- a hedge of the evidence ("most agencies", "often impossible", "occasionally") the claim
+  states as a rule ("every agency", "impossible for every partner", "any meeting").
+
+"Every" before a period, a weekday or a number ("every week", "every Friday", "every 2
+months") says how often, not for
+whom: it makes no claim universal.
 
 Without a universal word, leaving context out is what faithful summaries do; on the sample
 company's labelled pairs a rule without that condition rejected ten faithful paraphrases.
 """
 
 from __future__ import annotations
+
+import re
 
 from evals.judges.facts import Facts, facts_of, stem
 from evals.judges.facts.words import STOPWORDS
@@ -27,6 +35,15 @@ UNIVERSAL = frozenset("all every each any always never everyone anyone everybody
 # Prepositions that open a restricting phrase after a noun or a verb.
 _RESTRICTING = frozenset("in at on for from of with during within under over".split())
 _DETERMINERS = frozenset("a an the this that these those our your their its".split())
+# Words that state a claim for some cases or some of the time (English, not a corpus list).
+HEDGES = frozenset(
+    "most many some often usually typically generally occasionally sometimes rarely several "
+    "frequently mostly".split()
+)
+_PERIODS = frozenset(
+    "second minute hour day week fortnight month quarter year decade other weekday monday "
+    "tuesday wednesday thursday friday saturday sunday morning evening night".split()
+)
 
 
 def _content(token: str) -> bool:
@@ -85,8 +102,24 @@ def dropped_restrictions(claim_text: str, evidence_text: str) -> list[str]:
             words = _phrase_after(tokens, i)
             if words and not any(stem(w) in have for w in words):
                 dropped.extend(words)
+    if not HEDGES & set(claim.tokens):
+        dropped.extend(t for t in tokens if t in HEDGES)
     return list(dict.fromkeys(dropped))
 
 
 def _universal(facts: Facts) -> bool:
-    return any(t in UNIVERSAL for t in facts.tokens)
+    tokens = facts.tokens
+    return any(
+        t in UNIVERSAL and not (t in ("every", "each") and _counts_time(tokens[i + 1 : i + 2]))
+        for i, t in enumerate(tokens)
+    )
+
+
+def _counts_time(after: tuple[str, ...]) -> bool:
+    """ "every 2 weeks", "every month": how often, not for whom."""
+    return bool(after) and (
+        re.fullmatch(r"\d+(?:\.\d+)?", after[0]) is not None or stem(after[0]) in _PERIOD_STEMS
+    )
+
+
+_PERIOD_STEMS = frozenset(stem(p) for p in _PERIODS)

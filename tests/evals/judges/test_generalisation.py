@@ -68,3 +68,23 @@ def test_the_offline_judge_rejects_a_generalisation_and_says_why(embedder: Embed
     )
     assert not wrong.supported and "restriction 'full time'" in wrong.evidence
     assert right.supported, right.evidence
+
+
+def test_a_hedge_stated_as_a_rule_is_a_generalisation() -> None:
+    assert "most" in dropped_restrictions(
+        "Every team keeps its own runbook.", "Most teams keep their own runbook."
+    )
+    assert "often" in dropped_restrictions(
+        "Rollbacks are impossible for every customer.", "Rollbacks are often impossible."
+    )
+    # A hedge the claim keeps, or no universal word at all, is a faithful summary.
+    assert not dropped_restrictions("Most teams keep a runbook.", "Most teams keep a runbook.")
+    assert not dropped_restrictions("Teams keep a runbook.", "Most teams keep a runbook.")
+
+
+def test_every_before_a_period_says_how_often_not_for_whom() -> None:
+    evidence = "Most classes recur on a two-week cycle."
+    assert not dropped_restrictions("Classes repeat every 2 weeks.", evidence)
+    assert not dropped_restrictions("The class meets every Friday.", evidence)
+    # "Every 18F project" names a project, not a number of weeks.
+    assert dropped_restrictions("Every 18F project uses it.", "Most 18F projects use it.")
