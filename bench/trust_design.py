@@ -1,10 +1,11 @@
 """Design on design data: the answerability check's failures, item by item, on the corpora
 changes may be chosen on.
 
-Those corpora are the sample company, the 18F sets A and B (read while designing, so spent for
-answerability), and the 18F design set (``samples/design/18f-handbook``, written blind like
-the held-out sets but meant to be read). The blind sets (C onwards) are not among them: this
-tool never prints an item of theirs; ``bench.trust`` reports them in aggregate only.
+Those corpora are the sample company, the 18F sets A to G (read while designing, so spent for
+answerability: C to G since set H was written, 2026-12-06), and the 18F design set
+(``samples/design/18f-handbook``, written blind like the held-out sets but meant to be read).
+The blind set (H) is not among them: this tool never prints an item of it; ``bench.trust``
+reports it in aggregate only.
 
     python -m bench.trust_design --state-dir DIR [--reuse]
 
@@ -30,7 +31,7 @@ from bench.trust_scoring import decide, loss, score
 DESIGN = Path(__file__).resolve().parents[1] / "samples" / "design" / "18f-handbook"
 # The held-out corpora that are spent for answerability (the held-out README says why); every
 # later set is blind and stays out of this tool.
-SPENT = ("sample", "18f", "18f-b")
+SPENT = ("sample", "18f", "18f-b", "18f-c", "18f-d", "18f-e", "18f-f", "18f-g")
 
 
 def design_corpora() -> list[Corpus]:

@@ -62,15 +62,31 @@ def _sum_of(q: Quantity, evidence: Facts) -> bool:
     )
 
 
+# Frequency adjectives a passage leaves before their noun ("quarterly audits", "annual
+# recertification"), with the period each says once.
+_FREQUENCY_ADJECTIVES = {
+    "hourly": "hour",
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarte",
+    "annual": "year",
+    "annually": "year",
+    "yearly": "year",
+}
+
+
 def _once_a_period(q: Quantity, evidence: Facts) -> bool:
-    """A claim's "every week" (read as every 1 week) is backed by evidence that names the
-    period ("weekly", "4 hours per week", "every week"): how often, not a number of its own."""
-    return (
-        q.value == 1
-        and len(q.units) == 1
-        and next(iter(q.units)) in VALUE_KIND
-        and (VALUE_KIND[next(iter(q.units))] == "period" and next(iter(q.units)) in evidence.stems)
-    )
+    """A claim's frequency ("every week", "four times a year" read as every 0.25 year) is
+    backed by evidence that says it as an adjective ("weekly 1:1s", "quarterly audits"), or,
+    for once a period, by evidence that names the period ("4 hours per week"): how often, not
+    a number of its own."""
+    if len(q.units) != 1 or VALUE_KIND.get(next(iter(q.units))) != "period":
+        return False
+    said = {_FREQUENCY_ADJECTIVES[t] for t in evidence.tokens if t in _FREQUENCY_ADJECTIVES}
+    if any(q.matches(Quantity(1.0, frozenset({p}))) for p in said):
+        return True
+    return q.value == 1 and next(iter(q.units)) in evidence.stems
 
 
 def missing_quantities(claim: Facts, evidence: Facts) -> list[Quantity]:
@@ -104,10 +120,16 @@ def missing_entities(claim: Facts, evidence: Facts) -> list[str]:
     """The claim's names and codes that the evidence never mentions.
 
     A period word that is the unit of a quantity the evidence states in other units ("one
-    week" against "7 days") is part of that quantity, not a name of its own.
+    week" against "7 days", "four times a year" against "quarterly") is part of that
+    quantity, not a name of its own.
     """
     stated = _stated(evidence)
-    restated = {u for q in claim.quantities if any(q.matches(e) for e in stated) for u in q.units}
+    restated = {
+        u
+        for q in claim.quantities
+        if any(q.matches(e) for e in stated) or _once_a_period(q, evidence)
+        for u in q.units
+    }
     if _counted(claim, stated):
         # "two 40-hour work weeks" = "80 hours": the period words belong to the total.
         restated |= {s for s in claim.content if s in VALUE_KIND and VALUE_KIND[s] == "period"}

@@ -170,6 +170,10 @@ _RESTATE = (
     (re.compile(r"\b(?:a|one)\s+quarter\s+of\s+an\s+hour\b", re.I), "15 minutes"),
     (re.compile(r"\bthree\s+quarters\s+of\s+an\s+hour\b", re.I), "45 minutes"),
     (re.compile(r"\b(?:a|one)[\s-]+third\s+of\s+an\s+hour\b", re.I), "20 minutes"),
+    (
+        re.compile(r"\b(?:an?|one)\s+(hour|day|week|month|year)\s+and\s+a\s+quarter\b", re.I),
+        r"1.25 \1s",
+    ),
     (re.compile(r"\btwo[\s-]+thirds\s+of\s+an\s+hour\b", re.I), "40 minutes"),
     (re.compile(r"\bhalf[- ]hour\b", re.I), "30-minute"),
     (re.compile(r"\bnoon\b", re.I), "12:00"),
@@ -187,6 +191,31 @@ _AND_A_HALF = (
     re.compile(rf"(?<=\bthe\s)(?:[a-z]+\s+)?{_PERIOD}\s+and\s+a\s+half\b", re.I),
     re.compile(rf"\b(\d+|[a-z]+)\s+and\s+a\s+half\s+{_PERIOD}\b", re.I),
 )
+# "2-3 weeks", "between 14 and 21 days": the first number of a range has the unit of the second.
+_RANGE = re.compile(
+    rf"\b(\d+(?:\.\d+)?|{_CARDINAL})\s*(?:-|–|—|to|and)\s*(\d+(?:\.\d+)?|{_CARDINAL})\s+"
+    r"((?:business\s+|working\s+|calendar\s+)?(?:minute|hour|day|week|month|year)s?)\b",
+    re.I,
+)
+# "a quarter of a million", "half a century": a fraction of a number or a period is a number
+# of its units, not a share.
+_FRACTION_WORDS = {"half": 0.5, "a quarter": 0.25, "one quarter": 0.25, "a third": 1 / 3}
+_SCALES = {
+    "million": (1e6, ""),
+    "thousand": (1e3, ""),
+    "century": (100, " years"),
+    "decade": (10, " years"),
+}
+_FRACTION_OF = re.compile(
+    rf"\b({'|'.join(_FRACTION_WORDS)})\s+(?:of\s+)?an?\s+({'|'.join(_SCALES)})\b", re.I
+)
+
+
+def _fraction_of(match: re.Match[str]) -> str:
+    scale, unit = _SCALES[match.group(2).lower()]
+    return f"{_FRACTION_WORDS[match.group(1).lower()] * scale:g}{unit}"
+
+
 # "twice a year", "3 times per week": a frequency is one period divided by the count, so that
 # "twice a year" and "every 6 months" are the same quantity.
 _TIMES_A = re.compile(
@@ -299,8 +328,10 @@ def restate_quantities(text: str) -> str:
     "9 am" is "09:00"; and the forms in this module's docstring."""
     # Non-breaking and Unicode hyphens ("two‑year") join words as "-" does.
     text = _COMPOUND.sub(_compound_number, text.replace("\u2011", "-").replace("\u2010", "-"))
+    text = _FRACTION_OF.sub(_fraction_of, text)
     for pattern, replacement in (*_SAID_NUMBER, *_SAID_CLOCK, *_RESTATE):
         text = pattern.sub(replacement, text)
+    text = _RANGE.sub(r"\1 \3 to \2 \3", text)
     text = _FREQUENCY.sub(_frequency, text)
     text = _EVERY_PERIOD.sub(_every_period, text)
     # "for an hour and a half" is 1.5 hours before "for an hour" can be read as 1 hour.

@@ -60,6 +60,15 @@ from evals.judges.facts.restate import restate_quantities
         ),
         ("The scan stops once it finds a match.", "The scan stops at the first match."),
         ("The goal is for every single member to vote.", "The goal is for all members to vote."),
+        # A range's first number has the second's unit; a fraction of a scale is a number.
+        ("Approvals take between 14 and 21 days.", "Approvals take 2-3 weeks."),
+        ("A review takes half a year to eight months.", "A review takes 6-8 months."),
+        ("The threshold is a quarter of a million dollars.", "The threshold is $250,000."),
+        ("She has a quarter of a century of service.", "She has 25 years of service."),
+        ("The course takes an hour and a quarter.", "The course takes 75 minutes."),
+        # A frequency said as an adjective before its noun.
+        ("Audits happen four times a year.", "We perform quarterly audits."),
+        ("Staff recertify every year.", "Staff complete annual recertification."),
     ],
 )
 def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> None:
@@ -98,6 +107,9 @@ def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> No
         ),
         ("A chat lasts a third of an hour.", "A chat lasts 30 minutes."),
         ("You may bring a single guest.", "You may bring two guests."),
+        ("Approvals take between 14 and 28 days.", "Approvals take 2-3 weeks."),
+        ("The threshold is a quarter of a million dollars.", "The threshold is $25,000."),
+        ("Audits happen twice a year.", "We perform quarterly audits."),
     ],
 )
 def test_a_changed_quantity_is_still_missing(claim: str, evidence: str) -> None:
