@@ -29,49 +29,54 @@ pytestmark = [
 ]
 
 # The judge's shipped protocol: threshold fitted on the sample company's calibration split and
-# the first 18F set, measured on the later (blind) 18F sets, the newest first.
-HELD_OUT = "fit sample+18f, measured 18f-g"
-# Measured figures (bench/results/trust.json, 2026-12-05, ONNX int8) less a margin.
+# the first 18F set, measured on the later 18F sets, the newest (H, the only blind one since
+# C to G were read pair by pair on 2026-12-06) first.
+HELD_OUT = "fit sample+18f, measured 18f-h"
+# Measured figures (bench/results/trust.json, 2026-12-06, ONNX int8) less a margin.
 JUDGE_FLOORS = {
-    HELD_OUT: {"faithful_kept": 0.72, "hallucination_caught": 0.80},  # measured 0.773 / 0.853
+    HELD_OUT: {"faithful_kept": 0.58, "hallucination_caught": 0.82},  # measured 0.640 / 0.880
+    "fit sample+18f, measured 18f-g": {
+        "faithful_kept": 0.74,  # measured 0.800 (0.773 before the 2026-12-06 judge changes)
+        "hallucination_caught": 0.80,  # measured 0.853
+    },
     "fit sample+18f, measured 18f-f": {
-        "faithful_kept": 0.82,  # measured 0.867 (0.840 with the code as the G session found it)
-        "hallucination_caught": 0.79,  # measured 0.840
+        "faithful_kept": 0.82,  # measured 0.880 (0.867)
+        "hallucination_caught": 0.79,  # measured 0.853 (0.840)
     },
     "fit sample+18f, measured 18f-e": {
-        "faithful_kept": 0.68,  # measured 0.747 (0.613 before quantities said in words)
+        "faithful_kept": 0.72,  # measured 0.787 (0.747)
         "hallucination_caught": 0.82,  # measured 0.867
     },
     "fit sample+18f, measured 18f-d": {
-        "faithful_kept": 0.61,  # measured 0.667 (0.653 before)
-        "hallucination_caught": 0.71,  # measured 0.760 (0.747 before)
+        "faithful_kept": 0.68,  # measured 0.747 (0.667)
+        "hallucination_caught": 0.71,  # measured 0.773 (0.760)
     },
     "fit sample+18f, measured 18f-c": {
-        "faithful_kept": 0.67,  # measured 0.733 (0.733 before)
-        "hallucination_caught": 0.84,  # measured 0.880
+        "faithful_kept": 0.71,  # measured 0.773 (0.733)
+        "hallucination_caught": 0.85,  # measured 0.907 (0.880)
     },
     "fit sample+18f, measured 18f-b": {
-        "faithful_kept": 0.56,  # measured 0.627 (0.573 before)
-        "hallucination_caught": 0.77,  # measured 0.813
+        "faithful_kept": 0.59,  # measured 0.653 (0.627)
+        "hallucination_caught": 0.77,  # measured 0.827 (0.813)
     },
 }
-# Answerability, thresholds fitted on the sample company, on the two newest blind 18F question
-# sets, F and G (written on 2026-12-05 by people who had not read the code), asked over the same
-# index. Sets A and B, which were read while designing, and C to E are in bench.trust only. The
-# margins are wide: a fresh index answers a few questions differently (an HNSW graph is built
-# from random levels), and these run with the test embedder (torch), the figures with ONNX int8.
-# "answered_right_with_figures": of the questions whose reference answer holds a number or a
-# date, the share answered from the right section with an answer that states one.
+# Answerability, thresholds fitted on the sample company, on the blind 18F question set H
+# (written on 2026-12-06 by people who had not read the code) and on set G (the newest of the
+# sets read item by item that day), asked over the same index. Sets A to F are in bench.trust
+# only. The margins are wide: a fresh index answers a few questions differently (an HNSW graph
+# is built from random levels), and these run with the test embedder (torch), the figures with
+# ONNX int8. "answered_right_with_figures": of the questions whose reference answer holds a
+# number or a date, the share answered from the right section with an answer that states one.
 FLOORS = {
-    "18f-f": {
-        "answered_right_source": 0.58,  # measured 0.667 (0.650 with the test embedder)
-        "near_miss_declined": 0.67,  # measured 0.750 (0.750)
-        "answered_right_with_figures": 0.55,  # measured 0.677 (0.645)
-    },
     "18f-g": {
-        "answered_right_source": 0.55,  # measured 0.650 (0.650)
-        "near_miss_declined": 0.67,  # measured 0.750 (0.775)
-        "answered_right_with_figures": 0.33,  # measured 0.412 (0.412)
+        "answered_right_source": 0.62,  # measured 0.717 (0.650 before the day's changes)
+        "near_miss_declined": 0.65,  # measured 0.725 (0.725)
+        "answered_right_with_figures": 0.38,  # measured 0.457 (0.412)
+    },
+    "18f-h": {
+        "answered_right_source": 0.53,  # measured 0.617 (0.617 with the code as found)
+        "near_miss_declined": 0.65,  # measured 0.725 (0.750)
+        "answered_right_with_figures": 0.36,  # measured 0.464 (0.464)
     },
 }
 TARGET = 0.9
@@ -134,6 +139,6 @@ def test_answerability_on_the_held_out_handbook_keeps_its_floor(
 def test_answerability_meets_the_issue_targets_on_the_held_out_handbook(
     handbook_scores: dict[str, dict[str, Any]],
 ) -> None:
-    blind = handbook_scores["18f-g"]
+    blind = handbook_scores["18f-h"]
     assert blind["near_miss_declined"] >= TARGET
     assert blind["answered_right_source"] >= TARGET
