@@ -61,18 +61,15 @@ JUDGE_FLOORS = {
     },
 }
 # Answerability, thresholds fitted on the sample company, on the blind 18F question set H
-# (written on 2026-12-06 by people who had not read the code) and on set G (the newest of the
-# sets read item by item that day), asked over the same index. Sets A to F are in bench.trust
-# only. The margins are wide: a fresh index answers a few questions differently (an HNSW graph
-# is built from random levels), and these run with the test embedder (torch), the figures with
-# ONNX int8. "answered_right_with_figures": of the questions whose reference answer holds a
-# number or a date, the share answered from the right section with an answer that states one.
+# (written on 2026-12-06 by people who had not read the code), asked over the handbook's index.
+# Sets A to G, read item by item while designing, are in bench.trust only (one set keeps
+# `make test` within its time budget; G measured 0.717 / 0.750 / 0.457 with the test
+# embedder). The margins are wide: a fresh index answers a few questions differently (an HNSW
+# graph is built from random levels), and these run with the test embedder (torch), the
+# figures with ONNX int8. "answered_right_with_figures": of the questions whose reference
+# answer holds a number or a date, the share answered from the right section with an answer
+# that states one.
 FLOORS = {
-    "18f-g": {
-        "answered_right_source": 0.62,  # measured 0.717 (0.650 before the day's changes)
-        "near_miss_declined": 0.65,  # measured 0.725 (0.725)
-        "answered_right_with_figures": 0.38,  # measured 0.457 (0.412)
-    },
     "18f-h": {
         "answered_right_source": 0.53,  # measured 0.617 (0.617 with the code as found)
         "near_miss_declined": 0.65,  # measured 0.725 (0.750)
