@@ -9,6 +9,7 @@ from evals.judges.facts.extract import Facts
 from evals.judges.facts.names import VALUE_KIND
 from evals.judges.facts.polarity import ANTONYMS, SURFACE
 from evals.judges.facts.quantities import CLOCK, Quantity
+from evals.judges.facts.restate import FREQUENCIES
 from evals.judges.facts.words import stem
 
 
@@ -63,16 +64,10 @@ def _sum_of(q: Quantity, evidence: Facts) -> bool:
 
 
 # Frequency adjectives a passage leaves before their noun ("quarterly audits", "annual
-# recertification"), with the period each says once.
-_FREQUENCY_ADJECTIVES = {
-    "hourly": "hour",
-    "daily": "day",
-    "weekly": "week",
-    "monthly": "month",
-    "quarterly": "quarte",
-    "annual": "year",
-    "annually": "year",
-    "yearly": "year",
+# recertification"; restate.py reads the same words as frequencies elsewhere), with the
+# period each says once.
+_FREQUENCY_ADJECTIVES = {word: stem(per) for word, (_, per) in FREQUENCIES.items()} | {
+    "annual": "year"
 }
 
 

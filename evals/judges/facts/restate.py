@@ -235,7 +235,7 @@ _FRACTIONS = (
 )
 # "quarterly", "annually": a frequency, or after an amount the period of its rate ("$500
 # annually" is "$500 per year").
-_FREQUENCIES = {
+FREQUENCIES = {
     "quarterly": ("3 months", "quarter"),
     "annually": ("1 year", "year"),
     "yearly": ("1 year", "year"),
@@ -244,11 +244,11 @@ _FREQUENCIES = {
     "daily": ("1 day", "day"),
     "hourly": ("1 hour", "hour"),
 }
-_FREQUENCY = re.compile(rf"\b({'|'.join(_FREQUENCIES)})\b", re.I)
+_FREQUENCY = re.compile(rf"\b({'|'.join(FREQUENCIES)})\b", re.I)
 
 
 def _frequency(match: re.Match[str]) -> str:
-    every, per = _FREQUENCIES[match.group(1).lower()]
+    every, per = FREQUENCIES[match.group(1).lower()]
     after = re.match(r"[ \t]*([\w$-]+)", match.string[match.end() :])  # on its own line
     if after and after.group(1).lower() not in STOPWORDS:
         return match.group(0)  # before its noun, a kind of thing: "a weekly 1:1", "hourly fees"
