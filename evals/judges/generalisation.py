@@ -16,8 +16,7 @@ beyond English function words):
   states as a rule ("every agency", "impossible for every partner", "any meeting").
 
 "Every" before a period, a weekday or a number ("every week", "every Friday", "every 2
-months") says how often, not for
-whom: it makes no claim universal.
+months") says how often, not for whom: it makes no claim universal.
 
 Without a universal word, leaving context out is what faithful summaries do; on the sample
 company's labelled pairs a rule without that condition rejected ten faithful paraphrases.
