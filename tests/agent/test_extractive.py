@@ -31,6 +31,13 @@ def source(n: int, text: str, relevance: float = 0.6) -> Source:
     return Source(n, relevance, result)
 
 
+def one_quote(embedder: Embedder, question: str, passage: str) -> str:
+    """The one-sentence extractive answer to ``question`` from ``passage`` alone."""
+    return extractive_answer(
+        embedder, question, [source(1, passage)], min_relevance=MIN_RELEVANCE, max_sentences=1
+    )
+
+
 def _partner_conflicts() -> str:
     notes = (SAMPLE_CORPUS / "public" / "faq" / "partner-portal-notes.md").read_text()
     return notes[notes.index("### Conflicts") : notes.index("## Demo Equipment")]
@@ -123,13 +130,7 @@ def test_a_fragment_that_only_names_the_topic_is_not_quoted(embedder: Embedder) 
         "The Daily Check-in Tool gathers the data that leadership reviews every morning.\n\n"
         "## Links\n\n- Daily Check-in Tool FAQ\n- Daily Check-in Tool"
     )
-    answer = extractive_answer(
-        embedder,
-        "What is the Daily Check-in Tool?",
-        [source(1, passage)],
-        min_relevance=MIN_RELEVANCE,
-        max_sentences=1,
-    )
+    answer = one_quote(embedder, "What is the Daily Check-in Tool?", passage)
     assert answer == (
         "The Daily Check-in Tool gathers the data that leadership reviews every morning [1]."
     )
@@ -137,13 +138,7 @@ def test_a_fragment_that_only_names_the_topic_is_not_quoted(embedder: Embedder) 
 
 def test_a_sentence_may_answer_in_one_word(embedder: Embedder) -> None:
     passage = "Bike parking is free.\n\nGarages nearby charge by the hour, about $14 at first."
-    answer = extractive_answer(
-        embedder,
-        "What does bike parking at the office cost?",
-        [source(1, passage)],
-        min_relevance=MIN_RELEVANCE,
-        max_sentences=1,
-    )
+    answer = one_quote(embedder, "What does bike parking at the office cost?", passage)
     assert answer == "Bike parking is free [1]."
 
 
@@ -152,13 +147,7 @@ def test_a_price_question_quotes_the_sentence_with_the_sum(embedder: Embedder) -
         "Overtime is paid for hours worked beyond the regular schedule.\n"
         "If you make the maximum salary ($191,900 in 2024), you cannot receive comp time."
     )
-    answer = extractive_answer(
-        embedder,
-        "Above what salary can I no longer get overtime?",
-        [source(1, passage)],
-        min_relevance=MIN_RELEVANCE,
-        max_sentences=1,
-    )
+    answer = one_quote(embedder, "Above what salary can I no longer get overtime?", passage)
     assert "$191,900" in answer
 
 
@@ -193,9 +182,7 @@ def test_a_follow_up_quotes_what_its_own_words_ask(embedder: Embedder) -> None:
 
 def test_at_most_max_sentences_each_cited(embedder: Embedder) -> None:
     question = "When is the Dayton office open and closed?"
-    one = extractive_answer(
-        embedder, question, [source(1, OFFICE)], min_relevance=MIN_RELEVANCE, max_sentences=1
-    )
+    one = one_quote(embedder, question, OFFICE)
     assert len(split_cited_sentences(one)) == 1
     two = extractive_answer(embedder, question, [source(1, OFFICE)], min_relevance=MIN_RELEVANCE)
     sentences = split_cited_sentences(two)
