@@ -22,6 +22,7 @@ from evals.judges.answerability import (
     content_words,
 )
 from evals.judges.facts import facts_of
+from evals.judges.passages import with_count
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.terms import document_share
@@ -108,7 +109,11 @@ def answering_quotes(
         yield draft
     for n in dict.fromkeys(c.n for c in found):  # passages in order of their best candidate
         checked = answers(by_n[n].text, n)
-        draft = " ".join(cite(sentence, n) for sentence in checked.quote)
+        said = checked.quote
+        if checked.counted and len(said) == 1:
+            # "How many" answered by a whole list: the answer says how many it lists.
+            said = (with_count(said[0], checked.counted),)
+        draft = " ".join(cite(sentence, n) for sentence in said)
         if checked.answers and draft not in offered:
             offered.add(draft)
             yield draft

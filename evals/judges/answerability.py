@@ -70,6 +70,8 @@ class AnswerCheck:
     evidence: tuple[Evidence, ...] = ()  # the passages checked, in citation order
     answering: str = ""  # the window that answers best (see ``windows``)
     quote: tuple[str, ...] = ()  # that window as an answer would quote it
+    # "How many" answered by a whole list: its length, which the answer says (``with_count``)
+    counted: int = 0
 
     @property
     def reason(self) -> str:
@@ -198,6 +200,7 @@ class Reading:
     support: dict[str, float]
     shares: dict[str, float] = field(default_factory=dict)
     quote: tuple[str, ...] = ()  # the window as an answer would quote it (see ``Window``)
+    listed: int = 0  # items the window lists whole after its lead-in (see ``Window``)
     # qualifier -> the word the window has in its place ("international" for "domestic" in
     # "domestic travel"): the window is about a sibling of what was asked
     rivals: dict[str, str] = field(default_factory=dict)
@@ -257,7 +260,7 @@ def read_evidence(
             # Siblings are read in the sentences: a heading glued to them makes pairs no one
             # wrote ("4.2 Manual speed" gives "top speed" a rival over a sentence that answers).
             rivals = _rivals_in(w.stated, heads, reading.support)
-            readings.append(replace(reading, quote=w.quote, rivals=rivals))
+            readings.append(replace(reading, quote=w.quote, rivals=rivals, listed=w.listed))
     if share is None or not readings:
         return readings
     # Only words some window lacks need their share (one database probe each, in the agent).
@@ -331,6 +334,7 @@ def check_answer(
         evidence=tuple(evidence),
         answering=best.window,
         quote=best.quote,
+        counted=best.listed if asked_attribute(question) == "count" else 0,
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from evals.citations import split_sentences, strip_markers
 from evals.judges.facts import facts_of
+from evals.judges.passages import Evidence, count_note, windows
 
 # Clauses joined by these are judged separately ("X, and Y": both must hold). A bare "and"
 # only splits before a verb phrase ("... 14 days and are then sent"), never inside a list.
@@ -68,7 +69,8 @@ def clauses(sentence: str) -> list[str]:
 
 
 def premise_units(premises: Sequence[str], window: int = 2) -> list[Unit]:
-    """Every sentence of every passage, and every run of up to ``window`` adjacent sentences."""
+    """Every sentence of every passage, every run of up to ``window`` adjacent sentences, and
+    every whole list with its lead-in, which also states how many items it lists."""
     units: dict[Unit, None] = {}
     for passage in premises:
         sentences = [strip_markers(s) for s in split_sentences(passage)]
@@ -76,6 +78,12 @@ def premise_units(premises: Sequence[str], window: int = 2) -> list[Unit]:
             for i in range(len(sentences) - size + 1):
                 around = " ".join(sentences[max(0, i - _NEARBY) : i + size + _NEARBY])
                 units.setdefault(Unit(tuple(sentences[i : i + size]), around), None)
+        # "Employees can publish to three blogs" counts the list under "... these blogs:";
+        # no run of two sentences holds a list of three, nor says its length.
+        for listing in windows(Evidence(passage), 1):
+            if listing.listed:
+                whole = (*listing.parts, count_note(listing.listed))
+                units.setdefault(Unit(whole, " ".join(whole)), None)
     return list(units)
 
 

@@ -43,9 +43,14 @@ class Window:
 
     text: str
     quote: tuple[str, ...]
-    # Items of a list this window quotes whole after its lead-in ("three avenues:" or "the
+    # The lead-in and the items of a list this window quotes whole ("three avenues:" or "the
     # blogs employees can publish to:"): a whole list answers "how many", by its length.
-    listed: int = 0
+    parts: tuple[str, ...] = ()
+
+    @property
+    def listed(self) -> int:
+        """How many items the window lists whole after its lead-in (0 when it lists none)."""
+        return max(0, len(self.parts) - 1)
 
     @property
     def stated(self) -> str:
@@ -87,7 +92,18 @@ def _whole_list(out: dict[str, Window], heading: str, lead: str, items: list[str
         return
     quote = (f"{lead} {'; '.join(i.rstrip(' .;') for i in items)}.",)
     text = " ".join(p for p in (heading, *quote) if p)
-    out.setdefault(text, Window(text, quote, len(items)))
+    out.setdefault(text, Window(text, quote, (lead, *items)))
+
+
+def count_note(count: int) -> str:
+    """How the length of a whole list is said next to it: an answer to "how many" that quotes
+    the list says it, and the judge reads a list as stating it (``clauses.premise_units``)."""
+    return f"({count} in all)"
+
+
+def with_count(quote: str, count: int) -> str:
+    """``quote`` (a lead-in and its whole list) with its length said at the end."""
+    return f"{quote.rstrip().rstrip('.;')} {count_note(count)}."
 
 
 def windows(evidence: Evidence, size: int) -> list[Window]:

@@ -111,3 +111,18 @@ def test_of_two_answering_quotes_the_one_holding_more_of_the_question_comes_firs
     drafts = list(answering_quotes(embedder, question, found, sources))
     assert drafts[0].startswith("Staff who work remotely")  # ... the whole one is quoted first
     assert any(d.startswith("The home office stipend") for d in drafts[1:])
+
+
+def test_a_list_that_answers_how_many_is_quoted_whole_with_its_count(embedder: Embedder) -> None:
+    text = (
+        "Staff can post to these newsletters:\n\n- the Weekly Digest\n- Field Notes\n"
+        "- the Lab Letter\n\nEach has its own editor."
+    )
+    sources = [_source(1, text, "Communications > Newsletters")]
+    question = "How many newsletters can staff post to?"
+    found = _candidates(embedder, question, sources)
+    drafts = list(answering_quotes(embedder, question, found, sources))
+    assert (
+        "Staff can post to these newsletters: the Weekly Digest; Field Notes; the Lab Letter "
+        "(3 in all) [1]."
+    ) in drafts

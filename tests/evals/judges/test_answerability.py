@@ -227,6 +227,9 @@ def test_a_list_after_its_lead_in_answers_how_many(vectors: WordVectors) -> None
     check = check_answer("How many newsletters can staff post to?", [passage], vectors)
     assert check.answers and check.attribute == "count"
     assert "Lab Letter" in check.quote[0]
+    assert check.counted == 3  # the answer says how many
+    other = check_answer("Who edits the newsletters staff post to?", [passage], vectors)
+    assert other.counted == 0  # only "how many" is answered by the count
 
 
 def test_an_acronym_is_found_spelled_out_and_a_two_word_name_written_as_one(

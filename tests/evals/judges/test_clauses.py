@@ -42,3 +42,13 @@ def test_so_long_as_is_a_condition_not_a_second_claim() -> None:
         "You may work remotely, so long as your manager agrees."
     ]
     assert len(clauses("The card has not arrived, so book through the travel desk.")) == 2
+
+
+def test_a_whole_list_is_a_premise_unit_that_says_how_many_it_lists() -> None:
+    passage = (
+        "Staff can post to these newsletters:\n\n- the Weekly Digest\n- Field Notes\n\nAsk first."
+    )
+    whole = [u for u in premise_units([passage]) if "(2 in all)" in u.text]
+    assert [u.sentences for u in whole] == [
+        ("Staff can post to these newsletters:", "the Weekly Digest", "Field Notes", "(2 in all)")
+    ]

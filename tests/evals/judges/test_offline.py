@@ -259,3 +259,33 @@ def test_it_beats_the_overlap_baseline_on_heldout(
     ours = balanced_accuracy(labels, [s >= DEFAULT_THRESHOLD for s in scores])
     theirs = balanced_accuracy(labels, [j.supported for j in baseline])
     assert ours > theirs + 0.1
+
+
+NEWSLETTERS = (
+    "Staff can post to these newsletters:\n\n- the Weekly Digest\n- Field Notes\n"
+    "- the Lab Letter\n\nAsk your editor before you post."
+)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "supported"),
+    [
+        ("Staff can post to three newsletters.", True),
+        (
+            "Staff can post to these newsletters: the Weekly Digest; Field Notes; the Lab Letter "
+            "(3 in all).",
+            True,
+        ),
+        ("Staff can post to four newsletters.", False),
+        (
+            "Staff can post to these newsletters: the Weekly Digest; Field Notes; the Lab Letter "
+            "(4 in all).",
+            False,
+        ),
+        ("Ask your editor three times before you post.", False),
+    ],
+)
+def test_a_list_states_how_many_items_it_has(
+    offline_judge: OfflineJudge, sentence: str, supported: bool
+) -> None:
+    assert offline_judge.judge(NEWSLETTERS, sentence).supported is supported

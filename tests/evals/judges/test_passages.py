@@ -1,6 +1,6 @@
 """A cited passage read in windows of adjacent sentences."""
 
-from evals.judges.passages import Evidence, windows
+from evals.judges.passages import Evidence, windows, with_count
 
 
 def test_a_window_quotes_a_list_item_with_its_lead_in() -> None:
@@ -53,3 +53,13 @@ def test_a_whole_list_after_its_lead_in_is_one_window_that_counts_its_items() ->
     assert listed[0].quote == (
         "Staff can post to these newsletters: the Weekly Digest; Field Notes; the Lab Letter.",
     )
+    assert listed[0].parts == (
+        "Staff can post to these newsletters:",
+        "the Weekly Digest",
+        "Field Notes",
+        "the Lab Letter",
+    )
+
+
+def test_a_quoted_list_says_how_many_it_lists() -> None:
+    assert with_count("Staff can post to: A; B; C.", 3) == "Staff can post to: A; B; C (3 in all)."
