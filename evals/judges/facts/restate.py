@@ -28,6 +28,65 @@ def _compound_number(match: re.Match[str]) -> str:
     return str(_TENS[match.group(1).lower()] + _ONES[match.group(2).lower()])
 
 
+# A number said in words with its scales: "one hundred ninety-one thousand nine hundred" is
+# 191900, "a thousand" 1000, "two hundred and fifty" 250. Read as English grammar has it
+# (a unit or teen, a tens word and a unit, "hundred", then a larger scale), so that words
+# that only stand next to each other ("two three-hour sessions") stay as they are.
+_SMALL = {w: int(v) for w, v in NUMBER_WORDS.items() if w in _ONES or 10 <= v < 20}
+_SCALES_SAID = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_NUMBER_WORD = "|".join(sorted([*_SMALL, *_TENS, "hundred", *_SCALES_SAID], key=len, reverse=True))
+_SAID_RUN = re.compile(
+    rf"\b(?:(?:a|one)\s+(?=(?:hundred|{'|'.join(_SCALES_SAID)})\b))?(?:{_NUMBER_WORD})"
+    rf"(?:(?:\s+and\s+|\s+|-)(?:{_NUMBER_WORD}))+\b|\ba\s+(?:hundred|{'|'.join(_SCALES_SAID)})\b",
+    re.I,
+)
+
+
+def said_number(words: list[str]) -> int | None:
+    """The value of number words in English order ("one hundred ninety one thousand"), or
+    None when they do not make one number ("two three", "hundred thousand five hundred one")."""
+    total, current, last = 0, 0, ""
+    scale_seen = 10**12
+    for word in words:
+        if word == "and":
+            if last not in ("hundred", "scale"):
+                return None
+            continue
+        if word in _SMALL:
+            if last == "small" or (last == "tens" and _SMALL[word] >= 10):
+                return None
+            current, last = current + _SMALL[word], "small"
+        elif word in _TENS:
+            if last in ("small", "tens") or current % 100:
+                return None
+            current, last = current + _TENS[word], "tens"
+        elif word == "hundred":
+            if last == "hundred" or current >= 100:
+                return None
+            current, last = (current or 1) * 100, "hundred"
+        elif word in _SCALES_SAID:
+            scale = _SCALES_SAID[word]
+            if scale >= scale_seen:
+                return None
+            total, current, last, scale_seen = total + (current or 1) * scale, 0, "scale", scale
+        else:
+            return None
+    return total + current
+
+
+def _said_run(match: re.Match[str]) -> str:
+    said, rest = match.group(0), ""
+    if match.string[match.end() : match.end() + 1] == "-":
+        # "twenty eight-hour shifts": the last word counts the hours, not the shifts.
+        cut = re.search(r"(?:\s+and\s+|\s+|-)(\w+)$", said)
+        if cut is None:
+            return said
+        said, rest = said[: cut.start()], said[cut.start() :]
+    words = [w.lower() for w in re.split(r"[\s-]+", said) if w.lower() not in ("a", "")]
+    value = said_number(words) if len(words) > 1 or words[-1:] != ["one"] else None
+    return match.group(0) if value is None else f"{value}{rest}"
+
+
 # US time zones after a clock time, however written: "5 PM Eastern", "17:00 ET", "5pm EST".
 _ZONES = {"eastern": "ET", "pacific": "PT", "central": "CT", "mountain": "MT"}
 _ZONE = re.compile(
@@ -222,15 +281,40 @@ _TIMES_A = re.compile(
     rf"\b(once|twice|thrice|(\d+|[a-z]+)\s+times?)\s+(?:a|an|per|each|every)\s+{_PERIOD}\b",
     re.I,
 )
-# Shares written as fractions: "half of the bonus" is 50% of it, "a third of" 33.33% of it.
+# Shares written as fractions: "half of the bonus" is 50% of it, "a third of" 33.33% of it,
+# "four-fifths" 80%. Without a hyphen a fraction is a share only before "of": "two quarters"
+# alone is half a year.
+_DENOMINATORS = {
+    "half": 2,
+    "halves": 2,
+    "third": 3,
+    "thirds": 3,
+    "quarter": 4,
+    "quarters": 4,
+    "fourth": 4,
+    "fourths": 4,
+    "fifth": 5,
+    "fifths": 5,
+    "sixth": 6,
+    "sixths": 6,
+    "eighth": 8,
+    "eighths": 8,
+    "tenth": 10,
+    "tenths": 10,
+}
+_NUMERATOR = "a|one|" + "|".join(w for w in _ONES if w != "one")
+_DENOMINATOR = "|".join(sorted(_DENOMINATORS, key=len, reverse=True))
+
+
+def _fraction(match: re.Match[str]) -> str:
+    numerator = 1.0 if match.group(1).lower() == "a" else _number(match.group(1))
+    return f"{_share(numerator, _DENOMINATORS[match.group(2).lower()])} "
+
+
 _FRACTIONS = (
     (re.compile(r"\b(?:one\s+|a\s+)?half\s+(?=of\b|the\b)", re.I), "50% "),
-    (re.compile(r"\bthree\s+quarters\s+(?=of\b)", re.I), "75% "),
-    (re.compile(r"\b(?:one|a)\s+quarter\s+(?=of\b)", re.I), "25% "),
-    (re.compile(r"\b(?:one|a)[\s-]+third\s+(?=of\b)", re.I), f"{_share(1, 3)} "),
-    (re.compile(r"\btwo[\s-]+thirds\s+(?=of\b)", re.I), f"{_share(2, 3)} "),
-    (re.compile(r"\b(?:one|a)[\s-]+fifth\s+(?=of\b)", re.I), f"{_share(1, 5)} "),
-    (re.compile(r"\b(?:one|a)[\s-]+tenth\s+(?=of\b)", re.I), f"{_share(1, 10)} "),
+    (re.compile(rf"\b({_NUMERATOR})\s+({_DENOMINATOR})\s+(?=of\b)", re.I), _fraction),
+    (re.compile(rf"\b({_NUMERATOR})-({_DENOMINATOR})\b(?!-)", re.I), lambda m: _fraction(m)[:-1]),
     (re.compile(r"\b(\d+)/(\d+)\s+(?=of\b)"), lambda m: f"{_share(int(m[1]), int(m[2]))} "),
 )
 # "quarterly", "annually": a frequency, or after an amount the period of its rate ("$500
@@ -327,8 +411,9 @@ def restate_quantities(text: str) -> str:
     and a half" is "1.5 hours", "twice a year" is "every 0.5 year", "half of" is "50% of",
     "9 am" is "09:00"; and the forms in this module's docstring."""
     # Non-breaking and Unicode hyphens ("two‑year") join words as "-" does.
-    text = _COMPOUND.sub(_compound_number, text.replace("\u2011", "-").replace("\u2010", "-"))
+    text = text.replace("\u2011", "-").replace("\u2010", "-")
     text = _FRACTION_OF.sub(_fraction_of, text)
+    text = _COMPOUND.sub(_compound_number, _SAID_RUN.sub(_said_run, text))
     for pattern, replacement in (*_SAID_NUMBER, *_SAID_CLOCK, *_RESTATE):
         text = pattern.sub(replacement, text)
     text = _RANGE.sub(r"\1 \3 to \2 \3", text)

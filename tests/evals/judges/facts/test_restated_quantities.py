@@ -69,6 +69,17 @@ from evals.judges.facts.restate import restate_quantities
         # A frequency said as an adjective before its noun.
         ("Audits happen four times a year.", "We perform quarterly audits."),
         ("Staff recertify every year.", "Staff complete annual recertification."),
+        # Numbers said in words with their scales, and fractions with a hyphen.
+        (
+            "The cap was one hundred ninety-one thousand nine hundred dollars.",
+            "The cap was $191,900.",
+        ),
+        ("Up to two hundred and fifty staff attend.", "Up to 250 staff attend."),
+        ("The grant reaches a thousand schools.", "The grant reaches 1,000 schools."),
+        ("Deploy time was reduced by four-fifths.", "Deploy time was reduced by 80%."),
+        ("Travel days pay three-quarters of the rate.", "Travel days pay 75% of the rate."),
+        ("Overruns may not exceed one-fifth.", "Overruns may not exceed 20%."),
+        ("Three fifths of staff are remote.", "60% of staff are remote."),
     ],
 )
 def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> None:
@@ -110,6 +121,9 @@ def test_a_restated_quantity_is_in_the_evidence(claim: str, evidence: str) -> No
         ("Approvals take between 14 and 28 days.", "Approvals take 2-3 weeks."),
         ("The threshold is a quarter of a million dollars.", "The threshold is $25,000."),
         ("Audits happen twice a year.", "We perform quarterly audits."),
+        ("The cap was one hundred ninety thousand nine hundred dollars.", "The cap was $191,900."),
+        ("Deploy time was reduced by three-fifths.", "Deploy time was reduced by 80%."),
+        ("Travel days pay three-quarters of the rate.", "Travel days pay 70% of the rate."),
     ],
 )
 def test_a_changed_quantity_is_still_missing(claim: str, evidence: str) -> None:
@@ -183,3 +197,18 @@ def test_punctuation_before_a_period_word_is_read_without_error() -> None:
     # A lone comma before "every month" once reached the number parser as an empty token.
     assert facts_of("Rates , every month , are shared ; each week").quantities
     assert restate_quantities(", every month") == ", every 1 month"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        # Number words that stand next to each other without making one number.
+        ("Plan two three-hour sessions.", "three-hour"),
+        ("Book twenty eight-hour shifts.", "eight-hour"),
+        ("Pick five and six.", "five and six"),
+        # Two quarters alone are half a year, not a share.
+        ("The pilot ran two quarters.", "two quarters"),
+    ],
+)
+def test_words_that_make_no_one_number_stay_as_written(text: str, kept: str) -> None:
+    assert kept in restate_quantities(text)
