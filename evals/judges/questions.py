@@ -103,9 +103,13 @@ def _verbs(question: str) -> set[str]:
     return verbs
 
 
-_CONTACT_NOUNS = (
-    "phone telephone fax number email e-mail address url web website link handle name".split()
-)
+# The nouns that name each kind of contact detail asked ("the phone number", "the web
+# address"): a passage gives the detail without them ("call 555-0100").
+_CONTACT_NOUNS = {
+    "phone": "phone telephone fax number no".split(),
+    "email": "email e-mail mail address".split(),
+    "link": "url web website page link handle address".split(),
+}
 _OBJECT_STARTERS = frozenset("a an the my your our their its it them".split())
 _CAUSATIVES = frozenset("make makes made let lets".split())
 _BEFORE_GERUND = frozenset("from before after without while".split())
@@ -158,8 +162,9 @@ def qualifiers(question: str) -> list[tuple[str, bool]]:
     skip |= {stem(d.group(0)) for d in re.finditer(rf"\b(?:{DATE_NOUNS})\b", q.lower())}
     # "What's the phone number", "which email address", "the name of": the nouns name the
     # kind of answer asked, which a passage gives without them ("call 555-0100").
-    if asked_attribute(q) in ("phone", "email", "link") or re.search(r"\bname\s+of\b", q.lower()):
-        skip |= {stem(w) for w in _CONTACT_NOUNS}
+    skip |= {stem(w) for w in _CONTACT_NOUNS.get(asked_attribute(q), ())}
+    if re.search(r"\bname\s+of\b", q.lower()):
+        skip.add(stem("name"))
     # "How many times a year": the period is the frequency's unit, the kind of answer asked.
     times = re.search(r"\bhow many times\s+(?:a|an|per|each|every)\s+(\w+)", q.lower())
     skip |= {stem(times.group(1))} if times else set()

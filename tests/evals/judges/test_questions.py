@@ -140,3 +140,9 @@ def test_a_deadline_noun_names_the_asked_date_not_a_qualifier() -> None:
 def test_the_nouns_of_an_asked_contact_detail_are_not_qualifiers() -> None:
     words = dict(qualifiers("What's the phone number for the mailroom?"))
     assert "phone" not in words and "number" not in words and "mailroom" in words
+    # Only the asked kind's nouns: the website team is what the phone number is for.
+    words = dict(qualifiers("What's the phone number for the website team?"))
+    assert "number" not in words and "website" in words
+    # "The name of" asks a name; the phone system it names is still a qualifier.
+    words = dict(qualifiers("What's the name of the phone system staff use?"))
+    assert "name" not in words and "phone" in words
