@@ -63,6 +63,7 @@ HELDOUT_E = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_e.jsonl"
 HELDOUT_F = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_f.jsonl"
 HELDOUT_G = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_g.jsonl"
 HELDOUT_H = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_h.jsonl"
+HELDOUT_I = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_i.jsonl"
 BLIND_SETS = {
     "C": HELDOUT_C,
     "D": HELDOUT_D,
@@ -70,6 +71,7 @@ BLIND_SETS = {
     "F": HELDOUT_F,
     "G": HELDOUT_G,
     "H": HELDOUT_H,
+    "I": HELDOUT_I,
 }
 # Chunk sizes LlamaIndex is run at (its SentenceSplitter default is 1024); the best is named.
 LLAMA_CHUNK_SIZES = (256, 512, 1024)

@@ -97,6 +97,7 @@ def corpora() -> list[Corpus]:
             ("18f-f", "_f"),
             ("18f-g", "_g"),
             ("18f-h", "_h"),
+            ("18f-i", "_i"),
         ):
             found.append(
                 Corpus(

@@ -73,6 +73,7 @@ SETS = {
     "f": ("_f", "heldout-f"),
     "g": ("_g", "heldout-g"),
     "h": ("_h", "heldout-h"),
+    "i": ("_i", "heldout-i"),
 }
 
 
