@@ -69,8 +69,7 @@ def clauses(sentence: str) -> list[str]:
 
 
 def premise_units(premises: Sequence[str], window: int = 2) -> list[Unit]:
-    """Every sentence of every passage, every run of up to ``window`` adjacent sentences, and
-    every whole list with its lead-in, which also states how many items it lists."""
+    """Every sentence of every passage, and every run of up to ``window`` adjacent sentences."""
     units: dict[Unit, None] = {}
     for passage in premises:
         sentences = [strip_markers(s) for s in split_sentences(passage)]
@@ -78,8 +77,18 @@ def premise_units(premises: Sequence[str], window: int = 2) -> list[Unit]:
             for i in range(len(sentences) - size + 1):
                 around = " ".join(sentences[max(0, i - _NEARBY) : i + size + _NEARBY])
                 units.setdefault(Unit(tuple(sentences[i : i + size]), around), None)
-        # "Employees can publish to three blogs" counts the list under "... these blogs:";
-        # no run of two sentences holds a list of three, nor says its length.
+    return list(units)
+
+
+def list_units(premises: Sequence[str]) -> list[Unit]:
+    """Every whole list of every passage with its lead-in, saying how many items it lists.
+
+    "Employees can publish to three blogs" counts the list under "... these blogs:"; no run
+    of two sentences holds a list of three, nor says its length. (The judge adds these only
+    for a claim with a count the sentences do not state: each is one more text to embed.)
+    """
+    units: dict[Unit, None] = {}
+    for passage in premises:
         for listing in windows(Evidence(passage), 1):
             if listing.listed:
                 whole = (*listing.parts, count_note(listing.listed))

@@ -28,15 +28,16 @@ import numpy as np
 from evals.citations import strip_markers
 from evals.judges import binding as B
 from evals.judges import facts as F
-from evals.judges.clauses import Unit, clauses, evidence_clauses, premise_units
+from evals.judges.clauses import Unit, clauses, evidence_clauses, list_units, premise_units
 from evals.judges.facts import facts_of
 from evals.judges.facts.polarity import is_negation, negated_apart, prefixed_negations
 from evals.judges.generalisation import dropped_restrictions
+from evals.judges.passages import MAX_LISTED
 from evals.judges.protocol import BatchJudge, Judgement, Pair, as_premises
 from evals.judges.substitutions import WordVectors, substitutions
 from indexes.embeddings import Embedder
 
-VERSION = 18
+VERSION = 19
 # Fitted with the reference (torch) vectors on evals.judges.calibration.fitting_pairs (the
 # sample company's calibration split and the first 18F set; never a set it is reported on) by
 # ``python -m evals.judges.calibration``; bench/results/trust.json has the held-out figures.
@@ -222,6 +223,21 @@ def compare(
     )
 
 
+def _counts_unstated(parts: Sequence[str], units: Sequence[Unit]) -> bool:
+    """Whether a clause states a count (2 to ``MAX_LISTED``) that no premise sentence does: only
+    then may a whole list, counted, back it (``list_units``)."""
+    counts = {
+        q.value
+        for part in parts
+        for q in facts_of(part).quantities
+        if q.value.is_integer() and 2 <= q.value <= MAX_LISTED
+    }
+    if not counts:
+        return False
+    stated = {q.value for u in units if len(u.sentences) == 1 for q in facts_of(u.text).quantities}
+    return bool(counts - stated)
+
+
 class OfflineJudge(BatchJudge):
     """Embedding alignment plus number, date, name and polarity agreement."""
 
@@ -253,8 +269,12 @@ class OfflineJudge(BatchJudge):
         """For each pair, the best alignment of each claim clause (the calibration reads these)."""
         prepared = []
         for premises, sentence in pairs:
-            units = premise_units(as_premises(premises), self.window)
-            prepared.append((units, clauses(strip_markers(sentence))))
+            passages = as_premises(premises)
+            units = premise_units(passages, self.window)
+            parts = clauses(strip_markers(sentence))
+            if _counts_unstated(parts, units):
+                units += list_units(passages)
+            prepared.append((units, parts))
         texts = [t for units, parts in prepared for t in (*(u.text for u in units), *parts)]
         words = {w for t in texts for w in facts_of(t).words}
         vectors = self._embed([*texts, *sorted(words)])

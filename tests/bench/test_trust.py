@@ -29,12 +29,16 @@ pytestmark = [
 ]
 
 # The judge's shipped protocol: threshold fitted on the sample company's calibration split and
-# the first 18F set, measured on the later 18F sets, the newest (H, the only blind one since
-# C to G were read pair by pair on 2026-12-06) first.
-HELD_OUT = "fit sample+18f, measured 18f-h"
+# the first 18F set, measured on the later 18F sets, the newest blind one (I) first; H is
+# blind too (C to G were read pair by pair on 2026-12-06).
+HELD_OUT = "fit sample+18f, measured 18f-i"
 # Measured figures (bench/results/trust.json, 2026-12-06, ONNX int8) less a margin.
 JUDGE_FLOORS = {
-    HELD_OUT: {"faithful_kept": 0.58, "hallucination_caught": 0.82},  # measured 0.640 / 0.880
+    HELD_OUT: {"faithful_kept": 0.55, "hallucination_caught": 0.74},  # measured 0.613 / 0.800
+    "fit sample+18f, measured 18f-h": {
+        "faithful_kept": 0.58,  # measured 0.640
+        "hallucination_caught": 0.82,  # measured 0.880
+    },
     "fit sample+18f, measured 18f-g": {
         "faithful_kept": 0.74,  # measured 0.800 (0.773 before the 2026-12-06 judge changes)
         "hallucination_caught": 0.80,  # measured 0.853
@@ -60,20 +64,19 @@ JUDGE_FLOORS = {
         "hallucination_caught": 0.77,  # measured 0.827 (0.813)
     },
 }
-# Answerability, thresholds fitted on the sample company, on the blind 18F question set H
-# (written on 2026-12-06 by people who had not read the code), asked over the handbook's index.
-# Sets A to G, read item by item while designing, are in bench.trust only (one set keeps
-# `make test` within its time budget; G measured 0.717 / 0.750 / 0.457 with the test
-# embedder). The margins are wide: a fresh index answers a few questions differently (an HNSW
-# graph is built from random levels), and these run with the test embedder (torch), the
-# figures with ONNX int8. "answered_right_with_figures": of the questions whose reference
-# answer holds a number or a date, the share answered from the right section with an answer
-# that states one.
+# Answerability, thresholds fitted on the sample company, on the newest blind 18F question set
+# (I, written on 2026-12-06 by people who had not read the code), asked over the handbook's
+# index. H (blind too: 0.617 / 0.725 / 0.464) and the design sets A to G are in bench.trust
+# only: one set keeps `make test` within its time budget. The margins are wide: a fresh index
+# answers a few questions differently (an HNSW graph is built from random levels), and these
+# run with the test embedder (torch), the figures with ONNX int8. "answered_right_with_figures":
+# of the questions whose reference answer holds a number or a date, the share answered from
+# the right section with an answer that states one.
 FLOORS = {
-    "18f-h": {
-        "answered_right_source": 0.53,  # measured 0.617 (0.617 with the code as found)
-        "near_miss_declined": 0.65,  # measured 0.725 (0.750)
-        "answered_right_with_figures": 0.36,  # measured 0.464 (0.464)
+    "18f-i": {
+        "answered_right_source": 0.53,  # measured 0.613 (0.613 with the code as found)
+        "near_miss_declined": 0.64,  # measured 0.721 (0.721)
+        "answered_right_with_figures": 0.38,  # measured 0.500 (0.500)
     },
 }
 TARGET = 0.9
@@ -136,6 +139,6 @@ def test_answerability_on_the_held_out_handbook_keeps_its_floor(
 def test_answerability_meets_the_issue_targets_on_the_held_out_handbook(
     handbook_scores: dict[str, dict[str, Any]],
 ) -> None:
-    blind = handbook_scores["18f-h"]
+    blind = handbook_scores["18f-i"]
     assert blind["near_miss_declined"] >= TARGET
     assert blind["answered_right_source"] >= TARGET

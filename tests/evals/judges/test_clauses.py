@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evals.judges.clauses import Unit, clauses, evidence_clauses, premise_units
+from evals.judges.clauses import Unit, clauses, evidence_clauses, list_units, premise_units
 from evals.judges.facts import facts_of
 from evals.judges.offline import _negation_differs
 
@@ -48,7 +48,7 @@ def test_a_whole_list_is_a_premise_unit_that_says_how_many_it_lists() -> None:
     passage = (
         "Staff can post to these newsletters:\n\n- the Weekly Digest\n- Field Notes\n\nAsk first."
     )
-    whole = [u for u in premise_units([passage]) if "(2 in all)" in u.text]
-    assert [u.sentences for u in whole] == [
+    assert [u.sentences for u in list_units([passage])] == [
         ("Staff can post to these newsletters:", "the Weekly Digest", "Field Notes", "(2 in all)")
     ]
+    assert not any("(2 in all)" in u.text for u in premise_units([passage]))
