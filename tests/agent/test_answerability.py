@@ -62,6 +62,12 @@ def _candidates(embedder: Embedder, question: str, sources: list[Source]) -> lis
     return candidates(embedder, question, sources, 0.35)
 
 
+def _drafts(embedder: Embedder, question: str, sources: list[Source]) -> list[str]:
+    """The answering quotes offered for ``question``, best first."""
+    found = _candidates(embedder, question, sources)
+    return list(answering_quotes(embedder, question, found, sources))
+
+
 def test_the_quote_is_a_sentence_that_answers(embedder: Embedder) -> None:
     sources = [_source(1, TRAVEL, "Travel > Approval"), _source(2, HOTELS, "Travel > Hotels")]
     question = "How many days before departure must international travel be approved?"
@@ -90,8 +96,7 @@ def test_an_answering_quote_the_judge_rejects_gives_way_to_the_next(embedder: Em
     )
     sources = [_source(1, text, "Travel > Approval")]
     question = "How many days before departure must international travel be approved?"
-    found = _candidates(embedder, question, sources)
-    drafts = list(answering_quotes(embedder, question, found, sources))
+    drafts = _drafts(embedder, question, sources)
     assert len(drafts) >= 2 and all(d.endswith("[1].") for d in drafts)
 
 
@@ -119,9 +124,7 @@ def test_a_list_that_answers_how_many_is_quoted_whole_with_its_count(embedder: E
         "- the Lab Letter\n\nEach has its own editor."
     )
     sources = [_source(1, text, "Communications > Newsletters")]
-    question = "How many newsletters can staff post to?"
-    found = _candidates(embedder, question, sources)
-    drafts = list(answering_quotes(embedder, question, found, sources))
+    drafts = _drafts(embedder, "How many newsletters can staff post to?", sources)
     assert (
         "Staff can post to these newsletters: the Weekly Digest; Field Notes; the Lab Letter "
         "(3 in all) [1]."
