@@ -37,7 +37,7 @@ from evals.judges.protocol import BatchJudge, Judgement, Pair, as_premises
 from evals.judges.substitutions import WordVectors, substitutions
 from indexes.embeddings import Embedder
 
-VERSION = 19
+VERSION = 20
 # Fitted with the reference (torch) vectors on evals.judges.calibration.fitting_pairs (the
 # sample company's calibration split and the first 18F set; never a set it is reported on) by
 # ``python -m evals.judges.calibration``; bench/results/trust.json has the held-out figures.

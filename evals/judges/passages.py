@@ -97,7 +97,7 @@ def _whole_list(out: dict[str, Window], heading: str, lead: str, items: list[str
 
 def count_note(count: int) -> str:
     """How the length of a whole list is said next to it: an answer to "how many" that quotes
-    the list says it, and the judge reads a list as stating it (``clauses.premise_units``)."""
+    the list says it, and the judge reads a list as stating it (``clauses.list_units``)."""
     return f"({count} in all)"
 
 

@@ -83,7 +83,9 @@ def _said_run(match: re.Match[str]) -> str:
             return said
         said, rest = said[: cut.start()], said[cut.start() :]
     words = [w.lower() for w in re.split(r"[\s-]+", said) if w.lower() not in ("a", "")]
-    value = said_number(words) if len(words) > 1 or words[-1:] != ["one"] else None
+    if not words or words == ["one"]:
+        return match.group(0)  # "a thousand-dollar grant": one number word, the hyphen's
+    value = said_number(words)
     return match.group(0) if value is None else f"{value}{rest}"
 
 
@@ -308,13 +310,16 @@ _DENOMINATOR = "|".join(sorted(_DENOMINATORS, key=len, reverse=True))
 
 def _fraction(match: re.Match[str]) -> str:
     numerator = 1.0 if match.group(1).lower() == "a" else _number(match.group(1))
-    return f"{_share(numerator, _DENOMINATORS[match.group(2).lower()])} "
+    return _share(numerator, _DENOMINATORS[match.group(2).lower()])
 
 
 _FRACTIONS = (
     (re.compile(r"\b(?:one\s+|a\s+)?half\s+(?=of\b|the\b)", re.I), "50% "),
-    (re.compile(rf"\b({_NUMERATOR})\s+({_DENOMINATOR})\s+(?=of\b)", re.I), _fraction),
-    (re.compile(rf"\b({_NUMERATOR})-({_DENOMINATOR})\b(?!-)", re.I), lambda m: _fraction(m)[:-1]),
+    (
+        re.compile(rf"\b({_NUMERATOR})\s+({_DENOMINATOR})\s+(?=of\b)", re.I),
+        lambda m: f"{_fraction(m)} ",
+    ),
+    (re.compile(rf"\b({_NUMERATOR})-({_DENOMINATOR})\b(?!-)", re.I), _fraction),
     (re.compile(r"\b(\d+)/(\d+)\s+(?=of\b)"), lambda m: f"{_share(int(m[1]), int(m[2]))} "),
 )
 # "quarterly", "annually": a frequency, or after an amount the period of its rate ("$500

@@ -205,6 +205,7 @@ def test_punctuation_before_a_period_word_is_read_without_error() -> None:
         # Number words that stand next to each other without making one number.
         ("Plan two three-hour sessions.", "three-hour"),
         ("Book twenty eight-hour shifts.", "eight-hour"),
+        ("They won a thousand-dollar grant.", "a thousand-dollar"),
         ("Pick five and six.", "five and six"),
         # Two quarters alone are half a year, not a share.
         ("The pilot ran two quarters.", "two quarters"),
