@@ -59,7 +59,7 @@ def said_number(words: list[str]) -> int | None:
         elif word in _TENS:
             if last in ("small", "tens") or current % 100:
                 return None
-            current, last = current + _TENS[word], "tens"
+            current, last = current + int(_TENS[word]), "tens"
         elif word == "hundred":
             if last == "hundred" or current >= 100:
                 return None
