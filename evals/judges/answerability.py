@@ -313,6 +313,7 @@ def check_answer(
     word (see ``read_evidence``); ``limits`` defaults to the shipped thresholds.
     """
     limits = limits or Thresholds()
+    attribute = asked_attribute(question)
     wanted = qualifiers(question)
     readings = read_evidence(question, evidence, vectors, window=window, share=share)
     best = best_reading(wanted, readings, limits)
@@ -323,7 +324,7 @@ def check_answer(
     siblings = [w for w in best.rivals if w not in common_missing]
     return AnswerCheck(
         answers=bool(readings) and best.answers(wanted, limits),
-        attribute=asked_attribute(question),
+        attribute=attribute,
         attribute_found=best.attribute_found,
         qualifiers=tuple(w for w, _ in wanted),
         missing=tuple(as_written(w, question) for w in named_missing + common_missing + siblings),
@@ -334,7 +335,7 @@ def check_answer(
         evidence=tuple(evidence),
         answering=best.window,
         quote=best.quote,
-        counted=best.listed if asked_attribute(question) == "count" else 0,
+        counted=best.listed if attribute == "count" else 0,
     )
 
 
