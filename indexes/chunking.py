@@ -22,6 +22,9 @@ from indexes.loaders.markdown import front_matter, front_matter_title, markdown_
 
 SECTION_SEPARATOR = " > "
 _NON_SPACE = re.compile(r"\S")
+# Where a reader can start: after a line break, or after a sentence's end and a space.
+_ENDED = re.compile(r"(?:\n|[.!?;:][\"')\]*_]*)$")  # followed by a space: "gsa.gov" goes on
+_START = re.compile(r"(?:\n|[.!?;:][\"')\]*_]*[ \t])\s*(?=\S)")
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,33 @@ def _span_pieces(doc: LoadedDocument, spans: list[Span]) -> list[_Piece]:
     return [_Piece(s.start, s.end, s.label, s.page) for s in spans]
 
 
+def _clean_start(
+    text: str,
+    span: tuple[int, int],
+    floor: int,
+    covered_to: int,
+    fits: Callable[[str, str], bool],
+) -> int:
+    """Where a chunk that continues a section should start: where a line or sentence begins.
+
+    The splitter cuts an over-long sentence (a list or table with no full stop) at commas or
+    words, and its overlap can open a chunk there ("gov](mailto:...) requesting elevation").
+    Such a chunk embeds and quotes a fragment. So the start moves back to the beginning of
+    that line or sentence (not before ``floor``) if the chunk still ``fits`` its budget and
+    its overlap with the previous chunk, which ends at ``covered_to``, or else forward to the
+    next one that chunk already holds; if neither is possible it stays.
+    """
+    start, end = span
+    before = text[:start]
+    if _ENDED.search(before.rstrip(" \t")) and (before.endswith("\n") or before[-1:].isspace()):
+        return start
+    back = [m.end() for m in _START.finditer(text, floor, start) if m.end() <= start]
+    if back and fits(text[back[-1] : end], text[back[-1] : covered_to]):
+        return back[-1]
+    found = _START.search(text, start, min(covered_to, end))
+    return found.end() if found else start
+
+
 def _record_pieces(doc: LoadedDocument) -> list[_Piece]:
     """One piece per record, labelled by it: packing several small records into one chunk
     mixed one record's question with another's answer under a label naming only the first,
@@ -194,6 +224,16 @@ def chunk_document(
             lead = len(raw) - len(raw.lstrip())
             trail = len(raw) - len(raw.rstrip())
             start, end = start + lead, end - trail
+            if chunks and chunks[-1].section == piece.section:
+                start = _clean_start(
+                    doc.text,
+                    (start, end),
+                    max(piece.start, chunks[-1].start_char),
+                    chunks[-1].end_char,
+                    lambda t, shared: (
+                        count_tokens(t) <= chunk_tokens and count_tokens(shared) <= overlap
+                    ),
+                )
             if end <= start:
                 continue
             chunks.append(

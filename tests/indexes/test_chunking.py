@@ -228,6 +228,35 @@ def test_split_pieces_prefer_sentence_ends() -> None:
     assert all(c.text.endswith(".") for c in lanes)
 
 
+def opens_mid_sentence(doc: LoadedDocument, c: Chunk) -> bool:
+    before = doc.text[: c.start_char]
+    return not before.endswith("\n") and not before.rstrip(" ").endswith((".", ";", ":"))
+
+
+@pytest.mark.parametrize(("budget", "overlap"), [(60, 20), (80, 30), (50, 25)])
+def test_a_chunk_continuing_a_long_list_opens_where_a_line_or_sentence_does(
+    budget: int, overlap: int
+) -> None:
+    # Bullets with no full stop, each longer than a clause: the splitter cuts them at commas,
+    # and its overlap used to open a chunk mid-item ("gov](mailto:...) requesting ...").
+    items = "\n".join(
+        f"- Team {i} owns the {['lab', 'desk', 'dock'][i % 3]} rota, the spare keys, "
+        f"the visitor log and the [inbox](mailto:team{i}@example.gov), answering within {i} days"
+        for i in range(30)
+    )
+    doc = markdown(f"# Rota\n\nWho owns what.\n\n## Owners\n\n{items}\n")
+    chunks = chunk(doc, budget=budget, overlap=overlap)  # checks budget and offsets
+    owners = [c for c in chunks if c.section == "Rota > Owners"]
+    assert len(owners) > 3
+    assert [c.text[:40] for c in owners[1:] if opens_mid_sentence(doc, c)] == []
+    assert uncovered_words(doc, chunks) == []
+    shared = [
+        words(doc.text[after.start_char : before.end_char])
+        for before, after in itertools.pairwise(owners)
+    ]
+    assert max(shared) <= overlap
+
+
 @pytest.mark.parametrize("overlap", [0, 20])
 def test_repetitive_text_pieces_are_placed_where_they_were_cut(overlap: int) -> None:
     # Every piece's words also occur earlier; each must still point at its own stretch.
