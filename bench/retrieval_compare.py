@@ -64,6 +64,7 @@ HELDOUT_F = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_f.jsonl"
 HELDOUT_G = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_g.jsonl"
 HELDOUT_H = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_h.jsonl"
 HELDOUT_I = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_i.jsonl"
+HELDOUT_J = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_j.jsonl"
 BLIND_SETS = {
     "C": HELDOUT_C,
     "D": HELDOUT_D,
@@ -72,6 +73,7 @@ BLIND_SETS = {
     "G": HELDOUT_G,
     "H": HELDOUT_H,
     "I": HELDOUT_I,
+    "J": HELDOUT_J,
 }
 # Chunk sizes LlamaIndex is run at (its SentenceSplitter default is 1024); the best is named.
 LLAMA_CHUNK_SIZES = (256, 512, 1024)

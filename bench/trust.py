@@ -98,6 +98,7 @@ def corpora() -> list[Corpus]:
             ("18f-g", "_g"),
             ("18f-h", "_h"),
             ("18f-i", "_i"),
+            ("18f-j", "_j"),
         ):
             found.append(
                 Corpus(

@@ -23,7 +23,7 @@ HELDOUT = Path(__file__).resolve().parents[1] / "samples" / "heldout" / "18f-han
 
 
 # The 18F judge sets: "18f" (2026-12-03) informed the judge changes of 2026-12-05 and is no
-# longer blind; "18f-b" to "18f-i" (each written before anything was measured on it) are.
+# longer blind; "18f-b" to "18f-j" (each written before anything was measured on it) are.
 JUDGE_SETS = {
     "18f": "judge_pairs.jsonl",
     "18f-b": "judge_pairs_b.jsonl",
@@ -34,10 +34,12 @@ JUDGE_SETS = {
     "18f-g": "judge_pairs_g.jsonl",
     "18f-h": "judge_pairs_h.jsonl",
     "18f-i": "judge_pairs_i.jsonl",
+    "18f-j": "judge_pairs_j.jsonl",
 }
-BLIND_JUDGE_SET = "18f-i"
+BLIND_JUDGE_SET = "18f-j"
 # The first two are the shipped thresholds' protocol; then the issue's (sample only).
 JUDGE_DIRECTIONS = (
+    ("sample+18f", "18f-j"),
     ("sample+18f", "18f-i"),
     ("sample+18f", "18f-h"),
     ("sample+18f", "18f-g"),
@@ -46,6 +48,7 @@ JUDGE_DIRECTIONS = (
     ("sample+18f", "18f-d"),
     ("sample+18f", "18f-c"),
     ("sample+18f", "18f-b"),
+    ("sample", "18f-j"),
     ("sample", "18f-i"),
     ("sample", "18f-h"),
     ("sample", "18f-g"),

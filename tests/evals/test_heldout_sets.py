@@ -74,6 +74,7 @@ SETS = {
     "g": ("_g", "heldout-g"),
     "h": ("_h", "heldout-h"),
     "i": ("_i", "heldout-i"),
+    "j": ("_j", "heldout-j"),
 }
 
 
