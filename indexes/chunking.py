@@ -25,6 +25,8 @@ _NON_SPACE = re.compile(r"\S")
 # Where a reader can start: after a line break, or after a sentence's end and a space.
 _ENDED = re.compile(r"(?:\n|[.!?;:][\"')\]*_]*)$")  # followed by a space: "gsa.gov" goes on
 _START = re.compile(r"(?:\n|[.!?;:][\"')\]*_]*[ \t])\s*(?=\S)")
+# Where a reader can stop: after a sentence's end (before a space), or at a line's end.
+_STOPS = re.compile(r"[.!?;:][\"')\]*_]*(?=\s)|[^\s](?=[ \t]*\n)")
 
 
 @dataclass(frozen=True)
@@ -160,31 +162,56 @@ def _span_pieces(doc: LoadedDocument, spans: list[Span]) -> list[_Piece]:
     return [_Piece(s.start, s.end, s.label, s.page) for s in spans]
 
 
-def _clean_start(
-    text: str,
-    span: tuple[int, int],
-    floor: int,
-    covered_to: int,
-    fits: Callable[[str, str], bool],
-) -> int:
-    """Where a chunk that continues a section should start: where a line or sentence begins.
+def _opens_cleanly(text: str, start: int) -> bool:
+    before = text[:start]
+    return not before.strip() or (
+        bool(_ENDED.search(before.rstrip(" \t"))) and before[-1:].isspace()
+    )
+
+
+def _closes_cleanly(text: str, end: int) -> bool:
+    after = text[end:]
+    return (
+        not after.strip()
+        or after.lstrip(" \t").startswith("\n")
+        or (bool(_ENDED.search(text[:end])) and after[:1].isspace())
+    )
+
+
+def _whole_sentences(
+    text: str, spans: list[tuple[int, int]], fits: Callable[[str, str], bool]
+) -> list[tuple[int, int]]:
+    """``spans`` (one section's chunks, in order) moved so that each opens and closes where a
+    line or sentence does, wherever that loses no words and keeps the budgets.
 
     The splitter cuts an over-long sentence (a list or table with no full stop) at commas or
-    words, and its overlap can open a chunk there ("gov](mailto:...) requesting elevation").
-    Such a chunk embeds and quotes a fragment. So the start moves back to the beginning of
-    that line or sentence (not before ``floor``) if the chunk still ``fits`` its budget and
-    its overlap with the previous chunk, which ends at ``covered_to``, or else forward to the
-    next one that chunk already holds; if neither is possible it stays.
+    words, and its overlap can open a chunk there ("gov](mailto:...) requesting elevation")
+    or close one mid-item. Such a chunk embeds and quotes a fragment. A start moves back to
+    the beginning of its line or sentence if the chunk still ``fits`` (its text, and what it
+    shares with its neighbour), else forward to the next one the previous chunk already
+    holds; an end moves forward to the end of its sentence if it fits, else back to the last
+    one the next chunk already holds. Otherwise a cut stays where it is.
     """
-    start, end = span
-    before = text[:start]
-    if _ENDED.search(before.rstrip(" \t")) and (before.endswith("\n") or before[-1:].isspace()):
-        return start
-    back = [m.end() for m in _START.finditer(text, floor, start) if m.end() <= start]
-    if back and fits(text[back[-1] : end], text[back[-1] : covered_to]):
-        return back[-1]
-    found = _START.search(text, start, min(covered_to, end))
-    return found.end() if found else start
+    out = list(spans)
+    for i in range(1, len(out)):
+        (p_start, p_end), (start, end) = out[i - 1], out[i]
+        if not _opens_cleanly(text, start):
+            back = [m.end() for m in _START.finditer(text, p_start, start) if m.end() < start]
+            forward = _START.search(text, start, min(p_end, end))
+            if back and fits(text[back[-1] : end], text[back[-1] : p_end]):
+                start = back[-1]
+            elif forward:
+                start = forward.end()
+        if not _closes_cleanly(text, p_end):
+            ahead = _STOPS.search(text, p_end, end)
+            behind = [m.end() for m in _STOPS.finditer(text, max(start, p_start), p_end)]
+            if ahead and fits(text[p_start : ahead.end()], text[start : ahead.end()]):
+                p_end = ahead.end()
+            elif behind and behind[-1] > p_start:
+                p_end = behind[-1]
+            p_end = p_start + len(text[p_start:p_end].rstrip())
+        out[i - 1], out[i] = (p_start, p_end), (start, end)
+    return out
 
 
 def _record_pieces(doc: LoadedDocument) -> list[_Piece]:
@@ -217,25 +244,21 @@ def chunk_document(
     for piece in pieces:
         region = doc.text[piece.start : piece.end]
         parts = _split(region, chunk_tokens, overlap, count_tokens)
+        spans = []
         for offset, stop in _locate(region, parts, overlap, count_tokens):
             start, end = piece.start + offset, piece.start + stop
             # Trim surrounding whitespace without breaking text == source[start:end].
             raw = doc.text[start:end]
             lead = len(raw) - len(raw.lstrip())
             trail = len(raw) - len(raw.rstrip())
-            start, end = start + lead, end - trail
-            if chunks and chunks[-1].section == piece.section:
-                start = _clean_start(
-                    doc.text,
-                    (start, end),
-                    max(piece.start, chunks[-1].start_char),
-                    chunks[-1].end_char,
-                    lambda t, shared: (
-                        count_tokens(t) <= chunk_tokens and count_tokens(shared) <= overlap
-                    ),
-                )
-            if end <= start:
-                continue
+            if end - trail > start + lead:
+                spans.append((start + lead, end - trail))
+        spans = _whole_sentences(
+            doc.text,
+            spans,
+            lambda t, shared: count_tokens(t) <= chunk_tokens and count_tokens(shared) <= overlap,
+        )
+        for start, end in spans:
             chunks.append(
                 Chunk(len(chunks), doc.text[start:end], piece.section, piece.page, start, end)
             )

@@ -233,8 +233,13 @@ def opens_mid_sentence(doc: LoadedDocument, c: Chunk) -> bool:
     return not before.endswith("\n") and not before.rstrip(" ").endswith((".", ";", ":"))
 
 
+def closes_mid_sentence(doc: LoadedDocument, c: Chunk) -> bool:
+    after = doc.text[c.end_char :]
+    return not after.startswith("\n") and not c.text.endswith((".", ";", ":"))
+
+
 @pytest.mark.parametrize(("budget", "overlap"), [(60, 20), (80, 30), (50, 25)])
-def test_a_chunk_continuing_a_long_list_opens_where_a_line_or_sentence_does(
+def test_chunks_of_a_long_list_open_and_close_where_a_line_or_sentence_does(
     budget: int, overlap: int
 ) -> None:
     # Bullets with no full stop, each longer than a clause: the splitter cuts them at commas,
@@ -249,6 +254,7 @@ def test_a_chunk_continuing_a_long_list_opens_where_a_line_or_sentence_does(
     owners = [c for c in chunks if c.section == "Rota > Owners"]
     assert len(owners) > 3
     assert [c.text[:40] for c in owners[1:] if opens_mid_sentence(doc, c)] == []
+    assert [c.text[-40:] for c in owners[:-1] if closes_mid_sentence(doc, c)] == []
     assert uncovered_words(doc, chunks) == []
     shared = [
         words(doc.text[after.start_char : before.end_char])
