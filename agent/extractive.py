@@ -160,7 +160,8 @@ def logical_lines(text: str) -> list[str]:
 def quotable_units(passage: str) -> list[str]:
     """The passage's sentences, with a lead-in ending in ":" joined to the list that follows
     ("covered by a per diem: Domestic: $65 per day; International: $90 per day"), since the
-    items alone lose their subject. Headings and Markdown emphasis are dropped."""
+    items alone lose their subject, and each table row read with its header (see
+    ``table_row``). Headings and Markdown emphasis are dropped."""
     units: list[str] = []
     lead: str | None = None
     items: list[str] = []
@@ -173,7 +174,17 @@ def quotable_units(passage: str) -> list[str]:
         items.clear()
 
     text = _EMPHASIS.sub("", with_bold_headings(passage))
-    for line in logical_lines(_without_instructions(text)):
+    table: list[str] = []  # a table's lines, read together so each row has its header
+    for line in [*logical_lines(_without_instructions(text)), ""]:
+        if line.startswith("|"):
+            flush()
+            table.append(line)
+            continue
+        if table:
+            units.extend(split_sentences("\n".join(table)))
+            table.clear()
+        if not line:
+            break
         if heading_text(line) is not None:
             flush()
             continue

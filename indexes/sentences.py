@@ -24,6 +24,7 @@ _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-z][.)])\s+")
 # glued to its "#" ("#questions is where to ask") is a chat channel or a tag, not a heading.
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
+_DASHES = re.compile(r"[-–—]+")  # an empty table cell, written as a dash
 # A candidate boundary: terminal punctuation, closing quotes/brackets, optional citation
 # markers, then whitespace. Whether it really ends a sentence is decided in _split_block.
 _BOUNDARY = re.compile(rf"[.!?]+[\"')\]]*(?:{_MARKER_RUN.pattern})?(?=\s+)")
@@ -53,25 +54,58 @@ def strip_markers(text: str) -> str:
     return " ".join(cleaned.split())
 
 
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def table_row(cells: list[str], header: list[str] | None) -> str:
+    """A table row as one readable unit: each cell after its column's name ("Spec: Top speed;
+    Stacker S6: 1.8 m/s; Stacker S4: 1.5 m/s") when the header is known and fits, since a row
+    alone ("Top speed | 1.8 m/s | 1.5 m/s") does not say which value is whose. A cell of only
+    a dash says nothing and is left out. Without a header that fits (a chunk that starts
+    below it), the cells as written, joined by " | "."""
+    if header is None or len(header) != len(cells):
+        return " | ".join(c for c in cells if c)
+    said = [(h, c) for h, c in zip(header, cells, strict=True) if c and not _DASHES.fullmatch(c)]
+    return "; ".join(f"{h}: {c}" if h else c for h, c in said)
+
+
 def _blocks(text: str) -> list[str]:
-    """Paragraphs, list items and table rows: the units a sentence never crosses."""
+    """Paragraphs, list items and table rows: the units a sentence never crosses. A table's
+    header row (the row above its rule) names the columns of the rows below it and is no unit
+    of its own."""
     blocks: list[str] = []
     current: list[str] = []
+    lines = [line.strip() for line in text.splitlines()]
+    header: list[str] | None = None
+    rows = 0  # rows read under ``header``: a table of a header alone keeps it as its text
 
     def flush() -> None:
         if current:
             blocks.append(" ".join(current))
             current.clear()
 
-    for line in text.splitlines():
-        stripped = line.strip()
+    def end_table() -> None:
+        nonlocal header
+        if header is not None and not rows:
+            blocks.append(table_row(header, None))
+        header = None
+
+    for i, stripped in enumerate(lines):
+        if not stripped.startswith("|") and not _TABLE_RULE.match(stripped):
+            end_table()
         if not stripped or _TABLE_RULE.match(stripped):
             flush()
             continue
         if stripped.startswith("|"):
             flush()
-            cells = [c.strip() for c in stripped.strip("|").split("|")]
-            blocks.append(" | ".join(c for c in cells if c))
+            following = lines[i + 1] if i + 1 < len(lines) else ""
+            if _TABLE_RULE.match(following) and "|" in following:
+                end_table()
+                header, rows = _cells(stripped), 0
+            else:
+                blocks.append(table_row(_cells(stripped), header))
+                rows += 1
             continue
         heading = heading_text(stripped)
         if heading is not None:
@@ -84,6 +118,7 @@ def _blocks(text: str) -> list[str]:
             stripped = _BULLET.sub("", stripped)
         current.append(stripped)
     flush()
+    end_table()
     return blocks
 
 

@@ -273,3 +273,17 @@ def test_between_sentences_that_score_alike_the_first_ranked_passage_is_quoted(
         embedder, question, [source(1, dayton), source(2, akron)], min_relevance=MIN_RELEVANCE
     )
     assert swapped.startswith("The office is open from 8:00 to 18:00") and "[1]" in swapped
+
+
+def test_a_table_row_is_quoted_with_its_header_and_the_header_alone_never(
+    embedder: Embedder,
+) -> None:
+    manual = (SAMPLE_CORPUS / "public" / "procedures" / "incident-escalation.md").read_text()
+    table = manual[manual.index("### 3.2 Time-based") : manual.index("### 3.3")]
+    question = "A P1 has had no fix or workaround for 4 hours. Who is it escalated to?"
+    answer = one_quote(embedder, question, table)
+    assert answer == (
+        "Time since case opened without a fix or workaround: 4 hours; P1 escalates to: VP "
+        "Customer Operations; P2 escalates to: Support Manager on call [1]."
+    )
+    assert not any(u.endswith("P2 escalates to") for u in quotable_units(table))

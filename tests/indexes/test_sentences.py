@@ -1,4 +1,5 @@
-"""indexes/sentences.py: bold-only lines and ATX headings; a "#channel" is not a heading."""
+"""indexes/sentences.py: bold-only lines and ATX headings; a "#channel" is not a heading; a
+table row is read with its header."""
 
 from indexes.sentences import heading_text, split_sentences, with_bold_headings
 
@@ -29,4 +30,31 @@ def test_a_channel_name_opening_a_line_is_not_a_heading() -> None:
         "Getting help",
         "#questions is where to ask.",
         "Post news in #general.",
+    ]
+
+
+SPECS = """Key figures:
+
+| Spec | Stacker S6 | Stacker S4 |
+|---|:---:|---|
+| Top speed (open floor) | 1.8 m/s | 1.5 m/s |
+| Cold store | -25 °C | – |
+
+| Mode | Limit |
+|------|-------|
+
+| Manual | 0.8 m/s |
+"""
+
+
+def test_a_table_row_is_read_with_its_header_and_the_header_is_no_sentence() -> None:
+    assert split_sentences(SPECS) == [
+        "Key figures:",
+        "Spec: Top speed (open floor); Stacker S6: 1.8 m/s; Stacker S4: 1.5 m/s",
+        # A dash is an empty cell; a negative number is not.
+        "Spec: Cold store; Stacker S6: -25 °C",
+        # A table of a header alone keeps it as its text.
+        "Mode | Limit",
+        # Below a blank line, a row has no header: a chunk can start inside a table.
+        "Manual | 0.8 m/s",
     ]
