@@ -99,6 +99,7 @@ def corpora() -> list[Corpus]:
             ("18f-h", "_h"),
             ("18f-i", "_i"),
             ("18f-j", "_j"),
+            ("18f-k", "_k"),
         ):
             found.append(
                 Corpus(

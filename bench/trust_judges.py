@@ -23,7 +23,7 @@ HELDOUT = Path(__file__).resolve().parents[1] / "samples" / "heldout" / "18f-han
 
 
 # The 18F judge sets: "18f" (2026-12-03) informed the judge changes of 2026-12-05 and is no
-# longer blind; "18f-b" to "18f-j" (each written before anything was measured on it) are.
+# longer blind; "18f-b" to "18f-k" (each written before anything was measured on it) are.
 JUDGE_SETS = {
     "18f": "judge_pairs.jsonl",
     "18f-b": "judge_pairs_b.jsonl",
@@ -35,10 +35,12 @@ JUDGE_SETS = {
     "18f-h": "judge_pairs_h.jsonl",
     "18f-i": "judge_pairs_i.jsonl",
     "18f-j": "judge_pairs_j.jsonl",
+    "18f-k": "judge_pairs_k.jsonl",
 }
-BLIND_JUDGE_SET = "18f-j"
+BLIND_JUDGE_SET = "18f-k"
 # The first two are the shipped thresholds' protocol; then the issue's (sample only).
 JUDGE_DIRECTIONS = (
+    ("sample+18f", "18f-k"),
     ("sample+18f", "18f-j"),
     ("sample+18f", "18f-i"),
     ("sample+18f", "18f-h"),
@@ -48,6 +50,7 @@ JUDGE_DIRECTIONS = (
     ("sample+18f", "18f-d"),
     ("sample+18f", "18f-c"),
     ("sample+18f", "18f-b"),
+    ("sample", "18f-k"),
     ("sample", "18f-j"),
     ("sample", "18f-i"),
     ("sample", "18f-h"),

@@ -75,6 +75,7 @@ SETS = {
     "h": ("_h", "heldout-h"),
     "i": ("_i", "heldout-i"),
     "j": ("_j", "heldout-j"),
+    "k": ("_k", "heldout-k"),
 }
 
 
