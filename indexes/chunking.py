@@ -19,8 +19,14 @@ from dataclasses import dataclass
 
 from indexes.loaders.document import LoadedDocument, Span
 from indexes.loaders.markdown import front_matter, front_matter_title, markdown_headings
+from indexes.tables import header_above, with_table_header
 
 SECTION_SEPARATOR = " > "
+# Bumped whenever the chunks of an unchanged file would differ (where cuts fall, what a chunk
+# carries): ingest re-chunks a file stored by another version (indexes/ingest/files.py),
+# re-embedding only the chunks whose text changed. Documents stored before there was a
+# version have none, so they get the whole-sentence cuts and table headers of 2026-12-06.
+CHUNKER_VERSION = 3
 _NON_SPACE = re.compile(r"\S")
 # Where a reader can start: after a line break, or after a sentence's end and a space.
 _ENDED = re.compile(r"(?:\n|[.!?;:][\"')\]*_]*)$")  # followed by a space: "gsa.gov" goes on
@@ -39,6 +45,15 @@ class Chunk:
     page: int | None
     start_char: int
     end_char: int
+    # The header lines of the Markdown table the chunk starts inside, below them (see
+    # indexes/tables.py): its rows cannot be read without them. Not part of ``text``.
+    table_header: str = ""
+
+    @property
+    def readable(self) -> str:
+        """The chunk as read for its meaning (embedded, quoted, checked): ``text`` after the
+        table header it continues, if any."""
+        return with_table_header(self.table_header, self.text)
 
 
 @dataclass(frozen=True)
@@ -260,6 +275,14 @@ def chunk_document(
         )
         for start, end in spans:
             chunks.append(
-                Chunk(len(chunks), doc.text[start:end], piece.section, piece.page, start, end)
+                Chunk(
+                    len(chunks),
+                    doc.text[start:end],
+                    piece.section,
+                    piece.page,
+                    start,
+                    end,
+                    header_above(doc.text, start),
+                )
             )
     return chunks

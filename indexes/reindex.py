@@ -49,7 +49,7 @@ def reindex(
         coll = get_collection(conn, collection)
         conn.execute("SELECT id FROM collections WHERE id = %s FOR UPDATE", (coll.id,))
         rows = conn.execute(
-            "SELECT c.id, d.title, c.section, c.text FROM chunks c"
+            "SELECT c.id, d.title, c.section, c.text, c.table_header FROM chunks c"
             " JOIN documents d ON d.id = c.document_id WHERE c.collection_id = %s"
             " ORDER BY c.id",
             (coll.id,),
@@ -60,7 +60,7 @@ def reindex(
         )
         for i in range(0, len(rows), _BATCH):
             batch = rows[i : i + _BATCH]
-            parts = [(title, section, text) for _, title, section, text in batch]
+            parts = [(title, section, text, header) for _, title, section, text, header in batch]
             vectors, packed = embed_chunks(embedder, parts, sentence_vectors)
             with conn.cursor() as cur:
                 cur.executemany(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from indexes.tables import cells, is_rule, table_row
+
 # One citation group: [1], [1, 3], [1;3], [2-4] (a range), [1,2-3].
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[-–,;]\s*\d+)*)\s*\]")
 # A run of markers, possibly separated by spaces: "[1][2]", "[1] [2]".
@@ -23,8 +25,6 @@ _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-z][.)])\s+")
 # A Markdown (ATX) heading line: one to six "#", then a space or the end of the line. A word
 # glued to its "#" ("#questions is where to ask") is a chat channel or a tag, not a heading.
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
-_DASHES = re.compile(r"[-–—]+")  # an empty table cell, written as a dash
 # A candidate boundary: terminal punctuation, closing quotes/brackets, optional citation
 # markers, then whitespace. Whether it really ends a sentence is decided in _split_block.
 _BOUNDARY = re.compile(rf"[.!?]+[\"')\]]*(?:{_MARKER_RUN.pattern})?(?=\s+)")
@@ -54,22 +54,6 @@ def strip_markers(text: str) -> str:
     return " ".join(cleaned.split())
 
 
-def _cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
-
-
-def table_row(cells: list[str], header: list[str] | None) -> str:
-    """A table row as one readable unit: each cell after its column's name ("Spec: Top speed;
-    Stacker S6: 1.8 m/s; Stacker S4: 1.5 m/s") when the header is known and fits, since a row
-    alone ("Top speed | 1.8 m/s | 1.5 m/s") does not say which value is whose. A cell of only
-    a dash says nothing and is left out. Without a header that fits (a chunk that starts
-    below it), the cells as written, joined by " | "."""
-    if header is None or len(header) != len(cells):
-        return " | ".join(c for c in cells if c)
-    said = [(h, c) for h, c in zip(header, cells, strict=True) if c and not _DASHES.fullmatch(c)]
-    return "; ".join(f"{h}: {c}" if h else c for h, c in said)
-
-
 def _blocks(text: str) -> list[str]:
     """Paragraphs, list items and table rows: the units a sentence never crosses. A table's
     header row (the row above its rule) names the columns of the rows below it and is no unit
@@ -92,19 +76,19 @@ def _blocks(text: str) -> list[str]:
         header = None
 
     for i, stripped in enumerate(lines):
-        if not stripped.startswith("|") and not _TABLE_RULE.match(stripped):
+        if not stripped.startswith("|") and not is_rule(stripped):
             end_table()
-        if not stripped or _TABLE_RULE.match(stripped):
+        if not stripped or is_rule(stripped):
             flush()
             continue
         if stripped.startswith("|"):
             flush()
             following = lines[i + 1] if i + 1 < len(lines) else ""
-            if _TABLE_RULE.match(following) and "|" in following:
+            if is_rule(following) and "|" in following:
                 end_table()
-                header, rows = _cells(stripped), 0
+                header, rows = cells(stripped), 0
             else:
-                blocks.append(table_row(_cells(stripped), header))
+                blocks.append(table_row(cells(stripped), header))
                 rows += 1
             continue
         heading = heading_text(stripped)

@@ -21,6 +21,7 @@ from agent.nodes.timed import timed
 from agent.reroute import reroute
 from agent.state import AgentState
 from evals.judges.answerability import CORPUS_NAME_SHARE
+from indexes.tables import with_table_header
 from indexes.terms import document_share, mentioned
 from tools import rag
 from tools.rag import Source
@@ -57,11 +58,16 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
 
 
 def _as_data(source: Source, keep_urls: bool) -> Source:
-    """``source`` with its text and heading path neutralised (same length: offsets hold)."""
+    """``source`` with its text and heading path neutralised, and the header of the table its
+    text continues (indexes/tables.py) put before it, so every later stage reads its rows with
+    their column names. Neutralising keeps lengths, and the header only goes before the text:
+    ``start_char``/``end_char`` locate the passage's last ``end_char - start_char``
+    characters."""
     result = source.result
     clean = replace(
         result,
-        text=neutralise(result.text, keep_urls=keep_urls),
+        text=neutralise(with_table_header(result.table_header, result.text), keep_urls=keep_urls),
+        table_header="",
         section=" ".join(neutralise(result.section).split()),
         title=" ".join(neutralise(result.title).split()),
     )

@@ -35,6 +35,16 @@ class SourceFile:
         return self.path.relative_to(self.root).as_posix()
 
 
+@dataclass(frozen=True)
+class StoredDocument:
+    """What ingest compares a file with: the stored document of the same path."""
+
+    id: uuid.UUID
+    content_hash: str
+    groups: list[str]
+    chunking: str  # IngestOptions.chunking when it was chunked ("" before it was recorded)
+
+
 @dataclass
 class Pending:
     file: SourceFile
@@ -43,6 +53,7 @@ class Pending:
     doc: LoadedDocument
     chunks: list[Chunk]
     existing_id: uuid.UUID | None
+    chunking: str = ""  # IngestOptions.chunking, stored with the document
     vectors: np.ndarray | None = None
     # Each chunk's packed sentence vectors (indexes/sentence_vectors.py); None: not stored.
     sentences: list[bytes | None] | None = None
@@ -109,7 +120,7 @@ def parse(
     file: SourceFile,
     options: IngestOptions,
     embedder: Embedder,
-    existing: dict[str, tuple[uuid.UUID, str, list[str]]],
+    existing: dict[str, StoredDocument],
     groups: list[str],
 ) -> Parsed:
     """Read, hash, load and chunk one file (runs on a parse worker; touches no database)."""
@@ -119,9 +130,9 @@ def parse(
         return Parsed(file, failure=f"cannot read: {exc.strerror or exc}")
     digest = sha256(data)
     known = existing.get(str(file.path))
-    if known is not None and known[1] == digest:
-        if groups_changed(known[2], groups):
-            return Parsed(file, retag=known[0])
+    if known is not None and known.content_hash == digest and known.chunking == options.chunking:
+        if groups_changed(known.groups, groups):
+            return Parsed(file, retag=known.id)
         return Parsed(file, unchanged=True)
     try:
         doc, chunks = load(file, options, embedder)
@@ -129,7 +140,8 @@ def parse(
         return Parsed(file, failure=exc.message.removeprefix(f"{file.path}: "))
     except Exception as exc:  # noqa: BLE001 - reported: one file fails, not the batch
         return Parsed(file, failure=f"could not be chunked ({type(exc).__name__})")
-    return Parsed(file, Pending(file, digest, len(data), doc, chunks, known[0] if known else None))
+    known_id = known.id if known else None
+    return Parsed(file, Pending(file, digest, len(data), doc, chunks, known_id, options.chunking))
 
 
 def parsed_in_order(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from indexes.chunking import CHUNKER_VERSION
 from ragtune.principal import EVERYONE
 from ragtune.settings import Settings
 
@@ -24,6 +25,12 @@ class IngestOptions:
     # Also embed each sentence of each chunk, for re-ranking (indexes/sentence_vectors.py);
     # off, ingest embeds about half as much and search re-ranks by the chunk vector alone.
     sentence_vectors: bool = True
+
+    @property
+    def chunking(self) -> str:
+        """What decides a file's chunks besides its bytes: the chunker's version and budgets.
+        A stored document chunked otherwise is chunked again."""
+        return f"v{CHUNKER_VERSION}:{self.chunk_tokens}/{self.overlap_tokens}"
 
 
 @dataclass

@@ -43,7 +43,7 @@ def _embed_group(
     reusing the stored vectors of chunks whose text did not change."""
     todo: list[tuple[Pending, int]] = []
     for item in group:
-        hashes = [text_hash(c.text) for c in item.chunks]
+        hashes = [text_hash(c.readable) for c in item.chunks]
         item.vectors = np.zeros((len(item.chunks), embedder.dim), dtype=np.float32)
         item.sentences = [None] * len(item.chunks) if with_sentences else None
         reuse: dict[str, tuple[np.ndarray, bytes | None]] = {}
@@ -56,14 +56,15 @@ def _embed_group(
                 todo.append((item, i))
             elif item.sentences is None:
                 item.vectors[i] = vector
-            elif runs is not None or not sentence_runs(item.chunks[i].text):
+            elif runs is not None or not sentence_runs(item.chunks[i].readable):
                 item.vectors[i], item.sentences[i] = vector, runs
             else:
                 todo.append((item, i))  # stored before sentence runs were: embed both now
     if not todo:
         return
     started = time.perf_counter()
-    parts = [(item.doc.title, item.chunks[i].section, item.chunks[i].text) for item, i in todo]
+    picked = [(item.doc.title, item.chunks[i]) for item, i in todo]
+    parts = [(title, c.section, c.text, c.table_header) for title, c in picked]
     vectors, packed = embed_chunks(embedder, parts, with_sentences)
     report.embed_seconds += time.perf_counter() - started
     report.embedded += len(todo)

@@ -16,7 +16,7 @@ import psycopg
 
 from indexes.collections import Collection
 from indexes.database import Database
-from indexes.ingest.files import Pending
+from indexes.ingest.files import Pending, StoredDocument
 from indexes.ingest.options import IngestReport
 
 _CHUNK_NAMESPACE = uuid.UUID("6f1c2a8e-3b7d-4e59-9a51-0c2d7e4b8f10")
@@ -28,13 +28,13 @@ def text_hash(text: str) -> str:
 
 def existing_documents(
     conn: psycopg.Connection, collection: Collection, paths: Sequence[str]
-) -> dict[str, tuple[uuid.UUID, str, list[str]]]:
+) -> dict[str, StoredDocument]:
     rows = conn.execute(
-        "SELECT path, id, content_hash, allowed_groups FROM documents"
+        "SELECT path, id, content_hash, allowed_groups, chunking FROM documents"
         " WHERE collection_id = %s AND path = ANY(%s)",
         (collection.id, list(paths)),
     )
-    return {path: (doc_id, digest, groups) for path, doc_id, digest, groups in rows}
+    return {path: StoredDocument(*rest) for path, *rest in rows}
 
 
 def reusable_vectors(
@@ -59,11 +59,13 @@ def write_document(
     doc_id = item.existing_id or uuid.uuid4()
     conn.execute(
         "INSERT INTO documents (id, collection_id, path, source, title, format, content_hash,"
-        " byte_size, n_chunks, allowed_groups) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+        " byte_size, n_chunks, allowed_groups, chunking)"
+        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
         " ON CONFLICT (collection_id, path) DO UPDATE SET source = EXCLUDED.source,"
         " title = EXCLUDED.title, format = EXCLUDED.format,"
         " content_hash = EXCLUDED.content_hash, byte_size = EXCLUDED.byte_size,"
         " n_chunks = EXCLUDED.n_chunks, allowed_groups = EXCLUDED.allowed_groups,"
+        " chunking = EXCLUDED.chunking,"
         " ingested_at = now()",
         (
             doc_id,
@@ -76,6 +78,7 @@ def write_document(
             item.size,
             len(item.chunks),
             groups,
+            item.chunking,
         ),
     )
     conn.execute("DELETE FROM chunks WHERE document_id = %s", (doc_id,))
@@ -91,7 +94,9 @@ def write_document(
             c.start_char,
             c.end_char,
             c.text,
-            text_hash(c.text),
+            c.table_header,
+            # Of what was embedded, so a changed table header is embedded again.
+            text_hash(c.readable),
             groups,
             item.vectors[i],
             item.sentences[i] if item.sentences is not None else None,
@@ -101,8 +106,8 @@ def write_document(
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO chunks (id, document_id, collection_id, ordinal, section, page,"
-            " start_char, end_char, text, text_hash, allowed_groups, embedding,"
-            " sentence_vectors) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            " start_char, end_char, text, table_header, text_hash, allowed_groups, embedding,"
+            " sentence_vectors) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
             rows,
         )
     return doc_id

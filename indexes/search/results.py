@@ -21,6 +21,9 @@ class SearchResult:
     start_char: int
     end_char: int
     text: str
+    # The header of the Markdown table ``text`` starts inside, below it (indexes/tables.py);
+    # "" otherwise. ``text`` is the exact span start_char..end_char without it.
+    table_header: str = ""
 
 
 @dataclass

@@ -107,7 +107,7 @@ _FUSE = {
 
 _SELECT = """
 SELECT f.score, c.id::text, c.document_id::text, d.source, d.title, c.section, c.page,
-       c.start_char, c.end_char, c.text, {similarity}
+       c.start_char, c.end_char, c.text, c.table_header, {similarity}
 FROM fused f
 JOIN chunks c ON c.id = f.id
 JOIN documents d ON d.id = c.document_id

@@ -14,6 +14,7 @@ from indexes.chunking import SECTION_SEPARATOR, Chunk, chunk_document
 from indexes.loaders.dispatch import FORMATS, load_file
 from indexes.loaders.document import LoadedDocument, Span
 from indexes.loaders.markdown import markdown_title
+from indexes.sentences import split_sentences
 
 CORPUS = Path(__file__).resolve().parents[2] / "samples" / "corpus"
 
@@ -484,3 +485,19 @@ def test_sample_pdf_fact_pages_carry_their_heading(fact: str, page: int, heading
     on_page = [c for c in chunk(doc, budget=120, overlap=20) if c.page == page]
     assert on_page, f"{fact}: no chunk on page {page}"
     assert heading in readable(" ".join(c.text for c in on_page))
+
+
+def test_chunks_cut_from_a_long_table_carry_its_header() -> None:
+    rows = "\n".join(f"| Depot {i} | {i + 2} days | {i % 5 + 1} pallets |" for i in range(60))
+    header = "| Depot | Delivery time | Daily limit |\n|---|---|---|"
+    doc = markdown(f"# Depots\n\nEach depot's terms.\n\n{header}\n{rows}\n\nAsk the desk.\n")
+    chunks = chunk(doc, budget=60, overlap=10)
+    in_table = [c for c in chunks if "| Depot " in c.text]
+    assert len(in_table) > 3
+    assert in_table[0].table_header == ""  # it holds the header itself
+    for c in in_table[1:]:
+        assert c.table_header == header
+        assert c.text == doc.text[c.start_char : c.end_char]  # the header is not in the text
+        first = split_sentences(c.readable)[0]
+        assert first.startswith("Depot: Depot ") and "; Delivery time: " in first
+    assert all(c.table_header == "" for c in chunks if "| Depot " not in c.text)
