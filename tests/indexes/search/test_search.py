@@ -46,6 +46,7 @@ def test_json_shape_is_exactly_the_contract(sample_db: Database, embedder: Embed
         "start_char": int,
         "end_char": int,
         "text": str,
+        "table_header": str,
     }
     for i, result in enumerate(data["results"], start=1):
         assert set(result) == set(types)
