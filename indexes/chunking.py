@@ -51,8 +51,8 @@ class Chunk:
 
     @property
     def readable(self) -> str:
-        """The chunk as read for its meaning (embedded, quoted, checked): ``text`` after the
-        table header it continues, if any."""
+        """The chunk as read for its meaning (its sentence runs, the agent's quotes and
+        checks): ``text`` after the table header it continues, if any."""
         return with_table_header(self.table_header, self.text)
 
 
