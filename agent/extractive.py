@@ -327,17 +327,33 @@ def quote(found: Sequence[Candidate], max_sentences: int = 2) -> str:
     """The first of ``found`` quoted with its ``[n]``, and up to ``max_sentences - 1`` more.
 
     A further sentence is added only when it scores close to the first, so a precise quote is
-    not diluted by a loosely related one.
+    not diluted by a loosely related one, and never when it is another row of the first's
+    table: a row answers for its own line, and the next one ("Model: S4; Top speed: 1.5 m/s"
+    after the asked "Model: S6; Top speed: 1.8 m/s") reads as part of the answer.
     """
     if not found:
         return ""
-    chosen = [found[0]]
+    first = found[0]
+    chosen = [first]
     for cand in found[1:]:
         if len(chosen) >= max_sentences:
             break
-        if cand.score >= 0.85 * found[0].score and cand.text != chosen[0].text:
+        same_table = (
+            cand.n == first.n and _first_column(cand.text) == _first_column(first.text) != ""
+        )
+        if cand.score >= 0.85 * first.score and cand.text != first.text and not same_table:
             chosen.append(cand)
     return " ".join(cite(c.text, c.n) for c in chosen)
+
+
+def _first_column(unit: str) -> str:
+    """The first column's name of a table row as ``table_row`` reads it ("Model: S6; Top
+    speed: 1.8 m/s" -> "Model"); "" for any other sentence. Rows of one table share it even
+    when a dash cell leaves a column out of one of them."""
+    cells = unit.rstrip(" .").split("; ")
+    if len(cells) < 2 or not all(": " in cell for cell in cells):
+        return ""
+    return cells[0].partition(": ")[0]
 
 
 def cite(sentence: str, n: int) -> str:

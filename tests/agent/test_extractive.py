@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.extractive import candidates, cite, extractive_answer, quotable_units
+from agent.extractive import Candidate, candidates, cite, extractive_answer, quotable_units, quote
 from evals.citations import split_cited_sentences
 from indexes.embeddings import Embedder
 from indexes.search.results import SearchResult
@@ -287,3 +287,27 @@ def test_a_table_row_is_quoted_with_its_header_and_the_header_alone_never(
         "Customer Operations; P2 escalates to: Support Manager on call [1]."
     )
     assert not any(u.endswith("P2 escalates to") for u in quotable_units(table))
+
+
+def test_the_next_row_of_the_quoted_rows_table_is_not_added(embedder: Embedder) -> None:
+    manual = (SAMPLE_CORPUS / "public" / "procedures" / "incident-escalation.md").read_text()
+    table = manual[manual.index("### 3.2 Time-based") : manual.index("### 3.3")]
+    question = "A P1 has had no fix or workaround for 4 hours. Who is it escalated to?"
+    found = candidates(embedder, question, [source(1, table)], MIN_RELEVANCE)
+    rows = [c for c in found if c.text.startswith("Time since case opened")]
+    assert rows[1].score >= 0.85 * rows[0].score  # close enough to be added, were it no row
+    answer = extractive_answer(embedder, question, [source(1, table)], min_relevance=MIN_RELEVANCE)
+    assert answer == (
+        "Time since case opened without a fix or workaround: 4 hours; P1 escalates to: VP "
+        "Customer Operations; P2 escalates to: Support Manager on call [1]."
+    )
+
+
+def test_a_close_sentence_or_another_tables_row_is_still_added() -> None:
+    row = Candidate("Model: S6; Top speed: 1.8 m/s", 1, 1.0)
+    assert quote([row, Candidate("Model: S4; Top speed: 1.5 m/s", 1, 0.95)]) == cite(row.text, 1)
+    other_table = Candidate("Depot: Reno; Lead time: 2 weeks", 1, 0.95)
+    other_source = Candidate("Model: S6; Top speed: 1.8 m/s on open floors", 2, 0.95)
+    sentence = Candidate("Both models slow down to 1 m/s in aisles.", 1, 0.95)
+    for second in (other_table, other_source, sentence):
+        assert quote([row, second]) == f"{cite(row.text, 1)} {cite(second.text, second.n)}"
