@@ -29,12 +29,16 @@ pytestmark = [
 ]
 
 # The judge's shipped protocol: threshold fitted on the sample company's calibration split and
-# the first 18F set, measured on the later 18F sets, the newest blind one (J) first; H and I
-# are blind too (C to G were read pair by pair on 2026-12-06).
-HELD_OUT = "fit sample+18f, measured 18f-j"
+# the first 18F set, measured on the later 18F sets, the newest blind one (K) first; H, I and
+# J are blind too (C to G were read pair by pair on 2026-12-06).
+HELD_OUT = "fit sample+18f, measured 18f-k"
 # Measured figures (bench/results/trust.json, 2026-12-06, ONNX int8) less a margin.
 JUDGE_FLOORS = {
-    HELD_OUT: {"faithful_kept": 0.59, "hallucination_caught": 0.70},  # measured 0.653 / 0.760
+    HELD_OUT: {"faithful_kept": 0.46, "hallucination_caught": 0.85},  # measured 0.520 / 0.907
+    "fit sample+18f, measured 18f-j": {
+        "faithful_kept": 0.59,  # measured 0.653
+        "hallucination_caught": 0.70,  # measured 0.760
+    },
     "fit sample+18f, measured 18f-i": {
         "faithful_kept": 0.55,  # measured 0.613
         "hallucination_caught": 0.74,  # measured 0.800
@@ -69,18 +73,19 @@ JUDGE_FLOORS = {
     },
 }
 # Answerability, thresholds fitted on the sample company, on the newest blind 18F question set
-# (J, written on 2026-12-06 by people who had not read the code), asked over the handbook's
-# index. H and I (blind too: 0.617 / 0.725 / 0.464 and 0.629 / 0.721 / 0.500) and the design
+# (K, written on 2026-12-06 by people who had not read the code), asked over the handbook's
+# index. H, I and J (blind too: 0.617 / 0.725 / 0.464, 0.629 / 0.721 / 0.500 and 0.476 /
+# 0.636 / 0.355) and the design
 # sets A to G are in bench.trust only: one set keeps `make test` within its time budget. The
 # margins are wide: a fresh index answers a few questions differently (an HNSW graph is built
 # from random levels), and these run with the test embedder (torch), the figures with ONNX
 # int8. "answered_right_with_figures": of the questions whose reference answer holds a number
 # or a date, the share answered from the right section with an answer that states one.
 FLOORS = {
-    "18f-j": {
-        "answered_right_source": 0.40,  # measured 0.476 (0.476 with the code as found)
-        "near_miss_declined": 0.56,  # measured 0.636 (0.636)
-        "answered_right_with_figures": 0.26,  # measured 0.355 (0.355)
+    "18f-k": {
+        "answered_right_source": 0.45,  # measured 0.524 with the code as found
+        "near_miss_declined": 0.69,  # measured 0.762
+        "answered_right_with_figures": 0.33,  # measured 0.412
     },
 }
 TARGET = 0.9
@@ -143,6 +148,6 @@ def test_answerability_on_the_held_out_handbook_keeps_its_floor(
 def test_answerability_meets_the_issue_targets_on_the_held_out_handbook(
     handbook_scores: dict[str, dict[str, Any]],
 ) -> None:
-    blind = handbook_scores["18f-j"]
+    blind = handbook_scores["18f-k"]
     assert blind["near_miss_declined"] >= TARGET
     assert blind["answered_right_source"] >= TARGET
