@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from indexes.loaders.document import LoadedDocument, Span
 from indexes.loaders.markdown import front_matter, front_matter_title, markdown_headings
-from indexes.tables import header_above, with_table_header
+from indexes.tables import TableHeaders, with_table_header
 
 SECTION_SEPARATOR = " > "
 # Bumped whenever the chunks of an unchanged file would differ (where cuts fall, what a chunk
@@ -256,6 +256,7 @@ def chunk_document(
 
     overlap = max(0, min(overlap_tokens, chunk_tokens // 2))
     chunks: list[Chunk] = []
+    headers = TableHeaders(doc.text)
     for piece in pieces:
         region = doc.text[piece.start : piece.end]
         parts = _split(region, chunk_tokens, overlap, count_tokens)
@@ -282,7 +283,7 @@ def chunk_document(
                     piece.page,
                     start,
                     end,
-                    header_above(doc.text, start),
+                    headers.above(start),
                 )
             )
     return chunks

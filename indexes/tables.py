@@ -4,15 +4,17 @@ chunk continues when it starts below it.
 A row alone ("Top speed | 1.8 m/s | 1.5 m/s") does not say which value is whose. The sentence
 splitter (indexes/sentences.py) reads each row after its header; a long table is cut into
 several chunks, and every chunk after the first starts below the header, so the chunker
-records the header lines it continues (``header_above``) and everything that reads a chunk
-for its meaning (its embedding, the agent's quotes and checks) reads them before its rows
+records the header lines it continues (``TableHeaders``) and everything that reads a chunk
+for its meaning (its sentence runs, the agent's passage, quotes and checks) reads them first
 (``with_table_header``). Only pipe-led tables ("| a | b |") are tables here, as in the
 splitter.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
+from dataclasses import dataclass, replace
 
 # A header's rule: cells of dashes, each with an optional colon either side ("|:--|--:|"),
 # or a line that starts with three dashes (as before: a thematic break parts text too).
@@ -46,32 +48,54 @@ def table_row(row: list[str], header: list[str] | None) -> str:
     return "; ".join(f"{h}: {c}" if h else c for h, c in said)
 
 
-def header_above(text: str, start: int) -> str:
-    """The header lines (header row, then rule) of the table that ``text[start:]`` starts
-    inside, below them; "" when it starts elsewhere (or at the header itself).
+@dataclass(frozen=True)
+class _Body:
+    start: int  # where the rule line starts
+    rows: int  # where the line after the rule starts
+    end: int  # where the table's last line ends
+    header: str  # the header row, stripped
+    rule: str  # the rule, stripped
 
-    The chunker calls it with each chunk's start; the lines are copied from ``text``.
-    """
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", start)
-    below = text[line_start : len(text) if line_end < 0 else line_end]
-    if not (is_row(below) or is_rule(below)):
-        return ""
-    starts_at_rule = is_rule(below)
-    # Up through the table's lines, one at a time (a document has many chunks), to the row
-    # above its rule.
-    end = line_start - 1
-    while end >= 0:
-        begin = text.rfind("\n", 0, end) + 1
-        line = text[begin:end]
-        if is_row(line) and is_rule(below):
-            if end == line_start - 1 and starts_at_rule:
-                return line.strip()  # the chunk has the rule already
-            return f"{line.strip()}\n{below.strip()}"
-        if not (is_row(line) or is_rule(line)):
+
+class TableHeaders:
+    """The headed tables of one document, found in one pass, so that each of its chunks can
+    ask for the header it continues (``above``) without reading the document again."""
+
+    def __init__(self, text: str) -> None:
+        self._bodies: list[_Body] = []
+        current: _Body | None = None
+        # The line above (and where it starts), and where the line above that one ends.
+        above, above_start, before_end = "", 0, 0
+        line_start = 0
+        for line in text.splitlines(keepends=True):
+            bare = line.rstrip("\r\n")
+            line_end = line_start + len(bare)
+            if is_rule(bare) and is_row(above):
+                if current is not None:  # the row above heads the next table
+                    self._bodies.append(replace(current, end=before_end))
+                after = line_start + len(line)
+                current = _Body(line_start, after, line_end, above.strip(), bare.strip())
+            elif current is not None and (is_row(bare) or is_rule(bare)):
+                current = replace(current, end=line_end)
+            elif current is not None:
+                self._bodies.append(current)
+                current = None
+            before_end = above_start + len(above)
+            above, above_start = bare, line_start
+            line_start += len(line)
+        if current is not None:
+            self._bodies.append(current)
+        self._starts = [b.start for b in self._bodies]
+
+    def above(self, start: int) -> str:
+        """The header lines (header row, then rule) of the table whose body ``start`` is in;
+        "" when it is in none (or at the header row itself). A start on the rule line gets
+        the header row alone: the chunk has the rule already."""
+        at = bisect.bisect_right(self._starts, start) - 1
+        if at < 0 or start >= self._bodies[at].end:
             return ""
-        below, end = line, begin - 1
-    return ""
+        body = self._bodies[at]
+        return body.header if start < body.rows else f"{body.header}\n{body.rule}"
 
 
 def with_table_header(header: str, text: str) -> str:

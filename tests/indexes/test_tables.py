@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexes.sentences import split_sentences
-from indexes.tables import header_above, table_row, with_table_header
+from indexes.tables import TableHeaders, table_row, with_table_header
 
 TABLE = (
     "Rates by region.\n\n"
@@ -38,18 +38,26 @@ HEADER = "| Region | Standard | Express |\n|:--|--:|--:|"
     ],
 )
 def test_the_header_a_chunk_continues_is_the_one_above_it(at: str, header: str) -> None:
-    assert header_above(TABLE, TABLE.index(at)) == header
+    assert TableHeaders(TABLE).above(TABLE.index(at)) == header
 
 
 def test_a_table_without_a_header_gives_none() -> None:
     rows = "Intro.\n\n| a | b |\n| c | d |\n| e | f |\n"
-    assert header_above(rows, rows.index("| e")) == ""
+    assert TableHeaders(rows).above(rows.index("| e")) == ""
+
+
+def test_a_table_right_below_another_has_its_own_header() -> None:
+    text = "| a | b |\n|---|---|\n| 1 | 2 |\n| x | y |\n|---|---|\n| 3 | 4 |\r\n| 5 | 6 |"
+    headers = TableHeaders(text)
+    assert headers.above(text.index("| 1")) == "| a | b |\n|---|---|"
+    assert headers.above(text.index("| x")) == ""  # the second table's header row
+    assert headers.above(text.index("| 5")) == "| x | y |\n|---|---|"
 
 
 def test_rows_below_the_cut_read_with_their_column_names() -> None:
     below = TABLE[TABLE.index("| South") : TABLE.index("\n\n| Carrier")]
     assert split_sentences(below) == ["South | 6 days | —", "East | 4 days | 1 day"]
-    readable = with_table_header(header_above(TABLE, TABLE.index("| South")), below)
+    readable = with_table_header(TableHeaders(TABLE).above(TABLE.index("| South")), below)
     assert split_sentences(readable) == [
         "Region: South; Standard: 6 days",  # the dash cell says nothing
         "Region: East; Standard: 4 days; Express: 1 day",
