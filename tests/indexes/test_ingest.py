@@ -100,21 +100,20 @@ def test_reingest_unchanged_embeds_nothing(db: Database, embedder: Embedder, cor
 def test_an_unchanged_file_is_chunked_again_when_the_chunking_changed(
     db: Database, embedder: Embedder, corpus: Path
 ) -> None:
-    first = ingest(db, embedder, [corpus], OPTIONS)
+    policies = [corpus / "policies"]
+    first = ingest(db, embedder, policies, OPTIONS)
     with db.administering() as conn:
         # As an index written before documents recorded how they were chunked.
-        conn.execute(
-            "UPDATE documents SET chunking = '' WHERE source = 'policies/paid-time-off.md'"
-        )
-    again = ingest(db, embedder, [corpus], OPTIONS)
+        conn.execute("UPDATE documents SET chunking = '' WHERE source = 'paid-time-off.md'")
+    again = ingest(db, embedder, policies, OPTIONS)
     assert (again.updated, again.unchanged) == (1, first.added - 1)
     assert again.embedded == 0  # same chunks: every vector reused
     smaller = replace(OPTIONS, chunk_tokens=64, overlap_tokens=8)
-    resized = ingest(db, embedder, [corpus], smaller)
+    resized = ingest(db, embedder, policies, smaller)
     assert resized.updated == first.added and resized.unchanged == 0
     assert resized.chunks > first.chunks and resized.embedded > 0
     _consistent(db)
-    assert ingest(db, embedder, [corpus], smaller).unchanged == first.added
+    assert ingest(db, embedder, policies, smaller).unchanged == first.added
 
 
 def test_changed_document_is_replaced(db: Database, embedder: Embedder, corpus: Path) -> None:
