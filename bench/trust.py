@@ -100,6 +100,7 @@ def corpora() -> list[Corpus]:
             ("18f-i", "_i"),
             ("18f-j", "_j"),
             ("18f-k", "_k"),
+            ("18f-l", "_l"),
         ):
             found.append(
                 Corpus(

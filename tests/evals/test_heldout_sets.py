@@ -76,6 +76,7 @@ SETS = {
     "i": ("_i", "heldout-i"),
     "j": ("_j", "heldout-j"),
     "k": ("_k", "heldout-k"),
+    "l": ("_l", "heldout-l"),
 }
 
 
