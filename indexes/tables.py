@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 # A header's rule: cells of dashes, each with an optional colon either side ("|:--|--:|"),
 # or a line that starts with three dashes (as before: a thematic break parts text too).
 _RULE = re.compile(r"^\s*(?:\|?\s*:?-{3,}|\|\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$)")
 _DASHES = re.compile(r"[-–—]+")  # an empty table cell, written as a dash
+_CELL_BREAK = re.compile(r"(?<!\\)\|")  # a pipe that parts cells; "\|" is a pipe inside one
 
 
 def is_rule(line: str) -> bool:
@@ -33,8 +35,23 @@ def is_row(line: str) -> bool:
 
 
 def cells(line: str) -> list[str]:
-    """The cells of a table row, stripped."""
-    return [c.strip() for c in line.strip().strip("|").split("|")]
+    """The cells of a table row, stripped; a pipe written "\\|" stays inside its cell."""
+    row = line.strip()
+    row = row[1:] if row.startswith("|") else row
+    row = row[:-1] if row.endswith("|") and not row.endswith("\\|") else row
+    return [c.strip().replace("\\|", "|") for c in _CELL_BREAK.split(row)]
+
+
+def markdown_table(rows: Sequence[Sequence[str]], *, header: bool) -> list[str]:
+    """A table read from another format (HTML, Word, PDF) as pipe-table lines: with a rule
+    under the first row when that row is the header, so every row is read with its column
+    names; without one, the rows alone. Pipes inside cells are escaped, line breaks folded.
+    """
+    lines = ["| " + " | ".join(" ".join(c.split()).replace("|", "\\|") for c in r) + " |"
+             for r in rows]  # fmt: skip
+    if header and len(rows) > 1:
+        lines.insert(1, "|" + "---|" * len(rows[0]))
+    return lines
 
 
 def table_row(row: list[str], header: list[str] | None) -> str:

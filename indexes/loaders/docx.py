@@ -6,9 +6,29 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from indexes.loaders.document import LoadedDocument, LoadError
 from indexes.loaders.markdown import body_line, markdown_title
+from indexes.tables import markdown_table
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _first_row_heads(table: Any) -> bool:
+    """Whether a Word table's first row is its header: marked to repeat on each page, or the
+    table style's "Header Row" option is on (Word's default for a new table)."""
+    rows = table._tbl.tr_lst
+    if rows and rows[0].find(f"{_W}trPr/{_W}tblHeader") is not None:
+        return True
+    look = table._tbl.tblPr.find(f"{_W}tblLook")
+    if look is None:
+        return False
+    first_row = look.get(f"{_W}firstRow")
+    if first_row is not None:
+        return first_row in ("1", "true", "on")
+    # Older files give the options as a hex bit mask only; 0x0020 is "first row".
+    return bool(int(look.get(f"{_W}val", "0"), 16) & 0x0020)
 
 
 def load_docx(path: Path, data: bytes) -> LoadedDocument:
@@ -26,10 +46,12 @@ def load_docx(path: Path, data: bytes) -> LoadedDocument:
         lines: list[str] = []
         for block in document.iter_inner_content():
             if isinstance(block, Table):
-                for row in block.rows:
-                    cells = [" ".join(cell.text.split()) for cell in row.cells]
-                    if any(cells):
-                        lines.append(body_line(" | ".join(cells)))
+                rows = [[" ".join(c.text.split()) for c in row.cells] for row in block.rows]
+                # An empty first row heads nothing: the next row is data, not column names.
+                heads = bool(rows) and any(rows[0]) and _first_row_heads(block)
+                rows = [row for row in rows if any(row)]
+                if rows:
+                    lines.extend(markdown_table(rows, header=heads))
                 continue
             text = block.text.strip()
             if not text:

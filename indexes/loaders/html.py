@@ -8,9 +8,10 @@ from typing import Any
 
 from indexes.loaders.document import LoadedDocument
 from indexes.loaders.markdown import body_line, markdown_title
+from indexes.tables import markdown_table
 
 _HTML_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-_HTML_LINES = {"p", "li", "dt", "dd", "blockquote", "caption", "figcaption", "summary"}
+_HTML_LINES = {"p", "li", "dt", "dd", "blockquote", "figcaption", "summary"}
 _HTML_INLINE = {
     "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em", "font",
     "i", "img", "ins", "kbd", "label", "mark", "q", "s", "samp", "small", "span", "strong",
@@ -34,6 +35,35 @@ def _inline_text(element: Any) -> str:
         elif isinstance(node, Tag) and (node.name == "br" or node.name not in _HTML_INLINE):
             parts.append(" ")
     return " ".join("".join(parts).split())
+
+
+def _html_table(table: Any) -> list[str]:
+    """A <table> as a caption line and pipe-table lines, headed when its first row is.
+
+    The first row heads the table when it sits in <thead> or all its cells are <th>; a cell
+    spanning columns is repeated in each, so rows line up with the header. Rows of tables
+    nested in this one are left to those tables.
+    """
+    caption = table.find("caption")
+    lines = [body_line(_inline_text(caption))] if caption and _inline_text(caption) else []
+    rows: list[list[str]] = []
+    header = False
+    for tr in table.find_all("tr"):
+        if tr.find_parent("table") is not table:
+            continue
+        found = tr.find_all(["th", "td"], recursive=False)
+        row: list[str] = []
+        for cell in found:
+            span = str(cell.get("colspan", "1"))
+            row += [_inline_text(cell)] * (
+                int(span) if span.isdigit() and 0 < int(span) < 50 else 1
+            )
+        if not any(row):
+            continue
+        if not rows:
+            header = tr.find_parent("thead") is not None or all(c.name == "th" for c in found)
+        rows.append(row)
+    return lines + markdown_table(rows, header=header) if rows else lines
 
 
 def _html_to_markdown(markup: str) -> tuple[str, str]:
@@ -80,10 +110,8 @@ def _html_to_markdown(markup: str) -> tuple[str, str]:
                 fence = "`" * max(3, longest + 1)
                 if code.strip():
                     lines.extend([fence, code, fence])
-            elif name == "tr":
-                cells = [_inline_text(c) for c in child.find_all(["th", "td"])]
-                if any(cells):
-                    lines.append(body_line(" | ".join(cells)))
+            elif name == "table":
+                lines.extend(_html_table(child))
             elif name in _HTML_LINES:
                 if text:
                     lines.append(("- " if name == "li" else "") + body_line(text))

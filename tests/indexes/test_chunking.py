@@ -396,7 +396,7 @@ def test_docx_chunks_follow_title_and_headings(tmp_path: Path) -> None:
     chunks = chunk(load_file(path, max_bytes=1_000_000))
     assert [(c.section, c.text) for c in chunks] == [
         ("Site Survey", "# Site Survey\nOverview."),
-        ("Site Survey > Floor", "## Floor\nSlope | 2% max"),
+        ("Site Survey > Floor", "## Floor\n| Slope | 2% max |"),
         ("Site Survey > Wi-Fi", "## Wi-Fi\nMeasure -67 dBm or better."),
     ]
 

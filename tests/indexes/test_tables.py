@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from indexes.sentences import split_sentences
-from indexes.tables import TableHeaders, table_row, with_table_header
+from indexes.tables import TableHeaders, cells, markdown_table, table_row, with_table_header
 
 TABLE = (
     "Rates by region.\n\n"
@@ -68,3 +68,11 @@ def test_rows_below_the_cut_read_with_their_column_names() -> None:
 def test_a_row_whose_cells_do_not_fit_the_header_keeps_its_cells() -> None:
     assert table_row(["a", "b", "c"], ["x", "y"]) == "a | b | c"
     assert table_row(["a", "", "c"], None) == "a | c"
+
+
+def test_a_table_from_another_format_reads_as_a_headed_pipe_table() -> None:
+    lines = markdown_table([["Plan", "Cost"], ["Basic | monthly", "$10"]], header=True)
+    assert lines == ["| Plan | Cost |", "|---|---|", "| Basic \\| monthly | $10 |"]
+    assert cells(lines[2]) == ["Basic | monthly", "$10"]  # the escaped pipe stays in its cell
+    assert split_sentences("\n".join(lines)) == ["Plan: Basic | monthly; Cost: $10"]
+    assert markdown_table([["Plan", "Cost"]], header=True) == ["| Plan | Cost |"]

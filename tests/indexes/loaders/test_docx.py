@@ -8,7 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import docx
+from docx.oxml.ns import qn
 
+from indexes.sentences import split_sentences
 from tests.indexes.loaders.sample_files import load, refused, write
 
 
@@ -43,13 +45,48 @@ def test_docx_headings_lists_and_tables_keep_document_order(tmp_path: Path) -> N
         "Procedure QM-PRC-004.\n\n"
         "## Floor\n"
         "Check flatness.\n"
-        "Slope | Limit\n"
-        "Ramp | 2%\n\n"
+        "| Slope | Limit |\n"
+        "|---|---|\n"
+        "| Ramp | 2% |\n\n"
         "### Joints\n"
         "- Fill cracks wider than 5 mm.\n\n"
         "## Wi-Fi\n"
         "Survey every aisle.\n"
     )
+
+
+def test_a_word_table_reads_each_row_with_its_column_names(tmp_path: Path) -> None:
+    def build(d: docx.document.Document) -> None:
+        d.add_paragraph("Leave by length of service.")
+        table = d.add_table(rows=3, cols=2)
+        rows = [
+            ("Service", "Annual leave"),
+            ("Under 3 years", "13 days"),
+            ("3-15 years", "20 days"),
+        ]
+        for row, values in zip(table.rows, rows, strict=True):
+            row.cells[0].text, row.cells[1].text = values
+
+    doc = load(write(tmp_path, "leave.docx", docx_bytes(build)))
+    assert split_sentences(doc.text)[1:] == [
+        "Service: Under 3 years; Annual leave: 13 days",
+        "Service: 3-15 years; Annual leave: 20 days",
+    ]
+
+
+def test_a_word_table_without_a_header_row_keeps_its_rows_as_written(tmp_path: Path) -> None:
+    def build(d: docx.document.Document) -> None:
+        table = d.add_table(rows=2, cols=2)
+        for row, values in zip(
+            table.rows, [("Phone", "555-0101"), ("Room", "B2 | east")], strict=True
+        ):
+            row.cells[0].text, row.cells[1].text = values
+        look = table._tbl.tblPr.find(qn("w:tblLook"))
+        look.set(qn("w:firstRow"), "0")  # "Header Row" unticked in Word's table options
+
+    doc = load(write(tmp_path, "contacts.docx", docx_bytes(build)))
+    assert doc.text == "| Phone | 555-0101 |\n| Room | B2 \\| east |\n"
+    assert split_sentences(doc.text) == ["Phone | 555-0101", "Room | B2 | east"]
 
 
 def test_docx_without_heading_is_titled_by_its_properties(tmp_path: Path) -> None:

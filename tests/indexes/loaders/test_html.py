@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexes.loaders.markdown import markdown_headings
+from indexes.sentences import split_sentences
 from tests.indexes.loaders.sample_files import load, write
 
 
@@ -28,9 +29,34 @@ def test_html_becomes_markdown_with_headings_lists_and_tables(tmp_path: Path) ->
         "## Roles\n"
         "- Fleet Admin\n"
         "- Viewer\n"
-        "Role | Can do\n"
-        "Viewer | Read only\n"
+        "| Role | Can do |\n"
+        "|---|---|\n"
+        "| Viewer | Read only |\n"
     )
+
+
+def test_an_html_table_reads_each_row_with_its_column_names(tmp_path: Path) -> None:
+    page = """<h1>Travel</h1><table><caption>Daily rates</caption>
+    <thead><tr><td>City</td><td colspan="2">Rate</td></tr></thead>
+    <tbody><tr><td>Denver</td><td>$68</td><td>meals</td></tr>
+    <tr><td>Boston <table><tr><td>inner</td></tr></table></td><td>$79</td><td>meals</td></tr>
+    </tbody></table>"""
+    doc = load(write(tmp_path, "travel.html", page))
+    assert split_sentences(doc.text) == [
+        "Travel",
+        "Daily rates",
+        "City: Denver; Rate: $68; Rate: meals",
+        "City: Boston inner; Rate: $79; Rate: meals",
+    ]
+
+
+def test_an_html_table_without_header_cells_keeps_its_rows_as_written(tmp_path: Path) -> None:
+    page = (
+        "<table><tr><td>Phone</td><td>555-0101</td></tr><tr><td>Room</td><td>B2</td></tr></table>"
+    )
+    doc = load(write(tmp_path, "contacts.html", page))
+    assert doc.text == "| Phone | 555-0101 |\n| Room | B2 |\n"
+    assert split_sentences(doc.text) == ["Phone | 555-0101", "Room | B2"]
 
 
 def test_html_text_outside_paragraphs_is_not_lost(tmp_path: Path) -> None:

@@ -6,7 +6,9 @@ import time
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
+from indexes.sentences import split_sentences
 from tests.indexes.loaders.sample_files import load, refused, write
 
 
@@ -78,3 +80,48 @@ def test_password_protected_pdf_is_refused(tmp_path: Path) -> None:
 def test_pdf_with_no_text_is_refused(tmp_path: Path) -> None:
     error = refused(write(tmp_path, "scanned.pdf", pdf_bytes([[], []])))
     assert "no extractable text" in error.message
+
+
+def table_pdf(rows: list[list[str]], *, bold_header: bool, before: str, after: str) -> bytes:
+    """A one-page PDF with a ruled table (every cell bordered) between two lines of text."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, before, new_x="LMARGIN", new_y="NEXT")
+    style = "B" if bold_header else ""
+    with pdf.table(headings_style=FontFace(emphasis=style), first_row_as_headings=True) as table:
+        for values in rows:
+            row = table.row()
+            for value in values:
+                row.cell(value)
+    pdf.multi_cell(0, 6, after, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+LEAVE = [
+    ["Length of service", "Annual leave", "Carry-over"],
+    ["Under 3 years", "13 days", "30 days"],
+    ["3 to 15 years", "20 days", "30 days"],
+    ["Over 15 years", "26 days", "45 days"],
+]
+
+
+def test_a_ruled_pdf_table_reads_each_row_with_its_column_names(tmp_path: Path) -> None:
+    data = table_pdf(LEAVE, bold_header=True, before="Leave accrues each pay period.",
+                     after="Ask HR about exceptions.")  # fmt: skip
+    doc = load(write(tmp_path, "leave.pdf", data))
+    assert (doc.format, doc.structure) == ("pdf", "pages")
+    assert split_sentences(doc.text) == [
+        "Leave accrues each pay period.",
+        "Length of service: Under 3 years; Annual leave: 13 days; Carry-over: 30 days",
+        "Length of service: 3 to 15 years; Annual leave: 20 days; Carry-over: 30 days",
+        "Length of service: Over 15 years; Annual leave: 26 days; Carry-over: 45 days",
+        "Ask HR about exceptions.",
+    ]
+
+
+def test_a_pdf_table_without_a_bold_first_row_keeps_its_rows_as_written(tmp_path: Path) -> None:
+    data = table_pdf(LEAVE[1:], bold_header=False, before="Leave by service.", after="End.")
+    doc = load(write(tmp_path, "leave.pdf", data))
+    assert "| Under 3 years | 13 days | 30 days |" in doc.text.splitlines()
+    assert "Under 3 years | 13 days | 30 days" in split_sentences(doc.text)
