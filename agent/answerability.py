@@ -90,7 +90,7 @@ def answering_quotes(
         )
 
     offered: set[str] = set()
-    answering: list[tuple[tuple[int, float], str]] = []
+    answering: list[tuple[tuple[int, int, float], str]] = []
     for candidate in found:
         if len(answering) >= tries:
             break
@@ -119,9 +119,15 @@ def answering_quotes(
             yield draft
 
 
-def _fit(checked: AnswerCheck) -> tuple[int, float]:
-    """How fully an answering check holds the question: words missing, then less support."""
-    return len(checked.missing), -round(sum(checked.support.values()), 2)
+def _fit(checked: AnswerCheck) -> tuple[int, int, float]:
+    """How fully an answering check holds the question: words missing, then fewer of the
+    values it names stated (the asked row of a table before a sentence beside it), then less
+    support."""
+    return (
+        len(checked.missing),
+        -checked.values_stated,
+        -round(sum(checked.support.values()), 2),
+    )
 
 
 def check(

@@ -17,7 +17,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from evals.judges.answerability import asked_values
 from evals.judges.attributes import question_proper
+from evals.judges.facts import facts_of
+from evals.judges.facts.quantities import parse_number
+from evals.judges.facts.ranges import states_value
 from evals.judges.questions import qualifiers
 from tools.rag import Source
 
@@ -78,6 +82,17 @@ def is_identifier(term: str) -> bool:
     return term.isupper() and len(term) >= 3 and term not in _COMMON_ACRONYMS
 
 
+def _held_in_bands(
+    question: str, missing: tuple[str, ...], sources: Sequence[Source]
+) -> tuple[str, ...]:
+    """``missing`` less the numbers of the question's values that a source holds in a band:
+    "after 10 years" is covered by a row that reads "6 years or more"."""
+    values = asked_values(question)
+    texts = [facts_of(s.result.text) for s in sources]
+    held = {q.value for q in values if any(states_value(facts, q) for facts in texts)}
+    return tuple(t for t in missing if parse_number(t) not in held)
+
+
 def _no_corpus(_name: str) -> bool:
     return False
 
@@ -120,6 +135,8 @@ def coverage(
         w for w in candidates if not (w[0].isupper() and not is_identifier(w) and corpus_name(w))
     )
     missing = tuple(t for t in terms if _stem(t) not in seen)
+    if any(parse_number(t) is not None for t in missing):
+        missing = _held_in_bands(question, missing, sources)
     return Coverage(
         terms,
         missing,

@@ -18,6 +18,8 @@ from agent.guard import looks_like_injection
 from evals.citations import split_sentences, strip_markers
 from evals.judges.attributes import Attribute, attribute_found
 from evals.judges.attributes import asked_attribute as judged_attribute
+from evals.judges.facts.extract import extract_facts
+from evals.judges.facts.ranges import states_value
 from indexes.embeddings import Embedder
 from indexes.search.features import content_words, identifiers, names
 from indexes.sentences import heading_text, with_bold_headings
@@ -45,6 +47,10 @@ ATTRIBUTE_WEIGHT = 0.15
 # file and section 0.743 -> 0.757 (A) and 0.667 -> 0.700 (B), the sample unchanged; 0.25 lost
 # B. A later run read B at 0.650: on B the effect is within the spread between runs.
 RANK_WEIGHT = 0.1
+# Weight of stating a value the question names ("after five years", "at 1 m/s"), or a band
+# that holds it ("3 to less than 6 years"): the rows of one table read alike, and only this
+# tells the asked row from its neighbours. As ATTRIBUTE_WEIGHT, set a priori.
+VALUE_WEIGHT = 0.15
 # "how many days", "how much", "how long", ...: the question asks for a quantity, and the
 # sentence that answers it holds a number (English question grammar, not corpus words).
 _QUANTITY = re.compile(
@@ -244,10 +250,11 @@ def candidates(
     a number for "how many/much/long", a sum of money for a price, the asked unit), so "75% of
     the per diem" does not lose to a sentence that only repeats the question's words; plus
     RANK_WEIGHT / the passage's search rank (``Source.n``), so the search's ranking decides
-    between sentences that score alike. ``focus`` is the turn's own words when ``question``
-    was rewritten from a follow-up: half the word share and half the similarity come from it,
-    so "what about the first day?" quotes the first-day rule rather than the earlier turn's
-    answer again.
+    between sentences that score alike; plus VALUE_WEIGHT when the sentence states a value the
+    question names or a band holding it (the asked row of a table). ``focus`` is the turn's
+    own words when ``question`` was rewritten from a follow-up: half the word share and half
+    the similarity come from it, so "what about the first day?" quotes the first-day rule
+    rather than the earlier turn's answer again.
     """
     pieces: list[tuple[str, int, float]] = []
     # The whole heading path and the title: "4.1 Wear limits" of the "Stacker S6 Maintenance
@@ -276,6 +283,7 @@ def candidates(
     focused = _content_words(focus) if focus else set()
     said = asked | focused
     yes_no = attribute.kind == "yes/no"
+    asked_values = extract_facts(focus or question).quantities
 
     def echoes(unit: str) -> bool:
         fragment = not unit.rstrip().endswith((".", "!", "?"))
@@ -290,6 +298,8 @@ def candidates(
                 continue
             if _names_the_record(text, source.result.section) or echoes(text):
                 continue
+            if text.endswith(":"):
+                continue  # a lead-in whose list or table follows says nothing alone
             pieces.append((text, source.n, source.relevance))
     if not pieces:
         return []
@@ -305,6 +315,8 @@ def candidates(
             overlap = 0.5 * overlap + 0.5 * len(focused & words) / len(focused)
         score = 0.6 * float(sim) + 0.3 * overlap + 0.1 * passage_relevance + RANK_WEIGHT / n
         score += ATTRIBUTE_WEIGHT * attribute_share(attribute, text, headings.get(n, ""))
+        if asked_values and any(states_value(extract_facts(text), q) for q in asked_values):
+            score += VALUE_WEIGHT
         scored.append(Candidate(text, n, score))
     return sorted(scored, key=lambda c: (-c.score, c.n))
 

@@ -35,8 +35,16 @@ from typing import Any
 
 import numpy as np
 
-from evals.judges.attributes import TIME_UNITS, Attribute, asked_attribute, attribute_found
+from evals.judges.attributes import (
+    TIME_UNITS,
+    Attribute,
+    asked_attribute,
+    attribute_found,
+    question_proper,
+)
 from evals.judges.facts import Facts, facts_of, stem
+from evals.judges.facts.quantities import Quantity
+from evals.judges.facts.ranges import required_values, states_value, values_missing
 from evals.judges.facts.words import STOPWORDS
 from evals.judges.passages import Evidence, Window, windows
 from evals.judges.questions import modified_heads, qualifiers
@@ -72,6 +80,9 @@ class AnswerCheck:
     quote: tuple[str, ...] = ()  # that window as an answer would quote it
     # "How many" answered by a whole list: its length, which the answer says (``with_count``)
     counted: int = 0
+    # How many of the values the question names ("after five years") that window states, or
+    # holds in a band: the asked row of a table states it, a sentence beside it need not.
+    values_stated: int = 0
 
     @property
     def reason(self) -> str:
@@ -204,6 +215,11 @@ class Reading:
     # qualifier -> the word the window has in its place ("international" for "domestic" in
     # "domestic travel"): the window is about a sibling of what was asked
     rivals: dict[str, str] = field(default_factory=dict)
+    # The values the question names ("after five years") that the window neither states nor
+    # holds in a band, of units its passage gives values in (``required_values``): a row for
+    # another case ("Less than 3 years") answers another question.
+    values_missing: tuple[str, ...] = ()
+    values_stated: int = 0  # the question's values the window states or holds in a band
 
     def missing(
         self, wanted: Sequence[tuple[str, bool]], close_word: float
@@ -218,6 +234,7 @@ class Reading:
         rare = [w for w in common if self.shares.get(w, 1.0) < limits.rare_share]
         return (
             self.attribute_found
+            and not self.values_missing
             and not named
             and not rare
             and not self.rivals
@@ -243,6 +260,9 @@ def read_evidence(
     """
     attribute = asked_attribute(question)
     wanted = qualifiers(question)
+    # A yes/no question may name a value to hear that another one holds ("Can I carry over
+    # 8 days?" is answered by "up to 5 days").
+    values = () if attribute == "yes/no" else asked_values(question)
     anywhere = facts_of(" ".join(e.full for e in evidence)).stems
     own_name = {
         w
@@ -255,12 +275,23 @@ def read_evidence(
         if not e.text.strip():
             continue
         place = facts_of(e.place)
+        required = required_values(facts_of(e.text), values) if values else ()
         for w in windows(e, window):
             reading = _read(attribute, wanted, w, place, vectors, own_name)
             # Siblings are read in the sentences: a heading glued to them makes pairs no one
             # wrote ("4.2 Manual speed" gives "top speed" a rival over a sentence that answers).
             rivals = _rivals_in(w.stated, heads, reading.support)
-            readings.append(replace(reading, quote=w.quote, rivals=rivals, listed=w.listed))
+            stated = facts_of(w.stated)
+            readings.append(
+                replace(
+                    reading,
+                    quote=w.quote,
+                    rivals=rivals,
+                    listed=w.listed,
+                    values_missing=tuple(str(q) for q in values_missing(stated, required)),
+                    values_stated=sum(states_value(stated, q) for q in values),
+                )
+            )
     if share is None or not readings:
         return readings
     # Only words some window lacks need their share (one database probe each, in the agent).
@@ -277,10 +308,11 @@ def best_reading(
     if not readings:
         return None
 
-    def rank(r: Reading) -> tuple[bool, int, int, bool, float, int]:
+    def rank(r: Reading) -> tuple[bool, int, int, int, bool, float, int]:
         named, common = r.missing(wanted, limits.close_word)
         return (
             r.answers(wanted, limits),
+            -len(r.values_missing),
             -len(named),
             -len(common),
             r.attribute_found,
@@ -327,7 +359,8 @@ def check_answer(
         attribute=attribute,
         attribute_found=best.attribute_found,
         qualifiers=tuple(w for w, _ in wanted),
-        missing=tuple(as_written(w, question) for w in named_missing + common_missing + siblings),
+        missing=tuple(as_written(w, question) for w in named_missing + common_missing + siblings)
+        + best.values_missing,
         covers=_covers(evidence, {stem(w) for w, _ in wanted}),
         support=best.support,
         named=tuple(w for w, named in wanted if named),
@@ -336,7 +369,14 @@ def check_answer(
         answering=best.window,
         quote=best.quote,
         counted=best.listed if attribute == "count" else 0,
+        values_stated=best.values_stated,
     )
+
+
+def asked_values(question: str) -> tuple[Quantity, ...]:
+    """The values the question proper names with their units ("after five years": 5 years;
+    "at 1 m/s"); a context sentence before it gives none."""
+    return tuple(q for q in facts_of(question_proper(question)).quantities if q.units)
 
 
 def _rivals_in(text: str, heads: Mapping[str, str], support: Mapping[str, float]) -> dict[str, str]:

@@ -125,6 +125,9 @@ def windows(evidence: Evidence, size: int) -> list[Window]:
             for line in body_text.splitlines()
             if _BULLET.match(line)
         ]
+        # Table rows as the splitter reads them, each with its column names.
+        table = [ln for ln in body_text.splitlines() if ln.lstrip().startswith("|")]
+        rows = set(split_sentences("\n".join(table))) if table else set()
         for raw in split_sentences(body_text):
             sentence = _BULLET.sub("", strip_markers(raw)).strip()
             if not sentence:
@@ -142,6 +145,12 @@ def windows(evidence: Evidence, size: int) -> list[Window]:
                 quote = tuple(run)
             text = " ".join(p for p in (heading, *quote) if p)
             out.setdefault(text, Window(text, quote))
+            if lead and sentence in rows and run != [lead, sentence]:
+                # One row with the lead-in that says what the table holds: the asked row
+                # alone, not its neighbour, when its value is the one asked.
+                alone = (f"{lead} {sentence.rstrip(' .;')}.",)
+                text = " ".join(p for p in (heading, *alone) if p)
+                out.setdefault(text, Window(text, alone))
             if sentence.endswith(":"):
                 _whole_list(out, heading, lead, items)
                 lead, items, listing = sentence, [], True

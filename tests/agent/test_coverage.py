@@ -141,3 +141,17 @@ def test_one_or_two_words_worded_otherwise_are_left_to_an_abstaining_check() -> 
     question = "What is the minimum password rotation interval for kiosks?"
     found = coverage(question, [passage], abstaining=True)
     assert len(found.missing) >= 3 and not found.covered
+
+
+def test_a_number_held_by_a_band_of_a_passage_is_covered() -> None:
+    allowance = source(
+        1,
+        "| Years of service | Vacation days |\n|---|---|\n| Less than 3 years | 20 days |\n"
+        "| 3 to less than 6 years | 23 days |\n| 6 years or more | 26 days |",
+    )
+    found = coverage("How many vacation days do I get after 10 years of service?", [allowance])
+    assert found.covered and found.missing == ()
+    # A number no band holds is still missing, as any identifier.
+    speeds = source(2, "Stopping distance at 2.0 m/s: 1.35 m. At 1.0 m/s: 0.45 m.")
+    found = coverage("What is the stopping distance at 12 m/s?", [speeds])
+    assert found.missing_identifiers == ("12",) and not found.covered

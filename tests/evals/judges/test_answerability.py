@@ -252,3 +252,35 @@ def test_an_adverb_is_no_sibling_of_a_modifier(vectors: WordVectors) -> None:
         "What time does the canteen in the Leeds building close?", [passage], vectors
     )
     assert check.answers, check.missing
+
+
+STOPPING = Evidence(
+    "Measured stopping distances after an emergency stop, on a dry floor:\n\n"
+    "| Speed | Unloaded | Loaded |\n|---|---|---|\n"
+    "| 2.0 m/s (top speed) | 0.95 m | 1.35 m |\n| 1.0 m/s | 0.30 m | 0.45 m |\n"
+    "| 0.5 m/s (slow zone) | 0.10 m | 0.15 m |\n",
+    "Robot Safety Manual",
+    "Robot Safety Manual > Stopping",
+    "manuals/safety.md",
+)
+
+
+def test_a_value_named_in_the_question_must_be_the_rows_and_is_quoted_with_its_lead_in() -> None:
+    asked = check_answer("What is the stopping distance of a loaded robot at 1 m/s?", [STOPPING])
+    assert asked.answers, asked.missing
+    assert asked.quote == (
+        "Measured stopping distances after an emergency stop, on a dry floor: Speed: 1.0 m/s; "
+        "Unloaded: 0.30 m; Loaded: 0.45 m.",
+    )
+    assert asked.values_stated == 1
+    # The table gives distances at other speeds only: that is another question's answer.
+    other = check_answer("What is the stopping distance of a loaded robot at 3 m/s?", [STOPPING])
+    assert not other.answers and "3 m/s" in other.missing
+    assert "3 m/s" in other.reason
+
+
+def test_a_yes_no_question_may_name_a_value_the_passage_rules_out() -> None:
+    carry = Evidence(
+        "You may carry up to 5 unused vacation days into the next year.", "PTO", "Carry-over"
+    )
+    assert check_answer("Can I carry over 8 vacation days into next year?", [carry]).answers

@@ -1,0 +1,73 @@
+"""Values a text states, bands included: the row of a table that holds the asked case."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from evals.judges.facts import facts_of
+from evals.judges.facts.quantities import Quantity
+from evals.judges.facts.ranges import intervals, required_values, states_value, values_missing
+
+
+def value(text: str) -> Quantity:
+    """The one quantity ``text`` states."""
+    (q,) = facts_of(text).quantities
+    return q
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high", "closed"),
+    [
+        ("Less than 3 years", -math.inf, 3.0, (True, False)),
+        ("3 to less than 6 years", 3.0, 6.0, (True, False)),
+        ("6 years or more", 6.0, math.inf, (True, True)),
+        ("Over 15 years", 15.0, math.inf, (False, True)),
+        ("up to 5 days in advance", -math.inf, 5.0, (True, True)),
+        ("between 15% and 30%", 15.0, 30.0, (True, True)),
+        ("2-5 business days", 2.0, 5.0, (True, True)),
+        ("at least 2 weeks", 2.0, math.inf, (True, True)),
+    ],
+)
+def test_a_band_is_read_with_its_ends(
+    text: str, low: float, high: float, closed: tuple[bool, bool]
+) -> None:
+    (band,) = intervals(facts_of(text))
+    assert (band.low, band.high, (band.low_closed, band.high_closed)) == (low, high, closed)
+
+
+def test_a_bound_after_one_value_is_not_taken_by_the_next() -> None:
+    years, days = intervals(facts_of("6 years or more; 26 days"))
+    assert (years.low, years.high) == (6.0, math.inf)
+    assert (days.low, days.high) == (26.0, 26.0)  # a value, not "26 days or more"
+
+
+def test_two_listed_values_are_not_a_band() -> None:
+    assert [(i.low, i.high) for i in intervals(facts_of("5 days and 10 days"))] == [
+        (5.0, 5.0),
+        (10.0, 10.0),
+    ]
+
+
+def test_the_asked_value_is_found_in_its_band_or_as_written() -> None:
+    five = value("after five years")
+    assert states_value(facts_of("3 to less than 6 years: 23 days"), five)
+    assert not states_value(facts_of("Less than 3 years: 20 days"), five)
+    assert not states_value(facts_of("6 years or more: 26 days"), five)
+    assert states_value(facts_of("Speed: 1.0 m/s; Unloaded: 0.30 m"), value("at 1 m/s"))
+    assert states_value(facts_of("within 14 days"), value("two weeks"))  # the same duration
+    assert not states_value(facts_of("Speed: 2.0 m/s (top speed)"), value("at 1 m/s"))
+    # The end of an open band is outside it; of a closed one, inside.
+    assert not states_value(facts_of("Less than 3 years"), value("3 years"))
+    assert states_value(facts_of("3 to less than 6 years"), value("3 years"))
+
+
+def test_a_value_is_required_only_where_the_text_gives_values_of_its_unit() -> None:
+    five = value("after five years")
+    table = facts_of("Less than 3 years: 20 days. 3 to less than 6 years: 23 days.")
+    assert required_values(table, (five,)) == (five,)
+    assert required_values(facts_of("Everyone gets 25 days of vacation."), (five,)) == ()
+    row = facts_of("Less than 3 years: 20 days")
+    assert values_missing(row, (five,)) == (five,)
+    assert values_missing(facts_of("3 to less than 6 years: 23 days"), (five,)) == ()
