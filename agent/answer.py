@@ -75,6 +75,20 @@ class Verification:
         return self.to_response().model_dump()
 
 
+def caveat(answer: AskResponse) -> str:
+    """The note a reader sees under an answer whose cited passages miss what was asked ("" for
+    any other answer): with ``agent_answerability=report`` such an answer is still given, and
+    the CLI and the chat say what it lacks rather than let a cited answer to a neighbouring
+    question pass for the asked one. An abstention says it already."""
+    check = answer.verification
+    if answer.abstained or check.answers_question is not False:
+        return ""
+    if not check.missing:
+        return "Note: the cited passages may not hold what was asked."
+    lacking = ", ".join(f'"{m}"' for m in check.missing)
+    return f"Note: the cited passages do not mention {lacking}; this may not answer your question."
+
+
 @dataclass
 class Answer:
     """A finished answer (or an abstention that says what is missing)."""

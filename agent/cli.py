@@ -8,7 +8,7 @@ from typing import Annotated, cast
 
 import typer
 
-from agent.answer import ROUTE_CHOICES, RouteChoice
+from agent.answer import ROUTE_CHOICES, RouteChoice, caveat
 from ragtune.errors import InputError
 from ragtune.settings import load_settings
 
@@ -52,6 +52,9 @@ def ask(
         where = c.source + (f" > {c.section}" if c.section else "")
         where += f" (page {c.page})" if c.page else ""
         typer.echo(f"  [{c.n}] {where}")
+    note = caveat(answer.to_response())
+    if note:
+        typer.echo(note)
     v = answer.verification
     typer.echo(
         f"route: {answer.route} ({answer.route_reason}; confidence {answer.route_confidence:.2f})"

@@ -16,8 +16,10 @@ from chainlit.types import ThreadDict
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 
+from agent.answer import caveat
 from indexes.chat_history import readable_chunks
 from indexes.keys import get_key
+from ragtune.answer_contract import AskResponse
 from ragtune.errors import NotFoundError, RagtuneError
 from ragtune.principal import Principal
 from service import keys
@@ -132,7 +134,9 @@ async def on_message(message: cl.Message) -> None:
                 answer = event.data
                 header = route_line(str(answer["route"]), str(answer.get("route_reason", "")))
                 citations = list(answer.get("citations") or [])
+                note = caveat(AskResponse.model_validate(answer))
                 reply.content = header + str(answer.get("answer", ""))
+                reply.content += f"\n\n*{note}*" if note else ""
                 reply.elements = citation_elements(  # type: ignore[assignment]
                     citations, {str(c["chunk_id"]): str(c["quote"]) for c in citations}
                 )

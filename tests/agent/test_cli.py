@@ -69,3 +69,16 @@ def test_an_extractive_ask_with_the_default_embedder_loads_neither_torch_nor_tra
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
     assert "onnxruntime" in imported  # the check below is not vacuous: imports are listed
     assert "torch" not in imported and "transformers" not in imported
+
+
+def test_an_answer_whose_passages_miss_what_was_asked_says_so(
+    sample_db: Database, tmp_path: Path
+) -> None:
+    # The sample's leave policy covers the United States and the Netherlands. By default
+    # (agent_answerability=report) the answer is still given, with a note under it.
+    done = _ask(sample_db, tmp_path, "How many vacation days do employees in Germany get?")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "[1]" in done.stdout
+    assert 'Note: the cited passages do not mention "Germany"' in done.stdout
+    plain = _ask(sample_db, tmp_path, "How many vacation days do employees get?")
+    assert "[1]" in plain.stdout and "Note:" not in plain.stdout
