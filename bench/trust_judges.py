@@ -10,7 +10,7 @@ BLIND_JUDGE_SET (the newest blind set) by default.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -117,8 +117,12 @@ def report_any_judge(
     }
 
 
-def judges(embedder: Embedder) -> dict[str, Any]:
-    """Offline judge and overlap baseline: fit each threshold on some sets, report another."""
+def judges(embedder: Embedder, measured: Collection[str] | None = None) -> dict[str, Any]:
+    """Offline judge and overlap baseline: fit each threshold on some sets, report another.
+
+    ``measured``: only the directions that measure these sets (and the sets the fits read) are
+    scored; all of them by default. Scoring a set of 150 pairs takes seconds on a CPU.
+    """
     from evals.judges.calibration import best_threshold, load_calibration
     from evals.judges.offline import OfflineJudge
     from evals.judges.overlap import OverlapJudge
@@ -126,6 +130,9 @@ def judges(embedder: Embedder) -> dict[str, Any]:
     offline = OfflineJudge(embedder)
     overlap = OverlapJudge()
     sets = judge_pairs()
+    directions = [d for d in JUDGE_DIRECTIONS if measured is None or d[1] in measured]
+    needed = {"sample", "18f"} | {m for _, m in directions}
+    sets = {name: pairs for name, pairs in sets.items() if name in needed}
     scores: dict[str, dict[str, list[float]]] = {"offline": {}, "overlap": {}}
     seconds: dict[str, float] = {}
     for name, pairs in sets.items():
@@ -145,16 +152,16 @@ def judges(embedder: Embedder) -> dict[str, Any]:
     out: dict[str, Any] = {"pairs": {n: len(p) for n, p in sets.items()}, "seconds": seconds}
     for judge, by_set in scores.items():
         out[judge] = {}
-        for fitted, measured in JUDGE_DIRECTIONS:
+        for fitted, target_name in directions:
             fit_scores = [x for name, k in parts[fitted] for x in by_set[name][:k]]
             labels = [p[2] for name, k in parts[fitted] for p in sets[name][:k]]
             cut = best_threshold(fit_scores, labels)
-            target = sets[measured]
-            out[judge][f"fit {fitted}, measured {measured}"] = {
+            target = sets[target_name]
+            out[judge][f"fit {fitted}, measured {target_name}"] = {
                 "threshold": cut,
                 **judge_figures(
                     [lab for _, _, lab, _ in target],
-                    [s >= cut for s in by_set[measured]],
+                    [s >= cut for s in by_set[target_name]],
                     [k for _, _, _, k in target],
                 ),
             }

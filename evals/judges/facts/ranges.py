@@ -135,7 +135,8 @@ def required_values(facts: Facts, values: tuple[Quantity, ...]) -> tuple[Quantit
     unit the passage states values of (it gives the value for some cases; the one asked must
     be among them). A value of a unit the passage never states is left to the qualifiers."""
     stated = intervals(facts)
-    return tuple(q for q in values if q.units and any(i.units & q.units for i in stated))
+    # The same units exactly: "$65 per day" is a rate, and gives no value of "2 days".
+    return tuple(q for q in values if q.units and any(i.units == q.units for i in stated))
 
 
 def values_missing(facts: Facts, required: tuple[Quantity, ...]) -> tuple[Quantity, ...]:

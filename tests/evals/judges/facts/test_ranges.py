@@ -68,6 +68,8 @@ def test_a_value_is_required_only_where_the_text_gives_values_of_its_unit() -> N
     table = facts_of("Less than 3 years: 20 days. 3 to less than 6 years: 23 days.")
     assert required_values(table, (five,)) == (five,)
     assert required_values(facts_of("Everyone gets 25 days of vacation."), (five,)) == ()
+    two_days = value("a 2-day trip")
+    assert required_values(facts_of("The per diem is $65 per day."), (two_days,)) == ()
     row = facts_of("Less than 3 years: 20 days")
     assert values_missing(row, (five,)) == (five,)
     assert values_missing(facts_of("3 to less than 6 years: 23 days"), (five,)) == ()
