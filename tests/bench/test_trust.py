@@ -29,12 +29,17 @@ pytestmark = [
 ]
 
 # The judge's shipped protocol: threshold fitted on the sample company's calibration split and
-# the first 18F set, measured on the later 18F sets, the newest blind one (K) first; H, I and
-# J are blind too (C to G were read pair by pair on 2026-12-06).
-HELD_OUT = "fit sample+18f, measured 18f-k"
+# the first 18F set, measured on the later 18F sets that are still blind for the judge, the
+# newest (L) first. C to G were read pair by pair on 2026-12-06: they are design data now, and
+# bench.trust reports them; scoring them here too cost half a minute of `make test`.
+HELD_OUT = "fit sample+18f, measured 18f-l"
 # Measured figures (bench/results/trust.json, 2026-12-06, ONNX int8) less a margin.
 JUDGE_FLOORS = {
-    HELD_OUT: {"faithful_kept": 0.46, "hallucination_caught": 0.85},  # measured 0.520 / 0.907
+    HELD_OUT: {"faithful_kept": 0.55, "hallucination_caught": 0.74},  # measured 0.613 / 0.800
+    "fit sample+18f, measured 18f-k": {
+        "faithful_kept": 0.46,  # measured 0.520
+        "hallucination_caught": 0.85,  # measured 0.907
+    },
     "fit sample+18f, measured 18f-j": {
         "faithful_kept": 0.59,  # measured 0.653
         "hallucination_caught": 0.70,  # measured 0.760
@@ -46,26 +51,6 @@ JUDGE_FLOORS = {
     "fit sample+18f, measured 18f-h": {
         "faithful_kept": 0.58,  # measured 0.640
         "hallucination_caught": 0.82,  # measured 0.880
-    },
-    "fit sample+18f, measured 18f-g": {
-        "faithful_kept": 0.74,  # measured 0.800 (0.773 before the 2026-12-06 judge changes)
-        "hallucination_caught": 0.80,  # measured 0.853
-    },
-    "fit sample+18f, measured 18f-f": {
-        "faithful_kept": 0.82,  # measured 0.880 (0.867)
-        "hallucination_caught": 0.79,  # measured 0.853 (0.840)
-    },
-    "fit sample+18f, measured 18f-e": {
-        "faithful_kept": 0.72,  # measured 0.787 (0.747)
-        "hallucination_caught": 0.82,  # measured 0.867
-    },
-    "fit sample+18f, measured 18f-d": {
-        "faithful_kept": 0.68,  # measured 0.747 (0.667)
-        "hallucination_caught": 0.71,  # measured 0.773 (0.760)
-    },
-    "fit sample+18f, measured 18f-c": {
-        "faithful_kept": 0.71,  # measured 0.773 (0.733)
-        "hallucination_caught": 0.85,  # measured 0.907 (0.880)
     },
     "fit sample+18f, measured 18f-b": {
         "faithful_kept": 0.59,  # measured 0.653 (0.627)
@@ -94,7 +79,7 @@ TARGET = 0.9
 
 @pytest.fixture(scope="module")
 def judge_figures(embedder: Embedder) -> dict[str, Any]:
-    return judges(embedder)
+    return judges(embedder, measured={d.rpartition(" ")[2] for d in JUDGE_FLOORS})
 
 
 @pytest.fixture(scope="module")

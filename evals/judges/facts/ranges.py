@@ -132,11 +132,16 @@ def states_value(facts: Facts, q: Quantity) -> bool:
 
 def required_values(facts: Facts, values: tuple[Quantity, ...]) -> tuple[Quantity, ...]:
     """The values a question names that a passage must hold to answer for them: those of a
-    unit the passage states values of (it gives the value for some cases; the one asked must
-    be among them). A value of a unit the passage never states is left to the qualifiers."""
+    unit the passage gives two or more values or bands of (the rows of a table, the cases of a
+    rule: the one asked must be among them). A value of a unit the passage states once or never
+    describes the asker's situation, and is left to the qualifiers."""
     stated = intervals(facts)
-    # The same units exactly: "$65 per day" is a rate, and gives no value of "2 days".
-    return tuple(q for q in values if q.units and any(i.units == q.units for i in stated))
+
+    def cases(q: Quantity) -> int:
+        # The same units exactly: "$65 per day" is a rate, and gives no value of "2 days".
+        return len({(i.low, i.high) for i in stated if i.units == q.units})
+
+    return tuple(q for q in values if q.units and cases(q) >= 2)
 
 
 def values_missing(facts: Facts, required: tuple[Quantity, ...]) -> tuple[Quantity, ...]:

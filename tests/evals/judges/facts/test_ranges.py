@@ -63,11 +63,14 @@ def test_the_asked_value_is_found_in_its_band_or_as_written() -> None:
     assert states_value(facts_of("3 to less than 6 years"), value("3 years"))
 
 
-def test_a_value_is_required_only_where_the_text_gives_values_of_its_unit() -> None:
+def test_a_value_is_required_only_where_the_text_gives_several_cases_of_its_unit() -> None:
     five = value("after five years")
     table = facts_of("Less than 3 years: 20 days. 3 to less than 6 years: 23 days.")
     assert required_values(table, (five,)) == (five,)
     assert required_values(facts_of("Everyone gets 25 days of vacation."), (five,)) == ()
+    # One value of the unit describes a situation, not a choice of cases.
+    trip = facts_of("M&IE is 75% on the first and last days. The three days were added.")
+    assert required_values(trip, (value("a 3-day trip"),)) == ()
     two_days = value("a 2-day trip")
     assert required_values(facts_of("The per diem is $65 per day."), (two_days,)) == ()
     row = facts_of("Less than 3 years: 20 days")
