@@ -90,7 +90,12 @@ def _held_in_bands(
     values = asked_values(question)
     texts = [facts_of(s.result.text) for s in sources]
     held = {q.value for q in values if any(states_value(facts, q) for facts in texts)}
-    return tuple(t for t in missing if parse_number(t) not in held)
+    return tuple(t for t in missing if _number(t) not in held)
+
+
+def _number(term: str) -> float | None:
+    """The number a term writes, alone or before its unit ("10", "4-day")."""
+    return parse_number(term.split("-", 1)[0])
 
 
 def _no_corpus(_name: str) -> bool:
@@ -135,7 +140,7 @@ def coverage(
         w for w in candidates if not (w[0].isupper() and not is_identifier(w) and corpus_name(w))
     )
     missing = tuple(t for t in terms if _stem(t) not in seen)
-    if any(parse_number(t) is not None for t in missing):
+    if any(_number(t) is not None for t in missing):
         missing = _held_in_bands(question, missing, sources)
     return Coverage(
         terms,

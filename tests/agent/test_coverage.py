@@ -151,6 +151,8 @@ def test_a_number_held_by_a_band_of_a_passage_is_covered() -> None:
     )
     found = coverage("How many vacation days do I get after 10 years of service?", [allowance])
     assert found.covered and found.missing == ()
+    found = coverage("How many vacation days do I get for 12-year service?", [allowance])
+    assert found.covered and found.missing == ()
     # A number no band holds is still missing, as any identifier.
     speeds = source(2, "Stopping distance at 2.0 m/s: 1.35 m. At 1.0 m/s: 0.45 m.")
     found = coverage("What is the stopping distance at 12 m/s?", [speeds])
