@@ -58,20 +58,19 @@ JUDGE_FLOORS = {
     },
 }
 # Answerability, thresholds fitted on the sample company, on the newest blind 18F question set
-# (K, written on 2026-12-06 by people who had not read the code), asked over the handbook's
-# index. H, I and J (blind too: 0.617 / 0.725 / 0.464, 0.629 / 0.721 / 0.500 and 0.476 /
-# 0.636 / 0.355) and the design
-# sets A to G are in bench.trust only: one set keeps `make test` within its time budget. The
+# (L, written on 2026-12-06 by people who had not read the code), asked over the handbook's
+# index. H, I, J and K (blind too: 0.617 / 0.725 / 0.464, 0.597 / 0.721 / 0.429, 0.460 /
+# 0.636 / 0.355 and 0.508 / 0.762 / 0.353 on 2026-12-06, sixth session) and the design sets
+# A to G are in bench.trust only: one set keeps `make test` within its time budget. The
 # margins are wide: a fresh index answers a few questions differently (an HNSW graph is built
 # from random levels), and these run with the test embedder (torch), the figures with ONNX
 # int8. "answered_right_with_figures": of the questions whose reference answer holds a number
 # or a date, the share answered from the right section with an answer that states one.
 FLOORS = {
-    "18f-k": {
-        "answered_right_source": 0.45,  # measured 0.524 as found, 0.508 after (torch 0.524)
-        "near_miss_declined": 0.69,  # measured 0.762 (0.762 after, torch 0.762)
-        # 0.412 as found and 0.353 after, of 17 (ONNX); 0.294 with the test embedder (torch)
-        "answered_right_with_figures": 0.22,
+    "18f-l": {
+        "answered_right_source": 0.43,  # measured 0.500 as found and after (31 of 62, ONNX)
+        "near_miss_declined": 0.60,  # measured 0.674 as found and after (29 of 43)
+        "answered_right_with_figures": 0.19,  # measured 0.308 (8 of 26)
     },
 }
 TARGET = 0.9
@@ -134,6 +133,6 @@ def test_answerability_on_the_held_out_handbook_keeps_its_floor(
 def test_answerability_meets_the_issue_targets_on_the_held_out_handbook(
     handbook_scores: dict[str, dict[str, Any]],
 ) -> None:
-    blind = handbook_scores["18f-k"]
+    blind = handbook_scores["18f-l"]
     assert blind["near_miss_declined"] >= TARGET
     assert blind["answered_right_source"] >= TARGET
