@@ -18,7 +18,7 @@ from agent.guard import looks_like_injection
 from evals.citations import split_sentences, strip_markers
 from evals.judges.attributes import Attribute, attribute_found
 from evals.judges.attributes import asked_attribute as judged_attribute
-from evals.judges.facts.extract import extract_facts
+from evals.judges.facts import facts_of
 from evals.judges.facts.ranges import states_value
 from indexes.embeddings import Embedder
 from indexes.search.features import content_words, identifiers, names
@@ -283,7 +283,7 @@ def candidates(
     focused = _content_words(focus) if focus else set()
     said = asked | focused
     yes_no = attribute.kind == "yes/no"
-    asked_values = extract_facts(focus or question).quantities
+    asked_values = facts_of(focus or question).quantities
 
     def echoes(unit: str) -> bool:
         fragment = not unit.rstrip().endswith((".", "!", "?"))
@@ -315,7 +315,7 @@ def candidates(
             overlap = 0.5 * overlap + 0.5 * len(focused & words) / len(focused)
         score = 0.6 * float(sim) + 0.3 * overlap + 0.1 * passage_relevance + RANK_WEIGHT / n
         score += ATTRIBUTE_WEIGHT * attribute_share(attribute, text, headings.get(n, ""))
-        if asked_values and any(states_value(extract_facts(text), q) for q in asked_values):
+        if asked_values and any(states_value(facts_of(text), q) for q in asked_values):
             score += VALUE_WEIGHT
         scored.append(Candidate(text, n, score))
     return sorted(scored, key=lambda c: (-c.score, c.n))
