@@ -43,7 +43,7 @@ from evals.judges.attributes import (
     question_proper,
 )
 from evals.judges.facts import Facts, facts_of, stem
-from evals.judges.facts.quantities import Quantity
+from evals.judges.facts.quantities import Quantity, parse_number
 from evals.judges.facts.ranges import required_values, states_value, values_missing
 from evals.judges.facts.words import STOPWORDS
 from evals.judges.passages import Evidence, Window, windows
@@ -157,6 +157,21 @@ def as_written(word: str, text: str) -> str:
     """``word`` as ``text`` spells it (facts are read lowercased)."""
     found = re.search(rf"\b{re.escape(word)}\b", text, re.IGNORECASE)
     return found.group(0) if found else word
+
+
+# A number (digits or a word) and the unit word after it: "five years", "1 m/s", "4-day".
+_VALUE = re.compile(r"(?<![\w.])(\$?[\d][\d.,]*|[a-z]+)[\s-]+([a-z/%]+)", re.IGNORECASE)
+
+
+def value_as_written(value: Quantity, text: str) -> str:
+    """``value`` as ``text`` writes it ("five years" rather than the read "5 year")."""
+    for found in _VALUE.finditer(text):
+        number, unit = found.group(1).lstrip("$").rstrip(".,"), found.group(2).lower()
+        if parse_number(number) == value.value and (
+            unit in value.units or stem(unit) in value.units
+        ):
+            return found.group(0)
+    return str(value)
 
 
 def _rivals(evidence: Sequence[Evidence], asked: set[str]) -> list[str]:
@@ -288,7 +303,9 @@ def read_evidence(
                     quote=w.quote,
                     rivals=rivals,
                     listed=w.listed,
-                    values_missing=tuple(str(q) for q in values_missing(stated, required)),
+                    values_missing=tuple(
+                        value_as_written(q, question) for q in values_missing(stated, required)
+                    ),
                     values_stated=sum(states_value(stated, q) for q in values),
                 )
             )

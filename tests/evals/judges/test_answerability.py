@@ -284,3 +284,15 @@ def test_a_yes_no_question_may_name_a_value_the_passage_rules_out() -> None:
         "You may carry up to 5 unused vacation days into the next year.", "PTO", "Carry-over"
     )
     assert check_answer("Can I carry over 8 vacation days into next year?", [carry]).answers
+
+
+def test_a_missing_value_is_named_as_the_question_writes_it() -> None:
+    allowance = Evidence(
+        "| Years of service | Vacation days |\n|---|---|\n| Less than 3 years | 20 days |\n"
+        "| 3 to less than 6 years | 23 days |",
+        "Leave policy",
+        "Vacation > Annual allowance",
+    )
+    checked = check_answer("How many vacation days do I get after ten years?", [allowance])
+    assert not checked.answers and checked.missing == ("ten years",)
+    assert "ten years" in checked.reason
