@@ -23,6 +23,7 @@ from evals.judges.facts.ranges import states_value
 from indexes.embeddings import Embedder
 from indexes.search.features import content_words, identifiers, names
 from indexes.sentences import heading_text, with_bold_headings
+from indexes.tables import is_table_line
 from tools.rag import Source
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
@@ -154,12 +155,12 @@ def logical_lines(text: str) -> list[str]:
             continue
         field = bool(_FIELD.match(line)) and bool(out) and bool(_FIELD.match(out[-1]))
         heading = heading_text(line) is not None
-        starts = heading or line.startswith("|") or _BULLET.match(line) or field
+        starts = heading or is_table_line(line) or _BULLET.match(line) or field
         if open_line and not starts:
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
-        open_line = not (heading or line.startswith("|")) and not _ENDS.search(out[-1])
+        open_line = not (heading or is_table_line(line)) and not _ENDS.search(out[-1])
     return out
 
 
@@ -182,7 +183,7 @@ def quotable_units(passage: str) -> list[str]:
     text = _EMPHASIS.sub("", with_bold_headings(passage))
     table: list[str] = []  # a table's lines, read together so each row has its header
     for line in [*logical_lines(_without_instructions(text)), ""]:
-        if line.startswith("|"):
+        if is_table_line(line):
             flush()
             table.append(line)
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from indexes.tables import cells, is_rule, table_row
+from indexes.tables import cells, is_rule, is_table_line, table_row
 
 # One citation group: [1], [1, 3], [1;3], [2-4] (a range), [1,2-3].
 MARKER = re.compile(r"\[\s*(\d+(?:\s*[-–,;]\s*\d+)*)\s*\]")
@@ -76,12 +76,12 @@ def _blocks(text: str) -> list[str]:
         header = None
 
     for i, stripped in enumerate(lines):
-        if not stripped.startswith("|") and not is_rule(stripped):
+        if not is_table_line(stripped) and not is_rule(stripped):
             end_table()
         if not stripped or is_rule(stripped):
             flush()
             continue
-        if stripped.startswith("|"):
+        if is_table_line(stripped):
             flush()
             following = lines[i + 1] if i + 1 < len(lines) else ""
             if is_rule(following) and "|" in following:

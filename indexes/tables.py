@@ -29,9 +29,14 @@ def is_rule(line: str) -> bool:
     return bool(_RULE.match(line))
 
 
+def is_table_line(line: str) -> bool:
+    """Whether ``line`` is a line of a pipe table: a row or its rule."""
+    return line.lstrip().startswith("|")
+
+
 def is_row(line: str) -> bool:
     """Whether ``line`` is a table row (a rule is not)."""
-    return line.lstrip().startswith("|") and not is_rule(line)
+    return is_table_line(line) and not is_rule(line)
 
 
 def cells(line: str) -> list[str]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from evals.citations import split_sentences, strip_markers
 from indexes.sentences import heading_text, with_bold_headings
+from indexes.tables import is_table_line
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def windows(evidence: Evidence, size: int) -> list[Window]:
             if _BULLET.match(line)
         ]
         # Table rows as the splitter reads them, each with its column names.
-        table = [ln for ln in body_text.splitlines() if ln.lstrip().startswith("|")]
+        table = [ln for ln in body_text.splitlines() if is_table_line(ln)]
         rows = set(split_sentences("\n".join(table))) if table else set()
         for raw in split_sentences(body_text):
             sentence = _BULLET.sub("", strip_markers(raw)).strip()
