@@ -45,7 +45,8 @@ def _html_table(table: Any) -> list[str]:
     nested in this one are left to those tables.
     """
     caption = table.find("caption")
-    lines = [body_line(_inline_text(caption))] if caption and _inline_text(caption) else []
+    said = _inline_text(caption) if caption else ""
+    lines = [body_line(said)] if said else []
     rows: list[list[str]] = []
     header = False
     for tr in table.find_all("tr"):

@@ -45,8 +45,9 @@ def _first_row_heads(page: Any, table: Any) -> bool:
     rows below are not (a PDF says nothing else about which row names the columns)."""
     if len(table.rows) < 2:
         return False
+    x0, _, x1, bottom = table.bbox
     first = _fonts(page, table.rows[0].bbox)
-    rest = [f for row in table.rows[1:] for f in _fonts(page, row.bbox)]
+    rest = _fonts(page, (x0, table.rows[0].bbox[3], x1, bottom))  # the rows below, in one pass
     return (
         bool(first)
         and all(_BOLD.search(f) for f in first)
