@@ -17,11 +17,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from evals.judges.answerability import asked_values
 from evals.judges.attributes import question_proper
 from evals.judges.facts import facts_of
 from evals.judges.facts.quantities import parse_number
-from evals.judges.facts.ranges import states_value
+from evals.judges.facts.ranges import asked_values, states_value
 from evals.judges.questions import qualifiers
 from tools.rag import Source
 

@@ -40,11 +40,15 @@ from evals.judges.attributes import (
     Attribute,
     asked_attribute,
     attribute_found,
-    question_proper,
 )
 from evals.judges.facts import Facts, facts_of, stem
-from evals.judges.facts.quantities import Quantity, parse_number
-from evals.judges.facts.ranges import required_values, states_value, values_missing
+from evals.judges.facts.ranges import (
+    asked_values,
+    required_values,
+    states_value,
+    value_as_written,
+    values_missing,
+)
 from evals.judges.facts.words import STOPWORDS
 from evals.judges.passages import Evidence, Window, windows
 from evals.judges.questions import modified_heads, qualifiers
@@ -157,21 +161,6 @@ def as_written(word: str, text: str) -> str:
     """``word`` as ``text`` spells it (facts are read lowercased)."""
     found = re.search(rf"\b{re.escape(word)}\b", text, re.IGNORECASE)
     return found.group(0) if found else word
-
-
-# A number (digits or a word) and the unit word after it: "five years", "1 m/s", "4-day".
-_VALUE = re.compile(r"(?<![\w.])(\$?[\d][\d.,]*|[a-z]+)[\s-]+([a-z/%]+)", re.IGNORECASE)
-
-
-def value_as_written(value: Quantity, text: str) -> str:
-    """``value`` as ``text`` writes it ("five years" rather than the read "5 year")."""
-    for found in _VALUE.finditer(text):
-        number, unit = found.group(1).lstrip("$").rstrip(".,"), found.group(2).lower()
-        if parse_number(number) == value.value and (
-            unit in value.units or stem(unit) in value.units
-        ):
-            return found.group(0)
-    return str(value)
 
 
 def _rivals(evidence: Sequence[Evidence], asked: set[str]) -> list[str]:
@@ -388,12 +377,6 @@ def check_answer(
         counted=best.listed if attribute == "count" else 0,
         values_stated=best.values_stated,
     )
-
-
-def asked_values(question: str) -> tuple[Quantity, ...]:
-    """The values the question proper names with their units ("after five years": 5 years;
-    "at 1 m/s"); a context sentence before it gives none."""
-    return tuple(q for q in facts_of(question_proper(question)).quantities if q.units)
 
 
 def _rivals_in(text: str, heads: Mapping[str, str], support: Mapping[str, float]) -> dict[str, str]:

@@ -10,10 +10,13 @@ and "up to" as "maximum" before it, and a dash between two numbers as "to".
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
-from evals.judges.facts.extract import Facts
-from evals.judges.facts.quantities import Quantity
+from evals.judges.attributes import question_proper
+from evals.judges.facts.extract import Facts, facts_of
+from evals.judges.facts.quantities import Quantity, parse_number
+from evals.judges.facts.words import stem
 
 # Words before a value that bound it; (the words, whether they bound it from above, whether
 # the value itself is inside). English comparison words, not a corpus's vocabulary.
@@ -148,3 +151,24 @@ def values_missing(facts: Facts, required: tuple[Quantity, ...]) -> tuple[Quanti
     """Of ``required``, the values the text neither states nor holds in a band."""
     stated = intervals(facts)
     return tuple(q for q in required if not any(i.holds(q) for i in stated))
+
+
+def asked_values(question: str) -> tuple[Quantity, ...]:
+    """The values the question proper names with their units ("after five years": 5 years;
+    "at 1 m/s"); a context sentence before it gives none."""
+    return tuple(q for q in facts_of(question_proper(question)).quantities if q.units)
+
+
+# A number (digits or a word) and the unit word after it: "five years", "1 m/s", "4-day".
+_VALUE = re.compile(r"(?<![\w.])(\$?[\d][\d.,]*|[a-z]+)[\s-]+([a-z/%]+)", re.IGNORECASE)
+
+
+def value_as_written(value: Quantity, text: str) -> str:
+    """``value`` as ``text`` writes it ("five years" rather than the read "5 year")."""
+    for found in _VALUE.finditer(text):
+        number, unit = found.group(1).lstrip("$").rstrip(".,"), found.group(2).lower()
+        if parse_number(number) == value.value and (
+            unit in value.units or stem(unit) in value.units
+        ):
+            return found.group(0)
+    return str(value)
