@@ -101,6 +101,7 @@ def corpora() -> list[Corpus]:
             ("18f-j", "_j"),
             ("18f-k", "_k"),
             ("18f-l", "_l"),
+            ("18f-m", "_m"),
         ):
             found.append(
                 Corpus(

@@ -77,6 +77,7 @@ SETS = {
     "j": ("_j", "heldout-j"),
     "k": ("_k", "heldout-k"),
     "l": ("_l", "heldout-l"),
+    "m": ("_m", "heldout-m"),
 }
 
 
