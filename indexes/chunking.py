@@ -26,8 +26,9 @@ SECTION_SEPARATOR = " > "
 # cuts fall, what a chunk carries): ingest re-chunks a file stored by another version
 # (indexes/ingest/files.py), re-embedding only the chunks whose text changed. Documents stored
 # before there was a version have none, so they get the whole-sentence cuts and table headers
-# of 2026-12-06. Version 4: Word and HTML tables are rendered as headed pipe tables.
-CHUNKER_VERSION = 4
+# of 2026-12-06. Version 4: Word and HTML tables are rendered as headed pipe tables. Version 5:
+# PDF tables drawn without lines are found too.
+CHUNKER_VERSION = 5
 _NON_SPACE = re.compile(r"\S")
 # Where a reader can start: after a line break, or after a sentence's end and a space.
 _ENDED = re.compile(r"(?:\n|[.!?;:][\"')\]*_]*)$")  # followed by a space: "gsa.gov" goes on

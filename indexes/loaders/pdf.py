@@ -1,99 +1,36 @@
-"""PDF files: one span per page with text, read with LlamaIndex's PDFReader; a page that
-draws a ruled table is read again with pdfplumber, so the table's rows keep their cells."""
+"""PDF files: one span per page with text, read with LlamaIndex's PDFReader; a page that may
+hold a table (ruled, or aligned in columns) is read again with pdfplumber, so the table's rows
+keep their cells (indexes/loaders/pdf_tables.py)."""
 
 from __future__ import annotations
 
 import io
 import logging
-import re
 from pathlib import Path
 from typing import Any
 
 from indexes.loaders.document import LoadedDocument, LoadError, join_blocks
-from indexes.tables import markdown_table
+from indexes.loaders.pdf_tables import may_hold_aligned_table, may_hold_ruled_table, page_text
 
 log = logging.getLogger(__name__)
 
-# Drawing operators of a page's content stream: a rectangle ("x y w h re") or a line segment
-# ("x y l"). A ruled table draws at least four; a page that draws fewer holds none, and is not
-# parsed a second time (pdfminer's layout pass costs far more than pypdf's text).
-_DRAWN = re.compile(rb"[\d.]\s+(?:re|l)\b")
-_BOLD = re.compile(r"bold|black|heavy|demi", re.IGNORECASE)
-
-
-def _may_hold_ruled_table(page: Any) -> bool:
-    try:
-        contents = page.get_contents()
-        return contents is not None and len(_DRAWN.findall(contents.get_data())) >= 4
-    except Exception:  # noqa: BLE001 - a broken stream: the page's text is read as before
-        return False
-
-
-def _fonts(page: Any, bbox: tuple[float, float, float, float]) -> list[str]:
-    x0, top, x1, bottom = bbox
-    return [
-        c["fontname"]
-        for c in page.chars
-        if c["text"].strip()
-        and x0 <= c["x0"] < x1
-        and top <= (c["top"] + c["bottom"]) / 2 <= bottom
-    ]
-
-
-def _first_row_heads(page: Any, table: Any) -> bool:
-    """Whether a PDF table's first row is its header: all of it set in a bold face, while the
-    rows below are not (a PDF says nothing else about which row names the columns)."""
-    if len(table.rows) < 2:
-        return False
-    x0, _, x1, bottom = table.bbox
-    first = _fonts(page, table.rows[0].bbox)
-    rest = _fonts(page, (x0, table.rows[0].bbox[3], x1, bottom))  # the rows below, in one pass
-    return (
-        bool(first)
-        and all(_BOLD.search(f) for f in first)
-        and not all(_BOLD.search(f) for f in rest)
-    )
-
-
-def _page_with_tables(page: Any) -> str | None:
-    """A page's text with each ruled table as pipe-table lines, in reading order from the top;
-    None when pdfplumber finds no table there."""
-    tables = page.find_tables()
-    if not tables:
-        return None
-    blocks: list[tuple[float, str]] = []
-    for line in page.extract_text_lines(return_chars=False):
-        middle = (line["top"] + line["bottom"]) / 2
-        inside = any(
-            t.bbox[1] <= middle <= t.bbox[3] and line["x0"] < t.bbox[2] and line["x1"] > t.bbox[0]
-            for t in tables
-        )
-        if not inside:
-            blocks.append((line["top"], line["text"]))
-    for table in tables:
-        rows = [[" ".join((cell or "").split()) for cell in row] for row in table.extract()]
-        heads = bool(rows) and any(rows[0]) and _first_row_heads(page, table)
-        rows = [row for row in rows if any(row)]
-        if rows:
-            lines = markdown_table(rows, header=heads)
-            blocks.append((table.bbox[1], "\n" + "\n".join(lines) + "\n"))
-    blocks.sort(key=lambda block: block[0])
-    return "\n".join(text for _, text in blocks).strip()
-
 
 def _with_tables(data: bytes, reader: Any, page_texts: list[str], path: Path) -> list[str]:
-    """``page_texts`` with each page that draws a ruled table read again by pdfplumber."""
-    ruled = [i for i, page in enumerate(reader.pages) if _may_hold_ruled_table(page)]
-    if not ruled or len(page_texts) != len(reader.pages):
+    """``page_texts`` with each page that may hold a table read again by pdfplumber."""
+    if len(page_texts) != len(reader.pages):
+        return page_texts
+    ruled = {i for i, page in enumerate(reader.pages) if may_hold_ruled_table(page)}
+    aligned = {i for i, page in enumerate(reader.pages) if may_hold_aligned_table(page)}
+    if not ruled | aligned:
         return page_texts
     import pdfplumber
 
     out = list(page_texts)
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
-            for i in ruled:
+            for i in sorted(ruled | aligned):
                 try:
-                    text = _page_with_tables(pdf.pages[i])
+                    text = page_text(pdf.pages[i], aligned=i in aligned)
                 except Exception as exc:  # noqa: BLE001 - that page keeps its plain text
                     log.warning(
                         "%s: page %d: tables not read (%s)", path, i + 1, type(exc).__name__

@@ -1,7 +1,7 @@
 """A long table cut into several chunks, in a real Postgres: search returns the header a chunk
 continues beside its exact text, and the agent quotes a row far below the header with its
 column names, whether the table was written in Markdown, in a Word file, on a web page or in
-a PDF.
+a PDF (ruled, or drawn without lines).
 Generation is off."""
 
 from __future__ import annotations
@@ -126,7 +126,27 @@ def write_pdf(folder: Path) -> str:
     return "spare-parts.pdf"
 
 
-@pytest.fixture(scope="module", params=[write_markdown, write_word, write_web_page, write_pdf])
+def write_aligned_pdf(folder: Path) -> str:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=9)
+    pdf.cell(text="Spare parts catalogue", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, f"{INTRO}\nLead times", new_x="LMARGIN", new_y="NEXT")
+    # No lines drawn: the columns are parted by space alone, its first row bold.
+    with pdf.table(line_height=4, borders_layout="NONE", padding=1.5) as pdf_table:
+        for values in table():
+            pdf_row = pdf_table.row()
+            for value in values:
+                pdf_row.cell(value)
+    pdf.multi_cell(0, 5, OUTRO, new_x="LMARGIN", new_y="NEXT")
+    (folder / "spare-parts.pdf").write_bytes(bytes(pdf.output()))
+    return "spare-parts.pdf"
+
+
+@pytest.fixture(
+    scope="module",
+    params=[write_markdown, write_word, write_web_page, write_pdf, write_aligned_pdf],
+)
 def catalogue(
     request: pytest.FixtureRequest,
     server_url: str,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
@@ -125,3 +126,89 @@ def test_a_pdf_table_without_a_bold_first_row_keeps_its_rows_as_written(tmp_path
     doc = load(write(tmp_path, "leave.pdf", data))
     assert "| Under 3 years | 13 days | 30 days |" in doc.text.splitlines()
     assert "Under 3 years | 13 days | 30 days" in split_sentences(doc.text)
+
+
+def aligned_pdf(rows: list[list[str]], *, before: str, after: str, **layout: Any) -> bytes:
+    """A one-page PDF with a table drawn without lines (columns parted by space only)."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=10)
+    pdf.multi_cell(0, 6, before, new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(
+        borders_layout="NONE", padding=2, v_align="TOP", first_row_as_headings=True, **layout
+    ) as table:
+        for values in rows:
+            row = table.row()
+            for value in values:
+                row.cell(value)
+    pdf.multi_cell(0, 6, after, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_a_pdf_table_drawn_without_lines_reads_each_row_with_its_column_names(
+    tmp_path: Path,
+) -> None:
+    data = aligned_pdf(LEAVE, before="Leave accrues each pay period.", after="Ask HR.")
+    doc = load(write(tmp_path, "leave.pdf", data))
+    assert split_sentences(doc.text) == [
+        "Leave accrues each pay period.",
+        "Length of service: Under 3 years; Annual leave: 13 days; Carry-over: 30 days",
+        "Length of service: 3 to 15 years; Annual leave: 20 days; Carry-over: 30 days",
+        "Length of service: Over 15 years; Annual leave: 26 days; Carry-over: 45 days",
+        "Ask HR.",
+    ]
+
+
+def test_a_wrapped_cell_of_a_table_without_lines_stays_in_its_row(tmp_path: Path) -> None:
+    rows = [
+        ["Priority", "First response", "Who is paged"],
+        ["P1", "15 minutes", "The on-call engineer and the duty manager for the affected region"],
+        ["P2", "1 hour", "The on-call engineer"],
+        ["P3", "1 business day", "Nobody; the queue owner picks it up"],
+    ]
+    data = aligned_pdf(
+        rows,
+        before="Response targets by priority.",
+        after="Escalate when a target is missed.",
+        col_widths=(20, 30, 60),
+        text_align=("LEFT", "RIGHT", "LEFT"),  # figures set flush right, as they often are
+    )
+    doc = load(write(tmp_path, "targets.pdf", data))
+    sentences = split_sentences(doc.text)
+    assert (
+        "Priority: P1; First response: 15 minutes; Who is paged: The on-call engineer and the"
+        " duty manager for the affected region" in sentences
+    )
+    assert (
+        "Priority: P3; First response: 1 business day; Who is paged: Nobody; the queue owner"
+        " picks it up" in sentences
+    )
+    assert sentences[-1] == "Escalate when a target is missed."
+
+
+def test_prose_set_in_two_columns_is_not_read_as_a_table(tmp_path: Path) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    policy = (
+        "Book flights through the travel desk at least two weeks ahead. Hotels must stay "
+        "under the local rate. Receipts are needed for any single expense over 75 dollars. "
+    )
+    with pdf.text_columns(ncols=2, text_align="J") as columns:
+        columns.write(policy * 30)  # the first column full, the second half full
+    doc = load(write(tmp_path, "travel.pdf", bytes(pdf.output())))
+    assert "|" not in doc.text
+    assert "Hotels must stay under the local rate." in split_sentences(doc.text)
+
+
+def test_a_bulleted_list_is_not_read_as_a_table(tmp_path: Path) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.cell(text="Before you travel:", new_x="LMARGIN", new_y="NEXT")
+    for item in ("Book through the travel desk.", "Get approval.", "Pack your badge."):
+        pdf.cell(10, 6, "-")
+        pdf.cell(text=item, new_x="LMARGIN", new_y="NEXT")
+    doc = load(write(tmp_path, "list.pdf", bytes(pdf.output())))
+    assert "|" not in doc.text
+    assert "Get approval." in doc.text
