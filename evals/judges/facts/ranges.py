@@ -38,6 +38,12 @@ _BEFORE: tuple[tuple[tuple[str, ...], bool, bool], ...] = (
 )
 # Words between two values that make them one range ("3 to 6", "between 15% and 30%").
 _JOINS = frozenset({"to", "and", "through", "until", "till"})
+# Comparatives that, without a "than", name the other side of a threshold the text states:
+# "absences of more than 3 days need 2 weeks' notice; shorter ones, 2 business days".
+_OTHER_SIDE = frozenset(
+    {"shorter", "longer", "fewer", "smaller", "larger", "bigger", "lower", "higher", "older",
+     "younger"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -148,9 +154,28 @@ def required_values(facts: Facts, values: tuple[Quantity, ...]) -> tuple[Quantit
 
 
 def values_missing(facts: Facts, required: tuple[Quantity, ...]) -> tuple[Quantity, ...]:
-    """Of ``required``, the values the text neither states nor holds in a band."""
+    """Of ``required``, the values the text neither states nor holds in a band, nor places on
+    the other side of a threshold it names ("shorter ones" after "more than 3 days")."""
     stated = intervals(facts)
-    return tuple(q for q in required if not any(i.holds(q) for i in stated))
+    return tuple(q for q in required if not any(i.holds(q) for i in (*stated, *_others(facts))))
+
+
+def _others(facts: Facts) -> list[Interval]:
+    """The other side of each threshold of ``facts`` ("more than 3 days": 3 days or fewer),
+    when the text speaks of it with a comparative and no "than" ("shorter ones")."""
+    tokens = facts.tokens
+    if not any(
+        t in _OTHER_SIDE and (i + 1 == len(tokens) or tokens[i + 1] != "than")
+        for i, t in enumerate(tokens)
+    ):
+        return []
+    others = []
+    for band in intervals(facts):
+        if band.low == -math.inf and band.high != math.inf:
+            others.append(Interval(band.high, math.inf, band.units, not band.high_closed))
+        elif band.high == math.inf and band.low != -math.inf:
+            others.append(Interval(-math.inf, band.low, band.units, True, not band.low_closed))
+    return others
 
 
 def asked_values(question: str) -> tuple[Quantity, ...]:

@@ -76,3 +76,18 @@ def test_a_value_is_required_only_where_the_text_gives_several_cases_of_its_unit
     row = facts_of("Less than 3 years: 20 days")
     assert values_missing(row, (five,)) == (five,)
     assert values_missing(facts_of("3 to less than 6 years: 23 days"), (five,)) == ()
+
+
+def test_a_rule_for_the_other_side_of_a_threshold_holds_the_values_there() -> None:
+    one_day, five_days = value("a one-day absence"), value("a five-day absence")
+    rule = "Absences of more than 3 days need 2 weeks' notice; shorter ones need 2 business days."
+    assert values_missing(facts_of(rule), (one_day, five_days)) == ()
+    # Without a word for the other side, the threshold and one case below it are all it says.
+    cases = (
+        "Absences of more than 3 days need 2 weeks' notice; 2-day absences need 2 business days."
+    )
+    assert values_missing(facts_of(cases), (one_day, five_days)) == (one_day,)
+    # "longer than" names the threshold itself, not its other side.
+    assert values_missing(facts_of("Trips longer than 5 days need approval."), (one_day,)) == (
+        one_day,
+    )
