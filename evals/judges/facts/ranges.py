@@ -157,20 +157,21 @@ def values_missing(facts: Facts, required: tuple[Quantity, ...]) -> tuple[Quanti
     """Of ``required``, the values the text neither states nor holds in a band, nor places on
     the other side of a threshold it names ("shorter ones" after "more than 3 days")."""
     stated = intervals(facts)
-    return tuple(q for q in required if not any(i.holds(q) for i in (*stated, *_others(facts))))
+    held = [*stated, *_others(facts.tokens, stated)]
+    return tuple(q for q in required if not any(i.holds(q) for i in held))
 
 
-def _others(facts: Facts) -> list[Interval]:
-    """The other side of each threshold of ``facts`` ("more than 3 days": 3 days or fewer),
-    when the text speaks of it with a comparative and no "than" ("shorter ones")."""
-    tokens = facts.tokens
+def _others(tokens: tuple[str, ...], stated: list[Interval]) -> list[Interval]:
+    """The other side of each threshold ``stated`` ("more than 3 days": 3 days or fewer),
+    when the text (``tokens``) speaks of it with a comparative and no "than" ("shorter
+    ones")."""
     if not any(
         t in _OTHER_SIDE and (i + 1 == len(tokens) or tokens[i + 1] != "than")
         for i, t in enumerate(tokens)
     ):
         return []
     others = []
-    for band in intervals(facts):
+    for band in stated:
         if band.low == -math.inf and band.high != math.inf:
             others.append(Interval(band.high, math.inf, band.units, not band.high_closed))
         elif band.high == math.inf and band.low != -math.inf:
