@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from indexes.loaders.document import LoadedDocument, LoadError, join_blocks
-from indexes.loaders.pdf_tables import may_hold_aligned_table, may_hold_ruled_table, page_text
+from indexes.loaders.pdf_tables import (
+    Blocks,
+    blocks_text,
+    carry_headers,
+    may_hold_aligned_table,
+    may_hold_ruled_table,
+    page_blocks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -25,21 +32,25 @@ def _with_tables(data: bytes, reader: Any, page_texts: list[str], path: Path) ->
         return page_texts
     import pdfplumber
 
-    out = list(page_texts)
+    parsed: dict[int, Blocks] = {}
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for i in sorted(ruled | aligned):
                 try:
-                    text = page_text(pdf.pages[i], aligned=i in aligned)
+                    blocks = page_blocks(pdf.pages[i], aligned=i in aligned)
                 except Exception as exc:  # noqa: BLE001 - that page keeps its plain text
                     log.warning(
                         "%s: page %d: tables not read (%s)", path, i + 1, type(exc).__name__
                     )
                     continue
-                if text:
-                    out[i] = text.replace("\x00", "")
+                if blocks:
+                    parsed[i] = blocks
     except Exception as exc:  # noqa: BLE001 - pdfminer refuses a file pypdf read: plain text
         log.warning("%s: tables not read (%s)", path, type(exc).__name__)
+    carry_headers(parsed)
+    out = list(page_texts)
+    for i, blocks in parsed.items():
+        out[i] = blocks_text(blocks).replace("\x00", "")
     return out
 
 

@@ -77,7 +77,9 @@ def _row_like(line: str) -> bool:
 
 
 @dataclass
-class _Table:
+class Table:
+    """A table found on a page: its rows of cells, and whether the first row is its header."""
+
     top: float
     bbox: tuple[float, float, float, float]  # x0, top, x1, bottom
     rows: list[list[str]]
@@ -104,17 +106,24 @@ class _Line:
     runs: list[_Run] = field(default_factory=list)
 
 
-def page_text(page: Any, *, aligned: bool) -> str | None:
-    """A pdfplumber page's text with each table as pipe-table lines, in reading order from the
-    top; None when no table is found there. ``aligned``: look for tables drawn without
-    lines too (see ``may_hold_aligned_table``)."""
+# A page's lines of text and its tables, in reading order from the top.
+Blocks = list[str | Table]
+# Lines a running header or footer takes: a table that ends its page this close to the
+# bottom, and one that starts the next this close to the top, are one table cut by the page.
+RUNNING_LINES = 2
+
+
+def page_blocks(page: Any, *, aligned: bool) -> Blocks | None:
+    """A pdfplumber page's lines of text and tables, in reading order from the top; None when
+    no table is found there. ``aligned``: look for tables drawn without lines too (see
+    ``may_hold_aligned_table``)."""
     tables = [_ruled(page, t) for t in page.find_tables()]
     if aligned:
         tables += [t for t in _aligned(page) if not any(_overlaps(t.bbox, r.bbox) for r in tables)]
     tables = [t for t in tables if t.rows]
     if not tables:
         return None
-    blocks: list[tuple[float, str]] = []
+    placed: list[tuple[float, str | Table]] = [(t.top, t) for t in tables]
     for line in page.extract_text_lines(return_chars=False):
         middle = (line["top"] + line["bottom"]) / 2
         inside = any(
@@ -122,12 +131,46 @@ def page_text(page: Any, *, aligned: bool) -> str | None:
             for t in tables
         )
         if not inside:
-            blocks.append((line["top"], line["text"]))
-    for table in tables:
-        lines = markdown_table(table.rows, header=table.header)
-        blocks.append((table.top, "\n" + "\n".join(lines) + "\n"))
-    blocks.sort(key=lambda block: block[0])
-    return "\n".join(text for _, text in blocks).strip()
+            placed.append((line["top"], line["text"]))
+    placed.sort(key=lambda block: block[0])
+    return [block for _, block in placed]
+
+
+def carry_headers(pages: dict[int, Blocks]) -> None:
+    """Give a table that goes on from the page before its header: the first table of a page,
+    with no header of its own, that follows a headed table of as many columns ending the page
+    before (a running header or footer aside) is the rest of that table."""
+    for number in sorted(pages):
+        before = pages.get(number - 1)
+        if not before:
+            continue
+        ending = [i for i, b in enumerate(before) if isinstance(b, Table)][-1:]
+        starting = [i for i, b in enumerate(pages[number]) if isinstance(b, Table)][:1]
+        if not ending or not starting:
+            continue
+        last, first = before[ending[0]], pages[number][starting[0]]
+        assert isinstance(last, Table) and isinstance(first, Table)
+        if (
+            len(before) - ending[0] - 1 <= RUNNING_LINES
+            and starting[0] <= RUNNING_LINES
+            and last.header
+            and not first.header
+            and len(last.rows[0]) == len(first.rows[0])
+        ):
+            if first.rows[0] != last.rows[0]:  # a header repeated on each page stays once
+                first.rows.insert(0, last.rows[0])
+            first.header = True
+
+
+def blocks_text(blocks: Blocks) -> str:
+    """The page's text: its lines as read, each table as pipe-table lines."""
+    parts = [
+        b
+        if isinstance(b, str)
+        else "\n" + "\n".join(markdown_table(b.rows, header=b.header)) + "\n"
+        for b in blocks
+    ]
+    return "\n".join(parts).strip()
 
 
 def _overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -138,10 +181,10 @@ def _bold(fonts: Sequence[str]) -> bool:
     return bool(fonts) and all(_BOLD.search(f) for f in fonts)
 
 
-def _ruled(page: Any, table: Any) -> _Table:
+def _ruled(page: Any, table: Any) -> Table:
     rows = [[" ".join((cell or "").split()) for cell in row] for row in table.extract()]
     heads = bool(rows) and any(rows[0]) and _first_row_heads(page, table)
-    return _Table(table.bbox[1], table.bbox, [r for r in rows if any(r)], heads)
+    return Table(table.bbox[1], table.bbox, [r for r in rows if any(r)], heads)
 
 
 def _fonts(page: Any, bbox: tuple[float, float, float, float]) -> list[str]:
@@ -204,14 +247,14 @@ def _place(runs: Sequence[_Run], columns: Sequence[list[float]]) -> list[int] | 
     return placed
 
 
-def _aligned(page: Any) -> list[_Table]:
+def _aligned(page: Any) -> list[Table]:
     """Tables drawn without lines: from a line of two or more runs, each following line whose
     runs fall under its columns, one column each. A line that starts in the first column
     opens a row; one that does not continues the row above (a cell wrapped onto two lines).
     A lone run in the first column, a wide gap above a line, or a line across the columns
     ends the table."""
     lines = _lines(page)
-    tables: list[_Table] = []
+    tables: list[Table] = []
     i = 0
     while i < len(lines):
         first = lines[i]
@@ -242,7 +285,7 @@ def _aligned(page: Any) -> list[_Table]:
                 w["fontname"] for row in rows[1:] for cell in row for r in cell for w in r.words
             ]
             bbox = (min(c[0] for c in columns), first.top, max(c[1] for c in columns), last.bottom)
-            tables.append(_Table(first.top, bbox, texts, header and not _bold(below)))
+            tables.append(Table(first.top, bbox, texts, header and not _bold(below)))
             i = j
         else:
             i += 1

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -212,3 +213,29 @@ def test_a_bulleted_list_is_not_read_as_a_table(tmp_path: Path) -> None:
     doc = load(write(tmp_path, "list.pdf", bytes(pdf.output())))
     assert "|" not in doc.text
     assert "Get approval." in doc.text
+
+
+@pytest.mark.parametrize("ruled", [True, False], ids=["ruled", "without-lines"])
+@pytest.mark.parametrize("repeated", [False, True], ids=["header-once", "header-each-page"])
+def test_a_table_cut_by_a_page_break_reads_its_rows_on_the_next_page_with_its_header(
+    tmp_path: Path, ruled: bool, repeated: bool
+) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, "Parts and their lead times.", new_x="LMARGIN", new_y="NEXT")
+    rows = [["Part", "Lead time", "Supplier"]] + [
+        [f"Part {n}", f"{n % 7 + 1} weeks", "Ardent Metals"] for n in range(1, 41)
+    ]
+    layout = {} if ruled else {"borders_layout": "NONE", "padding": 1.5}
+    with pdf.table(repeat_headings=int(repeated), **layout) as table:  # 40 rows: two pages
+        for values in rows:
+            row = table.row()
+            for value in values:
+                row.cell(value)
+    doc = load(write(tmp_path, "parts.pdf", bytes(pdf.output())))
+    assert [span.page for span in doc.spans] == [1, 2]
+    second = doc.text[doc.spans[1].start : doc.spans[1].end]
+    assert second.startswith("| Part | Lead time | Supplier |\n|---|---|---|\n")
+    assert second.count("| Part | Lead time | Supplier |") == 1
+    assert "Part: Part 40; Lead time: 6 weeks; Supplier: Ardent Metals" in split_sentences(second)
