@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from indexes.loaders.document import LoadedDocument, Span
+from indexes.loaders.document import LoadedDocument
 from indexes.loaders.markdown import front_matter, front_matter_title, markdown_headings
 from indexes.tables import TableHeaders, with_table_header
 
@@ -27,7 +27,8 @@ SECTION_SEPARATOR = " > "
 # (indexes/ingest/files.py), re-embedding only the chunks whose text changed. Documents stored
 # before there was a version have none, so they get the whole-sentence cuts and table headers
 # of 2026-12-06. Version 4: Word and HTML tables are rendered as headed pipe tables. Version 5:
-# PDF tables drawn without lines are found too.
+# PDF tables drawn without lines are found too, a PDF's headings (read from its fonts) name
+# its chunks' sections, and its running headers and footers are dropped.
 CHUNKER_VERSION = 5
 _NON_SPACE = re.compile(r"\S")
 # Where a reader can start: after a line break, or after a sentence's end and a space.
@@ -175,8 +176,32 @@ def _markdown_pieces(doc: LoadedDocument) -> list[_Piece]:
     return pieces
 
 
-def _span_pieces(doc: LoadedDocument, spans: list[Span]) -> list[_Piece]:
-    return [_Piece(s.start, s.end, s.label, s.page) for s in spans]
+def _page_pieces(doc: LoadedDocument) -> list[_Piece]:
+    """One piece per page, cut further where a heading starts (a PDF's headings are written
+    as Markdown headings by its loader): each piece keeps its page and is named by the
+    heading path it sits under, which goes on across pages."""
+    found = markdown_headings(doc.text)
+    stack: list[tuple[int, str]] = []
+    pieces: list[_Piece] = []
+    h = 0
+    for span in doc.spans:
+        cuts: list[tuple[int, tuple[int, int, str] | None]] = [(span.start, None)]
+        while h < len(found) and found[h][0] < span.end:
+            if found[h][0] >= span.start:
+                cuts.append((found[h][0], found[h]))
+            h += 1
+        ends = [at for at, _ in cuts[1:]] + [span.end]
+        for (start, heading), end in zip(cuts, ends, strict=True):
+            if heading is not None:
+                _, level, name = heading
+                stack = [(lvl, n) for lvl, n in stack if lvl < level]
+                stack.append((level, name))
+                if "\n" not in doc.text[start:end].strip():
+                    continue  # a heading with no body: its name lives on in the next section
+            if doc.text[start:end].strip():
+                section = SECTION_SEPARATOR.join(n for _, n in stack) or span.label
+                pieces.append(_Piece(start, end, section, span.page))
+    return pieces
 
 
 def _opens_cleanly(text: str, start: int) -> bool:
@@ -250,7 +275,7 @@ def chunk_document(
     if doc.structure == "markdown":
         pieces = _markdown_pieces(doc)
     elif doc.structure == "pages":
-        pieces = _span_pieces(doc, doc.spans)
+        pieces = _page_pieces(doc)
     elif doc.structure == "records":
         pieces = _record_pieces(doc)
     else:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from indexes.loaders.document import LoadedDocument, LoadError, join_blocks
+from indexes.loaders.pdf_headings import font_lines, headings, running_lines, with_headings
 from indexes.loaders.pdf_tables import (
     Blocks,
     blocks_text,
@@ -91,10 +92,14 @@ def load_pdf(path: Path, data: bytes) -> LoadedDocument:
         ) from exc
     page_texts = [(page.text or "").replace("\x00", "").strip() for page in pages]
     page_texts = _with_tables(data, reader, page_texts, path)
+    if len(page_texts) == len(reader.pages):
+        found = headings([font_lines(page) for page in reader.pages])
+        running = running_lines(page_texts)
+        page_texts = [with_headings(t, f, running) for t, f in zip(page_texts, found, strict=True)]
     text, spans = join_blocks(
         (page_text, "", number) for number, page_text in enumerate(page_texts, start=1) if page_text
     )
-    # The document's own title beats the first line, which is often a running page header.
+    # The document's own title beats the first line (its first heading, when it has one).
     title = " ".join(str(meta_title).split())
-    first_line = text.strip().splitlines()[0].strip() if text.strip() else ""
+    first_line = text.strip().splitlines()[0].strip().lstrip("#").strip() if text.strip() else ""
     return LoadedDocument(text, title or first_line[:120] or path.stem, "pdf", "pages", spans)

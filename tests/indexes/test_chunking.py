@@ -15,6 +15,7 @@ from indexes.loaders.dispatch import FORMATS, load_file
 from indexes.loaders.document import LoadedDocument, Span
 from indexes.loaders.markdown import markdown_title
 from indexes.sentences import split_sentences
+from tests.indexes.loaders.sample_files import handbook_pdf
 
 CORPUS = Path(__file__).resolve().parents[2] / "samples" / "corpus"
 
@@ -501,3 +502,17 @@ def test_chunks_cut_from_a_long_table_carry_its_header() -> None:
         first = split_sentences(c.readable)[0]
         assert first.startswith("Depot: Depot ") and "; Delivery time: " in first
     assert all(c.table_header == "" for c in chunks if "| Depot " not in c.text)
+
+
+def test_pdf_chunks_are_named_by_the_headings_they_sit_under_across_pages(tmp_path: Path) -> None:
+    path = tmp_path / "handbook.pdf"
+    path.write_bytes(handbook_pdf())
+    chunks = chunk(load_file(path, max_bytes=10_000_000), budget=200, overlap=20)
+    named = [(c.page, c.section) for c in chunks]
+    assert (1, "Staff Handbook > 1. Leave > 1.1 Annual leave") in named
+    assert (2, "Staff Handbook > 2. Travel") in named
+    assert (3, "Staff Handbook > 3. Pay > 3.1 Dates") in named
+    travel = next(c for c in chunks if c.section == "Staff Handbook > 2. Travel > 2.1 Booking")
+    assert travel.page == 2 and "What 2.1 Booking says." in travel.text
+    for c in chunks:
+        assert c.text == c.text.strip() and c.page is not None

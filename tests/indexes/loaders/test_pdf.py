@@ -11,7 +11,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from indexes.sentences import split_sentences
-from tests.indexes.loaders.sample_files import load, refused, write
+from tests.indexes.loaders.sample_files import handbook_pdf, load, refused, write
 
 
 def pdf_bytes(pages: list[list[str]], title: str | None = None, password: str = "") -> bytes:
@@ -239,3 +239,29 @@ def test_a_table_cut_by_a_page_break_reads_its_rows_on_the_next_page_with_its_he
     assert second.startswith("| Part | Lead time | Supplier |\n|---|---|---|\n")
     assert second.count("| Part | Lead time | Supplier |") == 1
     assert "Part: Part 40; Lead time: 6 weeks; Supplier: Ardent Metals" in split_sentences(second)
+
+
+def test_pdf_headings_are_read_from_their_fonts_and_running_lines_dropped(
+    tmp_path: Path,
+) -> None:
+    doc = load(write(tmp_path, "handbook.pdf", handbook_pdf()))
+    lines = doc.text.splitlines()
+    assert doc.title == "Staff Handbook"
+    assert [line for line in lines if line.startswith("#")] == [
+        "# Staff Handbook",
+        "## 1. Leave",
+        "### 1.1 Annual leave",
+        "## 2. Travel",
+        "### 2.1 Booking",
+        "## 3. Pay",
+        "### 3.1 Dates",
+    ]
+    assert "WARNING" in lines  # a bold line of body size, not numbered: text
+    assert not any("Revision 4" in line or "of 3" in line for line in lines)
+    assert [span.page for span in doc.spans] == [1, 2, 3]
+
+
+def test_a_line_on_only_two_pages_is_not_a_running_line(tmp_path: Path) -> None:
+    pdf = pdf_bytes([["Memo", "Sales grew."], ["Memo", "Costs fell."]])
+    doc = load(write(tmp_path, "memo.pdf", pdf))
+    assert doc.text.splitlines().count("Memo") == 2

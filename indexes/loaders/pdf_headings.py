@@ -1,0 +1,143 @@
+"""A PDF's headings and its running lines, read from the fonts and the repeats of its pages.
+
+A PDF holds no headings, only text in fonts of some size. A line set larger than the body
+text (the size most of the characters are set in), or in a bold face and numbered like a
+section ("4.2 Manual speed"), is a heading: it becomes a Markdown heading, its level given by
+its size (the largest first), so the chunker names each chunk's section as it does for
+Markdown, Word and HTML. A line that opens or closes most pages (a running header or footer:
+the document's name, "Page 3 of 6") says nothing about the page it is on, and is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+# A heading is set at least this much larger than the body text.
+LARGER = 1.15
+# ... and is at most this long: a line of large type longer than this is a display quote.
+HEADING_CHARS = 120
+# A line among the first or last this many lines of a page that repeats (its numbers aside)
+# on at least ``RUNNING_SHARE`` of the pages, and on three or more, is a running line.
+RUNNING_LINES = 2
+RUNNING_SHARE = 0.6
+MAX_LEVEL = 6
+
+_BOLD = re.compile(r"bold|black|heavy|demi", re.IGNORECASE)
+_NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[A-Z]\.\d{1,2}(?:\.\d{1,2})*)\s+[A-Za-z]")
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class FontLine:
+    """One line of a page as pypdf draws it: its text, its largest size, whether all bold."""
+
+    text: str
+    size: float
+    bold: bool
+
+
+def font_lines(page: Any) -> list[FontLine]:
+    """The lines of a pypdf page, each with the size its text is set in (scaled as drawn)."""
+    runs: list[tuple[float, str, float, bool]] = []
+
+    def visit(text: str, cm: Sequence[float], tm: Sequence[float], font: Any, size: float) -> None:
+        if not text.strip():
+            return
+        scale = math.sqrt(abs(tm[0] * tm[3] - tm[1] * tm[2]))
+        scale *= math.sqrt(abs(cm[0] * cm[3] - cm[1] * cm[2]))
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        name = str(font.get("/BaseFont", "")) if font else ""
+        runs.append((y, text, size * scale, bool(_BOLD.search(name))))
+
+    try:
+        page.extract_text(visitor_text=visit)
+    except Exception:  # noqa: BLE001 - a page pypdf cannot walk has no headings to give
+        return []
+    lines: list[FontLine] = []
+    group: list[tuple[float, str, float, bool]] = []
+    for run in [*runs, (math.nan, "", 0.0, False)]:
+        if group and not abs(run[0] - group[-1][0]) <= 1.0:
+            text = " ".join("".join(r[1] for r in group).split())
+            if text:
+                lines.append(FontLine(text, max(r[2] for r in group), all(r[3] for r in group)))
+            group = []
+        group.append(run)
+    return lines
+
+
+def body_size(pages: Sequence[Sequence[FontLine]]) -> float:
+    """The size most of the document's characters are set in."""
+    sizes: Counter[float] = Counter()
+    for line in (line for page in pages for line in page):
+        sizes[round(line.size * 2) / 2] += len(line.text)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
+def headings(pages: Sequence[Sequence[FontLine]]) -> list[dict[str, int]]:
+    """Per page, each heading line's text (whitespace folded) and its level."""
+    body = body_size(pages)
+    if not body:
+        return [{} for _ in pages]
+
+    def large(line: FontLine) -> bool:
+        return line.size >= body * LARGER and len(line.text) <= HEADING_CHARS
+
+    def numbered(line: FontLine) -> bool:
+        return line.bold and len(line.text) <= HEADING_CHARS and bool(_NUMBERED.match(line.text))
+
+    sizes = sorted(
+        {round(line.size * 2) / 2 for page in pages for line in page if large(line)}, reverse=True
+    )
+    levels = {size: min(i + 1, MAX_LEVEL) for i, size in enumerate(sizes)}
+    out: list[dict[str, int]] = []
+    for page in pages:
+        found: dict[str, int] = {}
+        for line in page:
+            if not any(c.isalpha() for c in line.text):
+                continue
+            if large(line):
+                found.setdefault(line.text, levels[round(line.size * 2) / 2])
+            elif numbered(line):
+                found.setdefault(line.text, min(len(sizes) + 1, MAX_LEVEL))
+        out.append(found)
+    return out
+
+
+def _key(line: str) -> str:
+    return _DIGITS.sub("#", " ".join(line.split()))
+
+
+def running_lines(page_texts: Sequence[str]) -> set[str]:
+    """The lines (numbers read as "#") that open or close most pages: running headers and
+    footers."""
+    with_text = [t for t in page_texts if t.strip()]
+    seen: Counter[str] = Counter()
+    for text in with_text:
+        lines = [line for line in text.splitlines() if line.strip()]
+        ends = lines[:RUNNING_LINES] + lines[-RUNNING_LINES:]
+        seen.update({_key(line) for line in ends})
+    needed = max(3, math.ceil(RUNNING_SHARE * len(with_text)))
+    return {key for key, n in seen.items() if n >= needed}
+
+
+def with_headings(text: str, found: dict[str, int], running: set[str]) -> str:
+    """A page's text without its running lines at either end, with each heading line marked
+    as a Markdown heading of its level."""
+    lines = text.splitlines()
+    kept = [i for i, line in enumerate(lines) if line.strip()]
+    drop = {i for i in kept[:RUNNING_LINES] + kept[-RUNNING_LINES:] if _key(lines[i]) in running}
+    out = []
+    for i, line in enumerate(lines):
+        if i in drop:
+            continue
+        folded = " ".join(line.split())
+        level = found.get(folded)
+        if level and not folded.startswith(("#", "|")):
+            line = f"{'#' * level} {folded}"
+        out.append(line)
+    return "\n".join(out).strip()
