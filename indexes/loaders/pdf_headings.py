@@ -78,11 +78,28 @@ def body_size(pages: Sequence[Sequence[FontLine]]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def headings(pages: Sequence[Sequence[FontLine]]) -> list[dict[str, int]]:
-    """Per page, each heading line's text (whitespace folded) and its level."""
+@dataclass(frozen=True)
+class Heading:
+    """A heading of a page: its lines as drawn (whitespace folded; a long one wraps onto
+    two), and its level."""
+
+    lines: tuple[str, ...]
+    level: int
+
+
+def _half(size: float) -> float:
+    return round(size * 2) / 2
+
+
+def headings(pages: Sequence[Sequence[FontLine]]) -> list[list[Heading]]:
+    """The headings of each page, in order.
+
+    One or two lines in a row set large (see ``LARGER``) make one heading; three or more are
+    a passage set large (a lead paragraph, a pull quote), not a heading.
+    """
     body = body_size(pages)
     if not body:
-        return [{} for _ in pages]
+        return [[] for _ in pages]
 
     def large(line: FontLine) -> bool:
         return line.size >= body * LARGER and len(line.text) <= HEADING_CHARS
@@ -90,20 +107,43 @@ def headings(pages: Sequence[Sequence[FontLine]]) -> list[dict[str, int]]:
     def numbered(line: FontLine) -> bool:
         return line.bold and len(line.text) <= HEADING_CHARS and bool(_NUMBERED.match(line.text))
 
+    def blocks(page: Sequence[FontLine]) -> list[tuple[int, int]]:
+        """(start, end) of each run of large lines of one size on the page."""
+        runs, i = [], 0
+        while i < len(page):
+            j = i
+            while j < len(page) and large(page[j]) and _half(page[j].size) == _half(page[i].size):
+                j += 1
+            runs.append((i, max(j, i + 1)))
+            i = max(j, i + 1)
+        return runs
+
+    def heading_block(page: Sequence[FontLine], start: int, end: int) -> bool:
+        return (
+            large(page[start])
+            and end - start <= 2
+            and any(c.isalpha() for line in page[start:end] for c in line.text)
+        )
+
     sizes = sorted(
-        {round(line.size * 2) / 2 for page in pages for line in page if large(line)}, reverse=True
+        {
+            _half(page[start].size)
+            for page in pages
+            for start, end in blocks(page)
+            if heading_block(page, start, end)
+        },
+        reverse=True,
     )
     levels = {size: min(i + 1, MAX_LEVEL) for i, size in enumerate(sizes)}
-    out: list[dict[str, int]] = []
+    out: list[list[Heading]] = []
     for page in pages:
-        found: dict[str, int] = {}
-        for line in page:
-            if not any(c.isalpha() for c in line.text):
-                continue
-            if large(line):
-                found.setdefault(line.text, levels[round(line.size * 2) / 2])
-            elif numbered(line):
-                found.setdefault(line.text, min(len(sizes) + 1, MAX_LEVEL))
+        found: list[Heading] = []
+        for start, end in blocks(page):
+            if heading_block(page, start, end):
+                lines = tuple(line.text for line in page[start:end])
+                found.append(Heading(lines, levels[_half(page[start].size)]))
+            elif end - start == 1 and numbered(page[start]):
+                found.append(Heading((page[start].text,), min(len(sizes) + 1, MAX_LEVEL)))
         out.append(found)
     return out
 
@@ -125,19 +165,36 @@ def running_lines(page_texts: Sequence[str]) -> set[str]:
     return {key for key, n in seen.items() if n >= needed}
 
 
-def with_headings(text: str, found: dict[str, int], running: set[str]) -> str:
-    """A page's text without its running lines at either end, with each heading line marked
-    as a Markdown heading of its level."""
+def with_headings(text: str, found: Sequence[Heading], running: set[str]) -> str:
+    """A page's text without its running lines at either end, with each heading marked as a
+    Markdown heading of its level (a heading drawn on two lines becomes one)."""
     lines = text.splitlines()
     kept = [i for i, line in enumerate(lines) if line.strip()]
     drop = {i for i in kept[:RUNNING_LINES] + kept[-RUNNING_LINES:] if _key(lines[i]) in running}
-    out = []
-    for i, line in enumerate(lines):
+    folded = [" ".join(line.split()) for line in lines]
+    pending = list(found)  # each heading marks one line, the first that reads as it
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
         if i in drop:
+            i += 1
             continue
-        folded = " ".join(line.split())
-        level = found.get(folded)
-        if level and not folded.startswith(("#", "|")):
-            line = f"{'#' * level} {folded}"
-        out.append(line)
+        heading = next(
+            (
+                h
+                for h in pending
+                if not folded[i].startswith(("#", "|"))
+                and (
+                    folded[i] == " ".join(h.lines) or folded[i : i + len(h.lines)] == list(h.lines)
+                )
+            ),
+            None,
+        )
+        if heading is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        pending.remove(heading)
+        out.append(f"{'#' * heading.level} {' '.join(heading.lines)}")
+        i += 1 if folded[i] == " ".join(heading.lines) else len(heading.lines)
     return "\n".join(out).strip()

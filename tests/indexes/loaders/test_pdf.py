@@ -265,3 +265,27 @@ def test_a_line_on_only_two_pages_is_not_a_running_line(tmp_path: Path) -> None:
     pdf = pdf_bytes([["Memo", "Sales grew."], ["Memo", "Costs fell."]])
     doc = load(write(tmp_path, "memo.pdf", pdf))
     assert doc.text.splitlines().count("Memo") == 2
+
+
+def test_a_heading_on_two_lines_is_one_and_a_passage_set_large_is_none(tmp_path: Path) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 16)
+    pdf.cell(text="Leave, holidays and the rules for", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(text="carrying leave over", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=10)
+    pdf.multi_cell(0, 5, "Staff earn leave every pay period. " * 12, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=13)  # a lead paragraph, set larger than the body
+    pdf.multi_cell(
+        0,
+        6,
+        "Our people make this place what it is, and rest matters. " * 4,
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.set_font("helvetica", size=10)
+    pdf.multi_cell(0, 5, "Ask your manager before you book. " * 12, new_x="LMARGIN", new_y="NEXT")
+    doc = load(write(tmp_path, "leave.pdf", bytes(pdf.output())))
+    headings = [line for line in doc.text.splitlines() if line.startswith("#")]
+    assert headings == ["# Leave, holidays and the rules for carrying leave over"]
+    assert "Our people make this place what it is" in doc.text
