@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from indexes.loaders.pdf_headings import RUNNING_LINES
 from indexes.tables import markdown_table
 
 # Drawing operators of a page's content stream: a rectangle ("x y w h re") or a line segment
@@ -108,9 +109,6 @@ class _Line:
 
 # A page's lines of text and its tables, in reading order from the top.
 Blocks = list[str | Table]
-# Lines a running header or footer takes: a table that ends its page this close to the
-# bottom, and one that starts the next this close to the top, are one table cut by the page.
-RUNNING_LINES = 2
 
 
 def page_blocks(page: Any, *, aligned: bool) -> Blocks | None:
@@ -139,20 +137,19 @@ def page_blocks(page: Any, *, aligned: bool) -> Blocks | None:
 def carry_headers(pages: dict[int, Blocks]) -> None:
     """Give a table that goes on from the page before its header: the first table of a page,
     with no header of its own, that follows a headed table of as many columns ending the page
-    before (a running header or footer aside) is the rest of that table."""
+    before (a running header or footer, ``RUNNING_LINES``, aside) is the rest of that table."""
     for number in sorted(pages):
         before = pages.get(number - 1)
         if not before:
             continue
-        ending = [i for i, b in enumerate(before) if isinstance(b, Table)][-1:]
-        starting = [i for i, b in enumerate(pages[number]) if isinstance(b, Table)][:1]
+        ending = [(i, b) for i, b in enumerate(before) if isinstance(b, Table)][-1:]
+        starting = [(i, b) for i, b in enumerate(pages[number]) if isinstance(b, Table)][:1]
         if not ending or not starting:
             continue
-        last, first = before[ending[0]], pages[number][starting[0]]
-        assert isinstance(last, Table) and isinstance(first, Table)
+        (at_end, last), (at_start, first) = ending[0], starting[0]
         if (
-            len(before) - ending[0] - 1 <= RUNNING_LINES
-            and starting[0] <= RUNNING_LINES
+            len(before) - at_end - 1 <= RUNNING_LINES
+            and at_start <= RUNNING_LINES
             and last.header
             and not first.header
             and len(last.rows[0]) == len(first.rows[0])
