@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -110,13 +111,13 @@ def write_web_page(folder: Path) -> str:
     return "spare-parts.html"
 
 
-def write_pdf(folder: Path) -> str:
+def write_pdf(folder: Path, **layout: Any) -> str:
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("helvetica", size=9)
     pdf.cell(text="Spare parts catalogue", new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(0, 5, f"{INTRO}\nLead times", new_x="LMARGIN", new_y="NEXT")
-    with pdf.table(line_height=4) as pdf_table:  # ruled, its first row bold
+    with pdf.table(line_height=4, **layout) as pdf_table:  # ruled, its first row bold
         for values in table():
             pdf_row = pdf_table.row()
             for value in values:
@@ -127,20 +128,8 @@ def write_pdf(folder: Path) -> str:
 
 
 def write_aligned_pdf(folder: Path) -> str:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=9)
-    pdf.cell(text="Spare parts catalogue", new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 5, f"{INTRO}\nLead times", new_x="LMARGIN", new_y="NEXT")
     # No lines drawn: the columns are parted by space alone, its first row bold.
-    with pdf.table(line_height=4, borders_layout="NONE", padding=1.5) as pdf_table:
-        for values in table():
-            pdf_row = pdf_table.row()
-            for value in values:
-                pdf_row.cell(value)
-    pdf.multi_cell(0, 5, OUTRO, new_x="LMARGIN", new_y="NEXT")
-    (folder / "spare-parts.pdf").write_bytes(bytes(pdf.output()))
-    return "spare-parts.pdf"
+    return write_pdf(folder, borders_layout="NONE", padding=1.5)
 
 
 @pytest.fixture(

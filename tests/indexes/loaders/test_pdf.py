@@ -84,14 +84,19 @@ def test_pdf_with_no_text_is_refused(tmp_path: Path) -> None:
     assert "no extractable text" in error.message
 
 
-def table_pdf(rows: list[list[str]], *, bold_header: bool, before: str, after: str) -> bytes:
-    """A one-page PDF with a ruled table (every cell bordered) between two lines of text."""
+def table_pdf(
+    rows: list[list[str]], *, bold_header: bool = True, before: str, after: str, **layout: Any
+) -> bytes:
+    """A one-page PDF with a table between two lines of text: ruled (every cell bordered)
+    unless ``layout`` says otherwise (``borders_layout="NONE"``: columns parted by space)."""
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("helvetica", size=11)
     pdf.multi_cell(0, 6, before, new_x="LMARGIN", new_y="NEXT")
     style = "B" if bold_header else ""
-    with pdf.table(headings_style=FontFace(emphasis=style), first_row_as_headings=True) as table:
+    with pdf.table(
+        headings_style=FontFace(emphasis=style), first_row_as_headings=True, **layout
+    ) as table:
         for values in rows:
             row = table.row()
             for value in values:
@@ -131,19 +136,8 @@ def test_a_pdf_table_without_a_bold_first_row_keeps_its_rows_as_written(tmp_path
 
 def aligned_pdf(rows: list[list[str]], *, before: str, after: str, **layout: Any) -> bytes:
     """A one-page PDF with a table drawn without lines (columns parted by space only)."""
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=10)
-    pdf.multi_cell(0, 6, before, new_x="LMARGIN", new_y="NEXT")
-    with pdf.table(
-        borders_layout="NONE", padding=2, v_align="TOP", first_row_as_headings=True, **layout
-    ) as table:
-        for values in rows:
-            row = table.row()
-            for value in values:
-                row.cell(value)
-    pdf.multi_cell(0, 6, after, new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+    unruled: dict[str, Any] = {"borders_layout": "NONE", "padding": 2, "v_align": "TOP"}
+    return table_pdf(rows, before=before, after=after, **unruled, **layout)
 
 
 def test_a_pdf_table_drawn_without_lines_reads_each_row_with_its_column_names(
