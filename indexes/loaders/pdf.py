@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,24 @@ def _with_tables(data: bytes, reader: Any, page_texts: list[str], path: Path) ->
     return out
 
 
+# A word broken at a line's end by a hyphen: "reim-" / "bursement".
+_BROKEN = re.compile(r"\b([A-Za-z]+)-\n([a-z]+)\b ?")
+_WORD = re.compile(r"[a-z]+")
+
+
+def _joined_hyphens(page_texts: list[str]) -> list[str]:
+    """``page_texts`` with each word that a hyphen broke across two lines ("reim-" /
+    "bursement") on one line again: whole where the document writes it whole elsewhere, else
+    with its hyphen, as a compound broken at its own hyphen is ("self-service")."""
+    words = set(_WORD.findall(" ".join(page_texts).lower()))
+
+    def join(m: re.Match[str]) -> str:
+        whole = m.group(1) + m.group(2)
+        return (whole if whole.lower() in words else f"{m.group(1)}-{m.group(2)}") + "\n"
+
+    return [_BROKEN.sub(join, text) for text in page_texts]
+
+
 def load_pdf(path: Path, data: bytes) -> LoadedDocument:
     """A PDF's pages joined by blank lines, each page a span; LoadError when unreadable."""
     # The PDF spec lets the header sit anywhere in the first 1024 bytes.
@@ -96,6 +115,7 @@ def load_pdf(path: Path, data: bytes) -> LoadedDocument:
         found = headings([font_lines(page) for page in reader.pages])
         running = running_lines(page_texts)
         page_texts = [with_headings(t, f, running) for t, f in zip(page_texts, found, strict=True)]
+    page_texts = _joined_hyphens(page_texts)
     text, spans = join_blocks(
         (page_text, "", number) for number, page_text in enumerate(page_texts, start=1) if page_text
     )

@@ -283,3 +283,17 @@ def test_a_heading_on_two_lines_is_one_and_a_passage_set_large_is_none(tmp_path:
     headings = [line for line in doc.text.splitlines() if line.startswith("#")]
     assert headings == ["# Leave, holidays and the rules for carrying leave over"]
     assert "Our people make this place what it is" in doc.text
+
+
+def test_a_word_a_hyphen_broke_across_two_lines_is_whole_again(tmp_path: Path) -> None:
+    lines = [
+        "Submit each reimbursement claim in Concur.",
+        "Claims for travel reim-",
+        "bursement are due within 5 days. Use the self-",
+        "service kiosk in the lobby.",
+    ]
+    doc = load(write(tmp_path, "claims.pdf", pdf_bytes([lines])))
+    sentences = split_sentences(doc.text)
+    assert "Claims for travel reimbursement are due within 5 days." in sentences
+    # Nowhere written whole: a compound broken at its own hyphen keeps it.
+    assert "Use the self-service kiosk in the lobby." in sentences
