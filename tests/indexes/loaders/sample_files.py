@@ -44,12 +44,20 @@ class Handbook(FPDF):
         self.cell(text=f"Page {self.page_no()} of 3")
 
 
+# (section, subsection, what the subsection says): one page each.
+HANDBOOK_PAGES = (
+    ("1. Leave", "1.1 Annual leave", "Full-time staff earn 20 days of annual leave a year."),
+    ("2. Travel", "2.1 Booking", "Book flights through the travel desk 14 days before you fly."),
+    ("3. Pay", "3.1 Dates", "Salaries are paid on the last working day of each month."),
+)
+
+
 def handbook_pdf() -> bytes:
+    """A three-page handbook: a title, a numbered section and subsection a page, running
+    lines, and a bold "WARNING" of body size that is no heading."""
     pdf = Handbook()
-    body = "Staff earn leave every pay period and may carry some of it over. " * 3
-    for page, (section, subsection) in enumerate(
-        [("1. Leave", "1.1 Annual leave"), ("2. Travel", "2.1 Booking"), ("3. Pay", "3.1 Dates")]
-    ):
+    body = "Ask your manager if anything here is unclear for your situation. " * 3
+    for page, (section, subsection, rule) in enumerate(HANDBOOK_PAGES):
         pdf.add_page()
         if page == 0:
             pdf.set_font("helvetica", "B", 20)
@@ -62,5 +70,5 @@ def handbook_pdf() -> bytes:
         pdf.cell(text=subsection, new_x="LMARGIN", new_y="NEXT")
         pdf.cell(text="WARNING", new_x="LMARGIN", new_y="NEXT")  # bold, but no heading
         pdf.set_font("helvetica", size=11)
-        pdf.multi_cell(0, 6, f"What {subsection} says. " + body, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, f"{rule} " + body, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
