@@ -28,7 +28,8 @@ SECTION_SEPARATOR = " > "
 # before there was a version have none, so they get the whole-sentence cuts and table headers
 # of 2026-12-06. Version 4: Word and HTML tables are rendered as headed pipe tables. Version 5:
 # PDF tables drawn without lines are found too, a PDF's headings (read from its fonts) name
-# its chunks' sections, and its running headers and footers are dropped.
+# its chunks' sections, and its running headers and footers are dropped; Word headings come
+# from house styles, outline levels and, without heading styles, lines set as headings.
 CHUNKER_VERSION = 5
 _NON_SPACE = re.compile(r"\S")
 # Where a reader can start: after a line break, or after a sentence's end and a space.

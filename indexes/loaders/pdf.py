@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from indexes.loaders.document import LoadedDocument, LoadError, join_blocks
-from indexes.loaders.pdf_headings import font_lines, headings, running_lines, with_headings
+from indexes.loaders.font_headings import headings
+from indexes.loaders.pdf_headings import font_lines, running_lines, with_headings
 from indexes.loaders.pdf_tables import (
     Blocks,
     blocks_text,

@@ -14,31 +14,17 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-# A heading is set at least this much larger than the body text.
-LARGER = 1.15
-# ... and is at most this long: a line of large type longer than this is a display quote.
-HEADING_CHARS = 120
+from indexes.loaders.font_headings import FontLine, Heading
+
 # A line among the first or last this many lines of a page that repeats (its numbers aside)
 # on at least ``RUNNING_SHARE`` of the pages, and on three or more, is a running line.
 RUNNING_LINES = 2
 RUNNING_SHARE = 0.6
-MAX_LEVEL = 6
 
 _BOLD = re.compile(r"bold|black|heavy|demi", re.IGNORECASE)
-_NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[A-Z]\.\d{1,2}(?:\.\d{1,2})*)\s+[A-Za-z]")
 _DIGITS = re.compile(r"\d+")
-
-
-@dataclass(frozen=True)
-class FontLine:
-    """One line of a page as pypdf draws it: its text, its largest size, whether all bold."""
-
-    text: str
-    size: float
-    bold: bool
 
 
 def font_lines(page: Any) -> list[FontLine]:
@@ -68,84 +54,6 @@ def font_lines(page: Any) -> list[FontLine]:
             group = []
         group.append(run)
     return lines
-
-
-def body_size(pages: Sequence[Sequence[FontLine]]) -> float:
-    """The size most of the document's characters are set in."""
-    sizes: Counter[float] = Counter()
-    for line in (line for page in pages for line in page):
-        sizes[round(line.size * 2) / 2] += len(line.text)
-    return sizes.most_common(1)[0][0] if sizes else 0.0
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A heading of a page: its lines as drawn (whitespace folded; a long one wraps onto
-    two), and its level."""
-
-    lines: tuple[str, ...]
-    level: int
-
-
-def _half(size: float) -> float:
-    return round(size * 2) / 2
-
-
-def headings(pages: Sequence[Sequence[FontLine]]) -> list[list[Heading]]:
-    """The headings of each page, in order.
-
-    One or two lines in a row set large (see ``LARGER``) make one heading; three or more are
-    a passage set large (a lead paragraph, a pull quote), not a heading.
-    """
-    body = body_size(pages)
-    if not body:
-        return [[] for _ in pages]
-
-    def large(line: FontLine) -> bool:
-        return line.size >= body * LARGER and len(line.text) <= HEADING_CHARS
-
-    def numbered(line: FontLine) -> bool:
-        return line.bold and len(line.text) <= HEADING_CHARS and bool(_NUMBERED.match(line.text))
-
-    def blocks(page: Sequence[FontLine]) -> list[tuple[int, int]]:
-        """(start, end) of each run of large lines of one size on the page."""
-        runs, i = [], 0
-        while i < len(page):
-            j = i
-            while j < len(page) and large(page[j]) and _half(page[j].size) == _half(page[i].size):
-                j += 1
-            runs.append((i, max(j, i + 1)))
-            i = max(j, i + 1)
-        return runs
-
-    def heading_block(page: Sequence[FontLine], start: int, end: int) -> bool:
-        return (
-            large(page[start])
-            and end - start <= 2
-            and any(c.isalpha() for line in page[start:end] for c in line.text)
-        )
-
-    sizes = sorted(
-        {
-            _half(page[start].size)
-            for page in pages
-            for start, end in blocks(page)
-            if heading_block(page, start, end)
-        },
-        reverse=True,
-    )
-    levels = {size: min(i + 1, MAX_LEVEL) for i, size in enumerate(sizes)}
-    out: list[list[Heading]] = []
-    for page in pages:
-        found: list[Heading] = []
-        for start, end in blocks(page):
-            if heading_block(page, start, end):
-                lines = tuple(line.text for line in page[start:end])
-                found.append(Heading(lines, levels[_half(page[start].size)]))
-            elif end - start == 1 and numbered(page[start]):
-                found.append(Heading((page[start].text,), min(len(sizes) + 1, MAX_LEVEL)))
-        out.append(found)
-    return out
 
 
 def _key(line: str) -> str:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import docx
+import docx.enum.style
+import docx.shared
 from docx.oxml.ns import qn
 
 from indexes.sentences import split_sentences
@@ -123,3 +125,51 @@ def test_docx_with_corrupt_xml_is_refused(tmp_path: Path) -> None:
             target.writestr(item, data)
     error = refused(write(tmp_path, "cut.docx", buffer.getvalue()))
     assert "not a readable DOCX file" in error.message
+
+
+def set_paragraph(d: docx.document.Document, text: str, *, size: float, bold: bool) -> None:
+    """A Normal paragraph whose look is set by hand, as authors often make their headings."""
+    run = d.add_paragraph().add_run(text)
+    run.bold = bold
+    run.font.size = docx.shared.Pt(size)
+
+
+def test_headings_set_by_hand_in_a_document_without_heading_styles(tmp_path: Path) -> None:
+    def build(d: docx.document.Document) -> None:
+        set_paragraph(d, "Staff Handbook", size=20, bold=True)
+        set_paragraph(d, "2. Travel", size=14, bold=True)
+        set_paragraph(d, "Book flights through the travel desk.", size=11, bold=False)
+        set_paragraph(d, "2.1 Booking", size=11, bold=True)  # numbered: a heading
+        set_paragraph(d, "Important", size=11, bold=True)  # bold, not numbered: text
+        set_paragraph(d, "Book 14 days before you fly.", size=11, bold=False)
+
+    doc = load(write(tmp_path, "handbook.docx", docx_bytes(build)))
+    assert doc.text.splitlines() == [
+        "# Staff Handbook",
+        "",
+        "## 2. Travel",
+        "Book flights through the travel desk.",
+        "",
+        "### 2.1 Booking",
+        "Important",
+        "Book 14 days before you fly.",
+    ]
+
+
+def test_house_heading_styles_and_outline_levels_are_headings(tmp_path: Path) -> None:
+    def build(d: docx.document.Document) -> None:
+        house = d.styles.add_style("Policy Heading", docx.enum.style.WD_STYLE_TYPE.PARAGRAPH)
+        house.base_style = d.styles["Heading 2"]
+        d.add_heading("Leave", level=1)
+        d.add_paragraph("Annual leave", style="Policy Heading")
+        d.add_paragraph("Staff earn 20 days a year.")
+        outlined = d.add_paragraph("Sick leave")
+        level = outlined._p.get_or_add_pPr().makeelement(qn("w:outlineLvl"), {qn("w:val"): "1"})
+        outlined._p.get_or_add_pPr().append(level)
+        d.add_paragraph("Call your manager before 9 am.")
+        set_paragraph(d, "Bold and large, in a styled document", size=18, bold=True)
+
+    doc = load(write(tmp_path, "leave.docx", docx_bytes(build)))
+    headings = [line for line in doc.text.split("\n") if line.startswith("#")]
+    assert headings == ["# Leave", "## Annual leave", "## Sick leave"]
+    assert "Bold and large, in a styled document" in doc.text.split("\n")
