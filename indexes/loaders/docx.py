@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,28 +38,36 @@ _HEADING_STYLE = re.compile(r"Heading (\d)$")
 WORD_DEFAULT_SIZE = 11.0
 
 
+def _style_chain(paragraph: Any) -> Iterator[Any]:
+    """A paragraph's style, then the styles it is based on (a loop in a broken file ends)."""
+    style = paragraph.style
+    for _ in range(8):
+        if style is None:
+            return
+        yield style
+        style = style.base_style
+
+
+def _outline(element: Any) -> int | None:
+    """The heading level an outline level gives (1-9), 0 for body text, None when unset."""
+    found = element.find(f"{_W}pPr/{_W}outlineLvl")
+    value = found.get(f"{_W}val", "") if found is not None else ""
+    return (int(value) + 1 if int(value) < 9 else 0) if value.isdigit() else None
+
+
 def _styled_level(paragraph: Any) -> int | None:
     """A paragraph's heading level by its style: "Heading N", a style based on one (a house
     style "Policy Heading" on "Heading 2"), or an outline level (Word's navigation pane)."""
-    level = paragraph._p.find(f"{_W}pPr/{_W}outlineLvl")
-    if (
-        level is not None
-        and level.get(f"{_W}val", "9").isdigit()
-        and int(level.get(f"{_W}val")) < 9
-    ):
-        return int(level.get(f"{_W}val")) + 1
-    style = paragraph.style
-    for _ in range(8):  # a style's chain of bases is short; a loop in a broken file is not
-        if style is None:
-            return None
+    own = _outline(paragraph._p)
+    if own is not None:
+        return own or None
+    for style in _style_chain(paragraph):
         named = _HEADING_STYLE.match(style.name or "")
         if named:
             return int(named.group(1))
-        outline = style.element.find(f"{_W}pPr/{_W}outlineLvl")
-        if outline is not None and outline.get(f"{_W}val", "9").isdigit():
-            value = int(outline.get(f"{_W}val"))
-            return value + 1 if value < 9 else None
-        style = style.base_style
+        outline = _outline(style.element)
+        if outline is not None:
+            return outline or None
     return None
 
 
@@ -68,15 +76,14 @@ def _set_as(paragraph: Any, default_size: float) -> FontLine:
     run's own setting, else its paragraph style's, up the style's bases)."""
 
     def inherited(name: str) -> Any:
-        style = paragraph.style
-        for _ in range(8):
-            if style is None:
-                return None
-            value = getattr(style.font, name)
-            if value is not None:
-                return value
-            style = style.base_style
-        return None
+        return next(
+            (
+                v
+                for style in _style_chain(paragraph)
+                if (v := getattr(style.font, name)) is not None
+            ),
+            None,
+        )
 
     style_size, style_bold = inherited("size"), inherited("bold")
     runs = [r for r in paragraph.runs if r.text.strip()]
