@@ -30,12 +30,16 @@ pytestmark = [
 
 # The judge's shipped protocol: threshold fitted on the sample company's calibration split and
 # the first 18F set, measured on the later 18F sets that are still blind for the judge, the
-# newest (L) first. C to G were read pair by pair on 2026-12-06: they are design data now, and
+# newest (M) first. C to G were read pair by pair on 2026-12-06: they are design data now, and
 # bench.trust reports them; scoring them here too cost half a minute of `make test`.
-HELD_OUT = "fit sample+18f, measured 18f-l"
+HELD_OUT = "fit sample+18f, measured 18f-m"
 # Measured figures (bench/results/trust.json, 2026-12-06, ONNX int8) less a margin.
 JUDGE_FLOORS = {
-    HELD_OUT: {"faithful_kept": 0.55, "hallucination_caught": 0.74},  # measured 0.613 / 0.800
+    HELD_OUT: {"faithful_kept": 0.64, "hallucination_caught": 0.68},  # measured 0.707 / 0.747
+    "fit sample+18f, measured 18f-l": {
+        "faithful_kept": 0.55,  # measured 0.613
+        "hallucination_caught": 0.74,  # measured 0.800
+    },
     "fit sample+18f, measured 18f-k": {
         "faithful_kept": 0.46,  # measured 0.520
         "hallucination_caught": 0.85,  # measured 0.907
@@ -58,19 +62,20 @@ JUDGE_FLOORS = {
     },
 }
 # Answerability, thresholds fitted on the sample company, on the newest blind 18F question set
-# (L, written on 2026-12-06 by people who had not read the code), asked over the handbook's
-# index. H, I, J and K (blind too: 0.617 / 0.725 / 0.464, 0.597 / 0.721 / 0.429, 0.460 /
-# 0.636 / 0.355 and 0.508 / 0.762 / 0.353 on 2026-12-06, sixth session) and the design sets
+# (M, written on 2026-12-06 by people who had not read the code), asked over the handbook's
+# index. H, I, J, K and L (blind too: 0.617 / 0.725 / 0.464, 0.597 / 0.721 / 0.429, 0.460 /
+# 0.591 / 0.355, 0.508 / 0.762 / 0.353 and 0.516 / 0.674 / 0.346 on 2026-12-06, seventh
+# session) and the design sets
 # A to G are in bench.trust only: one set keeps `make test` within its time budget. The
 # margins are wide: a fresh index answers a few questions differently (an HNSW graph is built
 # from random levels), and these run with the test embedder (torch), the figures with ONNX
 # int8. "answered_right_with_figures": of the questions whose reference answer holds a number
 # or a date, the share answered from the right section with an answer that states one.
 FLOORS = {
-    "18f-l": {
-        "answered_right_source": 0.43,  # measured 0.500 as found and after (31 of 62, ONNX)
-        "near_miss_declined": 0.60,  # measured 0.674 as found and after (29 of 43)
-        "answered_right_with_figures": 0.19,  # measured 0.308 (8 of 26)
+    "18f-m": {
+        "answered_right_source": 0.46,  # measured 0.532 as found and after (33 of 62, ONNX)
+        "near_miss_declined": 0.73,  # measured 0.810 as found and after (34 of 42)
+        "answered_right_with_figures": 0.23,  # measured 0.353 (6 of 17)
     },
 }
 TARGET = 0.9
@@ -133,6 +138,6 @@ def test_answerability_on_the_held_out_handbook_keeps_its_floor(
 def test_answerability_meets_the_issue_targets_on_the_held_out_handbook(
     handbook_scores: dict[str, dict[str, Any]],
 ) -> None:
-    blind = handbook_scores["18f-l"]
+    blind = handbook_scores["18f-m"]
     assert blind["near_miss_declined"] >= TARGET
     assert blind["answered_right_source"] >= TARGET
