@@ -57,7 +57,10 @@ def font_lines(page: Any) -> list[FontLine]:
 
 
 def _key(line: str) -> str:
-    return _DIGITS.sub("#", " ".join(line.split()))
+    """A line as a running line is compared ("Page # of #"); "" for a table row, which a
+    table ending each page ("| Total | 40 |") repeats and is never a running line."""
+    folded = " ".join(line.split())
+    return "" if folded.startswith("|") else _DIGITS.sub("#", folded)
 
 
 def running_lines(page_texts: Sequence[str]) -> set[str]:
@@ -70,7 +73,7 @@ def running_lines(page_texts: Sequence[str]) -> set[str]:
         ends = lines[:RUNNING_LINES] + lines[-RUNNING_LINES:]
         seen.update({_key(line) for line in ends})
     needed = max(3, math.ceil(RUNNING_SHARE * len(with_text)))
-    return {key for key, n in seen.items() if n >= needed}
+    return {key for key, n in seen.items() if key and n >= needed}
 
 
 def with_headings(text: str, found: Sequence[Heading], running: set[str]) -> str:

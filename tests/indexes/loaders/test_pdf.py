@@ -297,3 +297,19 @@ def test_a_word_a_hyphen_broke_across_two_lines_is_whole_again(tmp_path: Path) -
     assert "Claims for travel reimbursement are due within 5 days." in sentences
     # Nowhere written whole: a compound broken at its own hyphen keeps it.
     assert "Use the self-service kiosk in the lobby." in sentences
+
+
+def test_a_table_row_that_ends_every_page_is_not_a_running_line(tmp_path: Path) -> None:
+    rows = [["Day", "Hours"], ["Monday", "8"], ["Tuesday", "8"], ["Total", "16"]]
+    pdf = FPDF()
+    for week in (1, 2, 3):
+        pdf.add_page()
+        pdf.set_font("helvetica", size=11)
+        pdf.multi_cell(0, 6, f"Timesheet, week {week}.", new_x="LMARGIN", new_y="NEXT")
+        with pdf.table(headings_style=FontFace(emphasis="B")) as table:
+            for values in rows:
+                row = table.row()
+                for value in values:
+                    row.cell(value)
+    doc = load(write(tmp_path, "weeks.pdf", bytes(pdf.output())))
+    assert doc.text.count("| Total | 16 |") == 3
