@@ -86,20 +86,21 @@ def headings(pages: Sequence[Sequence[FontLine]]) -> list[list[Heading]]:
             and any(c.isalpha() for line in page[start:end] for c in line.text)
         )
 
+    runs = [(page, blocks(page)) for page in pages]
     sizes = sorted(
         {
             _half(page[start].size)
-            for page in pages
-            for start, end in blocks(page)
+            for page, spans in runs
+            for start, end in spans
             if heading_block(page, start, end)
         },
         reverse=True,
     )
     levels = {size: min(i + 1, MAX_LEVEL) for i, size in enumerate(sizes)}
     out: list[list[Heading]] = []
-    for page in pages:
+    for page, spans in runs:
         found: list[Heading] = []
-        for start, end in blocks(page):
+        for start, end in spans:
             if heading_block(page, start, end):
                 lines = tuple(line.text for line in page[start:end])
                 found.append(Heading(lines, levels[_half(page[start].size)]))
