@@ -248,8 +248,8 @@ def _aligned(page: Any) -> list[Table]:
     """Tables drawn without lines: from a line of two or more runs, each following line whose
     runs fall under its columns, one column each. A line that starts in the first column
     opens a row; one that does not continues the row above (a cell wrapped onto two lines).
-    A lone run in the first column, a wide gap above a line, or a line across the columns
-    ends the table."""
+    A header may leave its first cell empty. A lone run in the first column, a wide gap above
+    a line, or a line across the columns ends the table."""
     lines = _lines(page)
     tables: list[Table] = []
     i = 0
@@ -265,6 +265,13 @@ def _aligned(page: Any) -> list[Table]:
             line = lines[j]
             size = max(w["size"] for r in line.runs for w in r.words)
             placed = _place(line.runs, columns)
+            if placed is None and len(rows) == 1 and line.runs[0].x1 < columns[0][0]:
+                # A header that leaves its first cell empty (a matrix: "| | Plan A | Plan B |"):
+                # the rows below open with the column it did not name.
+                trial = [[line.runs[0].x0, line.runs[0].x1], *columns]
+                if (placed := _place(line.runs, trial)) is not None:
+                    columns = trial
+                    rows = [[[], *rows[0]]]
             if line.top - last.bottom > 3 * size or placed is None:
                 break
             if placed[0] == 0 and len(line.runs) < 2:

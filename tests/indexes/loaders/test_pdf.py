@@ -313,3 +313,17 @@ def test_a_table_row_that_ends_every_page_is_not_a_running_line(tmp_path: Path) 
                     row.cell(value)
     doc = load(write(tmp_path, "weeks.pdf", bytes(pdf.output())))
     assert doc.text.count("| Total | 16 |") == 3
+
+
+def test_a_table_drawn_without_lines_whose_header_leaves_its_first_cell_empty(
+    tmp_path: Path,
+) -> None:
+    plans = [
+        ["", "Basic plan", "Family plan"],
+        ["Monthly premium", "$120", "$310"],
+        ["Deductible", "$1,500", "$3,000"],
+        ["Dental", "No", "Yes"],
+    ]
+    doc = load(write(tmp_path, "plans.pdf", aligned_pdf(plans, before="Plans.", after="End.")))
+    assert "Basic plan: $1,500; Family plan: $3,000" in " ".join(split_sentences(doc.text))
+    assert "|  | Basic plan | Family plan |" in doc.text.splitlines()
