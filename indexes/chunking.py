@@ -154,54 +154,51 @@ def _markdown_pieces(doc: LoadedDocument) -> list[_Piece]:
     """
     front = front_matter(doc.text)
     body_start = front[0] if front else 0
-    headings = markdown_headings(doc.text[body_start:])
+    headings = [(body_start + at, level, name)
+                for at, level, name in markdown_headings(doc.text[body_start:])]  # fmt: skip
     has_h1 = any(level == 1 for _, level, _ in headings)
     title = front_matter_title(doc.text)
     root = [title] if title and not has_h1 else []
-    bounds = [0] + [offset for offset, _, _ in headings] + [len(doc.text) - body_start]
-    names: list[tuple[int, int, str] | None] = [None, *headings]
-    stack: list[tuple[int, str]] = []
-    pieces: list[_Piece] = []
-    for heading, start, end in zip(names, bounds[:-1], bounds[1:], strict=True):
-        start, end = body_start + start, body_start + end
-        if heading is not None:
-            _, level, name = heading
-            stack = [(lvl, n) for lvl, n in stack if lvl < level]
-            stack.append((level, name))
-            if "\n" not in doc.text[start:end].strip():
-                continue  # a heading with no body: its name lives on in the next section path
-        if not doc.text[start:end].strip():
-            continue
-        section = SECTION_SEPARATOR.join(root + [n for _, n in stack])
-        pieces.append(_Piece(start, end, section, None))
-    return pieces
+    return _heading_pieces(doc.text, [(body_start, len(doc.text), None, "")], headings, root)
 
 
 def _page_pieces(doc: LoadedDocument) -> list[_Piece]:
     """One piece per page, cut further where a heading starts (a PDF's headings are written
     as Markdown headings by its loader): each piece keeps its page and is named by the
     heading path it sits under, which goes on across pages."""
-    found = markdown_headings(doc.text)
+    regions = [(s.start, s.end, s.page, s.label) for s in doc.spans]
+    return _heading_pieces(doc.text, regions, markdown_headings(doc.text))
+
+
+def _heading_pieces(
+    text: str,
+    regions: list[tuple[int, int, int | None, str]],
+    headings: list[tuple[int, int, str]],
+    root: list[str] | None = None,
+) -> list[_Piece]:
+    """Each region of ``text`` (start, end, page, label) cut where a heading starts, each
+    piece named by the heading path it sits under (after ``root``), which goes on from one
+    region to the next; a region under no heading is named by its label."""
     stack: list[tuple[int, str]] = []
     pieces: list[_Piece] = []
     h = 0
-    for span in doc.spans:
-        cuts: list[tuple[int, tuple[int, int, str] | None]] = [(span.start, None)]
-        while h < len(found) and found[h][0] < span.end:
-            if found[h][0] >= span.start:
-                cuts.append((found[h][0], found[h]))
+    for region_start, region_end, page, label in regions:
+        cuts: list[tuple[int, tuple[int, int, str] | None]] = [(region_start, None)]
+        while h < len(headings) and headings[h][0] < region_end:
+            if headings[h][0] >= region_start:
+                cuts.append((headings[h][0], headings[h]))
             h += 1
-        ends = [at for at, _ in cuts[1:]] + [span.end]
+        ends = [at for at, _ in cuts[1:]] + [region_end]
         for (start, heading), end in zip(cuts, ends, strict=True):
             if heading is not None:
                 _, level, name = heading
                 stack = [(lvl, n) for lvl, n in stack if lvl < level]
                 stack.append((level, name))
-                if "\n" not in doc.text[start:end].strip():
-                    continue  # a heading with no body: its name lives on in the next section
-            if doc.text[start:end].strip():
-                section = SECTION_SEPARATOR.join(n for _, n in stack) or span.label
-                pieces.append(_Piece(start, end, section, span.page))
+                if "\n" not in text[start:end].strip():
+                    continue  # a heading with no body: its name lives on in the next section path
+            if text[start:end].strip():
+                section = SECTION_SEPARATOR.join([*(root or []), *(n for _, n in stack)])
+                pieces.append(_Piece(start, end, section or label, page))
     return pieces
 
 
