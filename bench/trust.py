@@ -102,6 +102,7 @@ def corpora() -> list[Corpus]:
             ("18f-k", "_k"),
             ("18f-l", "_l"),
             ("18f-m", "_m"),
+            ("18f-n", "_n"),
         ):
             found.append(
                 Corpus(

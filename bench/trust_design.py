@@ -4,7 +4,7 @@ changes may be chosen on.
 Those corpora are the sample company, the 18F sets A to G (read while designing, so spent for
 answerability: C to G since set H was written, 2026-12-06), and the 18F design set
 (``samples/design/18f-handbook``, written blind like the held-out sets but meant to be read).
-The blind sets (H to M) are not among them: this tool never prints an item of them;
+The blind sets (H to N) are not among them: this tool never prints an item of them;
 ``bench.trust`` reports them in aggregate only.
 
     python -m bench.trust_design --state-dir DIR [--reuse]

@@ -23,7 +23,7 @@ HELDOUT = Path(__file__).resolve().parents[1] / "samples" / "heldout" / "18f-han
 
 
 # The 18F judge sets: "18f" (2026-12-03) informed the judge changes of 2026-12-05 and is no
-# longer blind; "18f-b" to "18f-m" (each written before anything was measured on it) are.
+# longer blind; "18f-b" to "18f-n" (each written before anything was measured on it) are.
 JUDGE_SETS = {
     "18f": "judge_pairs.jsonl",
     "18f-b": "judge_pairs_b.jsonl",
@@ -38,10 +38,12 @@ JUDGE_SETS = {
     "18f-k": "judge_pairs_k.jsonl",
     "18f-l": "judge_pairs_l.jsonl",
     "18f-m": "judge_pairs_m.jsonl",
+    "18f-n": "judge_pairs_n.jsonl",
 }
-BLIND_JUDGE_SET = "18f-m"
+BLIND_JUDGE_SET = "18f-n"
 # The first two are the shipped thresholds' protocol; then the issue's (sample only).
 JUDGE_DIRECTIONS = (
+    ("sample+18f", "18f-n"),
     ("sample+18f", "18f-m"),
     ("sample+18f", "18f-l"),
     ("sample+18f", "18f-k"),
@@ -54,6 +56,7 @@ JUDGE_DIRECTIONS = (
     ("sample+18f", "18f-d"),
     ("sample+18f", "18f-c"),
     ("sample+18f", "18f-b"),
+    ("sample", "18f-n"),
     ("sample", "18f-m"),
     ("sample", "18f-l"),
     ("sample", "18f-k"),

@@ -78,6 +78,7 @@ SETS = {
     "k": ("_k", "heldout-k"),
     "l": ("_l", "heldout-l"),
     "m": ("_m", "heldout-m"),
+    "n": ("_n", "heldout-n"),
 }
 
 
