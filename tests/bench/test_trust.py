@@ -29,32 +29,21 @@ pytestmark = [
 ]
 
 # The judge's shipped protocol: threshold fitted on the sample company's calibration split and
-# the first 18F set, measured on the later 18F sets that are still blind for the judge, the
-# newest (M) first. C to G were read pair by pair on 2026-12-06: they are design data now, and
-# bench.trust reports them; scoring them here too cost half a minute of `make test`.
-HELD_OUT = "fit sample+18f, measured 18f-m"
+# the first 18F set, measured on later 18F sets still blind for the judge: the newest (N),
+# the two before it and B, the oldest. H to K are in bench.trust only (0.640 / 0.880, 0.613 /
+# 0.800, 0.653 / 0.760 and 0.520 / 0.907 on 2026-12-06): scoring every blind set here cost
+# most of a minute of `make test`, and a change that hurts the judge shows on these four.
+HELD_OUT = "fit sample+18f, measured 18f-n"
 # Measured figures (bench/results/trust.json, 2026-12-06, ONNX int8) less a margin.
 JUDGE_FLOORS = {
-    HELD_OUT: {"faithful_kept": 0.64, "hallucination_caught": 0.68},  # measured 0.707 / 0.747
+    HELD_OUT: {"faithful_kept": 0.58, "hallucination_caught": 0.78},  # measured 0.640 / 0.840
+    "fit sample+18f, measured 18f-m": {
+        "faithful_kept": 0.64,  # measured 0.707
+        "hallucination_caught": 0.68,  # measured 0.747
+    },
     "fit sample+18f, measured 18f-l": {
         "faithful_kept": 0.55,  # measured 0.613
         "hallucination_caught": 0.74,  # measured 0.800
-    },
-    "fit sample+18f, measured 18f-k": {
-        "faithful_kept": 0.46,  # measured 0.520
-        "hallucination_caught": 0.85,  # measured 0.907
-    },
-    "fit sample+18f, measured 18f-j": {
-        "faithful_kept": 0.59,  # measured 0.653
-        "hallucination_caught": 0.70,  # measured 0.760
-    },
-    "fit sample+18f, measured 18f-i": {
-        "faithful_kept": 0.55,  # measured 0.613
-        "hallucination_caught": 0.74,  # measured 0.800
-    },
-    "fit sample+18f, measured 18f-h": {
-        "faithful_kept": 0.58,  # measured 0.640
-        "hallucination_caught": 0.82,  # measured 0.880
     },
     "fit sample+18f, measured 18f-b": {
         "faithful_kept": 0.59,  # measured 0.653 (0.627)
@@ -62,20 +51,18 @@ JUDGE_FLOORS = {
     },
 }
 # Answerability, thresholds fitted on the sample company, on the newest blind 18F question set
-# (M, written on 2026-12-06 by people who had not read the code), asked over the handbook's
-# index. H, I, J, K and L (blind too: 0.617 / 0.725 / 0.464, 0.597 / 0.721 / 0.429, 0.460 /
-# 0.591 / 0.355, 0.508 / 0.762 / 0.353 and 0.516 / 0.674 / 0.346 on 2026-12-06, seventh
-# session) and the design sets
-# A to G are in bench.trust only: one set keeps `make test` within its time budget. The
-# margins are wide: a fresh index answers a few questions differently (an HNSW graph is built
-# from random levels), and these run with the test embedder (torch), the figures with ONNX
-# int8. "answered_right_with_figures": of the questions whose reference answer holds a number
-# or a date, the share answered from the right section with an answer that states one.
+# (N, written on 2026-12-06 by people who had not read the code), asked over the handbook's
+# index. H to M (blind too) and the design sets A to G are in bench.trust only: one set keeps
+# `make test` within its time budget. The margins are wide: a fresh index answers a few
+# questions differently (an HNSW graph is built from random levels). The handbook is indexed
+# and asked with the default embedder (ONNX int8), as the figures are measured.
+# "answered_right_with_figures": of the questions whose reference answer holds a number or a
+# date, the share answered from the right section with an answer that states one.
 FLOORS = {
-    "18f-m": {
-        "answered_right_source": 0.46,  # measured 0.532 as found and after (33 of 62, ONNX)
-        "near_miss_declined": 0.73,  # measured 0.810 as found and after (34 of 42)
-        "answered_right_with_figures": 0.23,  # measured 0.353 (6 of 17)
+    "18f-n": {
+        "answered_right_source": 0.45,  # measured 0.516 as found (32 of 62)
+        "near_miss_declined": 0.57,  # measured 0.643 as found (27 of 42)
+        "answered_right_with_figures": 0.30,  # measured 0.462 as found (6 of 13)
     },
 }
 TARGET = 0.9
@@ -88,13 +75,13 @@ def judge_figures(embedder: Embedder) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def handbook_scores(
-    handbook_db: Database, embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
+    handbook_db: Database, handbook_embedder: Embedder, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, dict[str, Any]]:
     out = {}
     for corpus in corpora():
         if corpus.name in FLOORS:
             state: Path = tmp_path_factory.mktemp(f"trust-{corpus.name}")
-            records, _ = answer_all(corpus, handbook_db, embedder, state)
+            records, _ = answer_all(corpus, handbook_db, handbook_embedder, state)
             out[corpus.name] = score(records, Thresholds())
     return out
 
@@ -138,6 +125,6 @@ def test_answerability_on_the_held_out_handbook_keeps_its_floor(
 def test_answerability_meets_the_issue_targets_on_the_held_out_handbook(
     handbook_scores: dict[str, dict[str, Any]],
 ) -> None:
-    blind = handbook_scores["18f-m"]
+    blind = handbook_scores["18f-n"]
     assert blind["near_miss_declined"] >= TARGET
     assert blind["answered_right_source"] >= TARGET
