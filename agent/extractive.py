@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent.guard import looks_like_injection
+from agent.injection import fold_spaces
 from evals.citations import split_sentences, strip_markers
 from evals.judges.attributes import Attribute, attribute_found
 from evals.judges.attributes import asked_attribute as judged_attribute
@@ -119,7 +120,13 @@ class Candidate:
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
-_EMPHASIS = re.compile(r"(\*\*|__|`)")
+# Bold and code markup anywhere; a single * or _ only at a word's edge ("_all_" steps,
+# "*a note.*"), so snake_case names and list bullets stay. An escaped mark ("\\*Note") is the
+# character itself.
+_EMPHASIS = re.compile(
+    r"(?<!\\)(?:\*\*|__)|`|(?<![\w*\\])[*_](?=\w)|(?<=[\w.!?:;,)])(?<!\\)[*_](?![\w*])"
+)
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _without_instructions(text: str) -> str:
@@ -138,6 +145,11 @@ _FIELD = re.compile(r"^[A-Za-z][\w ]{0,30}:\s")
 _ENDS = re.compile(r"[.!?:][\"')\]*_]*$")
 
 
+def _closed(line: str) -> bool:
+    """Whether ``line`` cannot be continued: a heading or a table row."""
+    return heading_text(line) is not None or is_table_line(line)
+
+
 def logical_lines(text: str) -> list[str]:
     """``text``'s lines with hard-wrapped ones joined: a line that ends mid-sentence goes on in
     the next, unless that one opens a heading, a table row, a list item or, after a field
@@ -149,14 +161,19 @@ def logical_lines(text: str) -> list[str]:
     out: list[str] = []
     open_line = False
     for raw in text.splitlines():
-        line = raw.strip()
+        line = fold_spaces(raw)
         if not line:
             open_line = False
             continue
         field = bool(_FIELD.match(line)) and bool(out) and bool(_FIELD.match(out[-1]))
         heading = heading_text(line) is not None
         starts = heading or is_table_line(line) or _BULLET.match(line) or field
-        if open_line and not starts:
+        # A line that opens in lower case goes on from the one before, whatever ended it: the
+        # wrap fell after an abbreviation ("a brief description (Ex." / "security token ...").
+        # A record's field ("product: S6") is a line of its own.
+        lower = line[0].islower() and not _FIELD.match(line)
+        goes_on = open_line or (bool(out) and lower and not _closed(out[-1]))
+        if goes_on and not starts:
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
@@ -180,7 +197,8 @@ def quotable_units(passage: str) -> list[str]:
         lead = None
         items.clear()
 
-    text = _EMPHASIS.sub("", with_bold_headings(passage))
+    # Twice: the inner marks of nested emphasis ("**_optional_**") show once the outer go.
+    text = _ESCAPE.sub(r"\1", _EMPHASIS.sub("", _EMPHASIS.sub("", with_bold_headings(passage))))
     table: list[str] = []  # a table's lines, read together so each row has its header
     for line in [*logical_lines(_without_instructions(text)), ""]:
         if is_table_line(line):

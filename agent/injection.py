@@ -84,9 +84,20 @@ _META = re.compile(
 )
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\n]*)\)")
-_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(([^)\n]*)\)")
-_LINK_DEFINITION = re.compile(r"^\s{0,3}\[[^\]\n]+\]:\s*\S+.*$", re.MULTILINE)
+# A link's or an image's text may wrap onto the next line (Markdown is often hard-wrapped),
+# never across a blank line.
+_WRAPPED = r"(?:[^\]\n]|\n(?![ \t]*\n))*"
+_IMAGE = re.compile(rf"!\[({_WRAPPED})\]\(([^)\n]*)\)")
+_LINK = re.compile(rf"(?<!!)\[({_WRAPPED})\]\(([^)\n]*)\)")
+# "[text][label]" and "[text][]": the target is defined elsewhere, so the text is what reads.
+_REFERENCE_LINK = re.compile(rf"(?<![!\]])\[({_WRAPPED})\]\[[^\]\n]*\]")
+# Static-site template tags: Liquid and Jinja ("{% page "/x/" %}", "{{ site.url }}") and Hugo
+# shortcodes ("{{< ref "x.md" >}}"). A tag reads as its first quoted argument when that is
+# words (the channel or the name it shows), as nothing when it is a path, a file, a variable
+# or absent.
+_TEMPLATE_TAG = re.compile(r"\{\{[<%].*?[>%]\}\}|\{%.*?%\}|\{\{.*?\}\}")
+_TAG_ARGUMENT = re.compile(r"^\{[{%][<%]?-?\s*[\w.-]+\s+(?:\w+=)?(?:\"([^\"]*)\"|'([^']*)')")
+_LINK_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S.*$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>", re.IGNORECASE)
 _BARE_URL = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]`]+", re.IGNORECASE)
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
@@ -136,18 +147,49 @@ def _pad(replacement: str, original: str) -> str:
 
 
 def _sub(pattern: re.Pattern[str], text: str, render: Callable[[re.Match[str]], str]) -> str:
-    return pattern.sub(lambda m: _pad(render(m), m.group(0)), text)
+    def padded(match: re.Match[str]) -> str:
+        shown = _pad(render(match), match.group(0))
+        # Before punctuation the padding goes first, so no space opens "insurance ." once
+        # whitespace is folded.
+        after = text[match.end() : match.end() + 1]
+        opened = text[match.start() - 1 : match.start()] == "("
+        if after and after in ".,;:!?)" and not opened:
+            return shown.strip().rjust(len(shown))
+        return shown
+
+    return pattern.sub(padded, text)
+
+
+def fold_spaces(line: str) -> str:
+    """One line of neutralised text with its padding folded: runs of spaces as one, none
+    before a closing mark or after an opening bracket ("insurance (/faq )." -> "insurance
+    (/faq).")."""
+    folded = " ".join(line.split())
+    return re.sub(r"\(\s+", "(", re.sub(r"\s+([.,;:!?)])", r"\1", folded))
+
+
+def _template_argument(match: re.Match[str]) -> str:
+    found = _TAG_ARGUMENT.match(match.group(0))
+    argument = "" if found is None else found[1] or found[2] or ""
+    # A path or a file ("/travel/faq/", "low-system.html") is where the tag links or what it
+    # includes, not words to read.
+    return argument if re.fullmatch(r"[\w#@&' -]+", argument) else ""
 
 
 def _markup(text: str, keep_urls: bool) -> str:
     """Comments, tags, images and links rendered as plain text of the same length."""
     text = _sub(_COMMENT, text, lambda m: "")
     text = _sub(_IMAGE, text, lambda m: "")
-    text = _sub(_LINK, text, lambda m: f"{m[1]} ({m[2]})" if keep_urls else m[1])
+    # A target that is a template tag names a page of the same site, not a URL to show.
+    text = _sub(
+        _LINK, text, lambda m: f"{m[1]} ({m[2]})" if keep_urls and "{" not in m[2] else m[1]
+    )
+    text = _sub(_REFERENCE_LINK, text, lambda m: m[1])
     text = _sub(_AUTOLINK, text, lambda m: m[1] if keep_urls else "")
     text = _sub(_LINK_DEFINITION, text, lambda m: "")
     if not keep_urls:
         text = _sub(_BARE_URL, text, lambda m: "")
+    text = _sub(_TEMPLATE_TAG, text, _template_argument)
     text = _sub(_TAG, text, lambda m: "")
     return _sub(_BASE64, text, lambda m: "" if _decoded(m.group(0)) else m.group(0))
 
@@ -189,7 +231,7 @@ def for_display(text: str) -> str:
     host it points to, in code (never clickable, never an image to load; a URL's path and
     query, where exfiltrated data rides, are not shown)."""
     plain = neutralise(text, keep_urls=True)
-    lines = [" ".join(line.split()) for line in plain.splitlines()]
+    lines = [fold_spaces(line) for line in plain.splitlines()]
     tidy = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     tidy = tidy.replace("`", "'")
     tidy = _BARE_URL.sub(lambda m: f"link to `{_host(m.group(0))}`", tidy)

@@ -70,6 +70,8 @@ def test_a_hard_wrapped_sentence_is_quoted_whole() -> None:
         "Treat remote meetings as you would in-person\n"
         "meetings: be on time.\n"
         "E-214 is a lidar occlusion.\n"
+        "Report it with a short note (e.g.\n"
+        "sensor blocked by a pallet).\n"
         "product: Stacker S6\n"
         "firmware: 6.4.1\n"
     )
@@ -79,6 +81,8 @@ def test_a_hard_wrapped_sentence_is_quoted_whole() -> None:
         "A reset takes effect at once",
         "Treat remote meetings as you would in-person meetings: be on time.",
         "E-214 is a lidar occlusion.",
+        # A wrap after an abbreviation's full stop: the line in lower case goes on.
+        "Report it with a short note (e.g. sensor blocked by a pallet).",
         # A record's fields stay lines of their own.
         "product: Stacker S6",
         "firmware: 6.4.1",
@@ -336,3 +340,11 @@ def test_a_close_sentence_or_another_tables_row_is_still_added() -> None:
     sentence = Candidate("Both models slow down to 1 m/s in aisles.", 1, 0.95)
     for second in (other_table, other_source, sentence):
         assert quote([row, second]) == f"{cite(row.text, 1)} {cite(second.text, second.n)}"
+
+
+def test_emphasis_goes_and_escaped_marks_stay_as_written() -> None:
+    text = "\\*Note: travel abroad is *rare.* Follow **_all_** steps in file_name.\n"
+    assert quotable_units(text) == [
+        "*Note: travel abroad is rare.",
+        "Follow all steps in file_name.",
+    ]

@@ -7,7 +7,13 @@ import base64
 
 import pytest
 
-from agent.injection import addresses_assistant, for_display, neutralise, wants_links
+from agent.injection import (
+    addresses_assistant,
+    fold_spaces,
+    for_display,
+    neutralise,
+    wants_links,
+)
 from tests.conftest import SAMPLE_CORPUS
 
 PLANTED = [
@@ -90,3 +96,24 @@ def test_the_sample_corpus_keeps_all_its_prose() -> None:
             if before.strip() and not after.strip():
                 dropped.append((path.name, before))
     assert [name for name, _ in dropped] == ["partner-portal-notes.md"]
+
+
+def test_wrapped_reference_and_template_links_read_as_their_text() -> None:
+    # A static-site handbook (Jekyll): links whose text wraps, reference-style links, and
+    # template tags would otherwise be quoted raw in answers.
+    text = (
+        "File a voucher for [local travel][local-travel] or [professional liability\n"
+        'insurance]({% page "/travel/faq/#insurance" %}). Ask in {% slack_channel "help-desk" %}'
+        ' or see {{ site.baseurl }}/forms and {{< ref "docs/x.md" >}}.\n\n'
+        '[local-travel]: {% page "/travel/faq/#local" %}\n'
+    )
+    clean = neutralise(text)
+    assert len(clean) == len(text) and clean.count("\n") == text.count("\n")
+    flat = " ".join(clean.split())
+    assert flat.startswith(
+        "File a voucher for local travel or professional liability insurance. Ask in help-desk"
+        " or see /forms and ."
+    ), flat
+    assert "{" not in clean and "](" not in clean and "][" not in clean
+    shown = fold_spaces(neutralise(text, keep_urls=True))
+    assert "professional liability insurance. Ask in help-desk" in shown, shown
