@@ -86,6 +86,13 @@ def _under_headings(text: str) -> list[tuple[str, str]]:
 MAX_LISTED = 12
 
 
+def _opens(sentence: str, line: str) -> bool:
+    """Whether ``sentence`` opens on the marked ``line``: their first 40 characters agree, or
+    all of the line's when it is shorter (an item whose text wraps after a few words)."""
+    n = min(40, len(line), len(sentence))
+    return n > 0 and sentence[:n] == line[:n]
+
+
 def _whole_list(out: dict[str, Window], heading: str, lead: str, items: list[str]) -> None:
     """Add the window that quotes a lead-in with every item of its list, when it has two to
     ``MAX_LISTED`` items."""
@@ -133,7 +140,7 @@ def windows(evidence: Evidence, size: int) -> list[Window]:
             sentence = _BULLET.sub("", strip_markers(raw)).strip()
             if not sentence:
                 continue
-            if listing and any(m.startswith(sentence[:40]) for m in marked):
+            if listing and any(_opens(sentence, m) for m in marked):
                 items.append(sentence)
             else:
                 _whole_list(out, heading, lead, items)

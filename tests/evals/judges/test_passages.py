@@ -61,5 +61,15 @@ def test_a_whole_list_after_its_lead_in_is_one_window_that_counts_its_items() ->
     )
 
 
+def test_a_list_whose_items_wrap_after_a_few_words_is_still_one_list() -> None:
+    # Hard-wrapped Markdown: an item's first line can be shorter than the match it needs.
+    passage = Evidence(
+        "The open groups are:\n\n- parents — for parents\n  and their friends.\n"
+        "- vets — for veterans\n  and allies.\n- books — for readers of any kind at all.\n"
+    )
+    (listed,) = [w for w in windows(passage, 2) if w.listed]
+    assert listed.listed == 3
+
+
 def test_a_quoted_list_says_how_many_it_lists() -> None:
     assert with_count("Staff can post to: A; B; C.", 3) == "Staff can post to: A; B; C (3 in all)."
