@@ -97,6 +97,9 @@ _REFERENCE_LINK = re.compile(rf"(?<![!\]])\[({_WRAPPED})\]\[[^\]\n]*\]")
 # or absent.
 _TEMPLATE_TAG = re.compile(r"\{\{[<%].*?[>%]\}\}|\{%.*?%\}|\{\{.*?\}\}")
 _TAG_ARGUMENT = re.compile(r"^\{[{%][<%]?-?\s*[\w.-]+\s+(?:\w+=)?(?:\"([^\"]*)\"|'([^']*)')")
+_WORDS = re.compile(r"[\w#@&' -]+")
+_BEFORE_CLOSING = re.compile(r"\s+([.,;:!?)])")
+_AFTER_OPENING = re.compile(r"\(\s+")
 _LINK_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S.*$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>", re.IGNORECASE)
 _BARE_URL = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]`]+", re.IGNORECASE)
@@ -165,7 +168,7 @@ def fold_spaces(line: str) -> str:
     before a closing mark or after an opening bracket ("insurance (/faq )." -> "insurance
     (/faq).")."""
     folded = " ".join(line.split())
-    return re.sub(r"\(\s+", "(", re.sub(r"\s+([.,;:!?)])", r"\1", folded))
+    return _AFTER_OPENING.sub("(", _BEFORE_CLOSING.sub(r"\1", folded))
 
 
 def _template_argument(match: re.Match[str]) -> str:
@@ -173,7 +176,7 @@ def _template_argument(match: re.Match[str]) -> str:
     argument = "" if found is None else found[1] or found[2] or ""
     # A path or a file ("/travel/faq/", "low-system.html") is where the tag links or what it
     # includes, not words to read.
-    return argument if re.fullmatch(r"[\w#@&' -]+", argument) else ""
+    return argument if _WORDS.fullmatch(argument) else ""
 
 
 def _markup(text: str, keep_urls: bool) -> str:
