@@ -69,6 +69,7 @@ HELDOUT_K = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_k.jsonl"
 HELDOUT_L = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_l.jsonl"
 HELDOUT_M = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_m.jsonl"
 HELDOUT_N = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_n.jsonl"
+HELDOUT_O = REPO / "samples" / "heldout" / "18f-handbook" / "answerable_o.jsonl"
 BLIND_SETS = {
     "C": HELDOUT_C,
     "D": HELDOUT_D,
@@ -82,6 +83,7 @@ BLIND_SETS = {
     "L": HELDOUT_L,
     "M": HELDOUT_M,
     "N": HELDOUT_N,
+    "O": HELDOUT_O,
 }
 # Chunk sizes LlamaIndex is run at (its SentenceSplitter default is 1024); the best is named.
 LLAMA_CHUNK_SIZES = (256, 512, 1024)

@@ -103,6 +103,7 @@ def corpora() -> list[Corpus]:
             ("18f-l", "_l"),
             ("18f-m", "_m"),
             ("18f-n", "_n"),
+            ("18f-o", "_o"),  # short questions, no judge pairs
         ):
             found.append(
                 Corpus(

@@ -35,8 +35,8 @@ SPENT = ("sample", "18f", "18f-b", "18f-c", "18f-d", "18f-e", "18f-f", "18f-g")
 
 
 def design_corpora() -> list[Corpus]:
-    """The sample company, 18F sets A and B, and the 18F design set (when the handbook is
-    there), the design set asked over the handbook's one index."""
+    """The sample company, 18F sets A to G, and the 18F design sets (the short questions' too)
+    when the handbook is there, each asked over the handbook's one index."""
     from evals.suites import load_suite
 
     found = [c for c in corpora() if c.name in SPENT]
@@ -47,6 +47,15 @@ def design_corpora() -> list[Corpus]:
                 HANDBOOK,
                 load_suite(DESIGN / "answerable_design.jsonl").items,
                 load_suite(DESIGN / "near_miss_design.jsonl").items,
+                store="18f",
+            )
+        )
+        found.append(
+            Corpus(
+                "18f-design-short",
+                HANDBOOK,
+                load_suite(DESIGN / "answerable_short.jsonl").items,
+                load_suite(DESIGN / "near_miss_short.jsonl").items,
                 store="18f",
             )
         )

@@ -55,3 +55,25 @@ def test_design_judge_pairs_share_no_premise_sentence_with_a_held_out_set() -> N
                 held |= _sentences(json.loads(line)["premise"])
     for p in pairs:
         assert not _sentences(p.premise) & held, p.sentence
+
+
+def test_short_design_questions_keep_apart_from_their_blind_twin() -> None:
+    """The short design set and set O come from the same writers, split at random: they share
+    no gold section and no question, and no design question repeats a held-out one. (Short
+    general questions land on the handbook's main sections, which earlier sets also cite.)"""
+    answerable = load_suite(DESIGN / "answerable_short.jsonl").items
+    near_miss = load_suite(DESIGN / "near_miss_short.jsonl").items
+    assert len(answerable) == 60 and len(near_miss) == 40
+    assert all(i.answerable and len(i.gold_citations) == 1 for i in answerable)
+    assert all(not i.answerable and not i.gold_citations for i in near_miss)
+    twin = load_suite(HELDOUT / "answerable_o.jsonl").items
+    twin_gold = {(c.source, c.section) for i in twin for c in i.gold_citations}
+    assert not {(c.source, c.section) for i in answerable for c in i.gold_citations} & twin_gold
+    held_questions = {
+        i.question.strip().lower()
+        for f in sorted(HELDOUT.glob("*.jsonl"))
+        if "judge" not in f.name
+        for i in load_suite(f).items
+    }
+    for item in [*answerable, *near_miss]:
+        assert item.question.strip().lower() not in held_questions, item.id

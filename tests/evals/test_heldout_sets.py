@@ -40,7 +40,12 @@ ANSWER_KINDS = {
     "frequency",  # from set G on
     "location",  # from set G on
 }
-NEAR_MISS_KINDS = {"missing-attribute", "other-qualifier", "out-of-scope-detail"}
+NEAR_MISS_KINDS = {
+    "missing-attribute",
+    "other-qualifier",
+    "out-of-scope-detail",
+    "out-of-scope-topic",  # from set O on: a workplace topic the handbook never covers
+}
 SUPPORTED_KINDS = {"verbatim", "paraphrase", "combined", "quantity-restated", "light-rewording"}
 UNSUPPORTED_KINDS = {
     "number-swap",
@@ -79,7 +84,10 @@ SETS = {
     "l": ("_l", "heldout-l"),
     "m": ("_m", "heldout-m"),
     "n": ("_n", "heldout-n"),
+    "o": ("_o", ""),  # short questions; no judge pairs
 }
+# Sets with judge pairs (set O has none).
+PAIRED = sorted(name for name, (_, split) in SETS.items() if split)
 
 
 def _answerable(name: str) -> Suite:
@@ -96,6 +104,7 @@ def _pairs(name: str) -> list[dict[str, object]]:
 
 
 each_set = pytest.mark.parametrize("name", sorted(SETS))
+each_paired_set = pytest.mark.parametrize("name", PAIRED)
 
 
 def _kind(tags: list[str], allowed: set[str]) -> str:
@@ -147,7 +156,7 @@ def test_no_question_is_taken_from_the_tuning_set_or_another_set() -> None:
             seen[question] = item.id
 
 
-@each_set
+@each_paired_set
 def test_judge_pairs_parse_and_meet_their_minimums(name: str) -> None:
     pairs = _pairs(name)
     assert len(pairs) >= 120
@@ -184,7 +193,7 @@ def test_gold_sources_and_sections_are_in_the_handbook(name: str) -> None:
 
 
 @needs_corpus
-@each_set
+@each_paired_set
 def test_every_premise_is_quoted_from_its_source(name: str) -> None:
     texts: dict[str, str] = {}
     for pair in _pairs(name):
@@ -196,3 +205,10 @@ def test_every_premise_is_quoted_from_its_source(name: str) -> None:
         assert _normalise(str(pair["premise"])) in texts[source], (
             f"{pair['id']}: the premise is not verbatim in {source}"
         )
+
+
+def test_short_questions_are_short() -> None:
+    """Set O holds what a newcomer types: at most 8 words, no context sentence."""
+    for item in [*_answerable("o").items, *_near_miss("o").items]:
+        assert "short" in item.tags, item.id
+        assert len(re.findall(r"[\w'’-]+", item.question)) <= 8, item.id
