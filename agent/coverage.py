@@ -51,6 +51,15 @@ class Coverage:
     missing: tuple[str, ...]
     missing_identifiers: tuple[str, ...]
     min_missing: int = 1  # fewer missing words than this are always covered
+    # The question's identifiers a source mentions, less the corpus's own names (its agency,
+    # its company): an embedding cannot read a code or an acronym ("What's OTCRM?" scores
+    # 0.26 against the passage that spells it out), so a passage naming it is relevant.
+    named: tuple[str, ...] = ()
+
+    @property
+    def names_what_is_asked(self) -> bool:
+        """Whether a source names an identifier of the question and none is missing."""
+        return bool(self.named) and not self.missing_identifiers
 
     @property
     def covered(self) -> bool:
@@ -146,4 +155,5 @@ def coverage(
         missing,
         tuple(t for t in missing if is_identifier(t)),
         MIN_MISSING_ABSTAINING if abstaining else 1,
+        tuple(t for t in terms if is_identifier(t) and t not in missing and not corpus_name(t)),
     )

@@ -260,8 +260,13 @@ def candidates(
     sources: Sequence[Source],
     min_relevance: float,
     focus: str | None = None,
+    named: Sequence[str] = (),
 ) -> list[Candidate]:
     """Sentences of the sources relevant enough to quote, best first.
+
+    A source is relevant enough at ``min_relevance``, or when it names every one of ``named``
+    (the question's identifiers that the sources mention, agent.coverage.Coverage.named): an
+    embedding does not read "OTCRM" or "a11y", the passage that spells it out does.
 
     Score: cosine similarity to the question plus a share of the question's content words the
     sentence contains (numbers and names matter more than paraphrase for a quote), plus how
@@ -276,13 +281,10 @@ def candidates(
     rather than the earlier turn's answer again.
     """
     pieces: list[tuple[str, int, float]] = []
+    sources = [s for s in sources if s.relevance >= min_relevance or _names_all(s, named)]
     # The whole heading path and the title: "4.1 Wear limits" of the "Stacker S6 Maintenance
     # Manual" is about the S6 as much as a section called "S6".
-    headings = {
-        source.n: f"{source.result.title} > {source.result.section}"
-        for source in sources
-        if source.relevance >= min_relevance
-    }
+    headings = {source.n: f"{source.result.title} > {source.result.section}" for source in sources}
     attribute = asked_attribute(focus or question)
     # When a passage's heading path names the identifier asked about ("E-214 Lidar occlusion",
     # an FAQ record asking about E-214), quote from such passages only: a sentence elsewhere
@@ -309,7 +311,7 @@ def candidates(
         return fragment and not yes_no and len(_content_words(unit) - said) < ECHO_NEW_WORDS
 
     for source in sources:
-        if source.relevance < min_relevance or (about and source.n not in about):
+        if about and source.n not in about:
             continue
         for sentence in quotable_units(source.result.text):
             text = strip_markers(sentence).strip()
@@ -338,6 +340,13 @@ def candidates(
             score += VALUE_WEIGHT
         scored.append(Candidate(text, n, score))
     return sorted(scored, key=lambda c: (-c.score, c.n))
+
+
+def _names_all(source: Source, named: Sequence[str]) -> bool:
+    """Whether ``source`` (its text, title or heading path) names every one of ``named``."""
+    r = source.result
+    place = f"{r.title} > {r.section} {r.text}"
+    return bool(named) and all(names(place, n) for n in named)
 
 
 def extractive_answer(

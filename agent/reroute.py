@@ -54,12 +54,14 @@ def reroute(
             confidence,
             "relevance",
         )
-    relevant = best >= cfg.min_relevance
+    relevant = best >= cfg.min_relevance or cov.names_what_is_asked
     # Coverage checks the question's own terms; a writing task ("both") is full of scenario
     # details (a customer's name, an aisle number) that no document mentions, so only
     # relevance decides for it.
     covered = relevant and (cov.covered or bool(state.get("writing")))
     note = f"best source relevance {best:.2f}, threshold {cfg.min_relevance:.2f}"
+    if best < cfg.min_relevance and relevant:
+        note = f"a source names {', '.join(cov.named)}; {note}"
     if relevant and not cov.covered:
         note = f"{cov.describe()}; {note}"
     if route in ("rag", "both") and not covered:

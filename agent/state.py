@@ -33,6 +33,9 @@ class AgentState(TypedDict, total=False):
     writing: bool
     sources: list[dict[str, Any]]
     best_relevance: float
+    # When no source reaches the relevance bar: the question's identifiers the sources name
+    # (agent.coverage.Coverage.named); a source that names them all is relevant all the same.
+    named: list[str]
     draft: str
     answer: str
     abstained: bool
@@ -53,6 +56,7 @@ TURN_RESET: dict[str, Any] = {
     "writing": False,
     "sources": [],
     "best_relevance": 0.0,
+    "named": [],
     "draft": "",
     "answer": "",
     "abstained": False,

@@ -53,6 +53,8 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         for term in cov.missing_identifiers
         if not mentioned(res.db, ctx.principal, cfg.search.collection, term)
     ]
+    # Only when no source reaches the bar: otherwise the quote comes from those that do.
+    update["named"] = list(cov.named) if best < cfg.min_relevance else []
     update.update(reroute(state, best, cov, unknown, cfg))
     return update
 

@@ -95,6 +95,7 @@ def _extractive(
         sources,
         res.config.min_relevance,
         focus=state["question"],
+        named=state.get("named", []),
     )
     drafts = answering_quotes(res.embedder, state["standalone"], found, sources, share)
     draft, checked = "", None

@@ -35,7 +35,7 @@ _FRAME = frozenset(
     take taken give given work still ever usually typically normally actually really
     exactly currently right ok okay like just also apply applies mean means meaning meant
     stand stands above below ahead inside outside beyond behind beside toward towards rather
-    instead else""".split()
+    instead else now""".split()
 )
 _FRAME_STEMS = frozenset(stem(w) for w in _FRAME)
 

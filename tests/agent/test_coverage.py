@@ -157,3 +157,13 @@ def test_a_number_held_by_a_band_of_a_passage_is_covered() -> None:
     speeds = source(2, "Stopping distance at 2.0 m/s: 1.35 m. At 1.0 m/s: 0.45 m.")
     found = coverage("What is the stopping distance at 12 m/s?", [speeds])
     assert found.missing_identifiers == ("12",) and not found.covered
+
+
+def test_the_asked_identifiers_a_source_names_are_reported() -> None:
+    glossary = "OTCRM is the Salesforce-based CRM where Ardent tracks its opportunities."
+    found = coverage("What's OTCRM at ARDENT?", [source(1, glossary)], lambda t: t == "ARDENT")
+    # The corpus's own name is no evidence that a passage is about what was asked.
+    assert found.named == ("OTCRM",) and found.names_what_is_asked
+    missing = coverage("What's OTCRM or XYZQ?", [source(1, glossary)])
+    assert missing.named == ("OTCRM",) and not missing.names_what_is_asked
+    assert coverage("What payload can the Stacker carry?", [source(1, S6)]).named == ()

@@ -348,3 +348,18 @@ def test_emphasis_goes_and_escaped_marks_stay_as_written() -> None:
         "*Note: travel abroad is rare.",
         "Follow all steps in file_name.",
     ]
+
+
+def test_a_passage_below_the_bar_that_names_the_asked_acronym_is_quoted(
+    embedder: Embedder,
+) -> None:
+    # An embedding does not read an acronym: the passage that spells it out scores low.
+    glossary = "EMPMO: the Enterprise Management Program Management Office, which plans TTS work."
+    weak = [source(1, glossary, relevance=MIN_RELEVANCE - 0.1)]
+    question = "What's the EMPMO?"
+    assert candidates(embedder, question, weak, MIN_RELEVANCE) == []
+    found = candidates(embedder, question, weak, MIN_RELEVANCE, named=["EMPMO"])
+    assert found and found[0].text.startswith("EMPMO: the Enterprise")
+    # A weak passage that does not name it stays out.
+    other = [source(1, PER_DIEM, relevance=MIN_RELEVANCE - 0.1)]
+    assert candidates(embedder, question, other, MIN_RELEVANCE, named=["EMPMO"]) == []

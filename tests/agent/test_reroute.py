@@ -156,3 +156,13 @@ def test_the_policy_never_leaves_a_covered_figure_to_the_adapter_alone() -> None
     assert reroute(wording, clearly, COVERED, [], CONFIG) == {}
     forced = _state("adapter", "caller", 1.0, standalone=question)
     assert reroute(forced, clearly, COVERED, [], CONFIG) == {}
+
+
+def test_a_source_naming_the_asked_acronym_is_relevant_below_the_bar() -> None:
+    # "What's OTCRM?" scores under the bar against the passage that spells it out.
+    weak = CONFIG.min_relevance - 0.2
+    named = Coverage(terms=("OTCRM",), missing=(), missing_identifiers=(), named=("OTCRM",))
+    assert reroute(_state("rag", "classifier"), weak, named, [], CONFIG) == {}
+    update = reroute(_state("rag", "classifier"), weak, COVERED, [], CONFIG)
+    assert update["route"] == "none"
+    assert "best source relevance" in update["route_reason"]

@@ -146,3 +146,9 @@ def test_the_nouns_of_an_asked_contact_detail_are_not_qualifiers() -> None:
     # "The name of" asks a name; the phone system it names is still a qualifier.
     words = dict(qualifiers("What's the name of the phone system staff use?"))
     assert "name" not in words and "phone" in words
+
+
+def test_now_qualifies_nothing() -> None:
+    # "Now what?" is no name for the passages to hold, capitalised or not.
+    assert qualifiers("I pushed a password to GitHub. Now what?") == []
+    assert qualifiers("Is the office open now?") == [("office", False), ("open", False)]
