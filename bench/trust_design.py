@@ -41,24 +41,16 @@ def design_corpora() -> list[Corpus]:
 
     found = [c for c in corpora() if c.name in SPENT]
     if HANDBOOK.is_dir():
-        found.append(
-            Corpus(
-                "18f-design",
-                HANDBOOK,
-                load_suite(DESIGN / "answerable_design.jsonl").items,
-                load_suite(DESIGN / "near_miss_design.jsonl").items,
-                store="18f",
+        for name, suffix in (("18f-design", "design"), ("18f-design-short", "short")):
+            found.append(
+                Corpus(
+                    name,
+                    HANDBOOK,
+                    load_suite(DESIGN / f"answerable_{suffix}.jsonl").items,
+                    load_suite(DESIGN / f"near_miss_{suffix}.jsonl").items,
+                    store="18f",
+                )
             )
-        )
-        found.append(
-            Corpus(
-                "18f-design-short",
-                HANDBOOK,
-                load_suite(DESIGN / "answerable_short.jsonl").items,
-                load_suite(DESIGN / "near_miss_short.jsonl").items,
-                store="18f",
-            )
-        )
     return found
 
 
