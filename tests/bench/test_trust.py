@@ -51,18 +51,19 @@ JUDGE_FLOORS = {
     },
 }
 # Answerability, thresholds fitted on the sample company, on the newest blind 18F question set
-# (N, written on 2026-12-06 by people who had not read the code), asked over the handbook's
-# index. H to M (blind too) and the design sets A to G are in bench.trust only: one set keeps
-# `make test` within its time budget. The margins are wide: a fresh index answers a few
-# questions differently (an HNSW graph is built from random levels). The handbook is indexed
-# and asked with the default embedder (ONNX int8), as the figures are measured.
+# (O: short questions as a newcomer types them, written on 2026-12-06 by people who had not
+# read the code), asked over the handbook's index. H to N (blind too) and the design sets A to
+# G are in bench.trust only: one set keeps `make test` within its time budget. The margins are
+# wide: a fresh index answers a few questions differently (an HNSW graph is built from random
+# levels). The handbook is indexed and asked with the default embedder (ONNX int8), as the
+# figures are measured.
 # "answered_right_with_figures": of the questions whose reference answer holds a number or a
 # date, the share answered from the right section with an answer that states one.
 FLOORS = {
-    "18f-n": {
-        "answered_right_source": 0.45,  # measured 0.516 as found (32 of 62)
-        "near_miss_declined": 0.57,  # measured 0.643 as found (27 of 42)
-        "answered_right_with_figures": 0.30,  # measured 0.462 as found (6 of 13)
+    "18f-o": {
+        "answered_right_source": 0.50,  # measured 0.550 as found, 0.567 after (34 of 60)
+        "near_miss_declined": 0.72,  # measured 0.800 as found and after (32 of 40)
+        "answered_right_with_figures": 0.22,  # measured 0.318 as found and after (7 of 22)
     },
 }
 TARGET = 0.9
@@ -125,6 +126,6 @@ def test_answerability_on_the_held_out_handbook_keeps_its_floor(
 def test_answerability_meets_the_issue_targets_on_the_held_out_handbook(
     handbook_scores: dict[str, dict[str, Any]],
 ) -> None:
-    blind = handbook_scores["18f-n"]
+    blind = handbook_scores["18f-o"]
     assert blind["near_miss_declined"] >= TARGET
     assert blind["answered_right_source"] >= TARGET
