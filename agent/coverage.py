@@ -51,9 +51,10 @@ class Coverage:
     missing: tuple[str, ...]
     missing_identifiers: tuple[str, ...]
     min_missing: int = 1  # fewer missing words than this are always covered
-    # The question's identifiers a source mentions, less the corpus's own names (its agency,
-    # its company): an embedding cannot read a code or an acronym ("What's OTCRM?" scores
-    # 0.26 against the passage that spells it out), so a passage naming it is relevant.
+    # The question's codes and acronyms a source mentions (not bare numbers, nor the corpus's
+    # own names: its agency, its company): an embedding cannot read a code or an acronym
+    # ("What's OTCRM?" scores 0.26 against the passage that spells it out), so a passage
+    # naming it is relevant.
     named: tuple[str, ...] = ()
 
     @property
@@ -88,6 +89,12 @@ def is_identifier(term: str) -> bool:
     if any(ch.isdigit() for ch in term):
         return True
     return term.isupper() and len(term) >= 3 and term not in _COMMON_ACRONYMS
+
+
+def _names_one_thing(term: str) -> bool:
+    """An identifier with a letter (a code, an acronym): a bare number or a year is mentioned
+    by many passages about other things."""
+    return is_identifier(term) and any(ch.isalpha() for ch in term)
 
 
 def _held_in_bands(
@@ -155,5 +162,5 @@ def coverage(
         missing,
         tuple(t for t in missing if is_identifier(t)),
         MIN_MISSING_ABSTAINING if abstaining else 1,
-        tuple(t for t in terms if is_identifier(t) and t not in missing and not corpus_name(t)),
+        tuple(t for t in terms if _names_one_thing(t) and t not in missing and not corpus_name(t)),
     )

@@ -167,3 +167,5 @@ def test_the_asked_identifiers_a_source_names_are_reported() -> None:
     missing = coverage("What's OTCRM or XYZQ?", [source(1, glossary)])
     assert missing.named == ("OTCRM",) and not missing.names_what_is_asked
     assert coverage("What payload can the Stacker carry?", [source(1, S6)]).named == ()
+    # A number many passages mention says nothing of what they are about.
+    assert coverage("What changed in 2024?", [source(1, "Rates for 2024 rose.")]).named == ()
