@@ -71,6 +71,15 @@ class Corpus:
         return self.store or self.name
 
 
+def handbook_corpus(name: str, answerable: Path, near_miss: Path) -> Corpus:
+    """A labelled set about the 18F handbook, asked over the handbook's one index."""
+    from evals.suites import load_suite
+
+    return Corpus(
+        name, HANDBOOK, load_suite(answerable).items, load_suite(near_miss).items, store="18f"
+    )
+
+
 def corpora() -> list[Corpus]:
     """The sample company and (when present) the 18F handbook, with its two question sets
     (the second asked over the same index)."""
@@ -106,12 +115,10 @@ def corpora() -> list[Corpus]:
             ("18f-o", "_o"),  # short questions, no judge pairs
         ):
             found.append(
-                Corpus(
+                handbook_corpus(
                     name,
-                    HANDBOOK,
-                    load_suite(HELDOUT / f"answerable{suffix}.jsonl").items,
-                    load_suite(HELDOUT / f"near_miss{suffix}.jsonl").items,
-                    store="18f",
+                    HELDOUT / f"answerable{suffix}.jsonl",
+                    HELDOUT / f"near_miss{suffix}.jsonl",
                 )
             )
     else:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.handbook import HANDBOOK
-from bench.trust import Corpus, corpora, recorded_answers
+from bench.trust import Corpus, corpora, handbook_corpus, recorded_answers
 from bench.trust_scoring import decide, loss, score
 
 DESIGN = Path(__file__).resolve().parents[1] / "samples" / "design" / "18f-handbook"
@@ -37,20 +37,14 @@ SPENT = ("sample", "18f", "18f-b", "18f-c", "18f-d", "18f-e", "18f-f", "18f-g")
 def design_corpora() -> list[Corpus]:
     """The sample company, 18F sets A to G, and the 18F design sets (the short questions' too)
     when the handbook is there, each asked over the handbook's one index."""
-    from evals.suites import load_suite
-
     found = [c for c in corpora() if c.name in SPENT]
     if HANDBOOK.is_dir():
-        for name, suffix in (("18f-design", "design"), ("18f-design-short", "short")):
-            found.append(
-                Corpus(
-                    name,
-                    HANDBOOK,
-                    load_suite(DESIGN / f"answerable_{suffix}.jsonl").items,
-                    load_suite(DESIGN / f"near_miss_{suffix}.jsonl").items,
-                    store="18f",
-                )
+        for name, tag in (("18f-design", "design"), ("18f-design-short", "short")):
+            answerable, near_miss = (
+                DESIGN / f"answerable_{tag}.jsonl",
+                DESIGN / f"near_miss_{tag}.jsonl",
             )
+            found.append(handbook_corpus(name, answerable, near_miss))
     return found
 
 
