@@ -94,10 +94,15 @@ _REFERENCE_LINK = re.compile(rf"(?<![!\]])\[({_WRAPPED})\]\[[^\]\n]*\]")
 # Static-site template tags: Liquid and Jinja ("{% page "/x/" %}", "{{ site.url }}") and Hugo
 # shortcodes ("{{< ref "x.md" >}}"). A tag reads as its first quoted argument when that is
 # words (the channel or the name it shows), as nothing when it is a path, a file, a variable
-# or absent.
+# or absent. When that first argument is a slug and a later one is prose, the prose is what
+# the page shows ({% slack_channel "people-ops" "People Ops" %} is a link reading "People
+# Ops"), as a link reads as its text.
 _TEMPLATE_TAG = re.compile(r"\{\{[<%].*?[>%]\}\}|\{%.*?%\}|\{\{.*?\}\}")
 _TAG_ARGUMENT = re.compile(r"^\{[{%][<%]?-?\s*[\w.-]+\s+(?:\w+=)?(?:\"([^\"]*)\"|'([^']*)')")
+_LATER_ARGUMENT = re.compile(r"[\s,]+(?:\w+=)?(?:\"([^\"]*)\"|'([^']*)')")
 _WORDS = re.compile(r"[\w#@&' -]+")
+# Prose: words with a space or a capital, and maybe punctuation, never a path's slash.
+_PROSE = re.compile(r"(?=.*[\sA-Z])[\w#@&'(),.:;!? -]+")
 _BEFORE_CLOSING = re.compile(r"\s+([.,;:!?)])")
 _AFTER_OPENING = re.compile(r"\(\s+")
 _LINK_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S.*$", re.MULTILINE)
@@ -172,11 +177,22 @@ def fold_spaces(line: str) -> str:
 
 
 def _template_argument(match: re.Match[str]) -> str:
-    found = _TAG_ARGUMENT.match(match.group(0))
+    tag = match.group(0)
+    found = _TAG_ARGUMENT.match(tag)
     argument = "" if found is None else found[1] or found[2] or ""
     # A path or a file ("/travel/faq/", "low-system.html") is where the tag links or what it
     # includes, not words to read.
-    return argument if _WORDS.fullmatch(argument) else ""
+    if found is None or not _WORDS.fullmatch(argument):
+        return ""
+    if _PROSE.fullmatch(argument):
+        return argument
+    at = found.end()
+    while later := _LATER_ARGUMENT.match(tag, at):
+        shown = later[1] if later[1] is not None else later[2]
+        if _PROSE.fullmatch(shown.strip()):
+            return shown.strip()
+        at = later.end()
+    return argument
 
 
 def _markup(text: str, keep_urls: bool) -> str:

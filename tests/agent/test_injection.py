@@ -123,3 +123,16 @@ def test_wrapped_reference_and_template_links_read_as_their_text() -> None:
     assert "{" not in clean and "](" not in clean and "][" not in clean
     shown = fold_spaces(neutralise(text, keep_urls=True))
     assert "professional liability insurance. Ask in help-desk" in shown, shown
+
+
+def test_a_template_tag_reads_as_the_prose_it_shows_not_its_slug() -> None:
+    # {% slack_channel "slug" "Shown text" %} renders as a link reading "Shown text"; a tag
+    # whose first argument is a file or a path still reads as nothing.
+    text = (
+        'Ask {% slack_channel "people-ops" "People Ops" %} or '
+        '{% slack_channel "g-research" "the research guild" %}; see '
+        '{% slack_channel "infrastructure" "slack-infrastructure" %} and '
+        '{% image "/images/map.png" "A map of the office" %}.'
+    )
+    flat = " ".join(_neutralised_in_place(text).split())
+    assert flat == "Ask People Ops or the research guild; see infrastructure and .", flat
