@@ -23,7 +23,7 @@ from evals.judges.facts import facts_of
 from evals.judges.facts.ranges import states_value
 from indexes.embeddings import Embedder
 from indexes.search.features import content_words, identifiers, names
-from indexes.sentences import heading_text, with_bold_headings
+from indexes.sentences import heading_text, plain_markdown
 from indexes.tables import is_table_line
 from tools.rag import Source
 
@@ -120,13 +120,6 @@ class Candidate:
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
-# Bold and code markup anywhere; a single * or _ only at a word's edge ("_all_" steps,
-# "*a note.*"), so snake_case names and list bullets stay. An escaped mark ("\\*Note") is the
-# character itself.
-_EMPHASIS = re.compile(
-    r"(?<!\\)(?:\*\*|__)|`|(?<![\w*\\])[*_](?=\w)|(?<=[\w.!?:;,)])(?<!\\)[*_](?![\w*])"
-)
-_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 def _without_instructions(text: str) -> str:
@@ -197,8 +190,7 @@ def quotable_units(passage: str) -> list[str]:
         lead = None
         items.clear()
 
-    # Twice: the inner marks of nested emphasis ("**_optional_**") show once the outer go.
-    text = _ESCAPE.sub(r"\1", _EMPHASIS.sub("", _EMPHASIS.sub("", with_bold_headings(passage))))
+    text = plain_markdown(passage)
     table: list[str] = []  # a table's lines, read together so each row has its header
     for line in [*logical_lines(_without_instructions(text)), ""]:
         if is_table_line(line):

@@ -41,6 +41,23 @@ def with_bold_headings(text: str) -> str:
     return _BOLD_HEADING.sub(lambda m: f"#### {m.group(2)}", text)
 
 
+# Bold and code markup anywhere; a single * or _ only at a word's edge ("_all_" steps,
+# "*a note.*"), so snake_case names and list bullets stay. An escaped mark ("\\*Note") is the
+# character itself.
+_EMPHASIS = re.compile(
+    r"(?<!\\)(?:\*\*|__)|`|(?<![\w*\\])[*_](?=\w)|(?<=[\w.!?:;,)])(?<!\\)[*_](?![\w*])"
+)
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def plain_markdown(text: str) -> str:
+    """``text`` as a reader sees it: bold-only lines as headings (``with_bold_headings``),
+    emphasis and code marks gone, escaped characters as themselves. Line breaks are kept."""
+    # Twice: the inner marks of nested emphasis ("**_optional_**") show once the outer go.
+    stripped = _EMPHASIS.sub("", _EMPHASIS.sub("", with_bold_headings(text)))
+    return _ESCAPE.sub(r"\1", stripped)
+
+
 def heading_text(line: str) -> str | None:
     """The text of ``line`` when it is a Markdown heading ("" for a bare "#"), else None."""
     found = _HEADING.match(line)

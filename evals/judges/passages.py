@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from evals.citations import split_sentences, strip_markers
-from indexes.sentences import heading_text, with_bold_headings
+from indexes.sentences import heading_text, plain_markdown
 from indexes.tables import is_table_line
 
 
@@ -61,7 +61,6 @@ class Window:
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
-_EMPHASIS = re.compile(r"(\*\*|__|`)")
 
 
 def _under_headings(text: str) -> list[tuple[str, str]]:
@@ -120,7 +119,7 @@ def windows(evidence: Evidence, size: int) -> list[Window]:
     come with every window (see ``check_answer``). A run never crosses a heading, and a
     heading with nothing under it makes no window."""
     out: dict[str, Window] = {}
-    text = _EMPHASIS.sub("", with_bold_headings(evidence.text))
+    text = plain_markdown(evidence.text)
     for heading, body_text in _under_headings(text):
         heading = strip_markers(heading)
         lead = ""

@@ -1,7 +1,7 @@
 """indexes/sentences.py: bold-only lines and ATX headings; a "#channel" is not a heading; a
 table row is read with its header."""
 
-from indexes.sentences import heading_text, split_sentences, with_bold_headings
+from indexes.sentences import heading_text, plain_markdown, split_sentences, with_bold_headings
 
 
 def test_a_bold_only_line_becomes_a_heading_and_lead_ins_and_sentences_stay() -> None:
@@ -58,3 +58,20 @@ def test_a_table_row_is_read_with_its_header_and_the_header_is_no_sentence() -> 
         # Below a blank line, a row has no header: a chunk can start inside a table.
         "Manual | 0.8 m/s",
     ]
+
+
+def test_plain_markdown_reads_as_the_page_shows_and_keeps_names_and_bullets() -> None:
+    # One reading for the quote and the answerability windows: marks go, snake_case names,
+    # list bullets, escaped characters and line breaks stay.
+    text = (
+        "**Before you start**\n"
+        "* Read the _whole_ guide, then run `make check`.\n"
+        "* Set **_optional_** flags in snake_case_names.\n"
+        "\\*Note: *a note.*"
+    )
+    assert plain_markdown(text) == (
+        "#### Before you start\n"
+        "* Read the whole guide, then run make check.\n"
+        "* Set optional flags in snake_case_names.\n"
+        "*Note: a note."
+    )
