@@ -68,6 +68,7 @@ bench: install
 	$(BIN)/python -m bench.api_load
 	$(BIN)/python -m bench.eval_run
 	$(BIN)/python -m bench.agent_latency
+	$(BIN)/python -m bench.likelihood_rerank
 
 clean:
 	rm -rf $(VENV) .ragtune .pytest_cache .mypy_cache .ruff_cache

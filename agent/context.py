@@ -41,6 +41,10 @@ class AgentConfig:
     # "abstain": an answer whose cited passages miss what was asked is declined; "report":
     # the check is only reported in the verification.
     answerability: str = "report"
+    # Weight of the local model's question likelihood when re-ordering the top
+    # ``likelihood_depth`` sources (tools/rag.py reorder_by_likelihood); 0: off.
+    likelihood_weight: float = 0.0
+    likelihood_depth: int = 5
 
 
 @dataclass

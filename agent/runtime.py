@@ -33,7 +33,13 @@ from indexes.embeddings import Embedder
 from indexes.search.options import search_options
 from indexes.snapshot import SnapshotCache
 from ragtune.answer_contract import PinsOut
-from ragtune.errors import DatabaseError, InputError, NotFoundError, RagtuneError
+from ragtune.errors import (
+    ConfigError,
+    DatabaseError,
+    InputError,
+    NotFoundError,
+    RagtuneError,
+)
 from ragtune.principal import Principal
 from ragtune.settings import Settings
 
@@ -54,7 +60,21 @@ def agent_config(settings: Settings) -> AgentConfig:
             settings.agent_draft, settings.generator_backend, settings.model_device
         ),
         answerability=settings.agent_answerability,
+        likelihood_weight=_likelihood_weight(settings),
+        likelihood_depth=settings.agent_likelihood_depth,
     )
+
+
+def _likelihood_weight(settings: Settings) -> float:
+    """The likelihood re-rank's weight, refused for a generator that cannot score prompts."""
+    weight = settings.agent_likelihood_weight
+    if weight and settings.generator_backend == "openai":
+        raise ConfigError(
+            "RAGTUNE_AGENT_LIKELIHOOD_WEIGHT needs the local generator: a remote chat server "
+            "returns no log-probabilities of the prompt",
+            hint="set RAGTUNE_AGENT_LIKELIHOOD_WEIGHT=0, or RAGTUNE_GENERATOR_BACKEND=local",
+        )
+    return weight
 
 
 class Agent:

@@ -94,12 +94,17 @@ QUICK_QUESTIONS = 8
 
 def handbook_questions() -> list[Question]:
     """The 40 questions of tests/data and the answerable ones of held-out sets A and B."""
+    return tuning_questions() + suite_questions(HELDOUT) + suite_questions(HELDOUT_B)
+
+
+def tuning_questions() -> list[Question]:
+    """The handbook's 40 tuning questions (tests/data)."""
     out = []
     for line in QUESTIONS.read_text().splitlines():
         if line.strip():
             r = json.loads(line)
             out.append(Question(r["id"], r["question"], ((r["source"], r["section"]),)))
-    return out + suite_questions(HELDOUT) + suite_questions(HELDOUT_B)
+    return out
 
 
 def suite_questions(path: Path) -> list[Question]:

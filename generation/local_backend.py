@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +21,7 @@ from generation.adapters import AdapterSet
 from generation.base_models import LoadedModel, load_model
 from generation.context_window import FittedPrompt, fit_context
 from generation.generator import ChatMessage, GenerationParams, Messages, as_messages
+from generation.likelihood import question_likelihoods
 from generation.result import GenerationResult, Timer
 from generation.streaming import (
     AsyncGenerationStream,
@@ -152,6 +153,10 @@ class LocalGenerator:
         self.pad_id = (
             tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos_ids[0]
         )
+
+    def question_likelihoods(self, question: str, passages: Sequence[str]) -> list[float]:
+        """Mean log-probability of ``question`` after each passage (generation/likelihood.py)."""
+        return question_likelihoods(self.base, question, passages)
 
     def render(self, messages: list[ChatMessage]) -> list[int]:
         """Token ids of the chat, in the model's own template, ready for the reply."""

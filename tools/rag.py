@@ -9,6 +9,7 @@ documents do not cover this" on that number.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -21,6 +22,7 @@ from indexes.embeddings import Embedder, embedding_text
 from indexes.search import search
 from indexes.search.options import SearchOptions
 from indexes.search.results import SearchResult
+from indexes.sentences import plain_markdown
 from ragtune.principal import Principal
 
 
@@ -83,6 +85,38 @@ def retrieve(
         for n, (result, score) in enumerate(zip(response.results, scores, strict=True), start=1)
     ]
     return Retrieval(response.query, sources, response.timings_ms)
+
+
+# (question, passages) -> a score each, higher: the passage more likely answers.
+Likelihood = Callable[[str, Sequence[str]], list[float]]
+
+
+def reorder_by_likelihood(
+    found: Retrieval, likelihood: Likelihood, *, weight: float, depth: int
+) -> Retrieval:
+    """``found`` with its first ``depth`` sources re-ordered by search score plus ``weight``
+    times the question's likelihood after each (its best subtracted), numbered again from 1.
+
+    Each source keeps its relevance (the cosine the "not covered" decision reads) and its
+    search score; only the order, and so the citation numbers, change. Fewer than two
+    sources, or a weight of 0, leave ``found`` as it is.
+    """
+    head, rest = found.sources[:depth], found.sources[depth:]
+    if weight <= 0 or len(head) < 2:
+        return found
+    passages = [
+        f"{embedding_text(s.result.title, s.result.section, '').strip()}\n"
+        f"{plain_markdown(s.result.text)}"
+        for s in head
+    ]
+    scores = likelihood(found.query, passages)
+    best = max(scores)
+    order = sorted(
+        range(len(head)),
+        key=lambda i: (-(head[i].result.score + weight * (scores[i] - best)), i),
+    )
+    sources = [replace(s, n=n) for n, s in enumerate([head[i] for i in order] + rest, start=1)]
+    return replace(found, sources=sources)
 
 
 class RagToolInput(BaseModel):

@@ -21,8 +21,10 @@ from agent.nodes.timed import timed
 from agent.reroute import reroute
 from agent.state import AgentState
 from evals.judges.answerability import CORPUS_NAME_SHARE
+from generation.likelihood import LikelihoodScorer
 from indexes.tables import with_table_header
 from indexes.terms import document_share, mentioned
+from ragtune.errors import ConfigError
 from tools import rag
 from tools.rag import Source
 
@@ -36,7 +38,11 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     best = found.best_relevance
     ctx.send(AgentEvent("retrieval", {"results": len(found.sources), "best_relevance": best}))
     keep_urls = wants_links(state["question"])
-    sources = [_as_data(s, keep_urls) for s in found.sources]
+    found = replace(found, sources=[_as_data(s, keep_urls) for s in found.sources])
+    if cfg.likelihood_weight and len(found.sources) > 1:
+        # After neutralising: the model reads the passages as data, as every later stage does.
+        found = _by_likelihood(found, ctx)
+    sources = found.sources
     update: dict[str, Any] = {
         "sources": [s.to_json() for s in sources],
         "best_relevance": best,
@@ -57,6 +63,23 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     update["named"] = list(cov.named) if best < cfg.min_relevance else []
     update.update(reroute(state, best, cov, unknown, cfg))
     return update
+
+
+def _by_likelihood(found: rag.Retrieval, ctx: RunContext) -> rag.Retrieval:
+    """The sources re-ordered by how likely the local model finds the question after each."""
+    cfg = ctx.resources.config
+    generator = ctx.resources.generator()
+    if not isinstance(generator, LikelihoodScorer):
+        raise ConfigError(
+            f"The {generator.backend} generator cannot score questions after passages",
+            hint="set RAGTUNE_AGENT_LIKELIHOOD_WEIGHT=0, or RAGTUNE_GENERATOR_BACKEND=local",
+        )
+    return rag.reorder_by_likelihood(
+        found,
+        generator.question_likelihoods,
+        weight=cfg.likelihood_weight,
+        depth=cfg.likelihood_depth,
+    )
 
 
 def _as_data(source: Source, keep_urls: bool) -> Source:

@@ -4,7 +4,7 @@ relevance, and a caller only ever sees what their groups may read."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from indexes.ingest import IngestOptions, ingest
 from indexes.search.options import SearchOptions
 from ragtune.principal import Principal
 from tests.conftest import SAMPLE_CORPUS, fresh_database_url, opened
-from tools.rag import make_rag_tool, relevance, retrieve
+from tools.rag import make_rag_tool, relevance, reorder_by_likelihood, retrieve
 
 EMPLOYEE = Principal("erin")
 HR = Principal("dana", frozenset({"hr"}))
@@ -123,3 +123,27 @@ def test_relevance_is_the_cosine_with_each_passage_as_embedded(
     assert found.sources
     again = relevance(embedder, PER_DIEM, [s.result for s in found.sources])
     assert [s.relevance for s in found.sources] == pytest.approx(again, abs=1e-4)
+
+
+def test_likelihood_reorders_the_top_sources_and_keeps_their_relevance(
+    corpus_db: Database, embedder: Embedder
+) -> None:
+    found = retrieve(corpus_db, embedder, PER_DIEM, EMPLOYEE, OPTIONS)
+    assert len(found.sources) == 5
+    seen: list[tuple[str, int]] = []
+
+    def favours_the_third(question: str, passages: Sequence[str]) -> list[float]:
+        # Stands in for the model: it favours the third of the first four passages.
+        seen.append((question, len(passages)))
+        return [-3.0, -3.0, 0.0, -3.0]
+
+    reordered = reorder_by_likelihood(found, favours_the_third, weight=1.0, depth=4)
+    assert seen == [(PER_DIEM, 4)]
+    assert [s.n for s in reordered.sources] == [1, 2, 3, 4, 5]
+    ids = [s.result.chunk_id for s in found.sources]
+    assert [s.result.chunk_id for s in reordered.sources] == [ids[2], ids[0], ids[1], *ids[3:]]
+    relevance_of = {s.result.chunk_id: s.relevance for s in found.sources}
+    assert all(s.relevance == relevance_of[s.result.chunk_id] for s in reordered.sources)
+    # Weight 0 is off: the model is not asked.
+    assert reorder_by_likelihood(found, favours_the_third, weight=0.0, depth=4) is found
+    assert len(seen) == 1
