@@ -191,7 +191,7 @@ def run(
     base = load_model(state_dir=models)
 
     def likelihood(question: str, passages: Sequence[str]) -> list[float]:
-        return question_likelihoods(base, question, passages)
+        return question_likelihoods(base.model, base.tokenizer, question, passages)
 
     if state_dir is not None:
         from bench.trust import state_database

@@ -15,10 +15,7 @@ the tokens read: five passages of 200 tokens take about 2-3 s on two cores with 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
 from typing import Any, Protocol, runtime_checkable
-
-from generation.base_models import LoadedModel
 
 # Passage tokens read: the head of a passage carries its heading and the sentences that say
 # what it is about; the cost is linear in this.
@@ -38,7 +35,8 @@ class LikelihoodScorer(Protocol):
 
 
 def question_likelihoods(
-    base: LoadedModel,
+    model: Any,
+    tokenizer: Any,
     question: str,
     passages: Sequence[str],
     *,
@@ -46,15 +44,14 @@ def question_likelihoods(
 ) -> list[float]:
     """Mean log-probability of ``question`` after each of ``passages`` (higher: more likely).
 
-    One batched forward pass, no sampling, deterministic for a given model. LoRA adapters are
-    switched off while scoring, so the base model reads every question alike. An empty list
-    of passages gives an empty list.
+    One batched forward pass of ``model`` (a causal LM), no sampling, deterministic. The
+    caller picks the adapter state: ``LocalGenerator.question_likelihoods`` scores with the
+    bare base, under the adapters' lock. An empty list of passages gives an empty list.
     """
     import torch
 
     if not passages:
         return []
-    tokenizer, model = base.tokenizer, base.model
     asked = _ids(tokenizer, " " + " ".join(question.split()))
     if not asked:
         return [0.0 for _ in passages]
@@ -69,7 +66,7 @@ def question_likelihoods(
         ids[row, : len(sequence)] = torch.tensor(sequence)
         mask[row, : len(sequence)] = 1
     device = next(model.parameters()).device
-    with torch.no_grad(), _without_adapters(model):
+    with torch.no_grad():
         logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
     logprobs = torch.log_softmax(logits.float(), dim=-1).cpu()
     target = torch.tensor(asked)
@@ -83,9 +80,3 @@ def question_likelihoods(
 
 def _ids(tokenizer: Any, text: str) -> list[int]:
     return list(tokenizer(text, add_special_tokens=False)["input_ids"])
-
-
-def _without_adapters(model: Any) -> Any:
-    """peft's context that bypasses every adapter, or nothing for a plain model."""
-    disable = getattr(model, "disable_adapter", None)
-    return disable() if callable(disable) else nullcontext()

@@ -155,8 +155,11 @@ class LocalGenerator:
         )
 
     def question_likelihoods(self, question: str, passages: Sequence[str]) -> list[float]:
-        """Mean log-probability of ``question`` after each passage (generation/likelihood.py)."""
-        return question_likelihoods(self.base, question, passages)
+        """Mean log-probability of ``question`` after each passage (generation/likelihood.py),
+        read by the bare base: every question is scored alike, whatever adapter a request
+        uses, and a generation with an adapter waits rather than losing it mid-reply."""
+        with self.adapters.use(None) as model:
+            return question_likelihoods(model, self.base.tokenizer, question, passages)
 
     def render(self, messages: list[ChatMessage]) -> list[int]:
         """Token ids of the chat, in the model's own template, ready for the reply."""

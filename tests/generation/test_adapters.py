@@ -221,3 +221,16 @@ def test_names_resolve_in_the_adapters_dir_only(
         find_adapter("alpha", tmp_path / "elsewhere")
     with pytest.raises(InputError, match="Invalid adapter name"):
         bare.load("../alpha")
+
+
+def test_likelihoods_are_read_by_the_bare_base_whatever_adapter_served_last(
+    served: LocalGenerator, smol: LocalGenerator
+) -> None:
+    # Adapters are switched on the model itself: the re-rank's scores must not depend on
+    # which adapter the last request used.
+    served.generate(PROMPT, GenerationParams(max_new_tokens=2, adapter="beta"))
+    question = "How do I reach support?"
+    passages = ["Support\nEmail support@example.com any day.", "Parking\nThe garage opens at 7."]
+    scored = served.question_likelihoods(question, passages)
+    bare = smol.question_likelihoods(question, passages)
+    assert scored == pytest.approx(bare, abs=1e-4)
