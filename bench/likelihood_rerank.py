@@ -26,7 +26,7 @@ from typing import Any
 
 from bench.fresh_database import fresh_database, server_facts
 from bench.machine import describe_machine, now_iso
-from bench.results import markdown_table, publish
+from bench.results import markdown_table, percentile, publish
 from bench.retrieval_compare import (
     BLIND_SETS,
     READER,
@@ -38,7 +38,7 @@ from bench.retrieval_compare import (
     suite_questions,
     tuning_questions,
 )
-from bench.retrieval_scoring import K, Question, section_label_matches
+from bench.retrieval_scoring import K, Question, is_gold
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.search.options import SearchOptions
@@ -51,14 +51,14 @@ QUICK_QUESTIONS = 6
 
 
 def _gold_rank(question: Question, found: Retrieval, paths: dict[str, str]) -> int | None:
-    for source in found.sources[:K]:
-        r = source.result
-        for gold_source, gold_section in question.gold:
-            if paths[r.document_id] == gold_source and (
-                gold_section is None or section_label_matches(r.section, gold_section)
-            ):
-                return source.n
-    return None
+    return next(
+        (
+            s.n
+            for s in found.sources[:K]
+            if is_gold(question.gold, paths[s.result.document_id], s.result.section)
+        ),
+        None,
+    )
 
 
 def asked(
@@ -100,10 +100,8 @@ def asked(
             for w, rr in reciprocal.items()
         },
         "scoring_ms": {
-            "p50": round(statistics.median(scoring_ms), 1) if scoring_ms else None,
-            "p95": round(sorted(scoring_ms)[int(0.95 * (len(scoring_ms) - 1))], 1)
-            if scoring_ms
-            else None,
+            "p50": round(percentile(scoring_ms, 50), 1) if scoring_ms else None,
+            "p95": round(percentile(scoring_ms, 95), 1) if scoring_ms else None,
         },
     }
 

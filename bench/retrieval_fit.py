@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.retrieval_scoring import section_label_matches
+from bench.retrieval_scoring import is_gold
 from indexes.search.features import (
     IDENTIFIER_FEATURES,
     WEIGHTS,
@@ -71,9 +71,7 @@ class Candidates:
 
 def _is_gold(c: Candidates, chunk_id: str) -> bool:
     source, _, section, _ = c.passages[chunk_id]
-    return any(
-        source == s and (sec is None or section_label_matches(section, sec)) for s, sec in c.gold
-    )
+    return is_gold(c.gold, source, section)
 
 
 def ranked(

@@ -92,6 +92,14 @@ def section_label_matches(section: str, gold: str) -> bool:
     )
 
 
+def is_gold(gold: Sequence[tuple[str, str | None]], source: str, section: str) -> bool:
+    """Whether a passage of ``source`` under ``section`` is one of the ``gold`` citations (a
+    gold section of None: any section of its file), by the label rule."""
+    return any(
+        source == s and (sec is None or section_label_matches(section, sec)) for s, sec in gold
+    )
+
+
 _WORD = re.compile(r"[a-z0-9]+")
 
 
