@@ -45,6 +45,11 @@ _SINGLE = 4
 VARIANTS = ("fp32", "int8")
 # Raised when the export itself changes, so exports made by an older ragtune are redone.
 EXPORT_VERSION = 2
+# Tokens in one batch, padding included. On 2 cores, 3,000 of the 18F handbook's chunk and
+# sentence-run texts embed at 84 a second with this budget and 78 with 64 texts a batch
+# whatever their length; a 256-token chunk fills it at 8 a batch, and larger batches of
+# chunks that long gained nothing.
+BATCH_TOKENS = 2048
 
 
 def int8_weight_type(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
@@ -284,24 +289,35 @@ class OnnxSession:
         self._inputs = list(record["inputs"])
         self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
         self._tokenizer.enable_truncation(int(record["max_seq_length"]))
-        pad = self._tokenizer.padding or {}
-        self._tokenizer.enable_padding(
-            pad_id=int(pad.get("pad_id", 0)), pad_token=str(pad.get("pad_token", "[PAD]"))
-        )
+        # Padded here, per batch, to the batch's longest text (see ``embed``).
+        self._pad_id = int((self._tokenizer.padding or {}).get("pad_id", 0))
+        self._tokenizer.no_padding()
 
     def embed(self, texts: list[str], *, batch_size: int) -> np.ndarray:
-        """Unit vectors for ``texts`` in their order; batches are formed by length (in
-        characters, a close proxy), so short texts are not padded to the longest one."""
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        """Unit vectors for ``texts`` in their order.
+
+        Texts are tokenized once and batched by token count (``token_batches``): sorting by
+        characters, as before, padded the 18F handbook's chunks and sentence runs by 56%
+        (their characters per token vary with links and tables), and a small batch of short
+        texts runs faster per text than a large one, so a batch also holds at most
+        BATCH_TOKENS tokens. Together 1.6x the texts a second on that handbook (2 cores).
+        """
+        encoded = self._tokenizer.encode_batch(texts)
+        lengths = [len(e.ids) for e in encoded]
         out: np.ndarray | None = None
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            batch = self._tokenizer.encode_batch([texts[i] for i in rows])
-            feed = {
-                "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in batch], dtype=np.int64),
-            }
+        for rows in token_batches(lengths, batch_size, BATCH_TOKENS):
+            width = max(lengths[i] for i in rows)
+            ids = np.full((len(rows), width), self._pad_id, dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            types = np.zeros((len(rows), width), dtype=np.int64)
+            for k, i in enumerate(rows):
+                n = lengths[i]
+                ids[k, :n], mask[k, :n], types[k, :n] = (
+                    encoded[i].ids,
+                    encoded[i].attention_mask,
+                    encoded[i].type_ids,
+                )
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             vectors = self._session.run(None, {n: feed[n] for n in self._inputs})[0]
             if out is None:
                 out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
@@ -309,6 +325,24 @@ class OnnxSession:
         assert out is not None
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def token_batches(lengths: Sequence[int], most: int, budget: int) -> Iterator[list[int]]:
+    """Indexes of texts of ``lengths`` tokens in batches, shortest first: each batch holds at
+    most ``most`` texts and, padded to its longest, at most ``budget`` tokens (one text
+    always goes alone, however long)."""
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    start = 0
+    while start < len(order):
+        end = start + 1
+        while (
+            end < len(order)
+            and end - start < most
+            and (end + 1 - start) * lengths[order[end]] <= budget
+        ):
+            end += 1
+        yield order[start:end]
+        start = end
 
 
 class OnnxEmbedder:

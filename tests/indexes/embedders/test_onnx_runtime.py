@@ -22,6 +22,7 @@ from indexes.embedders.onnx_runtime import (
     cache_folder,
     ensure_exported,
     int8_weight_type,
+    token_batches,
 )
 from indexes.embedders.parity import PARITY_MIN_COSINE
 from indexes.embeddings import Embedder, load_embedder, resolve_model_path
@@ -74,6 +75,36 @@ def test_int8_export_records_parity_and_agrees_with_torch(
     # One query (the one-thread session) and a batch agree within the bound too; not exactly,
     # as dynamic quantisation scales activations by the range of the whole batch.
     assert float(onnx_int8.embed(TEXTS[:1])[0] @ ours[0]) >= PARITY_MIN_COSINE
+
+
+def test_texts_of_mixed_lengths_come_back_in_their_order_and_agree_with_torch(
+    onnx_int8: OnnxEmbedder, torch_embedder: Embedder
+) -> None:
+    # Batched by token count, not by characters: a line of links is few characters per token,
+    # a table row many; each vector must still land at its text's place.
+    texts = [
+        " ".join(TEXTS * 12),
+        "See [leave](https://example.org/a/b/c) and [travel](https://example.org/d/e).",
+        "| 3 | 4 | 5 |",
+        *TEXTS,
+        " ".join(TEXTS * 3),
+    ] * 6
+    ours, reference = onnx_int8.embed(texts), torch_embedder.embed(texts)
+    assert np.min(np.sum(ours * reference, axis=1)) >= PARITY_MIN_COSINE
+
+
+def test_token_batches_group_like_lengths_within_the_budget() -> None:
+    lengths = [5, 250, 6, 240, 7, 30, 256, 31, 8]
+    batches = list(token_batches(lengths, most=3, budget=512))
+    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
+    for batch in batches:
+        longest = max(lengths[i] for i in batch)
+        assert len(batch) <= 3 and (len(batch) == 1 or len(batch) * longest <= 512)
+    # Shortest first, so a batch's texts are padded to a near length, not the longest one.
+    assert batches[0] == [0, 2, 4] and batches[1] == [8, 5, 7]
+    assert [lengths[i] for i in batches[-1]] == [256]
+    # One text longer than the budget still goes, alone.
+    assert list(token_batches([900, 3], most=64, budget=512)) == [[1], [0]]
 
 
 @pytest.mark.skipif(
