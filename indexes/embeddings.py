@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from indexes.embedders.batching import BATCH_TOKENS, token_batches
 from ragtune.choices import choose
 from ragtune.errors import ModelLoadError
 from ragtune.settings import BUNDLED_EMBED_MODEL, user_cache_dir
@@ -103,6 +104,7 @@ class SentenceTransformerEmbedder:
             raise ModelLoadError(f"Model {name!r} does not report an embedding dimension")
         self.dim = int(dim)
         self.batch_size = batch_size
+        self._budget = BATCH_TOKENS if device == "cpu" else batch_size * 1_000_000
         # Counting runs on ingest's parse threads while this thread embeds: a tokenizer of its
         # own, never reconfigured, so no call mutates one that another thread is using.
         backend = getattr(self._model.tokenizer, "backend_tokenizer", None)
@@ -118,14 +120,28 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        texts = list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # One encode call a batch of like token counts (indexes/embedders/batching.py); an
+        # accelerator keeps whole batches of ``batch_size`` texts.
+        for rows in token_batches(self._token_lengths(texts), self.batch_size, self._budget):
+            out[rows] = self._model.encode(
+                [texts[i] for i in rows],
+                batch_size=len(rows),
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return out
+
+    def _token_lengths(self, texts: list[str]) -> list[int]:
+        """Each text's tokens as the model reads it (specials in, cut at its length limit);
+        characters where the model has no fast tokenizer."""
+        limit = int(self._model.max_seq_length or 512)
+        if self._counter is None:
+            return [len(t) for t in texts]
+        encoded = self._counter.encode_batch(texts, add_special_tokens=True)
+        return [min(len(e.ids), limit) for e in encoded]
 
     def count_tokens(self, text: str) -> int:
         if self._counter is not None:

@@ -31,6 +31,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from indexes.embedders.batching import BATCH_TOKENS, token_batches
 from indexes.embedders.parity import PARITY_MIN_COSINE, PROBE_TEXTS, mean_cosine, min_cosine
 from ragtune.errors import ModelLoadError
 
@@ -45,11 +46,6 @@ _SINGLE = 4
 VARIANTS = ("fp32", "int8")
 # Raised when the export itself changes, so exports made by an older ragtune are redone.
 EXPORT_VERSION = 2
-# Tokens in one batch, padding included. On 2 cores, 3,000 of the 18F handbook's chunk and
-# sentence-run texts embed at 84 a second with this budget and 78 with 64 texts a batch
-# whatever their length; a 256-token chunk fills it at 8 a batch, and larger batches of
-# chunks that long gained nothing.
-BATCH_TOKENS = 2048
 
 
 def int8_weight_type(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
@@ -294,14 +290,9 @@ class OnnxSession:
         self._tokenizer.no_padding()
 
     def embed(self, texts: list[str], *, batch_size: int) -> np.ndarray:
-        """Unit vectors for ``texts`` in their order.
-
-        Texts are tokenized once and batched by token count (``token_batches``): sorting by
-        characters, as before, padded the 18F handbook's chunks and sentence runs by 56%
-        (their characters per token vary with links and tables), and a small batch of short
-        texts runs faster per text than a large one, so a batch also holds at most
-        BATCH_TOKENS tokens. Together 1.6x the texts a second on that handbook (2 cores).
-        """
+        """Unit vectors for ``texts`` in their order; tokenized once, batched by token count
+        (indexes/embedders/batching.py: 1.6x the texts a second on the 18F handbook, 2 cores,
+        against batches sorted by characters)."""
         encoded = self._tokenizer.encode_batch(texts)
         lengths = [len(e.ids) for e in encoded]
         out: np.ndarray | None = None
@@ -325,24 +316,6 @@ class OnnxSession:
         assert out is not None
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return (out / np.maximum(norms, 1e-12)).astype(np.float32)
-
-
-def token_batches(lengths: Sequence[int], most: int, budget: int) -> Iterator[list[int]]:
-    """Indexes of texts of ``lengths`` tokens in batches, shortest first: each batch holds at
-    most ``most`` texts and, padded to its longest, at most ``budget`` tokens (one text
-    always goes alone, however long)."""
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    start = 0
-    while start < len(order):
-        end = start + 1
-        while (
-            end < len(order)
-            and end - start < most
-            and (end + 1 - start) * lengths[order[end]] <= budget
-        ):
-            end += 1
-        yield order[start:end]
-        start = end
 
 
 class OnnxEmbedder:

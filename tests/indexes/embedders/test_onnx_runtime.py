@@ -22,7 +22,6 @@ from indexes.embedders.onnx_runtime import (
     cache_folder,
     ensure_exported,
     int8_weight_type,
-    token_batches,
 )
 from indexes.embedders.parity import PARITY_MIN_COSINE
 from indexes.embeddings import Embedder, load_embedder, resolve_model_path
@@ -91,20 +90,6 @@ def test_texts_of_mixed_lengths_come_back_in_their_order_and_agree_with_torch(
     ] * 6
     ours, reference = onnx_int8.embed(texts), torch_embedder.embed(texts)
     assert np.min(np.sum(ours * reference, axis=1)) >= PARITY_MIN_COSINE
-
-
-def test_token_batches_group_like_lengths_within_the_budget() -> None:
-    lengths = [5, 250, 6, 240, 7, 30, 256, 31, 8]
-    batches = list(token_batches(lengths, most=3, budget=512))
-    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
-    for batch in batches:
-        longest = max(lengths[i] for i in batch)
-        assert len(batch) <= 3 and (len(batch) == 1 or len(batch) * longest <= 512)
-    # Shortest first, so a batch's texts are padded to a near length, not the longest one.
-    assert batches[0] == [0, 2, 4] and batches[1] == [8, 5, 7]
-    assert [lengths[i] for i in batches[-1]] == [256]
-    # One text longer than the budget still goes, alone.
-    assert list(token_batches([900, 3], most=64, budget=512)) == [[1], [0]]
 
 
 @pytest.mark.skipif(
