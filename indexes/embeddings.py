@@ -104,7 +104,7 @@ class SentenceTransformerEmbedder:
             raise ModelLoadError(f"Model {name!r} does not report an embedding dimension")
         self.dim = int(dim)
         self.batch_size = batch_size
-        self._budget = BATCH_TOKENS if device == "cpu" else batch_size * 1_000_000
+        self._budget = BATCH_TOKENS if device == "cpu" else sys.maxsize
         # Counting runs on ingest's parse threads while this thread embeds: a tokenizer of its
         # own, never reconfigured, so no call mutates one that another thread is using.
         backend = getattr(self._model.tokenizer, "backend_tokenizer", None)
@@ -121,27 +121,27 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = list(texts)
+        if self._counter is None:
+            # No fast tokenizer to count with: sentence-transformers' own batches (by characters).
+            return self._encode(texts, self.batch_size)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         # One encode call a batch of like token counts (indexes/embedders/batching.py); an
         # accelerator keeps whole batches of ``batch_size`` texts.
-        for rows in token_batches(self._token_lengths(texts), self.batch_size, self._budget):
-            out[rows] = self._model.encode(
-                [texts[i] for i in rows],
-                batch_size=len(rows),
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+        limit = int(self._model.max_seq_length or 512)
+        lengths = [min(len(e.ids), limit) for e in self._counter.encode_batch(texts)]
+        for rows in token_batches(lengths, self.batch_size, self._budget):
+            out[rows] = self._encode([texts[i] for i in rows], len(rows))
         return out
 
-    def _token_lengths(self, texts: list[str]) -> list[int]:
-        """Each text's tokens as the model reads it (specials in, cut at its length limit);
-        characters where the model has no fast tokenizer."""
-        limit = int(self._model.max_seq_length or 512)
-        if self._counter is None:
-            return [len(t) for t in texts]
-        encoded = self._counter.encode_batch(texts, add_special_tokens=True)
-        return [min(len(e.ids), limit) for e in encoded]
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        vectors = self._model.encode(
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
         if self._counter is not None:
