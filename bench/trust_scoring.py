@@ -117,6 +117,17 @@ def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, An
         stated = sum(1 for r, found in figured if found and decide(r, limits)[1])
         out["with_figures"] = len(figured)
         out["answered_right_with_figures"] = round(stated / len(figured), 4)
+    # Of the answerable questions answered: the share of the passages each answer cites that
+    # are a gold section. An answer that quotes the answering sentence and one of another
+    # passage that merely reads alike cites a passage that answers nothing.
+    shares = [
+        sum(cites_gold([c], r["gold"]) for c in r["answerability"]["cited"])
+        / len(r["answerability"]["cited"])
+        for r in answerable
+        if r["answerability"] and r["answerability"]["cited"] and decide(r, limits)[0]
+    ]
+    if shares:
+        out["cited_gold_share"] = round(sum(shares) / len(shares), 4)
     # Counts only, never items: the blind sets are read in aggregate.
     losses = Counter(loss(r, *decide(r, limits)) for r in records)
     out["losses"] = {k: n for k, n in losses.most_common() if k is not None}

@@ -58,3 +58,14 @@ def test_the_score_counts_right_answers_that_state_the_reference_and_the_losses(
     assert found["with_figures"] == 3
     assert found["answered_right_with_figures"] == round(1 / 3, 4)
     assert found["losses"] == {"declined, right passage checked": 1}
+
+
+def test_the_score_counts_the_share_of_cited_passages_that_are_gold() -> None:
+    padded = _record("Approve it 21 days before departure [1]. Book early [2].", answers=True)
+    padded["answerability"] = {"cited": [*GOLD, ["travel.md", "Travel > Booking"]]}
+    records = [
+        _record("Approve it 21 days before departure [1].", answers=True),
+        padded,
+        _record("Keep every boarding pass [1].", answers=False),  # declined: not counted
+    ]
+    assert score(records, Thresholds())["cited_gold_share"] == round((1 + 1 / 2) / 2, 4)
