@@ -10,7 +10,7 @@ agree on what it means.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from functools import cache, partial
+from functools import cache
 
 from agent.extractive import Candidate, cite, quote
 from evals.citations import split_cited_sentences
@@ -98,14 +98,7 @@ def answering_quotes(
         if checked.answers:
             # A sentence that scores close to it may follow, as in any extractive answer: the
             # rule it states often comes in two sentences ("15 mm when new. Replace at 8 mm.").
-            # Only the sentence next to it, or one that answers the question itself: one that
-            # merely reads alike ("You work 5 days a week" after the annual leave rule, asked
-            # "How many vacation days do I get per year?") answers nothing, and cites a passage
-            # that does not either.
-            draft = quote(
-                [candidate, *(c for c in found if c is not candidate)],
-                may_follow=partial(_may_follow, candidate, answers),
-            )
+            draft = quote([candidate, *(c for c in found if c is not candidate)])
             if draft not in offered:
                 offered.add(draft)
                 answering.append((_fit(checked), draft))
@@ -124,15 +117,6 @@ def answering_quotes(
         if checked.answers and draft not in offered:
             offered.add(draft)
             yield draft
-
-
-def _may_follow(
-    first: Candidate, answers: Callable[[str, int], AnswerCheck], then: Candidate
-) -> bool:
-    """Whether ``then`` may be quoted after ``first``: it stands right beside it in its
-    passage, or it answers the question itself."""
-    beside = then.n == first.n and abs(then.at - first.at) == 1
-    return beside or answers(then.text, then.n).answers
 
 
 def _fit(checked: AnswerCheck) -> tuple[int, int, float]:

@@ -9,7 +9,7 @@ instructions to the assistant (a planted injection) are never quoted.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,7 +117,6 @@ class Candidate:
     text: str
     n: int
     score: float
-    at: int = 0  # its place among its passage's quotable units (quotable_units)
 
 
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
@@ -273,7 +272,7 @@ def candidates(
     the similarity come from it, so "what about the first day?" quotes the first-day rule
     rather than the earlier turn's answer again.
     """
-    pieces: list[tuple[str, int, float, int]] = []
+    pieces: list[tuple[str, int, float]] = []
     sources = [s for s in sources if s.relevance >= min_relevance or _names_all(s, named)]
     # The whole heading path and the title: "4.1 Wear limits" of the "Stacker S6 Maintenance
     # Manual" is about the S6 as much as a section called "S6".
@@ -306,7 +305,7 @@ def candidates(
     for source in sources:
         if about and source.n not in about:
             continue
-        for at, sentence in enumerate(quotable_units(source.result.text)):
+        for sentence in quotable_units(source.result.text):
             text = strip_markers(sentence).strip()
             if _words_read(text) < MIN_WORDS or looks_like_injection(text):
                 continue
@@ -314,7 +313,7 @@ def candidates(
                 continue
             if text.endswith(":"):
                 continue  # a lead-in whose list or table follows says nothing alone
-            pieces.append((text, source.n, source.relevance, at))
+            pieces.append((text, source.n, source.relevance))
     if not pieces:
         return []
     queries = [question] if focus is None else [question, focus]
@@ -322,7 +321,7 @@ def candidates(
     # Similarity to the rewritten question and, for a follow-up, equally to its own words.
     sims = (vectors[len(queries) :] @ vectors[: len(queries)].T).mean(axis=1)
     scored = []
-    for (text, n, passage_relevance, at), sim in zip(pieces, sims, strict=True):
+    for (text, n, passage_relevance), sim in zip(pieces, sims, strict=True):
         words = _content_words(text)
         overlap = len(asked & words) / max(1, len(asked))
         if focused:
@@ -331,7 +330,7 @@ def candidates(
         score += ATTRIBUTE_WEIGHT * attribute_share(attribute, text, headings.get(n, ""))
         if asked_values and any(states_value(facts_of(text), q) for q in asked_values):
             score += VALUE_WEIGHT
-        scored.append(Candidate(text, n, score, at))
+        scored.append(Candidate(text, n, score))
     return sorted(scored, key=lambda c: (-c.score, c.n))
 
 
@@ -356,19 +355,13 @@ def extractive_answer(
     return quote(found, max_sentences)
 
 
-def quote(
-    found: Sequence[Candidate],
-    max_sentences: int = 2,
-    may_follow: Callable[[Candidate], bool] | None = None,
-) -> str:
+def quote(found: Sequence[Candidate], max_sentences: int = 2) -> str:
     """The first of ``found`` quoted with its ``[n]``, and up to ``max_sentences - 1`` more.
 
     A further sentence is added only when it scores close to the first, so a precise quote is
     not diluted by a loosely related one, and never when it is another row of the first's
     table: a row answers for its own line, and the next one ("Model: S4; Top speed: 1.5 m/s"
     after the asked "Model: S6; Top speed: 1.8 m/s") reads as part of the answer.
-    ``may_follow``, when given, must also allow it (asked only of sentences that score close
-    enough).
     """
     if not found:
         return ""
@@ -380,12 +373,7 @@ def quote(
         same_table = (
             cand.n == first.n and _first_column(cand.text) == _first_column(first.text) != ""
         )
-        if (
-            cand.score >= 0.85 * first.score
-            and cand.text != first.text
-            and not same_table
-            and (may_follow is None or may_follow(cand))
-        ):
+        if cand.score >= 0.85 * first.score and cand.text != first.text and not same_table:
             chosen.append(cand)
     return " ".join(cite(c.text, c.n) for c in chosen)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from agent.answer import Verification
 from agent.answerability import answering_quotes, check, cited_evidence
-from agent.extractive import Candidate, candidates, quote
+from agent.extractive import Candidate, candidates
 from indexes.embeddings import Embedder
 from indexes.search.results import SearchResult
 from tools.rag import Source
@@ -129,59 +129,3 @@ def test_a_list_that_answers_how_many_is_quoted_whole_with_its_count(embedder: E
         "Staff can post to these newsletters: the Weekly Digest; Field Notes; the Lab Letter "
         "(3 in all) [1]."
     ) in drafts
-
-
-def test_a_sentence_from_another_passage_follows_only_when_it_answers_too(
-    embedder: Embedder,
-) -> None:
-    # The carry-over rule answers under the thresholds; the work-week sentence reads about as
-    # alike (days, a number) and answers nothing about vacation.
-    question = "How many vacation days do I get per year?"
-    sources = [
-        _source(
-            1,
-            "You can carry over a maximum of 240 annual leave hours from one leave year to "
-            "the next.",
-            "Leave > Annual leave",
-        ),
-        _source(2, "You work 5 days a week.", "Schedules > Work week"),
-    ]
-    found = _candidates(embedder, question, sources)
-    assert quote(found).endswith("You work 5 days a week [2].")  # it scores close enough ...
-    drafts = _drafts(embedder, question, sources)
-    assert drafts and all("[2]" not in d for d in drafts)  # ... and is never quoted after it
-    # A sentence of another passage that answers the question itself still follows.
-    question = "How many days before departure must international travel be approved?"
-    sources = [
-        _source(
-            1,
-            "International travel must be approved at least 21 days before departure.",
-            "Travel > Approval",
-        ),
-        _source(2, "Approval for international travel is due 21 days before departure.", "FAQ"),
-    ]
-    assert _drafts(embedder, question, sources)[0] == (
-        "International travel must be approved at least 21 days before departure [1]. "
-        "Approval for international travel is due 21 days before departure [2]."
-    )
-
-
-def test_of_its_own_passage_the_sentence_beside_it_follows(embedder: Embedder) -> None:
-    # The depot sentence scores closer than the one beside the answer, states no duration and
-    # is two sentences away: the rule's second sentence is quoted instead.
-    said = [
-        "A new robot carries a warranty of 24 months.",
-        "The warranty covers parts and labour.",
-        "Robots ship from our Reno depot.",
-    ]
-    sources = [_source(1, " ".join(said), "Sales > Warranty")]
-    found = [
-        Candidate(said[0], 1, 1.0, at=0),
-        Candidate(said[2], 1, 0.95, at=2),
-        Candidate(said[1], 1, 0.9, at=1),
-    ]
-    assert quote(found).endswith("Robots ship from our Reno depot [1].")  # by score alone
-    drafts = answering_quotes(embedder, "How long is the warranty on a new robot?", found, sources)
-    assert next(drafts) == (
-        "A new robot carries a warranty of 24 months [1]. The warranty covers parts and labour [1]."
-    )
