@@ -96,8 +96,10 @@ def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, An
     """Near-miss declined, and answerable answered with the right file and section."""
     answerable = [r for r in records if r["answerable"]]
     near = [r for r in records if not r["answerable"]]
-    right = sum(1 for r in answerable if decide(r, limits)[1])
-    declined = sum(1 for r in near if not decide(r, limits)[0])
+    # Each record decided once: a decision re-reads every window of its passages.
+    decided = {id(r): decide(r, limits) for r in records}
+    right = sum(1 for r in answerable if decided[id(r)][1])
+    declined = sum(1 for r in near if not decided[id(r)][0])
     out = {
         "answerable": len(answerable),
         "answered_right_source": round(right / max(1, len(answerable)), 4),
@@ -114,7 +116,7 @@ def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, An
         if "answer" in r and (found := states_reference(r["answer"], r["reference"])) is not None
     ]
     if figured:
-        stated = sum(1 for r, found in figured if found and decide(r, limits)[1])
+        stated = sum(1 for r, found in figured if found and decided[id(r)][1])
         out["with_figures"] = len(figured)
         out["answered_right_with_figures"] = round(stated / len(figured), 4)
     # Of the answerable questions answered: the share of the passages each answer cites that
@@ -124,12 +126,12 @@ def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, An
         sum(cites_gold([c], r["gold"]) for c in r["answerability"]["cited"])
         / len(r["answerability"]["cited"])
         for r in answerable
-        if r["answerability"] and r["answerability"]["cited"] and decide(r, limits)[0]
+        if r["answerability"] and r["answerability"]["cited"] and decided[id(r)][0]
     ]
     if shares:
         out["cited_gold_share"] = round(sum(shares) / len(shares), 4)
     # Counts only, never items: the blind sets are read in aggregate.
-    losses = Counter(loss(r, *decide(r, limits)) for r in records)
+    losses = Counter(loss(r, *decided[id(r)]) for r in records)
     out["losses"] = {k: n for k, n in losses.most_common() if k is not None}
     return out
 
