@@ -48,7 +48,7 @@ def sentences_by_page(root: Path) -> list[tuple[str, str, list[str]]]:
         try:
             doc = load_file(path, max_bytes=50_000_000)
         except RagtuneError:
-            continue  # pages with only front matter have no sentences to offer
+            continue  # redirect stubs have no sentences to offer
         sentences = [
             s.strip()
             for block in _BLOCK.split(doc.text)

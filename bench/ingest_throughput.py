@@ -351,8 +351,9 @@ def envelope(
         **measured,
         "notes": "seconds is the whole ingest() call; embed_seconds and db_seconds are the parts "
         "spent in embedder.embed and in the per-document write transactions; other_seconds is "
-        "reading, parsing, chunking and hashing. Pages with only front matter are reported as "
-        "failed by ingest (no body text). Fresh embedded PostgreSQL and state dir per run.",
+        "reading, parsing, chunking and hashing. The handbook's redirect stubs (front matter "
+        "with redirect_to, no body) are skipped by ingest. Fresh embedded PostgreSQL and state "
+        "dir per run.",
     }
 
 

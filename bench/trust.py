@@ -159,6 +159,7 @@ def answer_all(
     facts["ingest"] = {
         "chunks_added": report.chunks,
         "failed_files": len(report.failed),
+        "skipped_files": len(report.skipped),
         "seconds": round(time.perf_counter() - started, 1),
     }
     settings = Settings(

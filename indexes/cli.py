@@ -59,6 +59,8 @@ def ingest(
     else:
         for path, reason in sorted(report.failed.items()):
             typer.echo(f"failed: {path}: {reason}", err=True)
+        for path, reason in sorted(report.skipped.items()):
+            typer.echo(f"skipped: {path}: {reason}", err=True)
         typer.echo(report.summary())
     if report.failed:
         raise typer.Exit(1)

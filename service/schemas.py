@@ -59,13 +59,15 @@ class UploadedDocument(BaseModel):
 
 
 class UploadReport(BaseModel):
-    """What one upload did; ``failed`` maps each refused file name to the reason."""
+    """What one upload did; ``failed`` maps each refused file name to the reason, ``skipped``
+    each file that is no document (a redirect stub) to why."""
 
     collection: str
     added: int
     updated: int
     unchanged: int
     failed: dict[str, str]
+    skipped: dict[str, str] = {}
     chunks: int
     embedded: int
     seconds: float

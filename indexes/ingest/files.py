@@ -18,7 +18,7 @@ from indexes.chunking import Chunk, chunk_document
 from indexes.embeddings import Embedder
 from indexes.ingest.options import IngestOptions
 from indexes.loaders.dispatch import FORMATS, load_file
-from indexes.loaders.document import LoadedDocument
+from indexes.loaders.document import LoadedDocument, RedirectStub
 from ragtune.errors import RagtuneError
 
 
@@ -68,6 +68,7 @@ class Parsed:
     unchanged: bool = False
     retag: uuid.UUID | None = None
     failure: str | None = None
+    skipped: str | None = None  # why it is no document (a redirect stub); not a failure
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], dict[str, str], list[Path]]:
@@ -136,6 +137,8 @@ def parse(
         return Parsed(file, unchanged=True)
     try:
         doc, chunks = load(file, options, embedder)
+    except RedirectStub as exc:
+        return Parsed(file, skipped=exc.message.removeprefix(f"{file.path}: "))
     except RagtuneError as exc:
         return Parsed(file, failure=exc.message.removeprefix(f"{file.path}: "))
     except Exception as exc:  # noqa: BLE001 - reported: one file fails, not the batch

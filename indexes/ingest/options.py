@@ -35,13 +35,15 @@ class IngestOptions:
 
 @dataclass
 class IngestReport:
-    """What one ingest run did; ``failed`` maps each failed path to its reason."""
+    """What one ingest run did; ``failed`` maps each failed path to its reason, ``skipped``
+    each file that is no document (a redirect stub) to why: a skip is not a failure."""
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
     failed: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
     chunks: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -50,9 +52,10 @@ class IngestReport:
 
     def summary(self) -> str:
         """One line of counts and seconds."""
+        skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         return (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.removed} removed, {len(self.failed)} failed; {self.chunks} chunks "
+            f"{self.removed} removed, {len(self.failed)} failed{skipped}; {self.chunks} chunks "
             f"({self.embedded} embedded) in {self.seconds:.1f} s"
         )
 

@@ -170,6 +170,8 @@ def ingest(
                 continue
             if parsed.failure is not None:
                 report.failed[str(parsed.file.path)] = parsed.failure
+            elif parsed.skipped is not None:
+                report.skipped[str(parsed.file.path)] = parsed.skipped
             elif parsed.retag is not None:
                 retag(db, parsed.retag, groups)
                 report.updated += 1
@@ -197,7 +199,8 @@ def ingest(
             bar.close()
     _merge(report, writer.report)
     if options.sync:
-        report.removed = remove_missing(db, collection, roots)
+        # A page turned into a redirect stub no longer holds the text stored for it.
+        report.removed = remove_missing(db, collection, roots, [Path(p) for p in report.skipped])
     analyzing = time.perf_counter()
     if refresh_statistics(db, report.embedded):
         report.db_seconds += time.perf_counter() - analyzing

@@ -192,10 +192,18 @@ def retag(db: Database, doc_id: uuid.UUID, groups: list[str]) -> None:
         )
 
 
-def remove_missing(db: Database, collection: Collection, roots: Sequence[Path]) -> int:
-    """Delete documents under ``roots`` whose files no longer exist; return how many."""
+def remove_missing(
+    db: Database, collection: Collection, roots: Sequence[Path], gone: Sequence[Path] = ()
+) -> int:
+    """Delete documents under ``roots`` whose files no longer exist, and those of ``gone``
+    (files that are no longer documents); return how many."""
     removed = 0
     with db.administering() as conn:
+        if gone:
+            removed += conn.execute(
+                "DELETE FROM documents WHERE collection_id = %s AND path = ANY(%s)",
+                (collection.id, [str(p) for p in gone]),
+            ).rowcount
         for root in roots:
             prefix = str(root).rstrip("/") + "/"
             rows = conn.execute(
@@ -203,10 +211,10 @@ def remove_missing(db: Database, collection: Collection, roots: Sequence[Path]) 
                 " AND left(path, length(%s)) = %s",
                 (collection.id, prefix, prefix),
             ).fetchall()
-            gone = [doc_id for doc_id, path in rows if not Path(path).exists()]
-            if gone:
-                conn.execute("DELETE FROM documents WHERE id = ANY(%s)", (gone,))
-                removed += len(gone)
+            vanished = [doc_id for doc_id, path in rows if not Path(path).exists()]
+            if vanished:
+                conn.execute("DELETE FROM documents WHERE id = ANY(%s)", (vanished,))
+                removed += len(vanished)
     return removed
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexes.loaders.document import LoadedDocument, LoadError
+from indexes.loaders.document import LoadedDocument, LoadError, RedirectStub
 from indexes.loaders.docx import load_docx
 from indexes.loaders.html import load_html
 from indexes.loaders.markdown import front_matter, load_markdown
@@ -59,6 +59,8 @@ def _parse(fmt: str, path: Path, data: bytes) -> LoadedDocument:
 def load_file(path: Path, *, max_bytes: int) -> LoadedDocument:
     """Read ``path`` into a LoadedDocument; raise LoadError saying what is wrong with it.
 
+    A redirect stub raises RedirectStub, a LoadError that ingest reports as skipped.
+
     Never raises anything else for a bad file: a parser's own exception becomes the
     LoadError that ingest reports for this file alone.
     """
@@ -102,5 +104,10 @@ def load_file(path: Path, *, max_bytes: int) -> LoadedDocument:
         raise LoadError(f"{path}: no extractable text", hint="is it a scanned image or empty?")
     front = front_matter(doc.text) if doc.structure == "markdown" else None
     if front and not doc.text[front[0] :].strip():
+        target = front[1].get("redirect_to")
+        if isinstance(target, str) and target.strip():
+            raise RedirectStub(
+                f"{path}: a redirect to {target.strip()}, no text of its own", target
+            )
         raise LoadError(f"{path}: only front matter, no body text")
     return doc

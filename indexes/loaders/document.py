@@ -15,6 +15,18 @@ class LoadError(InputError):
     """A file that cannot be ingested; ``message`` says why."""
 
 
+class RedirectStub(LoadError):
+    """A page that only points elsewhere (front matter with ``redirect_to`` and no body).
+
+    Ingest skips it instead of failing it: a site generator's redirect holds no text of its
+    own, and the page it points to is ingested (or not) on its own account.
+    """
+
+    def __init__(self, message: str, target: str) -> None:
+        super().__init__(message)
+        self.target = target
+
+
 @dataclass
 class Span:
     """A labelled region of the text: a PDF page or a CSV/JSON record."""

@@ -64,7 +64,8 @@ async def get_documents(
     summary="Upload and ingest files (admin)",
     description="Multipart form: one or more `files`, optional `groups` (comma-separated, "
     "default everyone) and `collection`. Files that cannot be ingested are listed in "
-    "`failed` with the reason; the others are ingested.",
+    "`failed` with the reason, redirect stubs (no text of their own) in `skipped`; the others "
+    "are ingested.",
 )
 async def upload_documents(
     state: State,
@@ -101,18 +102,20 @@ async def upload_documents(
         except BaseException:
             remove_uploads(paths)  # nothing was ingested: keep nothing on disk
             raise
-        remove_uploads([FsPath(p) for p in report.failed])
+        remove_uploads([FsPath(p) for p in (*report.failed, *report.skipped)])
         return report, document_ids(state.db, coll, paths)
 
     report, ids = (await run_in_threadpool(run)) if stored else (IngestReport(), {})
     for failed_path, reason in report.failed.items():
         failed[stored.get(failed_path, failed_path)] = reason
+    skipped = {stored.get(path, path): reason for path, reason in report.skipped.items()}
     return UploadReport(
         collection=coll,
         added=report.added,
         updated=report.updated,
         unchanged=report.unchanged,
         failed=failed,
+        skipped=skipped,
         chunks=report.chunks,
         embedded=report.embedded,
         seconds=round(report.seconds, 3),

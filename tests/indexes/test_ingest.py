@@ -147,6 +147,24 @@ def test_sync_removes_documents_whose_files_are_gone(
     assert "faq/faq.md" not in {d.source for d in list_documents(db, Principal("a"), "default")}
 
 
+def test_a_page_turned_into_a_redirect_is_skipped_and_sync_removes_its_old_text(
+    db: Database, embedder: Embedder, corpus: Path
+) -> None:
+    first = ingest(db, embedder, [corpus], OPTIONS)
+    (corpus / "faq" / "faq.md").write_text("---\ntitle: FAQ\nredirect_to: /support/\n---\n")
+    kept = ingest(db, embedder, [corpus], OPTIONS)
+    assert not kept.failed
+    assert kept.skipped == {
+        str(corpus / "faq" / "faq.md"): "a redirect to /support/, no text of its own"
+    }
+    # Without --sync nothing is removed, as for a file that is gone.
+    assert kept.removed == 0 and _counts(db)[0] == first.added
+    synced = ingest(db, embedder, [corpus], IngestOptions(progress=False, sync=True))
+    assert synced.removed == 1 and synced.skipped == kept.skipped
+    assert "faq/faq.md" not in {d.source for d in list_documents(db, Principal("a"), "default")}
+    _consistent(db)
+
+
 def test_delete_by_id_and_by_path(db: Database, embedder: Embedder, corpus: Path) -> None:
     ingest(db, embedder, [corpus / "policies"], OPTIONS)
     docs = list_documents(db, Principal("a"), "default")

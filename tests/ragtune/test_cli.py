@@ -51,6 +51,14 @@ def test_ingest_then_search_json(cli_env: dict[str, str], tmp_path: Path) -> Non
     again = _run(["ingest", str(docs / "error-code-reference.md"), "--json"], cli_env)
     assert json.loads(again.stdout)["unchanged"] == 1
 
+    # A redirect stub is no document, and no failure: the run succeeds and says so.
+    (docs / "bad.pdf").unlink()
+    (docs / "moved.md").write_text("---\ntitle: Moved\nredirect_to: /elsewhere/\n---\n")
+    skipping = _run(["ingest", str(docs)], cli_env)
+    assert skipping.returncode == 0, skipping.stderr
+    assert f"skipped: {docs / 'moved.md'}: a redirect to /elsewhere/" in skipping.stderr
+    assert "0 failed, 1 skipped" in skipping.stdout
+
 
 def test_database_down_is_a_clear_error(tmp_path: Path) -> None:
     env = {

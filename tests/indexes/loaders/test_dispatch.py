@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexes.loaders.document import LoadError
+from indexes.loaders.document import LoadError, RedirectStub
 from ragtune.errors import InputError
 from tests.indexes.loaders.sample_files import refused, write
 
@@ -27,6 +27,20 @@ def test_whitespace_only_file_is_refused(tmp_path: Path) -> None:
 def test_markdown_with_only_front_matter_is_refused(tmp_path: Path, ending: str) -> None:
     path = write(tmp_path, "stub.md", "---\ntitle: Coming soon\n---" + ending)
     assert "only front matter, no body text" in refused(path).message
+
+
+def test_a_redirect_stub_is_refused_as_a_redirect_with_its_target(tmp_path: Path) -> None:
+    path = write(tmp_path, "moved.md", "---\ntitle: Moved\nredirect_to: /new/place/\n---\n")
+    error = refused(path)
+    assert isinstance(error, RedirectStub) and error.target == "/new/place/"
+    assert error.message == f"{path}: a redirect to /new/place/, no text of its own"
+
+
+def test_a_redirect_with_a_body_is_a_document(tmp_path: Path) -> None:
+    from indexes.loaders.dispatch import load_file
+
+    path = write(tmp_path, "moved.md", "---\nredirect_to: /new/\n---\nThis page moved.\n")
+    assert "This page moved." in load_file(path, max_bytes=10_000).text
 
 
 def test_oversize_file_is_refused_with_readable_sizes(tmp_path: Path) -> None:

@@ -31,6 +31,23 @@ def test_bad_uploads_fail_alone_and_leave_nothing_on_disk(
     assert _stored(service_state_dir, "hostile") == {"good.md", "also-good.txt"}
 
 
+def test_a_redirect_stub_upload_is_skipped_and_not_kept(
+    client: TestClient, keys: Keys, service_state_dir: Path
+) -> None:
+    files = [
+        ("files", ("note.md", b"# Note\n\nThe loading dock opens at 06:00.\n")),
+        ("files", ("moved.md", b"---\ntitle: Moved\nredirect_to: /dock/\n---\n")),
+    ]
+    made = client.post(
+        "/v1/documents", files=files, data={"collection": "moves"}, headers=auth(keys.root)
+    )
+    assert made.status_code == 201, made.text
+    report = made.json()
+    assert report["added"] == 1 and report["failed"] == {}
+    assert report["skipped"] == {"moved.md": "a redirect to /dock/, no text of its own"}
+    assert _stored(service_state_dir, "moves") == {"note.md"}
+
+
 def test_names_keep_their_distinction_and_repeats_are_reported(
     client: TestClient, keys: Keys, service_state_dir: Path
 ) -> None:
