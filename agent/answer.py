@@ -77,7 +77,8 @@ class Verification:
 
 def caveat(answer: AskResponse) -> str:
     """The note a reader sees under an answer whose cited passages miss what was asked ("" for
-    any other answer): with ``agent_answerability=report`` such an answer is still given, and
+    any other answer): with ``agent_answerability=report`` an answer whose passages lack a
+    detail of the question is still given (one whose passages hold none of it is not), and
     the CLI and the chat say what it lacks rather than let a cited answer to a neighbouring
     question pass for the asked one. An abstention says it already."""
     check = answer.verification

@@ -63,16 +63,23 @@ def verify(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if checked is None or checked.total_sentences == 0:
         return {"answer": "", "verification": verification_json(None, repaired)}
     answers = answers_question(res.embedder, question, draft, sources, share)
-    if not answers.answers and cfg.answerability == "abstain" and repaired != "extractive":
+    if _declines(answers, cfg.answerability) and repaired != "extractive":
         # A generated answer true to its sources may still answer a neighbouring question;
         # a quote that answers this one takes its place.
         quoted, quoted_check = _extractive(state, ctx, sources, share)
         if quoted_check is not None and quoted_check.total_sentences:
             draft, checked, repaired = quoted, quoted_check, "extractive"
             answers = answers_question(res.embedder, question, draft, sources, share)
-    if not answers.answers and cfg.answerability == "abstain":
+    if _declines(answers, cfg.answerability):
         return {"answer": "", "verification": verification_json(checked, repaired, answers)}
     return {"answer": draft, "verification": verification_json(checked, repaired, answers)}
+
+
+def _declines(answers: AnswerCheck, mode: str) -> bool:
+    """Whether a failed check turns the answer into an abstention: always in abstain mode; in
+    report mode only when the cited passages hold nothing the question asks about (an answer
+    that lacks one detail is shown with a note, one about something else is not shown)."""
+    return not answers.answers and (mode == "abstain" or answers.found_nothing)
 
 
 def _extractive(

@@ -87,6 +87,9 @@ class AnswerCheck:
     # How many of the values the question names ("after five years") that window states, or
     # holds in a band: the asked row of a table states it, a sentence beside it need not.
     values_stated: int = 0
+    # No window of the evidence holds any of the question's qualifiers: the passages are
+    # about something else altogether, not a near answer that lacks one detail.
+    found_nothing: bool = False
 
     @property
     def reason(self) -> str:
@@ -233,6 +236,12 @@ class Reading:
         common = [w for w, is_name in wanted if not is_name and self.support[w] < close_word]
         return named, common
 
+    def holds_any(self, wanted: Sequence[tuple[str, bool]], limits: Thresholds) -> bool:
+        """Whether the window holds at least one qualifier (a sibling in its place is none)."""
+        named, common = self.missing(wanted, limits.close_word)
+        lacking = {*named, *common, *self.rivals}
+        return any(w not in lacking for w, _ in wanted)
+
     def answers(self, wanted: Sequence[tuple[str, bool]], limits: Thresholds) -> bool:
         named, common = self.missing(wanted, limits.close_word)
         rare = [w for w in common if self.shares.get(w, 1.0) < limits.rare_share]
@@ -358,6 +367,7 @@ def check_answer(
     if best is None:
         best = Reading("", False, {w: 0.0 for w, _ in wanted})
     named_missing, common_missing = best.missing(wanted, limits.close_word)
+    found_nothing = bool(wanted) and not any(r.holds_any(wanted, limits) for r in readings)
     # A qualifier with a sibling in its place is missing however close the sibling is.
     siblings = [w for w in best.rivals if w not in common_missing]
     return AnswerCheck(
@@ -376,6 +386,7 @@ def check_answer(
         quote=best.quote,
         counted=best.listed if attribute == "count" else 0,
         values_stated=best.values_stated,
+        found_nothing=found_nothing,
     )
 
 

@@ -3,11 +3,18 @@ reported in the answer's verification."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from agent.answer import Verification
 from agent.answerability import answering_quotes, check, cited_evidence
 from agent.extractive import Candidate, candidates
+from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.search.results import SearchResult
+from ragtune.principal import Principal
+from tests.support.agent_fixtures import agent_settings, make_agent
 from tools.rag import Source
 
 LEAVE = (
@@ -129,3 +136,25 @@ def test_a_list_that_answers_how_many_is_quoted_whole_with_its_count(embedder: E
         "Staff can post to these newsletters: the Weekly Digest; Field Notes; the Lab Letter "
         "(3 in all) [1]."
     ) in drafts
+
+
+@pytest.mark.slow
+def test_by_default_an_answer_about_something_else_is_declined_and_a_near_one_noted(
+    handbook_db: Database, handbook_embedder: Embedder, tmp_path: Path
+) -> None:
+    # Report mode (the default) shows an answer that lacks a detail, with the check's note;
+    # passages that hold nothing the question asks about answer nothing, so it declines.
+    agent = make_agent(
+        agent_settings(tmp_path, agent_generate=False), handbook_db, handbook_embedder
+    )
+    reader = Principal("new-hire")
+    try:
+        elsewhere = agent.ask("Do we get a stipend for home internet?", reader)
+        assert elsewhere.abstained and not elsewhere.citations, elsewhere.answer
+        assert 'say nothing about "stipend", "home" or "internet"; they cover' in elsewhere.answer
+        near = agent.ask("What is the per diem in Paris?", reader)
+        assert not near.abstained and near.citations, near.answer
+        check = near.verification.to_response()
+        assert check.answers_question is False and check.missing == ["Paris"]
+    finally:
+        agent.close()

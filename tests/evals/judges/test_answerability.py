@@ -85,6 +85,21 @@ def test_an_office_the_documents_lack_is_declined(vectors: WordVectors) -> None:
     assert not check.answers and "lisbon" in [m.lower() for m in check.missing]
 
 
+def test_passages_that_hold_nothing_asked_are_told_from_a_near_answer(
+    vectors: WordVectors,
+) -> None:
+    # Nothing of "stipend", "home" or "internet" is in the summer-hours rule: it is about
+    # something else altogether. The insurance rule lacks only the benefit asked about.
+    elsewhere = check_answer("Do we get a stipend for home internet?", [SUMMER], vectors)
+    assert not elsewhere.answers and elsewhere.found_nothing
+    near = check_answer("Does the company reimburse gym memberships?", [INSURANCE], vectors)
+    assert not near.answers and not near.found_nothing
+    answered = check_answer(
+        "How many weeks of bonding leave do I get in Colorado?", [LEAVE], vectors
+    )
+    assert answered.answers and not answered.found_nothing
+
+
 def test_context_before_the_question_is_not_required(vectors: WordVectors) -> None:
     check = check_answer(
         "I'm flying to Denver in the autumn. How long does the partner conference run?",
