@@ -48,6 +48,28 @@ def decide(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool]:
     return answered, answered and cites_gold(check["cited"], record["gold"])
 
 
+def decide_reported(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool, bool]:
+    """(answered, answered citing the gold file and section, answered with a note) in report
+    mode, the default, from a record asked in abstain mode with generation off.
+
+    With generation off both modes quote the same extractive answer; report mode then shows
+    it whatever the check says, with a note when it fails, and declines only when no window
+    of the cited passages holds any of the question's qualifiers (``found_nothing``).
+    """
+    from evals.judges.answerability import Reading
+    from evals.judges.questions import qualifiers
+
+    check = record["answerability"]
+    if check is None:
+        return (not record["abstained"], cites_gold(record["citations"], record["gold"]), False)
+    wanted = qualifiers(record["question"])
+    readings = [Reading(**r) for r in record["readings"]]
+    answers = any(r.answers(wanted, limits) for r in readings)
+    nothing = bool(wanted) and not any(r.holds_any(wanted, limits) for r in readings)
+    answered = answers or not nothing
+    return answered, answered and cites_gold(check["cited"], record["gold"]), not answers
+
+
 def loss(record: dict[str, Any], answered: bool, right: bool) -> str | None:
     """Why ``record`` was lost, given its decision (``decide``), or None when it was not.
 
@@ -130,6 +152,20 @@ def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, An
     ]
     if shares:
         out["cited_gold_share"] = round(sum(shares) / len(shares), 4)
+    # The default (report) mode shows an answer that fails the check, with a note.
+    reported = {id(r): decide_reported(r, limits) for r in records}
+    out["report_mode"] = {
+        "answered_right_source": round(
+            sum(1 for r in answerable if reported[id(r)][1]) / max(1, len(answerable)), 4
+        ),
+        "near_miss_declined": round(
+            sum(1 for r in near if not reported[id(r)][0]) / max(1, len(near)), 4
+        ),
+        "near_miss_noted": round(
+            sum(1 for r in near if reported[id(r)][0] and reported[id(r)][2]) / max(1, len(near)),
+            4,
+        ),
+    }
     # Counts only, never items: the blind sets are read in aggregate.
     losses = Counter(loss(r, *decided[id(r)]) for r in records)
     out["losses"] = {k: n for k, n in losses.most_common() if k is not None}

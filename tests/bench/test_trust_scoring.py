@@ -69,3 +69,29 @@ def test_the_score_counts_the_share_of_cited_passages_that_are_gold() -> None:
         _record("Keep every boarding pass [1].", answers=False),  # declined: not counted
     ]
     assert score(records, Thresholds())["cited_gold_share"] == round((1 + 1 / 2) / 2, 4)
+
+
+def test_report_mode_shows_a_failed_answer_with_a_note_unless_nothing_asked_is_there() -> None:
+    def near_miss(support: float, before_the_check: bool = False) -> dict[str, Any]:
+        record = _record("Keep every boarding pass [1].", answers=False)
+        record["readings"][0]["support"] = {"departure": support}
+        record["answerable"] = False
+        if before_the_check:
+            record.update(answerability=None, abstained=True, citations=[])
+        return record
+
+    records = [
+        _record("Approve it 21 days before departure [1].", answers=True),
+        _record("Keep every boarding pass [1].", answers=False),  # answered, with a note
+        near_miss(1.0),  # "departure" is there, the asked number is not: a note
+        near_miss(0.0),  # nothing asked is there: declined
+        near_miss(0.0, before_the_check=True),
+    ]
+    found = score(records, Thresholds())
+    assert found["answered_right_source"] == 0.5  # abstain mode declines the second
+    assert found["near_miss_declined"] == 1.0
+    assert found["report_mode"] == {
+        "answered_right_source": 1.0,
+        "near_miss_declined": round(2 / 3, 4),
+        "near_miss_noted": round(1 / 3, 4),
+    }
