@@ -30,8 +30,9 @@ def cites_gold(cited: Sequence[Sequence[str]], gold: Sequence[Sequence[str]]) ->
     )
 
 
-def decide(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool]:
-    """(answered, answered citing the gold file and section) under the given thresholds.
+def checked(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool] | None:
+    """(the check answers, the cited passages hold nothing asked) under the given thresholds,
+    from the record's readings; None when the record was not checked.
 
     The check only ever turns an answer into an abstention, so the recorded readings of the
     cited windows (attribute found, support per qualifier) decide for any threshold.
@@ -39,16 +40,30 @@ def decide(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool]:
     from evals.judges.answerability import Reading
     from evals.judges.questions import qualifiers
 
-    check = record["answerability"]
-    if check is None:
-        return (not record["abstained"], cites_gold(record["citations"], record["gold"]))
+    if record["answerability"] is None:
+        return None
     wanted = qualifiers(record["question"])
     readings = [Reading(**r) for r in record["readings"]]
-    answered = any(r.answers(wanted, limits) for r in readings)
-    return answered, answered and cites_gold(check["cited"], record["gold"])
+    answers = any(r.answers(wanted, limits) for r in readings)
+    nothing = bool(wanted) and not any(r.holds_any(wanted, limits) for r in readings)
+    return answers, nothing
 
 
-def decide_reported(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool, bool]:
+def decide(
+    record: dict[str, Any], limits: Thresholds, check: tuple[bool, bool] | None = None
+) -> tuple[bool, bool]:
+    """(answered, answered citing the gold file and section) in abstain mode, the mode the
+    record was asked in; ``check`` is ``checked(record, limits)`` when the caller has it."""
+    check = check if check is not None else checked(record, limits)
+    if check is None:
+        return (not record["abstained"], cites_gold(record["citations"], record["gold"]))
+    answered = check[0]
+    return answered, answered and cites_gold(record["answerability"]["cited"], record["gold"])
+
+
+def decide_reported(
+    record: dict[str, Any], limits: Thresholds, check: tuple[bool, bool] | None = None
+) -> tuple[bool, bool, bool]:
     """(answered, answered citing the gold file and section, answered with a note) in report
     mode, the default, from a record asked in abstain mode with generation off.
 
@@ -56,18 +71,13 @@ def decide_reported(record: dict[str, Any], limits: Thresholds) -> tuple[bool, b
     it whatever the check says, with a note when it fails, and declines only when no window
     of the cited passages holds any of the question's qualifiers (``found_nothing``).
     """
-    from evals.judges.answerability import Reading
-    from evals.judges.questions import qualifiers
-
-    check = record["answerability"]
+    check = check if check is not None else checked(record, limits)
     if check is None:
         return (not record["abstained"], cites_gold(record["citations"], record["gold"]), False)
-    wanted = qualifiers(record["question"])
-    readings = [Reading(**r) for r in record["readings"]]
-    answers = any(r.answers(wanted, limits) for r in readings)
-    nothing = bool(wanted) and not any(r.holds_any(wanted, limits) for r in readings)
+    answers, nothing = check
     answered = answers or not nothing
-    return answered, answered and cites_gold(check["cited"], record["gold"]), not answers
+    right = answered and cites_gold(record["answerability"]["cited"], record["gold"])
+    return answered, right, not answers
 
 
 def loss(record: dict[str, Any], answered: bool, right: bool) -> str | None:
@@ -118,8 +128,9 @@ def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, An
     """Near-miss declined, and answerable answered with the right file and section."""
     answerable = [r for r in records if r["answerable"]]
     near = [r for r in records if not r["answerable"]]
-    # Each record decided once: a decision re-reads every window of its passages.
-    decided = {id(r): decide(r, limits) for r in records}
+    # Each record checked once: a check re-reads every window of its passages.
+    checks = {id(r): checked(r, limits) for r in records}
+    decided = {id(r): decide(r, limits, checks[id(r)]) for r in records}
     right = sum(1 for r in answerable if decided[id(r)][1])
     declined = sum(1 for r in near if not decided[id(r)][0])
     out = {
@@ -153,7 +164,7 @@ def score(records: Sequence[dict[str, Any]], limits: Thresholds) -> dict[str, An
     if shares:
         out["cited_gold_share"] = round(sum(shares) / len(shares), 4)
     # The default (report) mode shows an answer that fails the check, with a note.
-    reported = {id(r): decide_reported(r, limits) for r in records}
+    reported = {id(r): decide_reported(r, limits, checks[id(r)]) for r in records}
     out["report_mode"] = {
         "answered_right_source": round(
             sum(1 for r in answerable if reported[id(r)][1]) / max(1, len(answerable)), 4
