@@ -16,7 +16,8 @@ class LoadError(InputError):
 
 
 class RedirectStub(LoadError):
-    """A page that only points elsewhere (front matter with ``redirect_to`` and no body).
+    """A page that only points elsewhere: front matter with ``redirect_to`` and no body, or
+    an HTML page with an immediate meta refresh.
 
     Ingest skips it instead of failing it: a site generator's redirect holds no text of its
     own, and the page it points to is ingested (or not) on its own account.

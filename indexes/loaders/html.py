@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from indexes.loaders.document import LoadedDocument
+from indexes.loaders.document import LoadedDocument, RedirectStub
 from indexes.loaders.markdown import body_line, markdown_title
 from indexes.tables import markdown_table
 
@@ -67,12 +67,34 @@ def _html_table(table: Any) -> list[str]:
     return lines + markdown_table(rows, header=header) if rows else lines
 
 
-def _html_to_markdown(markup: str) -> tuple[str, str]:
-    """Markdown lines for an HTML page (headings kept), and its <title>."""
+# <meta http-equiv="refresh" content="0; url=...">: the page a browser leaves at once.
+_REFRESH = re.compile(r"\s*0*(?:\.0*)?\s*[;,]\s*(?:url\s*=\s*)?['\"]?([^'\"\s]+)", re.I)
+
+
+def _refresh_target(soup: Any) -> str:
+    """Where an immediate meta refresh sends the reader, or "" when the page has none.
+
+    A site generator writes such a page for every moved one ("Redirecting...", a link); its
+    few words are no document. A refresh after a delay reloads a page that is read.
+    """
+    for meta in soup.find_all("meta"):
+        if str(meta.get("http-equiv", "")).strip().lower() == "refresh":
+            found = _REFRESH.match(str(meta.get("content", "")))
+            if found:
+                return found.group(1)
+    return ""
+
+
+def _html_to_markdown(markup: str, path: Path) -> tuple[str, str]:
+    """Markdown lines for an HTML page (headings kept), and its <title>; RedirectStub for a
+    page that only sends its reader elsewhere."""
     from bs4 import BeautifulSoup, NavigableString, Tag
     from bs4.element import PreformattedString
 
     soup = BeautifulSoup(markup, "html.parser")
+    target = _refresh_target(soup)
+    if target:
+        raise RedirectStub(f"{path}: a redirect to {target} (an HTML refresh page)", target)
     title = " ".join(soup.title.get_text(" ").split()) if soup.title else ""
     for tag in soup(["head", "title", "script", "style", "noscript", "template", "nav"]):
         tag.decompose()
@@ -127,5 +149,5 @@ def _html_to_markdown(markup: str) -> tuple[str, str]:
 
 def load_html(text: str, path: Path) -> LoadedDocument:
     """An HTML page as Markdown, titled by its <title>, else its first H1, else file name."""
-    body, title = _html_to_markdown(text)
+    body, title = _html_to_markdown(text, path)
     return LoadedDocument(body, title or markdown_title(body, path.stem), "html", "markdown")

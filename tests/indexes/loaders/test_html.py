@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from indexes.loaders.document import RedirectStub
 from indexes.loaders.markdown import markdown_headings
 from indexes.sentences import split_sentences
-from tests.indexes.loaders.sample_files import load, write
+from tests.indexes.loaders.sample_files import load, refused, write
 
 
 def test_html_becomes_markdown_with_headings_lists_and_tables(tmp_path: Path) -> None:
@@ -79,3 +80,27 @@ def test_html_code_and_hash_lines_do_not_become_headings(tmp_path: Path) -> None
 def test_html_without_title_tag_is_titled_by_its_h1(tmp_path: Path) -> None:
     doc = load(write(tmp_path, "page.htm", "<h1>Zones</h1><p>Draw zones on the map.</p>"))
     assert doc.title == "Zones"
+
+
+# The page a site generator writes for a moved one (jekyll-redirect-from's layout).
+REDIRECT_PAGE = """<!DOCTYPE html><html lang="en-US"><meta charset="utf-8">
+<title>Redirecting&hellip;</title><link rel="canonical" href="https://example.org/new/">
+<script>location="https://example.org/new/"</script>
+<meta http-equiv="refresh" content="0; url=https://example.org/new/">
+<meta name="robots" content="noindex"><h1>Redirecting&hellip;</h1>
+<a href="https://example.org/new/">Click here if you are not redirected.</a></html>"""
+
+
+def test_an_immediate_refresh_page_is_a_redirect_stub(tmp_path: Path) -> None:
+    path = write(tmp_path, "old.html", REDIRECT_PAGE)
+    error = refused(path)
+    assert isinstance(error, RedirectStub) and error.target == "https://example.org/new/"
+    assert "a redirect to https://example.org/new/" in error.message
+    bare = write(tmp_path, "bare.html", '<meta http-equiv="Refresh" content="0;/new/">')
+    assert isinstance(refused(bare), RedirectStub)
+
+
+def test_a_page_that_reloads_after_a_delay_is_read(tmp_path: Path) -> None:
+    page = REDIRECT_PAGE.replace('content="0; url=', 'content="300; url=')
+    doc = load(write(tmp_path, "board.html", page))
+    assert "Click here if you are not redirected." in doc.text
