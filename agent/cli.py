@@ -56,10 +56,13 @@ def ask(
     if note:
         typer.echo(note)
     v = answer.verification
+    # An abstention's counts are those of the answer it declined: no reader's business here.
+    verified = (
+        "" if answer.abstained else f" | verified {v.supported_sentences}/{v.total_sentences}"
+    )
     typer.echo(
         f"route: {answer.route} ({answer.route_reason}; confidence {answer.route_confidence:.2f})"
-        f" | verified {v.supported_sentences}/{v.total_sentences}"
-        f" | thread {answer.thread_id} | {answer.timings_ms.get('total', 0):.0f} ms",
+        f"{verified} | thread {answer.thread_id} | {answer.timings_ms.get('total', 0):.0f} ms",
         err=True,
     )
 

@@ -82,3 +82,6 @@ def test_an_answer_whose_passages_miss_what_was_asked_says_so(
     assert 'Note: the cited passages do not mention "Germany"' in done.stdout
     plain = _ask(sample_db, tmp_path, "How many vacation days do employees get?")
     assert "[1]" in plain.stdout and "Note:" not in plain.stdout
+    assert "| verified " in plain.stderr
+    declined = _ask(sample_db, tmp_path, "Can I bring my dog to the office?")
+    assert declined.stdout.startswith("I don't know") and "verified" not in declined.stderr
