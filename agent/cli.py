@@ -56,7 +56,7 @@ def ask(
     if note:
         typer.echo(note)
     v = answer.verification
-    # An abstention's counts are those of the answer it declined: no reader's business here.
+    # An abstention's counts describe the answer it declined, which the reader never sees.
     verified = (
         "" if answer.abstained else f" | verified {v.supported_sentences}/{v.total_sentences}"
     )

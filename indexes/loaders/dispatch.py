@@ -106,8 +106,7 @@ def load_file(path: Path, *, max_bytes: int) -> LoadedDocument:
     if front and not doc.text[front[0] :].strip():
         target = front[1].get("redirect_to")
         if isinstance(target, str) and target.strip():
-            raise RedirectStub(
-                f"{path}: a redirect to {target.strip()}, no text of its own", target
-            )
+            target = target.strip()
+            raise RedirectStub(f"{path}: a redirect to {target}, no text of its own", target)
         raise LoadError(f"{path}: only front matter, no body text")
     return doc
