@@ -37,7 +37,7 @@ def checked(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool] | N
     The check only ever turns an answer into an abstention, so the recorded readings of the
     cited windows (attribute found, support per qualifier) decide for any threshold.
     """
-    from evals.judges.answerability import Reading
+    from evals.judges.answerability import Reading, holds_nothing
     from evals.judges.questions import qualifiers
 
     if record["answerability"] is None:
@@ -45,8 +45,7 @@ def checked(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool] | N
     wanted = qualifiers(record["question"])
     readings = [Reading(**r) for r in record["readings"]]
     answers = any(r.answers(wanted, limits) for r in readings)
-    nothing = bool(wanted) and not any(r.holds_any(wanted, limits) for r in readings)
-    return answers, nothing
+    return answers, holds_nothing(wanted, readings, limits)
 
 
 def decide(

@@ -315,6 +315,14 @@ def read_evidence(
     return [replace(r, shares=shares) for r in readings]
 
 
+def holds_nothing(
+    wanted: Sequence[tuple[str, bool]], readings: Sequence[Reading], limits: Thresholds
+) -> bool:
+    """Whether no window holds any of the question's qualifiers ``wanted``: the passages are
+    about something else altogether (``AnswerCheck.found_nothing``)."""
+    return bool(wanted) and not any(r.holds_any(wanted, limits) for r in readings)
+
+
 def best_reading(
     wanted: Sequence[tuple[str, bool]], readings: Sequence[Reading], limits: Thresholds
 ) -> Reading | None:
@@ -367,7 +375,6 @@ def check_answer(
     if best is None:
         best = Reading("", False, {w: 0.0 for w, _ in wanted})
     named_missing, common_missing = best.missing(wanted, limits.close_word)
-    found_nothing = bool(wanted) and not any(r.holds_any(wanted, limits) for r in readings)
     # A qualifier with a sibling in its place is missing however close the sibling is.
     siblings = [w for w in best.rivals if w not in common_missing]
     return AnswerCheck(
@@ -386,7 +393,7 @@ def check_answer(
         quote=best.quote,
         counted=best.listed if attribute == "count" else 0,
         values_stated=best.values_stated,
-        found_nothing=found_nothing,
+        found_nothing=holds_nothing(wanted, readings, limits),
     )
 
 
