@@ -14,15 +14,10 @@ from functools import cache
 
 from agent.extractive import Candidate, cite, quote
 from evals.citations import split_cited_sentences
-from evals.judges.answerability import (
-    AnswerCheck,
-    Evidence,
-    cached_word_vectors,
-    check_answer,
-    content_words,
-)
+from evals.judges.answerability import AnswerCheck, check_answer
 from evals.judges.facts import facts_of
-from evals.judges.passages import with_count
+from evals.judges.passages import Evidence, with_count
+from evals.judges.readings import cached_word_vectors, content_words
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.terms import document_share

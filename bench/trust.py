@@ -5,7 +5,7 @@ Two corpora: the sample company (samples/corpus, written for ragtune) and the 18
 For each, the agent (generation off: extractive answers, the agent's own decisions) answers the
 answerable questions and the near-miss questions, recording each answer's answerability check.
 The check's thresholds are then fitted on one corpus and applied to the other, both ways;
-the shipped thresholds (evals/judges/answerability.py) are the fit on the sample company.
+the shipped thresholds (evals/judges/readings.py) are the fit on the sample company.
 The judges (offline, overlap baseline) get the same protocol on the labelled judge pairs
 (bench/trust_judges.py).
 
@@ -199,7 +199,8 @@ def answer_all(
 def read_windows(records: Sequence[dict[str, Any]], embedder: Embedder, db: Database) -> None:
     """Add to each checked record the reading of every window of its cited evidence
     (``readings``): enough to decide under any thresholds without asking again."""
-    from evals.judges.answerability import Evidence, cached_word_vectors, read_evidence
+    from evals.judges.passages import Evidence
+    from evals.judges.readings import cached_word_vectors, read_evidence
 
     vectors = cached_word_vectors(lambda words: embedder.embed(words), embedder.name)
     share = _share(db)
@@ -223,7 +224,9 @@ def _share(db: Database) -> Callable[[str], float]:
 def recheck(records: Sequence[dict[str, Any]], embedder: Embedder, state_dir: Path) -> None:
     """Run the current answerability check again on the evidence each record kept, with the
     corpus's index for the word shares (as the agent runs it)."""
-    from evals.judges.answerability import Evidence, cached_word_vectors, check_answer
+    from evals.judges.answerability import check_answer
+    from evals.judges.passages import Evidence
+    from evals.judges.readings import cached_word_vectors
 
     vectors = cached_word_vectors(lambda words: embedder.embed(words), embedder.name)
     with state_database(state_dir) as db:

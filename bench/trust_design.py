@@ -51,7 +51,7 @@ def design_corpora() -> list[Corpus]:
 def report(name: str, records: Sequence[dict[str, Any]]) -> str:
     """The corpus's figures under the shipped thresholds, then each lost item: why, the asked
     attribute (and whether the best window had it), the qualifiers missing, the question."""
-    from evals.judges.answerability import Thresholds
+    from evals.judges.readings import Thresholds
 
     limits = Thresholds()
     lines = [f"## {name}: {json.dumps(score(records, limits))}"]

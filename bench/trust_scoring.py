@@ -14,7 +14,7 @@ from itertools import product
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from evals.judges.answerability import Thresholds
+    from evals.judges.readings import Thresholds
 
 CLOSE_WORD_GRID = [round(0.40 + 0.02 * i, 2) for i in range(26)]
 MISSING_GRID = [0, 1, 2]
@@ -37,8 +37,8 @@ def checked(record: dict[str, Any], limits: Thresholds) -> tuple[bool, bool] | N
     The check only ever turns an answer into an abstention, so the recorded readings of the
     cited windows (attribute found, support per qualifier) decide for any threshold.
     """
-    from evals.judges.answerability import Reading, holds_nothing
     from evals.judges.questions import qualifiers
+    from evals.judges.readings import Reading, holds_nothing
 
     if record["answerability"] is None:
         return None
@@ -186,7 +186,7 @@ def fit(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The thresholds with the best balanced figure. Ties go to the fewest missing words
     allowed, then the lowest rare share (the rule that excludes least), then the middle of the
     run of close-word cuts."""
-    from evals.judges.answerability import Thresholds
+    from evals.judges.readings import Thresholds
 
     grid = list(product(MISSING_GRID, RARE_SHARE_GRID, CLOSE_WORD_GRID))
     scored = [(score(records, Thresholds(c, k, r))["balanced"], k, r, c) for k, r, c in grid]
@@ -205,6 +205,6 @@ def fit(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def thresholds(fitted: dict[str, Any]) -> Thresholds:
     """The thresholds of a ``fit`` result."""
-    from evals.judges.answerability import Thresholds
+    from evals.judges.readings import Thresholds
 
     return Thresholds(fitted["close_word"], fitted["max_missing_common"], fitted["rare_share"])

@@ -22,8 +22,10 @@ from typing import Any, Literal, get_args
 import numpy as np
 
 from evals.citations import split_cited_sentences
-from evals.judges.answerability import AnswerCheck, Evidence, cached_word_vectors, check_answer
+from evals.judges.answerability import AnswerCheck, check_answer
+from evals.judges.passages import Evidence
 from evals.judges.protocol import Judge
+from evals.judges.readings import cached_word_vectors
 from indexes.embeddings import Embedder
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")

@@ -20,7 +20,7 @@ from agent.injection import neutralise, wants_links
 from agent.nodes.timed import timed
 from agent.reroute import reroute
 from agent.state import AgentState
-from evals.judges.answerability import CORPUS_NAME_SHARE
+from evals.judges.readings import CORPUS_NAME_SHARE
 from generation.likelihood import LikelihoodScorer
 from indexes.tables import with_table_header
 from indexes.terms import document_share, mentioned

@@ -19,7 +19,7 @@ from bench.handbook import HANDBOOK
 from bench.trust import answer_all, corpora
 from bench.trust_judges import judges
 from bench.trust_scoring import score
-from evals.judges.answerability import Thresholds
+from evals.judges.readings import Thresholds
 from indexes.database import Database
 from indexes.embeddings import Embedder
 

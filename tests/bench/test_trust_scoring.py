@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.trust_scoring import score, states_reference
-from evals.judges.answerability import Thresholds
+from evals.judges.readings import Thresholds
 
 GOLD = [["travel.md", "Travel > Approval"]]
 

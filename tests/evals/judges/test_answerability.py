@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from evals.judges.answerability import (
-    Evidence,
-    Thresholds,
-    WordVectors,
-    cached_word_vectors,
-    check_answer,
-)
+from evals.judges.answerability import check_answer
+from evals.judges.passages import Evidence
+from evals.judges.readings import Thresholds, WordVectors, cached_word_vectors
 from indexes.embeddings import Embedder
 
 LEAVE = Evidence(
