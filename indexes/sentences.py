@@ -25,9 +25,15 @@ _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-z][.)])\s+")
 # A Markdown (ATX) heading line: one to six "#", then a space or the end of the line. A word
 # glued to its "#" ("#questions is where to ask") is a chat channel or a tag, not a heading.
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
-# A candidate boundary: terminal punctuation, closing quotes/brackets, optional citation
-# markers, then whitespace. Whether it really ends a sentence is decided in _split_block.
-_BOUNDARY = re.compile(rf"[.!?]+[\"')\]]*(?:{_MARKER_RUN.pattern})?(?=\s+)")
+# A candidate boundary: terminal punctuation, what closes after it (quotes straight or
+# curly, brackets, the end of bold or italics: "**Do this first.** Then ..."), optional
+# citation markers, then whitespace. Whether it really ends a sentence is decided in
+# _split_block.
+_BOUNDARY = re.compile(rf"[.!?]+[\"'”’)\]*_]*(?:{_MARKER_RUN.pattern})?(?=\s+)")
+# What may open a sentence: a capital, a digit or a currency sign, after any opening quotes,
+# brackets or emphasis marks ("“Ask first,” she said", "**Note:** ..."). A straight quote or
+# bracket opens one whatever follows it, as before.
+_OPENS = re.compile(r"[\"'(\[]|[“‘*_(\[]*[$€£A-Z0-9]")
 
 
 # A line that is bold and nothing else, and does not end as a sentence or a lead-in does: a
@@ -137,8 +143,7 @@ def _ends_sentence(block: str, end: int, punct_start: int) -> bool:
             # An initial ("J. Smith") or a dotted abbreviation ("U.S.") is not an ending.
             if len(token) == 1 and token.isupper():
                 return False
-    # A sentence starts with a capital, a digit, a quote, a bracket or a currency sign.
-    return bool(re.match(r"[\"'(\[$€£A-Z0-9]", rest))
+    return bool(_OPENS.match(rest))
 
 
 def _split_block(block: str) -> list[str]:

@@ -1,5 +1,5 @@
 """indexes/sentences.py: bold-only lines and ATX headings; a "#channel" is not a heading; a
-table row is read with its header."""
+table row is read with its header; a sentence ends inside bold, italics or curly quotes."""
 
 from indexes.sentences import heading_text, plain_markdown, split_sentences, with_bold_headings
 
@@ -30,6 +30,33 @@ def test_a_channel_name_opening_a_line_is_not_a_heading() -> None:
         "Getting help",
         "#questions is where to ask.",
         "Post news in #general.",
+    ]
+
+
+def test_a_sentence_ends_inside_bold_italics_or_curly_quotes() -> None:
+    text = (
+        "**Begin at least two weeks before your last day.** Your last day cannot be a holiday. "
+        "Write “They took 2 weeks longer.” Then stop. It is _optional._ **Note:** ask first. "
+        "Say ‘thanks.’ “Ask me,” she said."
+    )
+    assert split_sentences(text) == [
+        "**Begin at least two weeks before your last day.**",
+        "Your last day cannot be a holiday.",
+        "Write “They took 2 weeks longer.”",
+        "Then stop.",
+        "It is _optional._",
+        "**Note:** ask first.",
+        "Say ‘thanks.’",
+        "“Ask me,” she said.",
+    ]
+
+
+def test_emphasis_or_a_quote_before_a_small_letter_starts_no_sentence() -> None:
+    text = "Read it. _see below_ for more. See the “rules.” below. Dr. **Smith** signs."
+    assert split_sentences(text) == [
+        "Read it. _see below_ for more.",
+        "See the “rules.” below.",
+        "Dr. **Smith** signs.",
     ]
 
 
