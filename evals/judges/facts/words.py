@@ -103,13 +103,20 @@ def stem(word: str) -> str:
     return w[:6]
 
 
+# What may stand before a sentence's first word: opening quotes, brackets and emphasis
+# ("“Ask first,” she said", "(See the form.)", "_Submit_ it"). What ends the sentence before
+# it: its full stop and what closes after it ("... go.” Then").
+_OPENING = "\"'“‘([{*_"
+_STARTS_AFTER = re.compile(r"[.!?:|\n*#-][\"'”’)\]*_]*$")
+
+
 def tokenize(text: str) -> list[tuple[str, bool]]:
     """Word tokens, each with whether it starts a sentence (where capitals prove nothing)."""
     out: list[tuple[str, bool]] = []
     for match in _TOKEN.finditer(text):
         token = match.group(0).replace("’", "'")
-        before = text[: match.start()].rstrip()
-        first = not before or before[-1] in ".!?:|\n*#-"
+        before = text[: match.start()].rstrip().rstrip(_OPENING).rstrip()
+        first = not before or _STARTS_AFTER.search(before) is not None
         low = token.lower()
         if low.endswith("n't"):
             base = {"won't": "will", "can't": "can", "shan't": "shall"}.get(low, token[:-3])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evals.judges.facts import facts_of
 from evals.judges.facts.compare import missing_entities
 from evals.judges.facts.extract import extract_facts
 
@@ -38,3 +39,15 @@ def test_a_time_zone_after_a_clock_time_is_one_name_however_written() -> None:
     assert missing_entities(
         extract_facts("Submit it by 5 PM Pacific."), extract_facts("Submit it by 17:00 ET.")
     ) == ["pt"]
+
+
+def test_a_capital_after_an_opening_quote_bracket_or_emphasis_starts_a_sentence() -> None:
+    for text in (
+        "“Ask first,” she said.",
+        "(See the form.)",
+        "_Submit_ the form.",
+        "He said “go.” Then he left.",
+    ):
+        assert facts_of(text).entities == (), text
+    # Inside a sentence a capitalised word is still a name, quoted or not.
+    assert facts_of("Post it in “Slack” today.").entities == ("slack",)
