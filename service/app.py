@@ -8,6 +8,7 @@ benchmark pass their own ``db`` and ``agent``; ``ragtune serve`` passes nothing.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import uuid
@@ -52,6 +53,16 @@ def dev_principal(settings: Settings) -> Principal | None:
     return Principal(settings.service_dev_user, parse_groups(settings.service_dev_groups))
 
 
+# A caller's request id is echoed in the response and the log, so only a plain token is taken
+# (letters, digits and ". _ : -", up to 64); anything else (bytes that are not ASCII, spaces,
+# control characters) gets an id of our own rather than an error.
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
+
+
+def _request_id(sent: bytes) -> str:
+    return sent.decode("ascii") if _REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
+
+
 class RequestLog:
     """Give each request an id, count and time it, and log one JSON line when it ends."""
 
@@ -65,7 +76,7 @@ class RequestLog:
             return
         started = time.perf_counter()
         headers = dict(scope.get("headers", []))
-        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex
+        request_id = _request_id(headers.get(b"x-request-id", b""))
         status = 500
 
         async def send_with_id(message: Message) -> None:

@@ -126,3 +126,15 @@ def test_the_request_id_is_echoed(slow: tuple[LiveServer, StandInAgent]) -> None
     server, _ = slow
     r = httpx.get(server.url + "/healthz", headers={"X-Request-ID": "abc123"})
     assert r.headers["x-request-id"] == "abc123"
+
+
+def test_a_request_id_that_is_no_plain_token_is_replaced_not_an_error(
+    slow: tuple[LiveServer, StandInAgent],
+) -> None:
+    server, _ = slow
+    for sent in (b"caf\xe9", b"two words", b"x" * 65):
+        r = httpx.get(server.url + "/healthz", headers={"X-Request-ID": sent})
+        assert r.status_code == 200, sent
+        echoed = r.headers["x-request-id"]
+        assert echoed.isalnum() and len(echoed) == 32, (sent, echoed)
+
