@@ -273,7 +273,7 @@ def candidates(
     rather than the earlier turn's answer again.
     """
     pieces: list[tuple[str, int, float]] = []
-    sources = [s for s in sources if s.relevance >= min_relevance or _names_all(s, named)]
+    sources = [s for s in sources if s.relevance >= min_relevance or names_all(s, named)]
     # The whole heading path and the title: "4.1 Wear limits" of the "Stacker S6 Maintenance
     # Manual" is about the S6 as much as a section called "S6".
     headings = {source.n: f"{source.result.title} > {source.result.section}" for source in sources}
@@ -334,7 +334,7 @@ def candidates(
     return sorted(scored, key=lambda c: (-c.score, c.n))
 
 
-def _names_all(source: Source, named: Sequence[str]) -> bool:
+def names_all(source: Source, named: Sequence[str]) -> bool:
     """Whether ``source`` (its text, title or heading path) names every one of ``named``."""
     r = source.result
     place = f"{r.title} > {r.section} {r.text}"

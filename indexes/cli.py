@@ -83,7 +83,7 @@ def search(
     options = search_options(
         settings,
         collection=collection or settings.collection,
-        k=k or settings.search_k,
+        k=settings.search_k if k is None else k,
         mode=mode,  # validated by search()
     )
     with open_resources(settings) as ctx:
@@ -121,14 +121,19 @@ def delete(
 
     settings = cli_settings()
     with open_resources(settings) as ctx:
-        outcome = delete_documents(ctx.db, collection or settings.collection, refs)
-    missing = [ref for ref, n in outcome.items() if n < 0]
-    for ref, n in outcome.items():
-        if n >= 0:
-            typer.echo(f"deleted {ref} ({n} chunks)")
-    for ref in missing:
+        report = delete_documents(ctx.db, collection or settings.collection, refs)
+    for ref, n in report.deleted.items():
+        typer.echo(f"deleted {ref} ({n} chunks)")
+    for ref in report.missing:
         typer.echo(f"not found: {ref}", err=True)
-    if missing:
+    for ref, matches in report.ambiguous.items():
+        typer.echo(
+            f"not deleted: {ref} names {len(matches)} documents; delete one by id or path:",
+            err=True,
+        )
+        for match in matches:
+            typer.echo(f"  {match}", err=True)
+    if report.missing or report.ambiguous:
         raise typer.Exit(4)
 
 

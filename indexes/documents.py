@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -44,26 +44,55 @@ def _as_uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-def delete_documents(db: Database, collection: str, refs: list[str]) -> dict[str, int]:
-    """Delete documents by id, file path or source; returns chunks-removed count per ref.
+@dataclass
+class DeleteReport:
+    """What a delete did, per ref: chunks removed for each ref it deleted, the refs that match
+    nothing, and each source that names several documents (then none of them is deleted)."""
 
-    A ref that matches nothing maps to -1 so the caller can report it.
+    deleted: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    # ref -> "id path (groups)" of every document the source names
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
+
+
+def delete_documents(db: Database, collection: str, refs: list[str]) -> DeleteReport:
+    """Delete documents by id, file path or source, each ref on its own.
+
+    A source (the path shown in citations) may name several documents: the same file name
+    ingested from two folders, or uploaded beside a restricted document. Such a ref deletes
+    nothing and is reported with every document it names, so that the caller picks one by id
+    or path instead of removing a document it did not mean (perhaps one it cannot read).
     """
-    out: dict[str, int] = {}
+    report = DeleteReport()
     with db.administering() as conn:
         coll = get_collection(conn, collection)
         for ref in refs:
             doc_id = _as_uuid(ref)
-            params: list[object]
             if doc_id is not None:
-                where, params = "id = %s", [doc_id]
+                ids = [doc_id]
             else:
-                where = "(path = %s OR source = %s)"
-                params = [str(Path(ref).expanduser().resolve()), ref]
-            rows = conn.execute(
-                f"DELETE FROM documents WHERE collection_id = %s AND {where}"  # noqa: S608 - fixed text
+                path = str(Path(ref).expanduser().resolve())
+                rows = conn.execute(
+                    "SELECT id, path, allowed_groups FROM documents"
+                    " WHERE collection_id = %s AND (path = %s OR source = %s)"
+                    " ORDER BY path = %s DESC, path",
+                    (coll.id, path, ref, path),
+                ).fetchall()
+                if rows and rows[0][1] == path:
+                    rows = rows[:1]  # a path names one document, whatever shares its source
+                if len(rows) > 1:
+                    report.ambiguous[ref] = [
+                        f"{row[0]} {row[1]} ({', '.join(row[2])})" for row in rows
+                    ]
+                    continue
+                ids = [row[0] for row in rows]
+            removed = conn.execute(
+                "DELETE FROM documents WHERE collection_id = %s AND id = ANY(%s)"
                 " RETURNING n_chunks",
-                [coll.id, *params],
+                (coll.id, ids),
             ).fetchall()
-            out[ref] = sum(r[0] for r in rows) if rows else -1
-    return out
+            if removed:
+                report.deleted[ref] = sum(r[0] for r in removed)
+            else:
+                report.missing.append(ref)
+    return report

@@ -16,6 +16,7 @@ from langgraph.runtime import Runtime
 from agent.answer import AgentEvent
 from agent.context import RunContext
 from agent.coverage import coverage
+from agent.extractive import names_all
 from agent.injection import neutralise, wants_links
 from agent.nodes.timed import timed
 from agent.reroute import reroute
@@ -59,8 +60,12 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         for term in cov.missing_identifiers
         if not mentioned(res.db, ctx.principal, cfg.search.collection, term)
     ]
-    # Only when no source reaches the bar: otherwise the quote comes from those that do.
-    update["named"] = list(cov.named) if best < cfg.min_relevance else []
+    # A source naming the question's codes ("E-214") may be quoted below the relevance bar when
+    # none of those that reach it names them: an embedding does not read a code, and a record
+    # about E-322 that happens to score above the bar answers nothing about E-214.
+    above = [s for s in sources if s.relevance >= cfg.min_relevance]
+    quotable = not any(names_all(s, cov.named) for s in above)
+    update["named"] = list(cov.named) if quotable else []
     update.update(reroute(state, best, cov, unknown, cfg))
     return update
 

@@ -39,7 +39,7 @@ from indexes.collections import Collection, get_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.search.alongside import vector_side
-from indexes.search.embedding import QueryEmbedding
+from indexes.search.embedding import QueryEmbedding, embeddable
 from indexes.search.features import WEIGHTS
 from indexes.search.options import SearchOptions, check_query
 from indexes.search.prepare import prepare, search_settings
@@ -65,7 +65,9 @@ def search(
     text = check_query(query, options)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    pending = QueryEmbedding(embedder, text, timings) if options.mode != "text" else None
+    pending = (
+        QueryEmbedding(embedder, embeddable(text), timings) if options.mode != "text" else None
+    )
 
     def query_vector() -> np.ndarray | None:
         return pending.vector() if pending is not None else None

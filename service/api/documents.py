@@ -163,9 +163,9 @@ async def delete_document(
             f"No document with id {document_id!r}", hint="ids are UUIDs; see GET /v1/documents"
         ) from None
     coll = _collection(state, collection)
-    outcome = await run_in_threadpool(delete_documents, state.db, coll, [document_id])
-    removed = outcome.get(document_id, -1)
-    if removed < 0:
+    report = await run_in_threadpool(delete_documents, state.db, coll, [document_id])
+    removed = report.deleted.get(document_id)
+    if removed is None:
         raise NotFoundError(
             f"No document with id {document_id!r} in collection {coll!r}",
             hint="see GET /v1/documents",

@@ -1,5 +1,5 @@
-"""OpenAI-compatible endpoints: ``/v1/chat/completions`` (plain and streamed) and
-``/v1/models``, so any OpenAI client (the SDK, Open WebUI...) can use ragtune.
+"""OpenAI-compatible endpoints: ``/v1/chat/completions`` (plain and streamed), ``/v1/models``
+and ``/v1/models/{model}``, so any OpenAI client (the SDK, Open WebUI...) can use ragtune.
 
 The model name picks the route. The reply carries the answer's [n] markers, and the response
 adds ``citations`` (the /v1/ask citation objects) and ``ragtune`` (route, reason, abstention,
@@ -114,6 +114,17 @@ async def models(who: CallerDep) -> ModelList:
             for name in MODEL_ROUTES
         ]
     )
+
+
+@router.get(
+    "/models/{model}",
+    response_model=ModelCard,
+    responses=ANSWER_ERRORS,
+    summary="One route as a model",
+)
+async def model(model: str, who: CallerDep) -> ModelCard:
+    _route(model)  # a 404 that lists the models for any other name
+    return ModelCard(id=model, created=_STARTED, description=MODEL_DESCRIPTIONS[model])
 
 
 @router.post(

@@ -49,7 +49,16 @@ def agent(
 
 @pytest.mark.parametrize(
     "question",
-    ["What does error E-214 mean?", "What exactly makes a Stacker raise E-214?"],
+    [
+        "What does error E-214 mean?",
+        "What exactly makes a Stacker raise E-214?",
+        # A pictograph is not embedded; an arrow or a Chinese character is, and moves the
+        # E-214 record below the relevance bar while the E-322 record stays above it: a source
+        # naming the asked code is quotable then too.
+        "😀 What does E-214 mean?",
+        "→ What does E-214 mean?",
+        "中 What does E-214 mean?",
+    ],
 )
 def test_e214_is_answered_with_its_meaning_cited_without_a_draft(
     agent: Agent, question: str

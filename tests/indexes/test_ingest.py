@@ -172,10 +172,37 @@ def test_delete_by_id_and_by_path(db: Database, embedder: Embedder, corpus: Path
     result = delete_documents(
         db, "default", [by_id.id, str(corpus / "policies" / by_path.source), "nope.md"]
     )
-    assert result[by_id.id] == by_id.n_chunks
-    assert result["nope.md"] == -1
+    assert result.deleted[by_id.id] == by_id.n_chunks
+    assert result.missing == ["nope.md"] and not result.ambiguous
     left = {d.id for d in list_documents(db, Principal("a"), "default")}
     assert by_id.id not in left and by_path.id not in left and len(left) == len(docs) - 2
+    _consistent(db)
+
+
+def test_a_source_naming_two_documents_deletes_neither_and_lists_both(
+    db: Database, embedder: Embedder, tmp_path: Path
+) -> None:
+    # The same file name in two folders, one of them restricted to "hr": deleting by the
+    # shared name must not remove the restricted one along with the other.
+    for folder, groups in (("public", frozenset({"everyone"})), ("hr", frozenset({"hr"}))):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "bands.md").write_text(f"# Bands\n\nThe {folder} pay bands.\n")
+        ingest(db, embedder, [tmp_path / folder], replace(OPTIONS, groups=groups))
+    hr = Principal("h", frozenset({"hr"}))
+    both = [d for d in list_documents(db, hr, "default") if d.source == "bands.md"]
+    assert len(both) == 2
+
+    refused = delete_documents(db, "default", ["bands.md"])
+    assert not refused.deleted and not refused.missing
+    listed = refused.ambiguous["bands.md"]
+    assert len(listed) == 2 and any("(hr)" in m for m in listed), listed
+    assert len([d for d in list_documents(db, hr, "default") if d.source == "bands.md"]) == 2
+
+    # By path, only that file's document goes.
+    by_path = delete_documents(db, "default", [str(tmp_path / "public" / "bands.md")])
+    assert list(by_path.deleted) == [str(tmp_path / "public" / "bands.md")]
+    left = [d for d in list_documents(db, hr, "default") if d.source == "bands.md"]
+    assert [d.groups for d in left] == [["hr"]]
     _consistent(db)
 
 

@@ -42,6 +42,11 @@ def test_ingest_then_search_json(cli_env: dict[str, str], tmp_path: Path) -> Non
     assert ingested.returncode == 1, ingested.stderr  # one file failed
     assert "bad.pdf" in ingested.stderr and "2 added" in ingested.stdout
 
+    # k = 0 is refused like any k outside 1-100, not read as "the default".
+    for k in ("0", "101"):
+        refused = _run(["search", "lidar occlusion", "--k", k], cli_env)
+        assert refused.returncode != 0 and "k must be between 1 and 100" in refused.stderr, k
+
     found = _run(["search", "lidar occlusion", "--k", "2", "--json"], cli_env)
     assert found.returncode == 0, found.stderr
     data = json.loads(found.stdout)

@@ -137,4 +137,3 @@ def test_a_request_id_that_is_no_plain_token_is_replaced_not_an_error(
         assert r.status_code == 200, sent
         echoed = r.headers["x-request-id"]
         assert echoed.isalnum() and len(echoed) == 32, (sent, echoed)
-

@@ -34,6 +34,10 @@ def sdk(server: LiveServer, key: str) -> openai.OpenAI:
 def test_models(server: LiveServer, keys: Keys) -> None:
     ids = [m.id for m in sdk(server, keys.alice).models.list()]
     assert ids == ["ragtune", "ragtune-rag", "ragtune-adapter", "ragtune-both"]
+    one = sdk(server, keys.alice).models.retrieve("ragtune-rag")
+    assert one.id == "ragtune-rag" and one.object == "model"
+    with pytest.raises(openai.NotFoundError, match="gpt-4o"):
+        sdk(server, keys.alice).models.retrieve("gpt-4o")
 
 
 def _markers(text: str) -> set[int]:
