@@ -88,8 +88,26 @@ def _describe_validation(exc: RequestValidationError) -> tuple[str, bool]:
             problems.append(f"the body is not valid JSON ({err.get('ctx', {}).get('error', '')})")
             continue
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        problems.append(f"{loc}: {err.get('msg', 'invalid')}")
+        said = str(err.get("msg", "invalid"))
+        if "Expected UploadFile" in said:  # a form part with no file name is read as text
+            said = "not a file (a form part with no file name)"
+        problems.append(f"{loc}: {said}")
     return "Invalid request: " + "; ".join(problems), malformed
+
+
+def _validation_hint(exc: RequestValidationError, content_type: str) -> str:
+    """What to change, for where the problems are: the query string, a multipart form, or a
+    body that is not JSON at all (the usual cause of "Input should be a valid dictionary")."""
+    places = {str(err.get("loc", ("body",))[0]) for err in exc.errors()}
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if places <= {"query", "path", "header"}:
+        return "check the query parameters and the path; see /docs"
+    if kind == "multipart/form-data":
+        return "send the form fields /docs lists for this endpoint (files as file parts)"
+    if kind != "application/json":
+        shown = kind or "no Content-Type"
+        return f"send a JSON body with Content-Type: application/json (this request sent {shown})"
+    return "send a JSON body with the fields /docs lists for this endpoint"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -106,7 +124,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         message, malformed = _describe_validation(exc)
-        hint = "send a JSON body with Content-Type: application/json; see /docs"
+        hint = _validation_hint(exc, request.headers.get("content-type", ""))
         return JSONResponse(
             error_body(message, hint, "invalid_json" if malformed else "invalid_request"),
             status_code=400 if malformed else 422,

@@ -65,7 +65,7 @@ async def get_documents(
     description="Multipart form: one or more `files`, optional `groups` (comma-separated, "
     "default everyone) and `collection`. Files that cannot be ingested are listed in "
     "`failed` with the reason, redirect stubs (no text of their own) in `skipped`; the others "
-    "are ingested.",
+    "are ingested. When every file failed the answer is a 400 error that gives each reason.",
 )
 async def upload_documents(
     state: State,
@@ -109,6 +109,13 @@ async def upload_documents(
     for failed_path, reason in report.failed.items():
         failed[stored.get(failed_path, failed_path)] = reason
     skipped = {stored.get(path, path): reason for path, reason in report.skipped.items()}
+    if failed and not (report.added or report.updated or report.unchanged or skipped):
+        # Nothing of the request was ingested: an error, not "201 Created" with an empty list.
+        reasons = "; ".join(f"{name}: {why}" for name, why in failed.items())
+        raise InputError(
+            f"No file could be ingested ({reasons})",
+            hint="fix each file as its reason says and upload it again",
+        )
     return UploadReport(
         collection=coll,
         added=report.added,

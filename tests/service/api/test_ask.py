@@ -138,6 +138,17 @@ def test_bad_input_is_a_clear_4xx(real_client: TestClient, keys: Keys) -> None:
             error = r.json()["error"]
             assert needle in error["message"], (path, error)
             assert error["hint"] is not None
+    # The hint says what to change where the problem is: a body sent as plain text is told
+    # to send JSON, naming what it sent; a bad query parameter is not told about the body.
+    plain = real_client.post(
+        "/v1/ask", content=b'{"question": "hi"}', headers={**h, "content-type": "text/plain"}
+    )
+    assert plain.status_code == 422
+    assert "Content-Type: application/json" in plain.json()["error"]["hint"]
+    assert "text/plain" in plain.json()["error"]["hint"]
+    long_name = real_client.get("/v1/documents", params={"collection": "c" * 64}, headers=h)
+    assert long_name.status_code == 422
+    assert "query parameters" in long_name.json()["error"]["hint"]
 
 
 def test_oversize_body_is_413(real_client: TestClient, keys: Keys) -> None:

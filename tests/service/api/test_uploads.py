@@ -73,3 +73,17 @@ def test_names_keep_their_distinction_and_repeats_are_reported(
         "a_b.md",
     }
     assert _stored(service_state_dir, "names") == {"same.md", "a_b.md"}
+
+
+def test_an_upload_whose_every_file_failed_is_an_error_with_each_reason(
+    client: TestClient, keys: Keys, service_state_dir: Path
+) -> None:
+    files = [("files", ("empty.md", b"")), ("files", ("../../etc/x.md", b"# X\n\nText.\n"))]
+    made = client.post(
+        "/v1/documents", files=files, data={"collection": "nothing"}, headers=auth(keys.root)
+    )
+    assert made.status_code == 400, made.text
+    message = made.json()["error"]["message"]
+    assert "No file could be ingested" in message
+    assert "empty.md:" in message and "../../etc/x.md:" in message, message
+    assert _stored(service_state_dir, "nothing") == set()
