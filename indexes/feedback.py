@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from psycopg.types.json import Jsonb
+
 from indexes.database import Database
 from ragtune.errors import InputError, NotFoundError
 
@@ -63,8 +65,13 @@ def record_feedback(
     message_id: str | None = None,
     source: Source = "api",
     feedback_id: str | None = None,
+    rated: dict[str, Any] | None = None,
 ) -> Feedback:
-    """Store a rating; a user's second rating of the same message replaces the first."""
+    """Store a rating; a user's second rating of the same message replaces the first.
+
+    ``rated``: the answer rated (question, answer, route, citations without text), for a
+    rating whose answer is no stored chat step (``POST /v1/feedback`` on an agent thread).
+    """
     if rating not in _SCORE:
         raise InputError(f"Invalid rating {rating!r}", hint="use 'up' or 'down'")
     if len(comment) > MAX_COMMENT_CHARS:
@@ -81,21 +88,23 @@ def record_feedback(
                 hint="send plain text",
             )
     new_id = _as_uuid(feedback_id) or uuid.uuid4()
+    document = None if rated is None else Jsonb(rated)
     with db.administering() as conn:
         if message_id is not None:
             row = conn.execute(
                 "INSERT INTO feedback (id, user_name, thread_id, message_id, rating, comment,"
-                " source) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " source, rated) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (user_name, thread_id, message_id) WHERE message_id IS NOT NULL"
                 " DO UPDATE SET rating = EXCLUDED.rating, comment = EXCLUDED.comment,"
-                " updated_at = now() RETURNING id",
-                (new_id, user, thread_id, message_id, _SCORE[rating], comment, source),
+                " rated = coalesce(EXCLUDED.rated, feedback.rated), updated_at = now()"
+                " RETURNING id",
+                (new_id, user, thread_id, message_id, _SCORE[rating], comment, source, document),
             ).fetchone()
         else:
             row = conn.execute(
-                "INSERT INTO feedback (id, user_name, thread_id, rating, comment, source)"
-                " VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
-                (new_id, user, thread_id, _SCORE[rating], comment, source),
+                "INSERT INTO feedback (id, user_name, thread_id, rating, comment, source, rated)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                (new_id, user, thread_id, _SCORE[rating], comment, source, document),
             ).fetchone()
         assert row is not None
         stored = conn.execute(_COLUMNS + " WHERE id = %s", (row[0],)).fetchone()
@@ -142,12 +151,14 @@ def _as_uuid(value: str | None) -> uuid.UUID | None:
 
 _REVIEW = (
     "SELECT f.id::text, f.user_name, f.thread_id, f.message_id, f.rating, f.comment, f.source,"
-    " f.created_at, s.step,"
-    # The question is the user's message shown last before the rated answer.
+    " f.created_at, coalesce(s.step, f.rated),"
+    # The question is the user's message shown last before the rated answer; an API rating
+    # holds its own (``rated``).
+    " CASE WHEN s.id IS NULL THEN f.rated->>'question' ELSE"
     " (SELECT q.step->>'output' FROM chat_steps q WHERE q.thread_id = f.thread_id"
     "  AND q.step->>'type' = 'user_message'"
     "  AND coalesce(q.step->>'createdAt', '') <= coalesce(s.step->>'createdAt', '')"
-    "  ORDER BY q.step->>'createdAt' DESC, q.created_at DESC LIMIT 1),"
+    "  ORDER BY q.step->>'createdAt' DESC, q.created_at DESC LIMIT 1) END,"
     " coalesce((SELECT array_agg(DISTINCT g ORDER BY g) FROM api_keys k, unnest(k.groups) g"
     "  WHERE k.user_name = f.user_name AND k.revoked_at IS NULL), '{}')"
     " FROM feedback f LEFT JOIN chat_steps s ON s.id = f.message_id"
@@ -162,15 +173,37 @@ _REVIEW = (
 class RatedAnswer:
     """A rating with what was rated: the displayed answer step and the question before it.
 
-    ``step`` is None when the rated message is not a stored chat step (API feedback names the
-    agent's thread, whose turns live in the agent's checkpoints). ``key_groups`` are the
-    groups of the rater's live API keys: what they could read when they rated.
+    ``step`` is the chat step rated, or for a rating given through the API (which names an
+    agent thread, whose turns live in the agent's checkpoints) the copy of the answer stored
+    with it (``rated_step``); None for an API rating stored before that copy existed.
+    ``key_groups`` are the groups of the rater's live API keys: what they could read when
+    they rated.
     """
 
     feedback: Feedback
     step: dict[str, Any] | None
     question: str | None
     key_groups: tuple[str, ...]
+
+
+def rated_step(turns: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The last answer of an agent thread's ``turns`` (``{"role", "content", ...}``) as the
+    review queue reads a chat step: its text, route and citations (no passage text), and the
+    question asked before it. None when the thread holds no answer."""
+    last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i]["role"] == "assistant"), None)
+    if last is None:
+        return None
+    answer = turns[last]
+    question = next(
+        (str(t["content"]) for t in reversed(turns[:last]) if t["role"] == "user"), None
+    )
+    keep = ("n", "source", "section", "page", "chunk_id")
+    citations = [{k: c.get(k) for k in keep} for c in answer.get("citations") or []]
+    return {
+        "output": str(answer["content"]),
+        "metadata": {"route": answer.get("route"), "citations": citations},
+        "question": question,
+    }
 
 
 def rated_answers(

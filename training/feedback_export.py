@@ -182,7 +182,8 @@ def build_export(db: Database, items: list[ReviewItem], kind: ExportKind) -> Exp
     for item in items:
         corrected = item.rating == "down" and bool(item.comment.strip())
         if not item.question:
-            skipped.append((item.feedback_id, "the rated message is not a stored chat answer"))
+            why = "the rated answer was not kept with this rating (an API rating from before)"
+            skipped.append((item.feedback_id, why))
             continue
         if kind == "qa" and not corrected:
             skipped.append((item.feedback_id, "only down-ratings with a correction become pairs"))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from indexes.chat_history import thread_owner
-from indexes.feedback import record_feedback
+from indexes.feedback import rated_step, record_feedback
 from ragtune.errors import NotFoundError, PermissionDeniedError
 from ragtune.principal import Principal
 from service.auth import CallerDep, State
@@ -16,17 +18,21 @@ from service.state import ServiceState
 router = APIRouter(prefix="/v1/feedback", tags=["feedback"])
 
 
-def check_thread_owner(state: ServiceState, thread_id: str, principal: Principal) -> None:
-    """Refuse feedback on a thread that is someone else's (chat threads or agent threads)."""
+def check_thread_owner(
+    state: ServiceState, thread_id: str, principal: Principal
+) -> list[dict[str, Any]] | None:
+    """Refuse feedback on a thread that is someone else's (chat threads or agent threads);
+    return the thread's turns as the agent keeps them (None for a chat thread it holds none
+    of, whose steps are stored by the chat)."""
     owner = thread_owner(state.db, thread_id)
-    if owner is not None:
-        if owner != principal.user:
-            raise PermissionDeniedError(f"Thread {thread_id!r} belongs to another user")
-        return
+    if owner is not None and owner != principal.user:
+        raise PermissionDeniedError(f"Thread {thread_id!r} belongs to another user")
     agent = state.require_agent()
     try:
-        agent.history(thread_id, principal)
+        return agent.history(thread_id, principal)
     except NotFoundError:
+        if owner is not None:
+            return None
         raise NotFoundError(
             f"No thread {thread_id!r}", hint="use the thread_id an answer returned"
         ) from None
@@ -40,7 +46,10 @@ def check_thread_owner(state: ServiceState, thread_id: str, principal: Principal
     summary="Rate an answer",
 )
 async def post_feedback(state: State, who: CallerDep, body: FeedbackRequest) -> FeedbackOut:
-    await run_in_threadpool(check_thread_owner, state, body.thread_id, who.principal)
+    turns = await run_in_threadpool(check_thread_owner, state, body.thread_id, who.principal)
+    # The thread's latest answer is what an API rating rates: kept with the rating, so the
+    # review queue and the export read it (the agent's checkpoints are not joined there).
+    rated = rated_step(turns) if turns is not None else None
     stored = await run_in_threadpool(
         lambda: record_feedback(
             state.db,
@@ -50,6 +59,7 @@ async def post_feedback(state: State, who: CallerDep, body: FeedbackRequest) -> 
             rating=body.rating,
             comment=body.comment,
             source="api",
+            rated=rated,
         )
     )
     return FeedbackOut.model_validate(stored.to_json())

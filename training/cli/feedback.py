@@ -75,7 +75,7 @@ def list_cmd(
         typer.echo(
             f"{i.feedback_id}  {i.rating}  {i.created_at[:19]}  {i.user} "
             f"[{','.join(i.groups) or 'everyone'}]  route={i.route or '-'}\n"
-            f"  Q: {i.question or '(not a chat answer)'}\n  A: {(i.answer or '')[:200]}\n"
+            f"  Q: {i.question or '(not kept with the rating)'}\n  A: {(i.answer or '')[:200]}\n"
             f"  comment: {i.comment or '-'}\n  cited: {cited}"
         )
 
