@@ -88,6 +88,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], dict[str, str], l
                     files.append(SourceFile(found, path))
         elif path.is_file():
             files.append(SourceFile(path, path.parent))
+        elif path.exists():
+            failed[str(given)] = (
+                "not a regular file (a pipe, socket or device): ingest reads files and folders"
+            )
         else:
             failed[str(given)] = "no such file or directory"
     unique = {f.path: f for f in files}

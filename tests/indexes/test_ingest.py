@@ -217,10 +217,11 @@ def test_bad_files_are_reported_and_the_rest_ingested(
     (folder / "empty.md").write_bytes(b"")
     (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
     (folder / "big.md").write_text("word " * 5000, encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.md")  # named on the command line: refused, never read
     report = ingest(
         db,
         embedder,
-        [folder, tmp_path / "missing"],
+        [folder, tmp_path / "missing", tmp_path / "pipe.md"],
         IngestOptions(progress=False, max_bytes=10_000),
     )
     assert report.added == 1
@@ -232,7 +233,9 @@ def test_bad_files_are_reported_and_the_rest_ingested(
         "binary.txt",
         "big.md",
         "missing",
+        "pipe.md",
     }
+    assert "not a regular file" in reasons["pipe.md"]
     assert "PDF" in reasons["broken.pdf"]
     assert "UTF-8" in reasons["latin1.txt"]
     assert "empty" in reasons["empty.md"]
