@@ -66,7 +66,16 @@ def _question(body: ChatCompletionRequest) -> str:
             "The last message must be the user's question",
             hint="end messages with {'role': 'user', 'content': '...'}",
         )
-    return last.text()
+    text = last.text()
+    if not text.strip() and isinstance(last.content, list):
+        kinds = sorted({p.type for p in last.content if p.type != "text"})
+        if kinds:
+            raise InputError(
+                f"The question has no text, only {', '.join(kinds)} parts, which ragtune does "
+                "not read",
+                hint="ask in a text part: {'type': 'text', 'text': '...'}",
+            )
+    return text
 
 
 def _route(model: str) -> str:

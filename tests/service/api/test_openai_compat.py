@@ -136,6 +136,16 @@ def test_errors_reach_the_sdk_as_exceptions(server: LiveServer, keys: Keys) -> N
         )
     with pytest.raises(openai.UnprocessableEntityError, match="messages"):
         client.chat.completions.create(model="ragtune", messages=[])
+    with pytest.raises(openai.BadRequestError, match="only image_url parts"):
+        client.chat.completions.create(
+            model="ragtune",
+            messages=[
+                {
+                    "role": "user",
+                    "content": [{"type": "image_url", "image_url": {"url": "https://x/y.png"}}],
+                }
+            ],
+        )
     with pytest.raises(openai.UnprocessableEntityError, match="n: "):
         client.chat.completions.create(
             model="ragtune", messages=[{"role": "user", "content": "hi"}], n=2
