@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import unicodedata
 from typing import Annotated, Any
 
 import typer
@@ -28,6 +29,18 @@ def cli_settings() -> Settings:
 def print_json(data: Any) -> None:
     """Indented, non-ASCII kept, anything else (dates, paths) as its string."""
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def shown(text: str) -> str:
+    """``text`` that others wrote (a comment, a question) made safe to print on a terminal:
+    control characters and bidirectional overrides, which could hide or reorder what is
+    shown ("Trojan Source"), are written as escapes ("\\u202e"); line breaks stay."""
+    return "".join(
+        ch
+        if ch == "\n" or (ch.isprintable() and unicodedata.category(ch) != "Cf")
+        else ch.encode("unicode_escape").decode("ascii")
+        for ch in text
+    )
 
 
 def principal_of(user: str, groups: str | None) -> Principal:

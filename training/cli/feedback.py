@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from indexes.feedback import Rating
-from ragtune.console import JsonOpt, exit_for, print_json
+from ragtune.console import JsonOpt, exit_for, print_json, shown
 from ragtune.errors import InputError, RagtuneError
 from ragtune.settings import load_settings
 
@@ -73,10 +73,11 @@ def list_cmd(
     for i in items:
         cited = ", ".join(str(c.get("source")) for c in i.citations) or "-"
         typer.echo(
-            f"{i.feedback_id}  {i.rating}  {i.created_at[:19]}  {i.user} "
+            f"{i.feedback_id}  {i.rating}  {i.created_at[:19]}  {shown(i.user)} "
             f"[{','.join(i.groups) or 'everyone'}]  route={i.route or '-'}\n"
-            f"  Q: {i.question or '(not kept with the rating)'}\n  A: {(i.answer or '')[:200]}\n"
-            f"  comment: {i.comment or '-'}\n  cited: {cited}"
+            f"  Q: {shown(i.question or '(not kept with the rating)')}\n"
+            f"  A: {shown((i.answer or '')[:200])}\n"
+            f"  comment: {shown(i.comment or '-')}\n  cited: {shown(cited)}"
         )
 
 
