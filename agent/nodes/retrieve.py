@@ -60,12 +60,18 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         for term in cov.missing_identifiers
         if not mentioned(res.db, ctx.principal, cfg.search.collection, term)
     ]
-    # A source naming the question's codes ("E-214") may be quoted below the relevance bar when
-    # none of those that reach it names them: an embedding does not read a code, and a record
-    # about E-322 that happens to score above the bar answers nothing about E-214.
-    above = [s for s in sources if s.relevance >= cfg.min_relevance]
-    quotable = not any(names_all(s, cov.named) for s in above)
-    update["named"] = list(cov.named) if quotable else []
+    # When no source reaches the bar, one that names the question's codes and acronyms may
+    # be quoted. When some do but none names its codes ("E-214": a digit and a letter), one
+    # below the bar that names them may be quoted too: an embedding does not read a code, and
+    # a record about E-322 that happens to score above the bar answers nothing about E-214.
+    # (Not an acronym then: "RFC" or "TTS" names a kind of thing, which a passage above the
+    # bar may be about in other words.)
+    if best < cfg.min_relevance:
+        update["named"] = list(cov.named)
+    else:
+        codes = [n for n in cov.named if any(ch.isdigit() for ch in n)]
+        above = [s for s in sources if s.relevance >= cfg.min_relevance]
+        update["named"] = codes if not any(names_all(s, codes) for s in above) else []
     update.update(reroute(state, best, cov, unknown, cfg))
     return update
 
