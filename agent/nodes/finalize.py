@@ -86,6 +86,11 @@ def _abstention(state: AgentState) -> str:
         and not state.get("sources")
     ):
         return f"I don't know: this is {reason}, so I won't guess."
+    if state.get("route") in ("rag", "both"):
+        # A grounded route that found nothing it could verify: the route's reason ("requested
+        # by the caller", "needs facts from the documents") says why it looked, not why it
+        # has no answer.
+        reason = "no passage I can access states an answer to this"
     return (
         f"I don't know: {reason or 'no source I can access supports an answer'}. Try "
         "rephrasing, or ask someone with access to the documents that cover it."

@@ -34,3 +34,15 @@ def test_no_note_for_an_answer_that_answers_an_unchecked_one_or_an_abstention() 
     assert caveat(response(True, [])) == ""
     assert caveat(response(None, [])) == ""  # the adapter route returns no document text
     assert caveat(response(False, ["Germany"], abstained=True)) == ""  # it says so itself
+
+
+def test_a_grounded_route_with_nothing_verified_says_so_not_why_it_was_chosen() -> None:
+    from agent.nodes.finalize import _abstention
+
+    for route, reason in (("rag", "requested by the caller"), ("both", "needs facts")):
+        said = _abstention({"route": route, "route_reason": reason, "route_by": "caller"})
+        assert reason not in said and "no passage I can access states an answer" in said
+    declined = _abstention(
+        {"route": "none", "route_reason": "the documents you can access do not cover this"}
+    )
+    assert "do not cover this" in declined
