@@ -22,6 +22,15 @@ _BAD = re.compile("[\x00\ud800-\udfff]")
 _HINT = "send text without NUL characters (\\u0000) or unpaired surrogates (\\ud800-\\udfff)"
 
 
+def _hint(problem: str) -> str:
+    """What to change for ``problem`` (as ``_body_problem`` and ``_url_problem`` word it)."""
+    if problem.endswith("not UTF-8"):
+        return "encode the body as UTF-8"
+    if problem.endswith("nested too deeply"):
+        return "send JSON nested at most a few levels deep, as /docs shows"
+    return _HINT
+
+
 def text_problem(value: str) -> str | None:
     """What is wrong with ``value`` as text ("contains a NUL character"...), or None."""
     found = _BAD.search(value)
@@ -84,7 +93,7 @@ class TextInputGuard:
             await self.app(scope, receive, send)
             return
         payload = json.dumps(
-            error_body("Invalid request: " + problem, _HINT, "invalid_request")
+            error_body("Invalid request: " + problem, _hint(problem), "invalid_request")
         ).encode()
         await send(
             {

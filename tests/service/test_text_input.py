@@ -135,6 +135,15 @@ def test_the_issue_findings(client: TestClient, keys: Keys) -> None:
         "/v1/ask", content=deep, headers={**auth(keys.alice), "Content-Type": "application/json"}
     )
     assert response.status_code == 422 and "deeply" in response.text
+    assert "nested" in response.json()["error"]["hint"]
+    latin1 = client.post(
+        "/v1/ask",
+        content='{"question": "Caf\xe9?"}'.encode("latin-1"),
+        headers={**auth(keys.alice), "Content-Type": "application/json"},
+    )
+    assert (
+        latin1.status_code == 422 and latin1.json()["error"]["hint"] == "encode the body as UTF-8"
+    )
     assert client.get("/v1/documents?collection=a%00b", headers=auth(keys.alice)).status_code == 422
 
 
