@@ -175,7 +175,7 @@ class RatedAnswer:
 
     ``step`` is the chat step rated, or for a rating given through the API (which names an
     agent thread, whose turns live in the agent's checkpoints) the copy of the answer stored
-    with it (``rated_step``); None for an API rating stored before that copy existed.
+    with it (``service.api.feedback``); None for an API rating stored before that copy existed.
     ``key_groups`` are the groups of the rater's live API keys: what they could read when
     they rated.
     """
@@ -184,26 +184,6 @@ class RatedAnswer:
     step: dict[str, Any] | None
     question: str | None
     key_groups: tuple[str, ...]
-
-
-def rated_step(turns: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The last answer of an agent thread's ``turns`` (``{"role", "content", ...}``) as the
-    review queue reads a chat step: its text, route and citations (no passage text), and the
-    question asked before it. None when the thread holds no answer."""
-    last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i]["role"] == "assistant"), None)
-    if last is None:
-        return None
-    answer = turns[last]
-    question = next(
-        (str(t["content"]) for t in reversed(turns[:last]) if t["role"] == "user"), None
-    )
-    keep = ("n", "source", "section", "page", "chunk_id")
-    citations = [{k: c.get(k) for k in keep} for c in answer.get("citations") or []]
-    return {
-        "output": str(answer["content"]),
-        "metadata": {"route": answer.get("route"), "citations": citations},
-        "question": question,
-    }
 
 
 def rated_answers(

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from indexes.chat_history import thread_owner
-from indexes.feedback import rated_step, record_feedback
+from indexes.feedback import record_feedback
 from ragtune.errors import NotFoundError, PermissionDeniedError
 from ragtune.principal import Principal
 from service.auth import CallerDep, State
@@ -38,6 +38,26 @@ def check_thread_owner(
         ) from None
 
 
+def _rated_step(turns: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The last answer of an agent thread's ``turns`` (``{"role", "content", ...}``) as the
+    review queue reads a chat step: its text, route and citations (no passage text), and the
+    question asked before it. None when the thread holds no answer."""
+    last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i]["role"] == "assistant"), None)
+    if last is None:
+        return None
+    answer = turns[last]
+    question = next(
+        (str(t["content"]) for t in reversed(turns[:last]) if t["role"] == "user"), None
+    )
+    keep = ("n", "source", "section", "page", "chunk_id")
+    citations = [{k: c.get(k) for k in keep} for c in answer.get("citations") or []]
+    return {
+        "output": str(answer["content"]),
+        "metadata": {"route": answer.get("route"), "citations": citations},
+        "question": question,
+    }
+
+
 @router.post(
     "",
     response_model=FeedbackOut,
@@ -49,7 +69,7 @@ async def post_feedback(state: State, who: CallerDep, body: FeedbackRequest) -> 
     turns = await run_in_threadpool(check_thread_owner, state, body.thread_id, who.principal)
     # The thread's latest answer is what an API rating rates: kept with the rating, so the
     # review queue and the export read it (the agent's checkpoints are not joined there).
-    rated = rated_step(turns) if turns is not None else None
+    rated = _rated_step(turns) if turns is not None else None
     stored = await run_in_threadpool(
         lambda: record_feedback(
             state.db,
