@@ -104,7 +104,7 @@ def _validation_hint(exc: RequestValidationError, content_type: str) -> str:
         return "check the query parameters and the path; see /docs"
     if kind == "multipart/form-data":
         return "send the form fields /docs lists for this endpoint (files as file parts)"
-    if kind != "application/json":
+    if kind != "application/json" and not kind.endswith("+json"):  # as text_input reads JSON
         shown = kind or "no Content-Type"
         return f"send a JSON body with Content-Type: application/json (this request sent {shown})"
     return "send a JSON body with the fields /docs lists for this endpoint"
