@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from indexes.loaders.document import LoadedDocument
 from indexes.loaders.markdown import front_matter, front_matter_title, markdown_headings
+from indexes.sentences import CLOSERS
 from indexes.tables import TableHeaders, with_table_header
 
 SECTION_SEPARATOR = " > "
@@ -30,13 +31,14 @@ SECTION_SEPARATOR = " > "
 # PDF tables drawn without lines are found too, a PDF's headings (read from its fonts) name
 # its chunks' sections, and its running headers and footers are dropped; Word headings come
 # from house styles, outline levels and, without heading styles, lines set as headings.
-CHUNKER_VERSION = 5
+# Version 6: a cut may fall after a curly closing quote (’ ”), as a sentence ends there.
+CHUNKER_VERSION = 6
 _NON_SPACE = re.compile(r"\S")
 # Where a reader can start: after a line break, or after a sentence's end and a space.
-_ENDED = re.compile(r"(?:\n|[.!?;:][\"')\]*_]*)$")  # followed by a space: "gsa.gov" goes on
-_START = re.compile(r"(?:\n|[.!?;:][\"')\]*_]*[ \t])\s*(?=\S)")
+_ENDED = re.compile(rf"(?:\n|[.!?;:]{CLOSERS}*)$")  # followed by a space: "gsa.gov" goes on
+_START = re.compile(rf"(?:\n|[.!?;:]{CLOSERS}*[ \t])\s*(?=\S)")
 # Where a reader can stop: after a sentence's end (before a space), or at a line's end.
-_STOPS = re.compile(r"[.!?;:][\"')\]*_]*(?=\s)|[^\s](?=[ \t]*\n)")
+_STOPS = re.compile(rf"[.!?;:]{CLOSERS}*(?=\s)|[^\s](?=[ \t]*\n)")
 
 
 @dataclass(frozen=True)

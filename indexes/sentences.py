@@ -25,11 +25,13 @@ _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|[a-z][.)])\s+")
 # A Markdown (ATX) heading line: one to six "#", then a space or the end of the line. A word
 # glued to its "#" ("#questions is where to ask") is a chat channel or a tag, not a heading.
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]+(.*?))?[ \t]*#*[ \t]*$")
-# A candidate boundary: terminal punctuation, what closes after it (quotes straight or
-# curly, brackets, the end of bold or italics: "**Do this first.** Then ..."), optional
-# citation markers, then whitespace. Whether it really ends a sentence is decided in
-# _split_block.
-_BOUNDARY = re.compile(rf"[.!?]+[\"'”’)\]*_]*(?:{_MARKER_RUN.pattern})?(?=\s+)")
+# What may close after a sentence's final punctuation: quotes straight or curly, brackets, the
+# end of bold or italics ("**Do this first.** Then ..."). A character class, shared with the
+# chunker's cuts (indexes/chunking.py) so that a chunk and a sentence end in the same places.
+CLOSERS = r"[\"'”’)\]*_]"
+# A candidate boundary: terminal punctuation, its closers, optional citation markers, then
+# whitespace. Whether it really ends a sentence is decided in _split_block.
+_BOUNDARY = re.compile(rf"[.!?]+{CLOSERS}*(?:{_MARKER_RUN.pattern})?(?=\s+)")
 # What may open a sentence: a capital, a digit or a currency sign, after any opening quotes,
 # brackets or emphasis marks ("“Ask first,” she said", "**Note:** ..."). A straight quote or
 # bracket opens one whatever follows it, as before.

@@ -71,6 +71,15 @@ class Parsed:
     skipped: str | None = None  # why it is no document (a redirect stub); not a failure
 
 
+# A folder is ingested as what it holds: a link inside it to a file or folder elsewhere (a home
+# directory, a mounted share) would pull in text its owner never put there, and give it the
+# folder's groups.
+_OUTSIDE = (
+    "a link to {target}, outside the folder being ingested: ingest does not follow it; "
+    "name the target itself to ingest it, or copy the file into the folder"
+)
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], dict[str, str], list[Path]]:
     """Files to ingest, failures for named paths that cannot be, and the directory roots."""
     files: list[SourceFile] = []
@@ -84,7 +93,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], dict[str, str], l
                 rel = found.relative_to(path).parts
                 if any(part.startswith(".") for part in rel):
                     continue
-                if found.is_file() and found.suffix.lower() in FORMATS:
+                wanted = found.is_dir() or found.suffix.lower() in FORMATS
+                if found.is_symlink() and wanted and not found.resolve().is_relative_to(path):
+                    failed[str(found)] = _OUTSIDE.format(target=found.resolve())
+                elif found.is_file() and found.suffix.lower() in FORMATS:
                     files.append(SourceFile(found, path))
         elif path.is_file():
             files.append(SourceFile(path, path.parent))

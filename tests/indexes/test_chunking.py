@@ -516,3 +516,27 @@ def test_pdf_chunks_are_named_by_the_headings_they_sit_under_across_pages(tmp_pa
     assert travel.page == 2 and "travel desk 14 days before you fly" in travel.text
     for c in chunks:
         assert c.text == c.text.strip() and c.page is not None
+
+
+@pytest.mark.parametrize(
+    ("items", "budget", "overlap"), [(8, 40, 10), (8, 40, 20), (10, 40, 20), (12, 50, 10)]
+)
+def test_a_curly_closing_quote_ends_a_sentence_for_the_cuts_as_a_straight_one_does(
+    items: int, budget: int, overlap: int
+) -> None:
+    # Quoted sentences longer than a chunk, so the splitter cuts at commas and the cuts are
+    # moved to where a sentence opens or closes. indexes/sentences.py ends a sentence after
+    # ".”" as after '."', and the chunker must agree, or a chunk opens mid-sentence.
+    def said(close: str) -> str:
+        return " ".join(
+            f"Lead {i} said {close}the rota, "
+            + ", ".join(f"item {j} of {i}" for j in range(items))
+            + f", checked every {i + 2} days.{close}"
+            for i in range(12)
+        )
+
+    def cuts(close: str) -> list[tuple[int, int]]:
+        doc = markdown(f"# Rota\n\nWho checks what.\n\n## Checks\n\n{said(close)}\n")
+        return [(c.start_char, c.end_char) for c in chunk(doc, budget=budget, overlap=overlap)]
+
+    assert cuts("”") == cuts('"')

@@ -248,6 +248,35 @@ def test_bad_files_are_reported_and_the_rest_ingested(
     assert again.added == 1 and again.unchanged == 1
 
 
+def test_links_out_of_the_folder_are_not_followed(
+    db: Database, embedder: Embedder, tmp_path: Path
+) -> None:
+    # A shared folder with links planted in it: to a file and to a folder outside it. Their
+    # text must not be ingested under the folder's groups; a link that stays inside is read.
+    elsewhere = tmp_path / "home"
+    (elsewhere / "notes").mkdir(parents=True)
+    (elsewhere / "private.md").write_text("# Private\n\nThe safe code is 4417.\n", "utf-8")
+    (elsewhere / "notes" / "diary.md").write_text("# Diary\n\nMet the auditor.\n", "utf-8")
+    folder = tmp_path / "shared"
+    (folder / "policies").mkdir(parents=True)
+    (folder / "policies" / "leave.md").write_text("# Leave\n\nTwelve days a year.\n", "utf-8")
+    (folder / "private.md").symlink_to(elsewhere / "private.md")
+    (folder / "notes").symlink_to(elsewhere / "notes", target_is_directory=True)
+    (folder / "current.md").symlink_to(folder / "policies" / "leave.md")
+    report = ingest(db, embedder, [folder], IngestOptions(progress=False))
+    assert report.added == 2  # policies/leave.md and the link beside it
+    reasons = {Path(p).name: r for p, r in report.failed.items()}
+    assert set(reasons) == {"private.md", "notes"}
+    assert str(elsewhere / "private.md") in reasons["private.md"]
+    assert "name the target itself" in reasons["notes"]
+    with db.administering() as conn:
+        stored = {r[0] for r in conn.execute("SELECT text FROM chunks").fetchall()}
+    assert not any("4417" in text or "auditor" in text for text in stored)
+    # Named on purpose, the file outside is ingested.
+    named = ingest(db, embedder, [elsewhere / "private.md"], IngestOptions(progress=False))
+    assert named.added == 1 and named.failed == {}
+
+
 def test_other_model_on_existing_collection_is_refused(
     db: Database, embedder: Embedder, corpus: Path, tiny_embedder_path: str
 ) -> None:
