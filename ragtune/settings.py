@@ -324,6 +324,12 @@ class Settings(BaseSettings):
     service_max_upload_mb: float = Field(
         default=100.0, gt=0, description="Largest POST /v1/documents upload body (MB)."
     )
+    service_body_timeout_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="Longest a client may pause while sending a request body (seconds); "
+        "0: no limit. A client slower than that gets 408.",
+    )
     service_rate_per_minute: float = Field(
         default=120.0, ge=0, description="Requests per minute per API key; 0: no limit."
     )

@@ -20,14 +20,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexes.database import Database
 from indexes.embeddings import Embedder
+from indexes.upload_jobs import interrupt_jobs
 from ragtune.errors import RagtuneError
 from ragtune.principal import Principal, parse_groups
 from ragtune.resources import connect_settings, embedder_from_settings
 from ragtune.settings import Settings, load_settings
-from service.api import adapters, ask, documents, feedback, health, openai_compat
+from service.api import adapters, ask, documents, feedback, health, openai_compat, uploads
 from service.docs_ui import install_docs
 from service.errors import install_error_handlers
-from service.limits import BodySizeLimit, GenerationSlots, RateLimiter
+from service.limits import BodyLimits, GenerationSlots, RateLimiter
 from service.metrics import Metrics
 from service.state import AnsweringAgent, ServiceState
 from service.text_input import TextInputGuard
@@ -225,6 +226,11 @@ def lifespan(
         try:
             yield
         finally:
+            if state.upload_jobs:
+                try:
+                    interrupt_jobs(state.db, list(state.upload_jobs))
+                except Exception:  # the database is down: the jobs' heartbeats tell later
+                    log.exception("could not mark the running uploads interrupted")
             if state.agent is not None and owns_agent:
                 state.agent.close()
             if state.owns_db:
@@ -237,12 +243,13 @@ def install_routes(app: FastAPI) -> None:
     """The API docs, the error handlers and every router of service/api/."""
     install_docs(app)
     install_error_handlers(app)
-    for module in (health, ask, openai_compat, documents, feedback, adapters):
+    for module in (health, ask, openai_compat, documents, uploads, feedback, adapters):
         app.include_router(module.router)
 
 
 def install_middleware(app: FastAPI, state: ServiceState) -> None:
-    """Body size limits (uploads get their own) and the text check inside the request log."""
+    """Body size and read-time limits (uploads get their own size) and the text check, inside
+    the request log."""
     settings = state.settings
     json_limit = settings.service_max_body_kb * 1024
     upload_limit = int(settings.service_max_upload_mb * 1_000_000)
@@ -254,7 +261,9 @@ def install_middleware(app: FastAPI, state: ServiceState) -> None:
 
     # Inside the size limit: the guard reads JSON bodies whole, so they must be bounded first.
     app.add_middleware(TextInputGuard)
-    app.add_middleware(BodySizeLimit, limit_for=limit_for)
+    app.add_middleware(
+        BodyLimits, limit_for=limit_for, read_timeout_s=settings.service_body_timeout_s
+    )
     app.add_middleware(RequestLog, metrics=state.metrics)
 
 

@@ -43,6 +43,12 @@ class PayloadTooLargeError(RagtuneError):
     http_status = 413
 
 
+class BodyTimeoutError(RagtuneError):
+    """The client paused too long while sending the request body."""
+
+    http_status = 408
+
+
 class GenerationTimeoutError(RagtuneError):
     """The answer took longer than the configured generation timeout."""
 

@@ -1,4 +1,5 @@
-"""Request limits: body size, per-key rate (token bucket), and concurrent generations.
+"""Request limits: body size and read time, per-key rate (token bucket), and concurrent
+generations.
 
 The rate limiter and the generation slots live in one process; with several uvicorn workers
 each worker enforces them on its own share (docs/deployment.md).
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import (
+    BodyTimeoutError,
     OverloadedError,
     PayloadTooLargeError,
     RateLimitedError,
@@ -24,19 +26,30 @@ from service.errors import (
 )
 
 
-class _TooLarge(Exception):
-    pass
+class _Refused(Exception):
+    """The body broke a limit; ``error`` is the answer the client gets instead."""
+
+    def __init__(self, error: PayloadTooLargeError | BodyTimeoutError, kind: str) -> None:
+        self.error = error
+        self.kind = kind
 
 
-class BodySizeLimit:
-    """Refuse request bodies over a limit with 413, by Content-Length or while reading.
+class BodyLimits:
+    """Refuse request bodies over a size limit with 413 (by Content-Length or while reading),
+    and clients that pause longer than ``read_timeout_s`` while sending one with 408.
 
-    ``limit_for(method, path)`` gives the limit in bytes for one request (uploads get more).
+    ``limit_for(method, path)`` gives the size limit in bytes for one request (uploads get
+    more). Without the timeout a client trickling an upload a byte at a time holds its
+    connection, and the stored part of its body, for as long as it likes. Only the body's
+    reads are timed: after it, the app's own waits (for a disconnect) are left alone.
     """
 
-    def __init__(self, app: ASGIApp, limit_for: Callable[[str, str], int]) -> None:
+    def __init__(
+        self, app: ASGIApp, limit_for: Callable[[str, str], int], read_timeout_s: float = 0
+    ) -> None:
         self.app = app
         self.limit_for = limit_for
+        self.read_timeout_s = read_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,56 +63,75 @@ class BodySizeLimit:
                 except ValueError:
                     declared = 0
                 if declared > limit:
-                    await self._refuse(send, limit)
+                    await _refuse(send, *_too_large(limit))
                     return
         started = False
-        too_large = False
+        refused: _Refused | None = None
         seen = 0
+        body_done = False
 
         async def limited_receive() -> Message:
-            nonlocal seen, too_large
-            message = await receive()
+            nonlocal seen, refused, body_done
+            if body_done or not self.read_timeout_s:
+                message = await receive()
+            else:
+                try:
+                    message = await asyncio.wait_for(receive(), self.read_timeout_s)
+                except TimeoutError:
+                    refused = _Refused(*_too_slow(self.read_timeout_s))
+                    raise refused from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
+                body_done = not message.get("more_body", False)
                 if seen > limit:
-                    too_large = True
-                    raise _TooLarge
+                    refused = _Refused(*_too_large(limit))
+                    raise refused
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            if too_large:
-                return  # the app's own reply to the aborted read is replaced by the 413
+            if refused is not None:
+                return  # the app's own reply to the aborted read is replaced by the refusal
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
+        except _Refused:
             pass
-        if too_large and not started:
-            await self._refuse(send, limit)
+        if refused is not None and not started:
+            await _refuse(send, refused.error, refused.kind)
 
-    @staticmethod
-    async def _refuse(send: Send, limit: int) -> None:
-        exc = PayloadTooLargeError(
-            f"The request body is larger than the limit of {limit} bytes",
-            hint="send less; uploads may be larger (service_max_upload_mb)",
-        )
-        body = json.dumps(error_body(exc.message, exc.hint, "payload_too_large")).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+
+def _too_large(limit: int) -> tuple[PayloadTooLargeError, str]:
+    return PayloadTooLargeError(
+        f"The request body is larger than the limit of {limit} bytes",
+        hint="send less; uploads may be larger (service_max_upload_mb)",
+    ), "payload_too_large"
+
+
+def _too_slow(timeout_s: float) -> tuple[BodyTimeoutError, str]:
+    return BodyTimeoutError(
+        f"The request body stopped arriving for {timeout_s:g} s",
+        hint="send the body without pauses (service_body_timeout_s sets the limit)",
+    ), "request_timeout"
+
+
+async def _refuse(send: Send, exc: PayloadTooLargeError | BodyTimeoutError, kind: str) -> None:
+    body = json.dumps(error_body(exc.message, exc.hint, kind)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": exc.http_status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 @dataclass

@@ -74,6 +74,25 @@ class UploadReport(BaseModel):
     documents: list[UploadedDocument]
 
 
+class UploadJobOut(BaseModel):
+    """A background upload (``POST /v1/documents?wait=false``): how far its ingest got and,
+    once it ended, its report (``done``, ``cancelled``) or error (``failed``,
+    ``interrupted``)."""
+
+    id: str
+    url: str = Field(description="Where to follow it: GET for its state, DELETE to cancel.")
+    collection: str
+    status: Literal["running", "done", "failed", "cancelled", "interrupted"]
+    files: int = Field(description="Files stored for ingest (refused ones are in `failed`).")
+    files_done: int
+    chunks_written: int
+    cancel_requested: bool
+    created_at: datetime
+    finished_at: datetime | None = None
+    report: UploadReport | None = None
+    error: str | None = None
+
+
 class DeletedDocument(BaseModel):
     id: str
     deleted_chunks: int

@@ -64,6 +64,8 @@ class ServiceState:
     owns_db: bool = False
     loading: threading.Event = field(default_factory=threading.Event)
     adapter_watch: AdapterWatch = field(default_factory=AdapterWatch)  # hot swap (issue 14)
+    # Ids of the background uploads this process runs (service/upload_jobs.py).
+    upload_jobs: set[str] = field(default_factory=set)
 
     @property
     def uploads_dir(self) -> Path:

@@ -13,8 +13,11 @@ from pathlib import Path, PurePosixPath
 
 from indexes.collections import check_collection_name
 from indexes.database import Database
+from indexes.embeddings import Embedder
+from indexes.ingest import IngestOptions, IngestWatcher, ingest
 from indexes.loaders.dispatch import FORMATS
 from ragtune.errors import InputError
+from service.schemas import UploadedDocument, UploadReport
 from service.text_input import text_problem
 
 # Letters and digits of any script, and a few separators; anything else becomes "_".
@@ -85,3 +88,58 @@ def document_ids(db: Database, collection: str, paths: list[Path]) -> dict[str, 
             (collection, [str(p) for p in paths]),
         ).fetchall()
     return {path: (doc_id, source) for path, doc_id, source in rows}
+
+
+CANCELLED = "not ingested: the upload was cancelled before this file was reached; upload it again"
+
+
+def ingest_uploads(
+    db: Database,
+    embedder: Embedder,
+    options: IngestOptions,
+    stored: dict[str, str],
+    failed: dict[str, str],
+    watcher: IngestWatcher | None = None,
+) -> UploadReport:
+    """Ingest the stored uploads (``{path: name as uploaded}``) and report by uploaded name,
+    after the files already refused (``failed``); what was not ingested is deleted from disk.
+
+    InputError, with each file's reason, when no file of the upload could be ingested.
+    """
+    paths = [Path(p) for p in stored]
+    try:
+        report = ingest(db, embedder, paths, options, watcher) if paths else None
+    except BaseException:
+        remove_uploads(paths)  # nothing was ingested: keep nothing on disk
+        raise
+    ids = document_ids(db, options.collection, paths) if report else {}
+    failed = dict(failed)
+    skipped: dict[str, str] = {}
+    if report is not None:
+        failed |= {stored.get(p, p): why for p, why in report.failed.items()}
+        skipped = {stored.get(p, p): why for p, why in report.skipped.items()}
+        unreached = [p for p in stored if p not in ids and p not in report.failed]
+        unreached = [p for p in unreached if p not in report.skipped]
+        if report.stopped:
+            failed |= {stored[p]: CANCELLED for p in unreached}
+        remove_uploads([Path(p) for p in (*report.failed, *report.skipped, *unreached)])
+    ingested = report is not None and bool(report.added or report.updated or report.unchanged)
+    if failed and not (ingested or skipped):
+        # Nothing of the request was ingested: an error, not "201 Created" with an empty list.
+        reasons = "; ".join(f"{name}: {why}" for name, why in failed.items())
+        raise InputError(
+            f"No file could be ingested ({reasons})",
+            hint="fix each file as its reason says and upload it again",
+        )
+    return UploadReport(
+        collection=options.collection,
+        added=report.added if report else 0,
+        updated=report.updated if report else 0,
+        unchanged=report.unchanged if report else 0,
+        failed=failed,
+        skipped=skipped,
+        chunks=report.chunks if report else 0,
+        embedded=report.embedded if report else 0,
+        seconds=round(report.seconds, 3) if report else 0.0,
+        documents=[UploadedDocument(id=i, source=src) for i, src in ids.values()],
+    )

@@ -9,7 +9,7 @@ whose text did not change.
 """
 
 from indexes.ingest.files import SourceFile, discover
-from indexes.ingest.options import IngestOptions, IngestReport, ingest_options
+from indexes.ingest.options import IngestOptions, IngestReport, IngestWatcher, ingest_options
 from indexes.ingest.pipeline import ingest
 from indexes.ingest.store import STATISTICS_SHARE, refresh_statistics, remove_missing
 
@@ -17,6 +17,7 @@ __all__ = [
     "STATISTICS_SHARE",
     "IngestOptions",
     "IngestReport",
+    "IngestWatcher",
     "SourceFile",
     "discover",
     "ingest",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from indexes.chunking import CHUNKER_VERSION
 from ragtune.principal import EVERYONE
@@ -49,6 +49,8 @@ class IngestReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     db_seconds: float = 0.0
+    # The watcher asked the ingest to stop: files not yet reached are in no count above.
+    stopped: bool = False
 
     def summary(self) -> str:
         """One line of counts and seconds."""
@@ -58,6 +60,16 @@ class IngestReport:
             f"{self.removed} removed, {len(self.failed)} failed{skipped}; {self.chunks} chunks "
             f"({self.embedded} embedded) in {self.seconds:.1f} s"
         )
+
+
+class IngestWatcher(Protocol):
+    """Who follows an ingest from outside (a background upload): told its progress about once
+    a second, and able to stop it."""
+
+    def progress(self, files_done: int, chunks_written: int) -> bool:
+        """Files done and chunks written so far; True asks the ingest to stop after the
+        group it is embedding (documents already written stay whole)."""
+        ...
 
 
 def ingest_options(settings: Settings, **overrides: Any) -> IngestOptions:

@@ -14,7 +14,7 @@ from indexes.collections import ensure_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder, embedder_backend
 from indexes.ingest.files import Parsed, Pending, SourceFile, discover, parse, parsed_in_order
-from indexes.ingest.options import IngestOptions, IngestReport
+from indexes.ingest.options import IngestOptions, IngestReport, IngestWatcher
 from indexes.ingest.store import (
     Writer,
     existing_documents,
@@ -30,6 +30,8 @@ from ragtune.principal import EVERYONE
 
 # Embed this many chunks together; small documents are batched across files.
 EMBED_GROUP = 256
+# How often a watcher hears of progress (each call may be a database write).
+WATCH_EVERY_S = 1.0
 
 
 def _embed_group(
@@ -108,23 +110,43 @@ def _batches(items: Iterable[Pending]) -> Iterator[list[Pending]]:
 
 class _Progress:
     """A progress bar over files, showing chunks written per second (the ETA is tqdm's, from
-    the file rate)."""
+    the file rate), and the watcher's ears: it hears the counts about once a second and its
+    answer sets ``stopping``."""
 
-    def __init__(self, total: int, enabled: bool, desc: str) -> None:
+    def __init__(
+        self, total: int, enabled: bool, desc: str, watcher: IngestWatcher | None = None
+    ) -> None:
         from tqdm import tqdm
 
         self._bar = tqdm(total=total, desc=desc, unit="file", disable=not enabled, leave=False)
         self._started = time.perf_counter()
+        self._files = 0
         self._chunks = 0
         self._lock = threading.Lock()
+        self._watcher = watcher
+        self._told = 0.0
+        self.stopping = False
 
     def files(self, n: int, chunks: int = 0) -> None:
         """``n`` more files done, ``chunks`` more chunks written."""
         with self._lock:
+            self._files += n
             self._chunks += chunks
             rate = self._chunks / max(time.perf_counter() - self._started, 1e-9)
             self._bar.set_postfix_str(f"{self._chunks} chunks, {rate:.1f} chunks/s", refresh=False)
             self._bar.update(n)
+        if time.perf_counter() - self._told >= WATCH_EVERY_S:
+            self.tell()
+
+    def tell(self) -> None:
+        """Tell the watcher the counts now (also when the ingest ends)."""
+        if self._watcher is None:
+            return
+        with self._lock:
+            files, chunks = self._files, self._chunks
+            self._told = time.perf_counter()
+        if self._watcher.progress(files, chunks):
+            self.stopping = True
 
     def close(self) -> None:
         """Remove the bar."""
@@ -140,13 +162,18 @@ def _merge(report: IngestReport, written: IngestReport) -> None:
 
 
 def ingest(
-    db: Database, embedder: Embedder, paths: Sequence[Path], options: IngestOptions
+    db: Database,
+    embedder: Embedder,
+    paths: Sequence[Path],
+    options: IngestOptions,
+    watcher: IngestWatcher | None = None,
 ) -> IngestReport:
     """Ingest ``paths`` (files or folders) into the collection; never raises for one bad file.
 
     Three stages overlap: ``options.workers`` threads read and chunk files ahead, this thread
     embeds them in groups of about EMBED_GROUP chunks, and a writer thread stores each
-    embedded group (one transaction per document) while the next group is embedded.
+    embedded group (one transaction per document) while the next group is embedded. A
+    ``watcher`` hears the progress and may stop the ingest between groups (``stopped``).
     """
     started = time.perf_counter()
     report = IngestReport()
@@ -158,7 +185,7 @@ def ingest(
         )
         existing = existing_documents(conn, collection, [str(f.path) for f in files])
 
-    bar = _Progress(len(files), options.progress, f"ingest {options.collection}")
+    bar = _Progress(len(files), options.progress, f"ingest {options.collection}", watcher)
 
     def work(file: SourceFile) -> Parsed:
         return parse(file, options, embedder, existing, groups)
@@ -187,6 +214,9 @@ def ingest(
     )
     try:
         for group in _batches(pending()):
+            if bar.stopping:
+                report.stopped = True
+                break
             embedded = _embed_or_fail(db, embedder, group, report, options.sentence_vectors)
             if embedded:
                 writer.put(embedded)

@@ -1,8 +1,11 @@
-"""Generation timeouts and client disconnects stop the agent's work (real uvicorn server,
-the stand-in agent slowed down so the timing is under the test's control)."""
+"""Generation timeouts and client disconnects stop the agent's work, and a client that stalls
+while sending a body is answered 408 (real uvicorn server, the stand-in agent slowed down so
+the timing is under the test's control)."""
 
 from __future__ import annotations
 
+import json
+import socket
 import time
 from collections.abc import Iterator
 
@@ -28,6 +31,7 @@ def slow(
         tmp_path_factory.mktemp("slow"),
         token_delay_s=0.25,
         service_timeout_s=2.0,
+        service_body_timeout_s=1.0,  # shorter than the streams below: they must not trip it
     )
     with LiveServer(app) as live:
         yield live, agent
@@ -137,3 +141,29 @@ def test_a_request_id_that_is_no_plain_token_is_replaced_not_an_error(
         assert r.status_code == 200, sent
         echoed = r.headers["x-request-id"]
         assert echoed.isalnum() and len(echoed) == 32, (sent, echoed)
+
+
+def test_a_client_that_stalls_while_sending_a_body_gets_408(
+    slow: tuple[LiveServer, StandInAgent], keys: Keys
+) -> None:
+    server, _ = slow
+    body = json.dumps({"question": QUESTION}).encode()
+    head = (
+        f"POST /v1/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {keys.alice}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        conn.sendall(head + body[:10])  # then nothing: a slow or stuck client
+        started = time.monotonic()
+        reply = b""
+        while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+        waited = time.monotonic() - started
+    status_line, _, rest = reply.partition(b"\r\n")
+    assert b" 408 " in status_line, reply
+    error = json.loads(rest.partition(b"\r\n\r\n")[2])["error"]
+    assert "stopped arriving" in error["message"] and "service_body_timeout_s" in error["hint"]
+    assert 0.9 <= waited < 5

@@ -1,0 +1,133 @@
+"""Uploads ingested in the background: their progress, their report and cancel requests.
+
+A row per job (indexes/schema/0015_upload_jobs.sql) so that any service worker can answer for a
+job another one runs. The running ingest writes its progress and reads the cancel flag between
+embedding groups (service/upload_jobs.py); nothing here holds document text.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from psycopg.types.json import Jsonb
+
+from indexes.database import Database
+
+Status = Literal["running", "done", "failed", "cancelled", "interrupted"]
+# A running job writes a heartbeat with every embedding group (seconds apart even for large
+# groups on a CPU); one silent this long lost its process.
+STALE_AFTER_S = 300
+
+_COLUMNS = (
+    "SELECT id::text, collection, created_by, status, files, files_done, chunks_written,"
+    " cancel_requested, report, error, created_at, heartbeat_at, finished_at FROM upload_jobs"
+)
+
+
+@dataclass(frozen=True)
+class UploadJob:
+    """One background upload, as ``GET /v1/uploads/{id}`` reports it."""
+
+    id: str
+    collection: str
+    created_by: str
+    status: Status
+    files: int
+    files_done: int
+    chunks_written: int
+    cancel_requested: bool
+    report: dict[str, Any] | None
+    error: str | None
+    created_at: datetime
+    heartbeat_at: datetime
+    finished_at: datetime | None
+
+
+def create_job(db: Database, collection: str, created_by: str, files: int) -> str:
+    """A new running job for ``files`` stored files; its id."""
+    job_id = str(uuid.uuid4())
+    with db.administering() as conn:
+        conn.execute(
+            "INSERT INTO upload_jobs (id, collection, created_by, status, files)"
+            " VALUES (%s, %s, %s, 'running', %s)",
+            (job_id, collection, created_by, files),
+        )
+    return job_id
+
+
+def record_progress(db: Database, job_id: str, files_done: int, chunks_written: int) -> bool:
+    """Store how far the job got and beat its heart; True when a cancel was requested."""
+    with db.administering() as conn:
+        row = conn.execute(
+            "UPDATE upload_jobs SET files_done = %s, chunks_written = %s, heartbeat_at = now()"
+            " WHERE id = %s RETURNING cancel_requested",
+            (files_done, chunks_written, job_id),
+        ).fetchone()
+    return bool(row and row[0])
+
+
+def finish_job(
+    db: Database,
+    job_id: str,
+    status: Status,
+    *,
+    report: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    """Record how the job ended, with its report (the synchronous upload's body) or error."""
+    with db.administering() as conn:
+        conn.execute(
+            "UPDATE upload_jobs SET status = %s, report = %s, error = %s,"
+            " finished_at = now(), heartbeat_at = now() WHERE id = %s",
+            (status, Jsonb(report) if report is not None else None, error, job_id),
+        )
+
+
+def get_job(db: Database, job_id: str) -> UploadJob | None:
+    """The job, or None for an unknown id; a running job whose heartbeat stopped is marked
+    interrupted first (its process died; the documents it wrote are whole, the rest are not
+    ingested)."""
+    try:
+        uuid.UUID(job_id)
+    except ValueError:
+        return None
+    with db.administering() as conn:
+        conn.execute(
+            "UPDATE upload_jobs SET status = 'interrupted', finished_at = now(),"
+            " error = 'the service process running it stopped'"
+            " WHERE id = %s AND status = 'running'"
+            " AND heartbeat_at < now() - make_interval(secs => %s)",
+            (job_id, STALE_AFTER_S),
+        )
+        row = conn.execute(f"{_COLUMNS} WHERE id = %s", (job_id,)).fetchone()
+    return UploadJob(*row) if row else None
+
+
+def request_cancel(db: Database, job_id: str) -> UploadJob | None:
+    """Ask a running job to stop after the group it is embedding; the job as it is now, or
+    None for an unknown id. A finished job is left as it is."""
+    job = get_job(db, job_id)
+    if job is None or job.status != "running":
+        return job
+    with db.administering() as conn:
+        conn.execute(
+            "UPDATE upload_jobs SET cancel_requested = true WHERE id = %s AND status = 'running'",
+            (job_id,),
+        )
+    return get_job(db, job_id)
+
+
+def interrupt_jobs(db: Database, job_ids: list[str]) -> None:
+    """Mark still-running ``job_ids`` interrupted: their process is shutting down."""
+    if not job_ids:
+        return
+    with db.administering() as conn:
+        conn.execute(
+            "UPDATE upload_jobs SET status = 'interrupted', finished_at = now(),"
+            " error = 'the service shut down before the upload was ingested'"
+            " WHERE id = ANY(%s::uuid[]) AND status = 'running'",
+            (job_ids,),
+        )

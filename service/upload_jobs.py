@@ -1,0 +1,82 @@
+"""Uploads ingested in the background: the thread that runs one and records how it ends.
+
+``POST /v1/documents?wait=false`` stores the files within its request, as a synchronous
+upload does, then answers 202 and hands them to ``start_upload_job``. The job's row
+(indexes/upload_jobs.py) is what any worker answers ``GET /v1/uploads/{id}`` from.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from indexes.database import Database
+from indexes.ingest import IngestOptions
+from indexes.upload_jobs import Status, create_job, finish_job, record_progress
+from ragtune.errors import InputError
+from service.state import ServiceState
+from service.uploads import ingest_uploads
+
+log = logging.getLogger(__name__)
+
+
+class _JobWatcher:
+    """Writes the ingest's progress to the job's row and reads its cancel flag back."""
+
+    def __init__(self, db: Database, job_id: str) -> None:
+        self._db = db
+        self._job_id = job_id
+        self.stopped = False
+
+    def progress(self, files_done: int, chunks_written: int) -> bool:
+        if record_progress(self._db, self._job_id, files_done, chunks_written):
+            self.stopped = True
+        return self.stopped
+
+
+def start_upload_job(
+    state: ServiceState,
+    *,
+    created_by: str,
+    options: IngestOptions,
+    stored: dict[str, str],
+    failed: dict[str, str],
+) -> str:
+    """Ingest the stored uploads on a thread of their own; the job's id, at once."""
+    job_id = create_job(state.db, options.collection, created_by, len(stored))
+    state.upload_jobs.add(job_id)
+    threading.Thread(
+        target=_run,
+        args=(state, job_id, options, stored, failed),
+        name=f"ragtune-upload-{job_id[:8]}",
+        daemon=True,  # a shutdown marks it interrupted (service/app.py); whole documents stay
+    ).start()
+    return job_id
+
+
+def _run(
+    state: ServiceState,
+    job_id: str,
+    options: IngestOptions,
+    stored: dict[str, str],
+    failed: dict[str, str],
+) -> None:
+    watcher = _JobWatcher(state.db, job_id)
+    try:
+        try:
+            embedder = state.embedder_loader()
+            report = ingest_uploads(state.db, embedder, options, stored, failed, watcher)
+        except InputError as exc:
+            status: Status = "cancelled" if watcher.stopped else "failed"
+            finish_job(state.db, job_id, status, error=f"{exc.message} ({exc.hint})")
+        except Exception as exc:
+            log.exception("upload job %s failed", job_id)
+            finish_job(state.db, job_id, "failed", error=f"the ingest failed: {exc}")
+        else:
+            ended: Status = "cancelled" if watcher.stopped else "done"
+            finish_job(state.db, job_id, ended, report=report.model_dump(mode="json"))
+    except Exception:
+        # The database is gone (a shutdown, an outage): the job is found interrupted later.
+        log.exception("could not record how upload job %s ended", job_id)
+    finally:
+        state.upload_jobs.discard(job_id)

@@ -1,0 +1,189 @@
+"""Background uploads: 202 at once, progress and the report from GET /v1/uploads/{id}; a cancel
+keeps whole documents and lists the files it did not reach; a job whose process died is
+reported interrupted."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+import service.upload_jobs
+from indexes.database import Database
+from indexes.embeddings import Embedder
+from indexes.upload_jobs import create_job, get_job
+from tests.service.conftest import Keys, auth, build_app
+
+
+def _finished(client: TestClient, url: str, token: str, within_s: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + within_s
+    while True:
+        job = client.get(url, headers=auth(token))
+        assert job.status_code == 200, job.text
+        if job.json()["status"] != "running":
+            return job.json()
+        assert time.monotonic() < deadline, job.json()
+        time.sleep(0.2)
+
+
+def _page(n: int) -> bytes:
+    lines = [
+        f"Bay {n}-{i} holds pallets of lot {n * 100 + i}, checked every {i % 9 + 2} days by "
+        f"the shift lead, who signs the log at the dock door before the trucks leave."
+        for i in range(25)
+    ]
+    return (f"# Bay {n}\n\n" + "\n\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Holds a background ingest at its first progress report until set."""
+    opened = threading.Event()
+    original: Callable[..., bool] = service.upload_jobs.record_progress
+
+    def held(*args: Any) -> bool:
+        opened.wait(60)
+        return original(*args)
+
+    monkeypatch.setattr(service.upload_jobs, "record_progress", held)
+    yield opened
+    opened.set()
+
+
+def test_a_background_upload_answers_at_once_and_reports_when_done(
+    client: TestClient, keys: Keys
+) -> None:
+    files = [
+        ("files", ("dock.md", b"# Dock\n\nThe loading dock opens at 06:00.\n")),
+        ("files", ("empty.md", b"")),
+        ("files", ("../x.md", b"# X\n\nText.\n")),
+    ]
+    made = client.post(
+        "/v1/documents?wait=false",
+        files=files,
+        data={"collection": "later"},
+        headers=auth(keys.root),
+    )
+    assert made.status_code == 202, made.text
+    job = made.json()
+    assert made.headers["location"] == job["url"] == f"/v1/uploads/{job['id']}"
+    assert job["files"] == 2 and job["collection"] == "later"
+    done = _finished(client, job["url"], keys.root)
+    assert done["status"] == "done" and done["error"] is None
+    report = done["report"]
+    assert report["added"] == 1 and [d["source"] for d in report["documents"]] == ["dock.md"]
+    assert set(report["failed"]) == {"empty.md", "../x.md"}
+    listed = client.get("/v1/documents?collection=later", headers=auth(keys.alice)).json()
+    assert [d["source"] for d in listed["documents"]] == ["dock.md"]
+    # Admin keys only; unknown ids are 404 with a hint.
+    assert client.get(job["url"], headers=auth(keys.alice)).status_code == 403
+    for unknown in ("00000000-0000-0000-0000-000000000000", "not-an-id"):
+        missing = client.get(f"/v1/uploads/{unknown}", headers=auth(keys.root))
+        assert missing.status_code == 404 and "POST /v1/documents" in missing.text
+    # Cancelling a finished upload changes nothing.
+    again = client.delete(job["url"], headers=auth(keys.root))
+    assert again.status_code == 200 and again.json()["status"] == "done"
+
+
+def test_a_cancelled_upload_keeps_whole_documents_and_lists_the_files_it_did_not_reach(
+    service_db: Database,
+    embedder: Embedder,
+    keys: Keys,
+    tmp_path: Path,
+    gate: threading.Event,
+) -> None:
+    # Small chunks, many files: the ingest embeds several groups, so a cancel read at the
+    # first progress report stops it with files left.
+    app, _ = build_app(
+        service_db,
+        embedder,
+        tmp_path,
+        chunk_size_tokens=32,
+        chunk_overlap_tokens=0,
+        sentence_vectors=False,
+    )
+    names = [f"bay-{n:02d}.md" for n in range(40)]
+    files = [("files", (name, _page(n))) for n, name in enumerate(names)]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        made = client.post(
+            "/v1/documents?wait=false",
+            files=files,
+            data={"collection": "cancelled"},
+            headers=auth(keys.root),
+        )
+        assert made.status_code == 202, made.text
+        url = made.json()["url"]
+        asked = client.delete(url, headers=auth(keys.root))
+        assert asked.status_code == 200, asked.text
+        assert asked.json()["cancel_requested"] is True
+        gate.set()
+        ended = _finished(client, url, keys.root)
+        assert ended["status"] == "cancelled"
+        report = ended["report"]
+        written = {d["source"] for d in report["documents"]}
+        left = {name for name, why in report["failed"].items() if "cancelled" in why}
+        assert written and left and written | left == set(names)
+        assert set(report["failed"]) == left
+        # Left files are not kept on disk; written documents are whole (every chunk stored).
+        assert {p.name for p in (tmp_path / "uploads" / "cancelled").iterdir()} == written
+        with service_db.administering() as conn:
+            stored = dict(
+                conn.execute(
+                    "SELECT d.source, string_agg(c.text, ' ') FROM documents d"
+                    " JOIN collections k ON k.id = d.collection_id"
+                    " JOIN chunks c ON c.document_id = d.id WHERE k.name = 'cancelled'"
+                    " GROUP BY d.source"
+                ).fetchall()
+            )
+        assert set(stored) == written
+        lines = {name: [f"Bay {n}-{i} holds" for i in range(25)] for n, name in enumerate(names)}
+        assert [s for s, text in stored.items() if not all(x in text for x in lines[s])] == []
+        # Uploading everything again finishes the job.
+        rest = client.post(
+            "/v1/documents",
+            files=files,
+            data={"collection": "cancelled"},
+            headers=auth(keys.root),
+        )
+        assert rest.status_code == 201, rest.text
+        assert rest.json()["added"] == len(left) and rest.json()["unchanged"] == len(written)
+
+
+def test_a_job_whose_process_stopped_is_reported_interrupted(
+    service_db: Database,
+    embedder: Embedder,
+    keys: Keys,
+    tmp_path: Path,
+    gate: threading.Event,
+) -> None:
+    # Shut down while the ingest runs: the job is marked interrupted, not left running.
+    app, _ = build_app(service_db, embedder, tmp_path)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        made = client.post(
+            "/v1/documents?wait=false",
+            files=[("files", ("bay.md", _page(1)))],
+            data={"collection": "shutdown"},
+            headers=auth(keys.root),
+        )
+        assert made.status_code == 202, made.text
+        job_id = made.json()["id"]
+    stopped = get_job(service_db, job_id)
+    assert stopped is not None and stopped.status == "interrupted"
+    assert "shut down" in (stopped.error or "")
+    gate.set()
+    # A process that died without a shutdown: its heartbeat stops, and the job is reported
+    # interrupted once it is older than the limit.
+    lost = create_job(service_db, "default", "root", 3)
+    with service_db.administering() as conn:
+        conn.execute(
+            "UPDATE upload_jobs SET heartbeat_at = now() - interval '1 hour' WHERE id = %s",
+            (lost,),
+        )
+    found = get_job(service_db, lost)
+    assert found is not None and found.status == "interrupted"
+    assert found.finished_at is not None
