@@ -2,7 +2,7 @@
 
 A row per job (indexes/schema/0015_upload_jobs.sql) so that any service worker can answer for a
 job another one runs. The running ingest writes its progress and reads the cancel flag between
-embedding groups (service/upload_jobs.py); nothing here holds document text.
+slices of chunks it embeds (service/upload_jobs.py); nothing here holds document text.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from psycopg.types.json import Jsonb
 from indexes.database import Database
 
 Status = Literal["running", "done", "failed", "cancelled", "interrupted"]
-# A running job writes a heartbeat with every embedding group (seconds apart even for large
-# groups on a CPU); one silent this long lost its process.
+# A running job's process beats its heart every HEARTBEAT_S, however long a file takes to
+# parse or embed; a job silent for STALE_AFTER_S lost its process.
+HEARTBEAT_S = 30
 STALE_AFTER_S = 300
 
 _COLUMNS = (
-    "SELECT id::text, collection, created_by, status, files, files_done, chunks_written,"
+    "SELECT id::text, collection, created_by, status, files, files_done, chunks_embedded,"
     " cancel_requested, report, error, created_at, heartbeat_at, finished_at FROM upload_jobs"
 )
 
@@ -37,7 +38,7 @@ class UploadJob:
     status: Status
     files: int
     files_done: int
-    chunks_written: int
+    chunks_embedded: int
     cancel_requested: bool
     report: dict[str, Any] | None
     error: str | None
@@ -58,15 +59,21 @@ def create_job(db: Database, collection: str, created_by: str, files: int) -> st
     return job_id
 
 
-def record_progress(db: Database, job_id: str, files_done: int, chunks_written: int) -> bool:
+def record_progress(db: Database, job_id: str, files_done: int, chunks_embedded: int) -> bool:
     """Store how far the job got and beat its heart; True when a cancel was requested."""
     with db.administering() as conn:
         row = conn.execute(
-            "UPDATE upload_jobs SET files_done = %s, chunks_written = %s, heartbeat_at = now()"
+            "UPDATE upload_jobs SET files_done = %s, chunks_embedded = %s, heartbeat_at = now()"
             " WHERE id = %s RETURNING cancel_requested",
-            (files_done, chunks_written, job_id),
+            (files_done, chunks_embedded, job_id),
         ).fetchone()
     return bool(row and row[0])
+
+
+def beat(db: Database, job_id: str) -> None:
+    """The job's process is alive."""
+    with db.administering() as conn:
+        conn.execute("UPDATE upload_jobs SET heartbeat_at = now() WHERE id = %s", (job_id,))
 
 
 def finish_job(
@@ -107,7 +114,7 @@ def get_job(db: Database, job_id: str) -> UploadJob | None:
 
 
 def request_cancel(db: Database, job_id: str) -> UploadJob | None:
-    """Ask a running job to stop after the group it is embedding; the job as it is now, or
+    """Ask a running job to stop before its next slice of chunks; the job as it is now, or
     None for an unknown id. A finished job is left as it is."""
     job = get_job(db, job_id)
     if job is None or job.status != "running":

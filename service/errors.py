@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ragtune.errors import RagtuneError
+from service.media import is_json, media_type
 
 log = logging.getLogger("ragtune.service")
 
@@ -105,12 +106,12 @@ def _validation_hint(exc: RequestValidationError, content_type: str) -> str:
     """What to change, for where the problems are: the query string, a multipart form, or a
     body that is not JSON at all (the usual cause of "Input should be a valid dictionary")."""
     places = {str(err.get("loc", ("body",))[0]) for err in exc.errors()}
-    kind = content_type.split(";", 1)[0].strip().lower()
+    kind = media_type(content_type)
     if places <= {"query", "path", "header"}:
         return "check the query parameters and the path; see /docs"
     if kind == "multipart/form-data":
         return "send the form fields /docs lists for this endpoint (files as file parts)"
-    if kind != "application/json" and not kind.endswith("+json"):  # as text_input reads JSON
+    if not is_json(content_type):
         shown = kind or "no Content-Type"
         return f"send a JSON body with Content-Type: application/json (this request sent {shown})"
     return "send a JSON body with the fields /docs lists for this endpoint"

@@ -85,7 +85,7 @@ class UploadJobOut(BaseModel):
     status: Literal["running", "done", "failed", "cancelled", "interrupted"]
     files: int = Field(description="Files stored for ingest (refused ones are in `failed`).")
     files_done: int
-    chunks_written: int
+    chunks_embedded: int
     cancel_requested: bool
     created_at: datetime
     finished_at: datetime | None = None

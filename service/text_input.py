@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import error_body
+from service.media import is_json
 
 _BAD = re.compile("[\x00\ud800-\udfff]")
 _HINT = "send text without NUL characters (\\u0000) or unpaired surrogates (\\ud800-\\udfff)"
@@ -65,8 +66,7 @@ def json_problem(value: Any, where: str = "body") -> str | None:
 def _is_json(scope: Scope) -> bool:
     for name, value in scope.get("headers", []):
         if name == b"content-type":
-            kind = value.decode("latin-1").split(";")[0].strip().lower()
-            return kind == "application/json" or kind.endswith("+json")
+            return is_json(value.decode("latin-1"))
     return False
 
 

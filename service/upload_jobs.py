@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 
+import psycopg
+
 from indexes.database import Database
 from indexes.ingest import IngestOptions
-from indexes.upload_jobs import Status, create_job, finish_job, record_progress
-from ragtune.errors import InputError
+from indexes.upload_jobs import HEARTBEAT_S, Status, beat, create_job, finish_job, record_progress
+from ragtune.errors import InputError, RagtuneError
 from service.state import ServiceState
-from service.uploads import ingest_uploads
+from service.uploads import CANCELLED, ingest_uploads
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,8 @@ class _JobWatcher:
         self._job_id = job_id
         self.stopped = False
 
-    def progress(self, files_done: int, chunks_written: int) -> bool:
-        if record_progress(self._db, self._job_id, files_done, chunks_written):
+    def progress(self, files_done: int, chunks_embedded: int) -> bool:
+        if record_progress(self._db, self._job_id, files_done, chunks_embedded):
             self.stopped = True
         return self.stopped
 
@@ -62,6 +64,13 @@ def _run(
     failed: dict[str, str],
 ) -> None:
     watcher = _JobWatcher(state.db, job_id)
+    ended_event = threading.Event()
+    threading.Thread(
+        target=_beat_until,
+        args=(state.db, job_id, ended_event),
+        name=f"ragtune-upload-beat-{job_id[:8]}",
+        daemon=True,
+    ).start()
     try:
         try:
             embedder = state.embedder_loader()
@@ -74,9 +83,22 @@ def _run(
             finish_job(state.db, job_id, "failed", error=f"the ingest failed: {exc}")
         else:
             ended: Status = "cancelled" if watcher.stopped else "done"
+            left = sum(1 for why in report.failed.values() if why == CANCELLED)
+            record_progress(state.db, job_id, len(stored) - left, report.embedded)
             finish_job(state.db, job_id, ended, report=report.model_dump(mode="json"))
     except Exception:
         # The database is gone (a shutdown, an outage): the job is found interrupted later.
         log.exception("could not record how upload job %s ended", job_id)
     finally:
+        ended_event.set()
         state.upload_jobs.discard(job_id)
+
+
+def _beat_until(db: Database, job_id: str, ended: threading.Event) -> None:
+    """Beat the job's heart while its ingest runs: parsing one large PDF reports no progress
+    for minutes, and must not look like a dead process."""
+    while not ended.wait(HEARTBEAT_S):
+        try:
+            beat(db, job_id)
+        except (RagtuneError, psycopg.Error):  # the database is away: the next beat may reach it
+            log.warning("upload job %s: heartbeat not recorded", job_id)

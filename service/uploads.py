@@ -90,7 +90,7 @@ def document_ids(db: Database, collection: str, paths: list[Path]) -> dict[str, 
     return {path: (doc_id, source) for path, doc_id, source in rows}
 
 
-CANCELLED = "not ingested: the upload was cancelled before this file was reached; upload it again"
+CANCELLED = "not ingested: the upload was cancelled before this file was written; upload it again"
 
 
 def ingest_uploads(
@@ -124,7 +124,8 @@ def ingest_uploads(
             failed |= {stored[p]: CANCELLED for p in unreached}
         remove_uploads([Path(p) for p in (*report.failed, *report.skipped, *unreached)])
     ingested = report is not None and bool(report.added or report.updated or report.unchanged)
-    if failed and not (ingested or skipped):
+    cancelled = report is not None and report.stopped
+    if failed and not (ingested or skipped or cancelled):
         # Nothing of the request was ingested: an error, not "201 Created" with an empty list.
         reasons = "; ".join(f"{name}: {why}" for name, why in failed.items())
         raise InputError(

@@ -66,9 +66,10 @@ class IngestWatcher(Protocol):
     """Who follows an ingest from outside (a background upload): told its progress about once
     a second, and able to stop it."""
 
-    def progress(self, files_done: int, chunks_written: int) -> bool:
-        """Files done and chunks written so far; True asks the ingest to stop after the
-        group it is embedding (documents already written stay whole)."""
+    def progress(self, files_done: int, chunks_embedded: int) -> bool:
+        """Files done and chunks embedded so far; True asks the ingest to stop before the next
+        slice of chunks it embeds. Documents already written stay whole; those not yet
+        written are not ingested (``stopped``)."""
         ...
 
 

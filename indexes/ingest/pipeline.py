@@ -34,15 +34,24 @@ EMBED_GROUP = 256
 WATCH_EVERY_S = 1.0
 
 
+class _Stopped(Exception):
+    """The watcher asked the ingest to stop; the group being embedded is not written."""
+
+
 def _embed_group(
     db: Database,
     embedder: Embedder,
     group: list[Pending],
     report: IngestReport,
     with_sentences: bool,
+    bar: _Progress,
 ) -> None:
     """Fill ``vectors`` (and, ``with_sentences``, ``sentences``) for every pending document,
-    reusing the stored vectors of chunks whose text did not change."""
+    reusing the stored vectors of chunks whose text did not change.
+
+    Embeds EMBED_GROUP chunks at a time, telling ``bar`` after each, so that one large file
+    shows progress and a stop is heard within seconds: _Stopped then leaves the group
+    unwritten."""
     todo: list[tuple[Pending, int]] = []
     for item in group:
         hashes = [text_hash(c.readable) for c in item.chunks]
@@ -67,7 +76,16 @@ def _embed_group(
     started = time.perf_counter()
     picked = [(item.doc.title, item.chunks[i]) for item, i in todo]
     parts = [(title, c.section, c.text, c.table_header) for title, c in picked]
-    vectors, packed = embed_chunks(embedder, parts, with_sentences)
+    slices: list[np.ndarray] = []
+    packed: list[bytes | None] = []
+    for low in range(0, len(parts), EMBED_GROUP):
+        if bar.stopping:
+            raise _Stopped
+        some, packs = embed_chunks(embedder, parts[low : low + EMBED_GROUP], with_sentences)
+        slices.append(some)
+        packed.extend(packs)
+        bar.embedded(len(packs))
+    vectors = np.concatenate(slices)
     report.embed_seconds += time.perf_counter() - started
     report.embedded += len(todo)
     for (item, i), vector, sentences in zip(todo, vectors, packed, strict=True):
@@ -83,10 +101,11 @@ def _embed_or_fail(
     group: list[Pending],
     report: IngestReport,
     with_sentences: bool,
+    bar: _Progress,
 ) -> list[Pending]:
     """The group with vectors filled in; on an embedding failure its documents are failed."""
     try:
-        _embed_group(db, embedder, group, report, with_sentences)
+        _embed_group(db, embedder, group, report, with_sentences, bar)
     except (RuntimeError, ValueError, MemoryError, RagtuneError) as exc:
         reason = exc.message if isinstance(exc, RagtuneError) else str(exc)
         for item in group:
@@ -110,8 +129,8 @@ def _batches(items: Iterable[Pending]) -> Iterator[list[Pending]]:
 
 class _Progress:
     """A progress bar over files, showing chunks written per second (the ETA is tqdm's, from
-    the file rate), and the watcher's ears: it hears the counts about once a second and its
-    answer sets ``stopping``."""
+    the file rate), and the watcher's ears: it hears the files done and chunks embedded about
+    once a second, and its answer sets ``stopping``."""
 
     def __init__(
         self, total: int, enabled: bool, desc: str, watcher: IngestWatcher | None = None
@@ -122,6 +141,7 @@ class _Progress:
         self._started = time.perf_counter()
         self._files = 0
         self._chunks = 0
+        self._embedded = 0
         self._lock = threading.Lock()
         self._watcher = watcher
         self._told = 0.0
@@ -135,17 +155,21 @@ class _Progress:
             rate = self._chunks / max(time.perf_counter() - self._started, 1e-9)
             self._bar.set_postfix_str(f"{self._chunks} chunks, {rate:.1f} chunks/s", refresh=False)
             self._bar.update(n)
-        if time.perf_counter() - self._told >= WATCH_EVERY_S:
-            self.tell()
+        self._tell_when_due()
 
-    def tell(self) -> None:
-        """Tell the watcher the counts now (also when the ingest ends)."""
-        if self._watcher is None:
+    def embedded(self, n: int) -> None:
+        """``n`` more chunks embedded (not yet written)."""
+        with self._lock:
+            self._embedded += n
+        self._tell_when_due()
+
+    def _tell_when_due(self) -> None:
+        if self._watcher is None or time.perf_counter() - self._told < WATCH_EVERY_S:
             return
         with self._lock:
-            files, chunks = self._files, self._chunks
+            files, embedded = self._files, self._embedded
             self._told = time.perf_counter()
-        if self._watcher.progress(files, chunks):
+        if self._watcher.progress(files, embedded):
             self.stopping = True
 
     def close(self) -> None:
@@ -215,13 +239,14 @@ def ingest(
     try:
         for group in _batches(pending()):
             if bar.stopping:
-                report.stopped = True
-                break
-            embedded = _embed_or_fail(db, embedder, group, report, options.sentence_vectors)
+                raise _Stopped
+            embedded = _embed_or_fail(db, embedder, group, report, options.sentence_vectors, bar)
             if embedded:
                 writer.put(embedded)
             else:
                 bar.files(len(group))
+    except _Stopped:
+        report.stopped = True
     finally:
         try:
             writer.close()

@@ -35,7 +35,7 @@ def job_out(job: UploadJob) -> UploadJobOut:
         status=job.status,
         files=job.files,
         files_done=job.files_done,
-        chunks_written=job.chunks_written,
+        chunks_embedded=job.chunks_embedded,
         cancel_requested=job.cancel_requested,
         created_at=job.created_at,
         finished_at=job.finished_at,
@@ -69,9 +69,9 @@ async def get_upload(state: State, who: AdminDep, job_id: JobId) -> UploadJobOut
     response_model=UploadJobOut,
     responses=_ERRORS,
     summary="Cancel a background upload (admin)",
-    description="The ingest stops after the group of chunks it is embedding: documents "
-    "already written stay, whole; files not reached are listed in the report's `failed` and "
-    "deleted from disk. A finished upload is returned as it is.",
+    description="The ingest stops before the next slice of chunks it embeds (seconds): "
+    "documents already written stay, whole; files it did not finish are listed in the "
+    "report's `failed` and deleted from disk. A finished upload is returned as it is.",
 )
 async def cancel_upload(state: State, who: AdminDep, job_id: JobId) -> UploadJobOut:
     job = await run_in_threadpool(request_cancel, state.db, job_id)

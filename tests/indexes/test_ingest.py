@@ -14,11 +14,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
+import indexes.ingest.pipeline
 from indexes.collections import ensure_collection
 from indexes.database import Database
 from indexes.documents import delete_documents, list_documents
 from indexes.embeddings import Embedder, load_embedder
 from indexes.ingest import IngestOptions, ingest
+from indexes.ingest.pipeline import EMBED_GROUP
 from indexes.reindex import reindex
 from indexes.search import search
 from indexes.search.options import SearchOptions
@@ -307,6 +309,45 @@ def _many_files(folder: Path, n: int) -> None:
 
 
 @pytest.mark.slow
+class _StopAfter:
+    """A watcher that asks the ingest to stop once ``chunks`` were embedded."""
+
+    def __init__(self, chunks: int) -> None:
+        self.chunks = chunks
+        self.heard: list[tuple[int, int]] = []
+
+    def progress(self, files_done: int, chunks_embedded: int) -> bool:
+        self.heard.append((files_done, chunks_embedded))
+        return chunks_embedded >= self.chunks
+
+
+def test_a_stop_is_heard_inside_one_large_file_and_nothing_of_it_is_written(
+    db: Database, embedder: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexes.ingest.pipeline, "WATCH_EVERY_S", 0.0)
+    folder = tmp_path / "big"
+    folder.mkdir()
+    lines = [f"Bay {i} holds lot {i * 7}, checked every {i % 9 + 2} days." for i in range(900)]
+    (folder / "ledger.md").write_text("# Ledger\n\n" + "\n\n".join(lines) + "\n", "utf-8")
+    options = IngestOptions(
+        collection="stopped", progress=False, chunk_tokens=32, sentence_vectors=False
+    )
+    watcher = _StopAfter(EMBED_GROUP)
+    report = ingest(db, embedder, [folder], options, watcher)
+    assert report.stopped and report.added == 0 and report.failed == {}
+    # Heard after the first slice of the file's chunks, not after the whole file.
+    assert watcher.heard and watcher.heard[-1] == (0, EMBED_GROUP)
+    with db.administering() as conn:
+        stored = conn.execute(
+            "SELECT count(*) FROM documents d JOIN collections c ON c.id = d.collection_id"
+            " WHERE c.name = 'stopped'"
+        ).fetchone()
+    assert stored == (0,)
+    # Without a stop the same file is ingested whole.
+    whole = ingest(db, embedder, [folder], options, _StopAfter(10**9))
+    assert not whole.stopped and whole.added == 1 and whole.chunks > 2 * EMBED_GROUP
+
+
 def test_killed_ingest_leaves_whole_documents_and_rerun_completes(
     db: Database, embedder: Embedder, database_url: str, tmp_path: Path
 ) -> None:

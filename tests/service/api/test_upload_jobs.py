@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+import indexes.ingest.pipeline
 import service.upload_jobs
 from indexes.database import Database
 from indexes.embeddings import Embedder
@@ -42,15 +43,19 @@ def _page(n: int) -> bytes:
 
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Holds a background ingest at its first progress report until set."""
+    """Holds a background ingest at its first progress report after a document was written,
+    until set; earlier reports are not passed on (a cancel is not heard before one)."""
     opened = threading.Event()
     original: Callable[..., bool] = service.upload_jobs.record_progress
 
-    def held(*args: Any) -> bool:
+    def held(db: Database, job_id: str, files_done: int, chunks: int) -> bool:
+        if files_done == 0:
+            return False
         opened.wait(60)
-        return original(*args)
+        return original(db, job_id, files_done, chunks)
 
     monkeypatch.setattr(service.upload_jobs, "record_progress", held)
+    monkeypatch.setattr(indexes.ingest.pipeline, "WATCH_EVERY_S", 0.0)  # every report
     yield opened
     opened.set()
 
@@ -76,6 +81,7 @@ def test_a_background_upload_answers_at_once_and_reports_when_done(
     done = _finished(client, job["url"], keys.root)
     assert done["status"] == "done" and done["error"] is None
     report = done["report"]
+    assert done["files_done"] == 2 and done["chunks_embedded"] == report["embedded"] > 0
     assert report["added"] == 1 and [d["source"] for d in report["documents"]] == ["dock.md"]
     assert set(report["failed"]) == {"empty.md", "../x.md"}
     listed = client.get("/v1/documents?collection=later", headers=auth(keys.alice)).json()
@@ -97,8 +103,8 @@ def test_a_cancelled_upload_keeps_whole_documents_and_lists_the_files_it_did_not
     tmp_path: Path,
     gate: threading.Event,
 ) -> None:
-    # Small chunks, many files: the ingest embeds several groups, so a cancel read at the
-    # first progress report stops it with files left.
+    # Small chunks, many files: the ingest embeds several groups, so a cancel heard at the
+    # first progress report after a document was written stops it with files left.
     app, _ = build_app(
         service_db,
         embedder,
