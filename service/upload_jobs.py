@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
 import psycopg
 
@@ -17,7 +18,7 @@ from indexes.ingest import IngestOptions
 from indexes.upload_jobs import HEARTBEAT_S, Status, beat, create_job, finish_job, record_progress
 from ragtune.errors import InputError, RagtuneError
 from service.state import ServiceState
-from service.uploads import CANCELLED, ingest_uploads
+from service.uploads import CANCELLED, ingest_uploads, remove_uploads
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,11 @@ def start_upload_job(
     failed: dict[str, str],
 ) -> str:
     """Ingest the stored uploads on a thread of their own; the job's id, at once."""
-    job_id = create_job(state.db, options.collection, created_by, len(stored))
+    try:
+        job_id = create_job(state.db, options.collection, created_by, len(stored))
+    except BaseException:
+        remove_uploads([Path(p) for p in stored])  # no job will ingest them: keep nothing
+        raise
     state.upload_jobs.add(job_id)
     threading.Thread(
         target=_run,
