@@ -31,7 +31,8 @@ SECTION_SEPARATOR = " > "
 # PDF tables drawn without lines are found too, a PDF's headings (read from its fonts) name
 # its chunks' sections, and its running headers and footers are dropped; Word headings come
 # from house styles, outline levels and, without heading styles, lines set as headings.
-# Version 6: a cut may fall after a curly closing quote (’ ”), as a sentence ends there.
+# Version 6: a cut may fall after a curly closing quote (’ ”), as a sentence ends there, and
+# a section or text longer than MAX_REGION_CHARS is split at paragraph breaks first.
 CHUNKER_VERSION = 6
 _NON_SPACE = re.compile(r"\S")
 # Where a reader can start: after a line break, or after a sentence's end and a space.
@@ -39,6 +40,14 @@ _ENDED = re.compile(rf"(?:\n|[.!?;:]{CLOSERS}*)$")  # followed by a space: "gsa.
 _START = re.compile(rf"(?:\n|[.!?;:]{CLOSERS}*[ \t])\s*(?=\S)")
 # Where a reader can stop: after a sentence's end (before a space), or at a line's end.
 _STOPS = re.compile(rf"[.!?;:]{CLOSERS}*(?=\s)|[^\s](?=[ \t]*\n)")
+_LINE_END = re.compile(r"[ \t]*\n")
+# How far back a cut looks for the end of a sentence (its punctuation, closers and spaces).
+_LOOK = 200
+# The longest stretch handed to the sentence splitter at once. A section or a plain text file
+# longer than this is first cut at a paragraph break (else a line, else a space): the
+# splitter's sentence tokenizer runs each match under a 5-second wall-clock guard
+# (nltk/redos.py), which a 4 MB text overran when two uploads were parsed at once.
+MAX_REGION_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -204,19 +213,41 @@ def _heading_pieces(
     return pieces
 
 
+def _bounded(pieces: list[_Piece], text: str) -> list[_Piece]:
+    """``pieces`` with each one longer than MAX_REGION_CHARS cut into parts that are not,
+    at the last paragraph break (else line break, else space) of each part's second half."""
+    out: list[_Piece] = []
+    for piece in pieces:
+        start = piece.start
+        while piece.end - start > MAX_REGION_CHARS:
+            low, limit = start + MAX_REGION_CHARS // 2, start + MAX_REGION_CHARS
+            for mark in ("\n\n", "\n", " "):
+                found = text.rfind(mark, low, limit)
+                if found >= 0:
+                    cut = found + len(mark)
+                    break
+            else:
+                cut = limit
+            out.append(_Piece(start, cut, piece.section, piece.page))
+            start = cut
+        out.append(_Piece(start, piece.end, piece.section, piece.page))
+    return out
+
+
 def _opens_cleanly(text: str, start: int) -> bool:
-    before = text[:start]
-    return not before.strip() or (
-        bool(_ENDED.search(before.rstrip(" \t"))) and before[-1:].isspace()
-    )
+    # Only the text just before ``start`` is read: searching all of it for each chunk made
+    # chunking quadratic (a 4 MB text file took minutes).
+    if not _NON_SPACE.search(text, 0, start):
+        return True
+    before = text[max(0, start - _LOOK) : start]
+    return bool(_ENDED.search(before.rstrip(" \t"))) and before[-1:].isspace()
 
 
 def _closes_cleanly(text: str, end: int) -> bool:
-    after = text[end:]
     return (
-        not after.strip()
-        or after.lstrip(" \t").startswith("\n")
-        or (bool(_ENDED.search(text[:end])) and after[:1].isspace())
+        not _NON_SPACE.search(text, end)
+        or bool(_LINE_END.match(text, end))
+        or (bool(_ENDED.search(text[max(0, end - _LOOK) : end])) and text[end : end + 1].isspace())
     )
 
 
@@ -284,7 +315,7 @@ def chunk_document(
     overlap = max(0, min(overlap_tokens, chunk_tokens // 2))
     chunks: list[Chunk] = []
     headers = TableHeaders(doc.text)
-    for piece in pieces:
+    for piece in _bounded(pieces, doc.text):
         region = doc.text[piece.start : piece.end]
         parts = _split(region, chunk_tokens, overlap, count_tokens)
         spans = []

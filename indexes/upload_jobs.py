@@ -98,7 +98,8 @@ def get_job(db: Database, job_id: str) -> UploadJob | None:
     interrupted first (its process died; the documents it wrote are whole, the rest are not
     ingested)."""
     try:
-        uuid.UUID(job_id)
+        # Canonical form: uuid.UUID reads "urn:uuid:..." and "{...}", PostgreSQL does not.
+        job_id = str(uuid.UUID(job_id))
     except ValueError:
         return None
     with db.administering() as conn:
@@ -122,9 +123,9 @@ def request_cancel(db: Database, job_id: str) -> UploadJob | None:
     with db.administering() as conn:
         conn.execute(
             "UPDATE upload_jobs SET cancel_requested = true WHERE id = %s AND status = 'running'",
-            (job_id,),
+            (job.id,),
         )
-    return get_job(db, job_id)
+    return get_job(db, job.id)
 
 
 def interrupt_jobs(db: Database, job_ids: list[str]) -> None:

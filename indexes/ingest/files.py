@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import itertools
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -80,6 +81,19 @@ _OUTSIDE = (
 )
 
 
+def _link_problem(link: Path, root: Path) -> str | None:
+    """Why the link ``link`` under ``root`` is not read, or None when it is (it stays inside)."""
+    try:
+        target = link.resolve(strict=True)
+    except FileNotFoundError:
+        return f"a link to {os.readlink(link)}, which does not exist: fix or remove the link"
+    except (RuntimeError, OSError) as exc:  # a loop ("Symlink loop from ..."), a denied hop
+        return f"a link that cannot be followed ({exc}): fix or remove the link"
+    if not target.is_relative_to(root):
+        return _OUTSIDE.format(target=target)
+    return None
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], dict[str, str], list[Path]]:
     """Files to ingest, failures for named paths that cannot be, and the directory roots."""
     files: list[SourceFile] = []
@@ -94,9 +108,12 @@ def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], dict[str, str], l
                 if any(part.startswith(".") for part in rel):
                     continue
                 wanted = found.is_dir() or found.suffix.lower() in FORMATS
-                if found.is_symlink() and wanted and not found.resolve().is_relative_to(path):
-                    failed[str(found)] = _OUTSIDE.format(target=found.resolve())
-                elif found.is_file() and found.suffix.lower() in FORMATS:
+                if found.is_symlink() and wanted:
+                    problem = _link_problem(found, path)
+                    if problem:
+                        failed[str(found)] = problem
+                        continue
+                if found.is_file() and found.suffix.lower() in FORMATS:
                     files.append(SourceFile(found, path))
         elif path.is_file():
             files.append(SourceFile(path, path.parent))

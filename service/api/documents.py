@@ -159,7 +159,7 @@ async def delete_document(
     collection: CollectionQuery = None,
 ) -> DeletedDocument:
     try:
-        uuid.UUID(document_id)
+        document_id = str(uuid.UUID(document_id))  # canonical: "urn:uuid:..." answers as a UUID
     except ValueError:
         raise NotFoundError(
             f"No document with id {document_id!r}", hint="ids are UUIDs; see GET /v1/documents"

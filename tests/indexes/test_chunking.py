@@ -10,7 +10,7 @@ import docx
 import pytest
 from fpdf import FPDF
 
-from indexes.chunking import SECTION_SEPARATOR, Chunk, chunk_document
+from indexes.chunking import MAX_REGION_CHARS, SECTION_SEPARATOR, Chunk, chunk_document
 from indexes.loaders.dispatch import FORMATS, load_file
 from indexes.loaders.document import LoadedDocument, Span
 from indexes.loaders.markdown import markdown_title
@@ -540,3 +540,21 @@ def test_a_curly_closing_quote_ends_a_sentence_for_the_cuts_as_a_straight_one_do
         return [(c.start_char, c.end_char) for c in chunk(doc, budget=budget, overlap=overlap)]
 
     assert cuts("”") == cuts('"')
+
+
+@pytest.mark.parametrize("paragraphs", [True, False])
+def test_a_text_longer_than_one_region_is_chunked_whole_in_parts(paragraphs: bool) -> None:
+    # A plain text file is one piece; past MAX_REGION_CHARS it is cut at a paragraph break
+    # (else a line or a space) before the sentence splitter sees it, and nothing is lost.
+    sentences = [
+        f"Bay {i} holds lot {i * 7} and is checked every {i % 9 + 2} days." for i in range(2500)
+    ]
+    joiner = "\n\n" if paragraphs else " "
+    text = joiner.join(" ".join(sentences[i : i + 5]) for i in range(0, len(sentences), 5))
+    assert len(text) > 3 * MAX_REGION_CHARS
+    doc = LoadedDocument(text, "ledger", "text", "plain")
+    chunks = chunk(doc, budget=120, overlap=10)
+    assert uncovered_words(doc, chunks) == []
+    assert all(c.end_char - c.start_char <= MAX_REGION_CHARS for c in chunks)
+    quoted = " ".join(c.text for c in chunks)
+    assert all(s in quoted for s in sentences[::50])

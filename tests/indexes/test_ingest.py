@@ -265,10 +265,14 @@ def test_links_out_of_the_folder_are_not_followed(
     (folder / "private.md").symlink_to(elsewhere / "private.md")
     (folder / "notes").symlink_to(elsewhere / "notes", target_is_directory=True)
     (folder / "current.md").symlink_to(folder / "policies" / "leave.md")
+    (folder / "a.md").symlink_to(folder / "b.md")  # a loop, and a link to nothing
+    (folder / "b.md").symlink_to(folder / "a.md")
+    (folder / "gone.md").symlink_to(folder / "old.md")
     report = ingest(db, embedder, [folder], IngestOptions(progress=False))
     assert report.added == 2  # policies/leave.md and the link beside it
     reasons = {Path(p).name: r for p, r in report.failed.items()}
-    assert set(reasons) == {"private.md", "notes"}
+    assert set(reasons) == {"private.md", "notes", "a.md", "b.md", "gone.md"}
+    assert "cannot be followed" in reasons["a.md"] and "does not exist" in reasons["gone.md"]
     assert str(elsewhere / "private.md") in reasons["private.md"]
     assert "name the target itself" in reasons["notes"]
     with db.administering() as conn:
