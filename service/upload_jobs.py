@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 
 import psycopg
 
@@ -18,7 +17,7 @@ from indexes.ingest import IngestOptions
 from indexes.upload_jobs import HEARTBEAT_S, Status, beat, create_job, finish_job, record_progress
 from ragtune.errors import InputError, RagtuneError
 from service.state import ServiceState
-from service.uploads import CANCELLED, ingest_uploads, remove_uploads
+from service.uploads import CANCELLED, StoredFiles, ingest_uploads
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +41,14 @@ def start_upload_job(
     *,
     created_by: str,
     options: IngestOptions,
-    stored: dict[str, str],
+    stored: StoredFiles,
     failed: dict[str, str],
 ) -> str:
     """Ingest the stored uploads on a thread of their own; the job's id, at once."""
     try:
-        job_id = create_job(state.db, options.collection, created_by, len(stored))
+        job_id = create_job(state.db, options.collection, created_by, len(stored.names))
     except BaseException:
-        remove_uploads([Path(p) for p in stored])  # no job will ingest them: keep nothing
+        stored.settle(())  # no job will ingest them: put back what was there
         raise
     state.upload_jobs.add(job_id)
     threading.Thread(
@@ -65,7 +64,7 @@ def _run(
     state: ServiceState,
     job_id: str,
     options: IngestOptions,
-    stored: dict[str, str],
+    stored: StoredFiles,
     failed: dict[str, str],
 ) -> None:
     watcher = _JobWatcher(state.db, job_id)
@@ -89,7 +88,7 @@ def _run(
         else:
             ended: Status = "cancelled" if watcher.stopped else "done"
             left = sum(1 for why in report.failed.values() if why == CANCELLED)
-            record_progress(state.db, job_id, len(stored) - left, report.embedded)
+            record_progress(state.db, job_id, len(stored.names) - left, report.embedded)
             finish_job(state.db, job_id, ended, report=report.model_dump(mode="json"))
     except Exception:
         # The database is gone (a shutdown, an outage): the job is found interrupted later.

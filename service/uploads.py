@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from indexes.collections import check_collection_name
@@ -53,8 +56,37 @@ def safe_file_name(filename: str) -> str:
     return cleaned
 
 
-def store_upload(root: Path, collection: str, name: str, data: bytes) -> Path:
-    """Write ``data`` atomically to ``root/collection/name`` and return that path."""
+@dataclass
+class StoredFiles:
+    """One upload's files on disk: ``names`` maps each stored path to its name as uploaded,
+    ``previous`` each path that held a file before to a copy of that file.
+
+    A document's file is replaced before the new one is ingested (its identity is its path),
+    so an upload that fails, is cancelled or is refused must put the earlier file back: the
+    stored document still reads as that file.
+    """
+
+    names: dict[str, str] = field(default_factory=dict)
+    previous: dict[str, Path] = field(default_factory=dict)
+
+    def settle(self, kept: Iterable[str]) -> None:
+        """Keep the files of ``kept`` (their documents now read as them) and drop the copies
+        of what they replaced; put every other path back as it was (or delete it)."""
+        keep = set(kept)
+        for path in self.names:
+            before = self.previous.pop(path, None)
+            if path in keep:
+                if before is not None:
+                    before.unlink(missing_ok=True)
+            elif before is not None:
+                os.replace(before, path)
+            else:
+                Path(path).unlink(missing_ok=True)
+
+
+def store_upload(root: Path, collection: str, name: str, data: bytes) -> tuple[Path, Path | None]:
+    """Write ``data`` atomically to ``root/collection/name``; that path, and a copy of the file
+    it replaced (None when there was none), for StoredFiles to keep or put back."""
     check_collection_name(collection)
     folder = (root / collection).resolve()
     target = (folder / name).resolve()
@@ -62,20 +94,21 @@ def store_upload(root: Path, collection: str, name: str, data: bytes) -> Path:
         raise InputError(f"Unusable file name {name!r}")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    before: Path | None = None
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
+        if target.is_file():
+            # A hard link keeps the earlier file whole while the new one takes its name.
+            before = target.with_name(f".previous-{uuid.uuid4().hex}-{target.name}")
+            os.link(target, before)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        if before is not None:
+            before.unlink(missing_ok=True)
         raise
-    return target
-
-
-def remove_uploads(paths: list[Path]) -> None:
-    """Delete stored uploads that were not ingested, so nothing unindexed stays on disk."""
-    for path in paths:
-        path.unlink(missing_ok=True)
+    return target, before
 
 
 def document_ids(db: Database, collection: str, paths: list[Path]) -> dict[str, tuple[str, str]]:
@@ -97,32 +130,33 @@ def ingest_uploads(
     db: Database,
     embedder: Embedder,
     options: IngestOptions,
-    stored: dict[str, str],
+    stored: StoredFiles,
     failed: dict[str, str],
     watcher: IngestWatcher | None = None,
 ) -> UploadReport:
-    """Ingest the stored uploads (``{path: name as uploaded}``) and report by uploaded name,
-    after the files already refused (``failed``); what was not ingested is deleted from disk.
+    """Ingest the stored uploads and report by uploaded name, after the files already refused
+    (``failed``); a file not ingested is put back as it was before the upload.
 
     InputError, with each file's reason, when no file of the upload could be ingested.
     """
-    paths = [Path(p) for p in stored]
+    names = stored.names
+    paths = [Path(p) for p in names]
     try:
         report = ingest(db, embedder, paths, options, watcher) if paths else None
     except BaseException:
-        remove_uploads(paths)  # nothing was ingested: keep nothing on disk
+        stored.settle(())  # nothing was ingested: keep nothing of it on disk
         raise
-    ids = document_ids(db, options.collection, paths) if report else {}
+    kept = [p for p in report.stored if p in names] if report else []
+    stored.settle(kept)
+    ids = document_ids(db, options.collection, [Path(p) for p in kept]) if kept else {}
     failed = dict(failed)
     skipped: dict[str, str] = {}
     if report is not None:
-        failed |= {stored.get(p, p): why for p, why in report.failed.items()}
-        skipped = {stored.get(p, p): why for p, why in report.skipped.items()}
-        unreached = [p for p in stored if p not in ids and p not in report.failed]
-        unreached = [p for p in unreached if p not in report.skipped]
+        failed |= {names.get(p, p): why for p, why in report.failed.items()}
+        skipped = {names.get(p, p): why for p, why in report.skipped.items()}
+        done = {*kept, *report.failed, *report.skipped}
         if report.stopped:
-            failed |= {stored[p]: CANCELLED for p in unreached}
-        remove_uploads([Path(p) for p in (*report.failed, *report.skipped, *unreached)])
+            failed |= {name: CANCELLED for p, name in names.items() if p not in done}
     ingested = report is not None and bool(report.added or report.updated or report.unchanged)
     cancelled = report is not None and report.stopped
     if failed and not (ingested or skipped or cancelled):

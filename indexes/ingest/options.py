@@ -51,6 +51,9 @@ class IngestReport:
     db_seconds: float = 0.0
     # The watcher asked the ingest to stop: files not yet reached are in no count above.
     stopped: bool = False
+    # Paths whose document this run holds as their file now reads: added, updated, re-tagged
+    # or found unchanged.
+    stored: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line of counts and seconds."""

@@ -183,6 +183,7 @@ def _merge(report: IngestReport, written: IngestReport) -> None:
     report.chunks += written.chunks
     report.db_seconds += written.db_seconds
     report.failed.update(written.failed)
+    report.stored.extend(written.stored)
 
 
 def ingest(
@@ -226,8 +227,10 @@ def ingest(
             elif parsed.retag is not None:
                 retag(db, parsed.retag, groups)
                 report.updated += 1
+                report.stored.append(str(parsed.file.path))
             else:
                 report.unchanged += 1
+                report.stored.append(str(parsed.file.path))
             bar.files(1)
 
     writer = Writer(

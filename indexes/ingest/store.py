@@ -134,6 +134,7 @@ def write_group(
             finally:
                 report.db_seconds += time.perf_counter() - started
             report.chunks += len(item.chunks)
+            report.stored.append(str(item.file.path))
             if item.existing_id is None:
                 report.added += 1
             else:

@@ -29,7 +29,7 @@ from service.schemas import (
 )
 from service.state import ServiceState
 from service.upload_jobs import start_upload_job
-from service.uploads import ingest_uploads, safe_file_name, store_upload
+from service.uploads import StoredFiles, ingest_uploads, safe_file_name, store_upload
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
@@ -92,24 +92,32 @@ async def upload_documents(
 ) -> UploadReport | JSONResponse:
     coll = _collection(state, collection)
     readers = parse_groups(groups) or frozenset({EVERYONE})
-    stored: dict[str, str] = {}  # path -> name as uploaded
+    stored = StoredFiles()
     failed: dict[str, str] = {}
-    for upload in files:
-        given = upload.filename or "(unnamed)"
-        name = _report_key(given, failed, stored)
-        data = await upload.read()
-        try:
-            safe = safe_file_name(given)
-            _refuse_repeat(safe, name, stored)
-            path = await run_in_threadpool(store_upload, state.uploads_dir, coll, safe, data)
-        except InputError as exc:
-            failed[name] = exc.message
-            continue
-        stored[str(path)] = name
-    if not stored and not failed:
+    try:
+        for upload in files:
+            given = upload.filename or "(unnamed)"
+            name = _report_key(given, failed, stored.names)
+            data = await upload.read()
+            try:
+                safe = safe_file_name(given)
+                _refuse_repeat(safe, name, stored.names)
+                path, before = await run_in_threadpool(
+                    store_upload, state.uploads_dir, coll, safe, data
+                )
+            except InputError as exc:
+                failed[name] = exc.message
+                continue
+            stored.names[str(path)] = name
+            if before is not None:
+                stored.previous[str(path)] = before
+    except BaseException:
+        stored.settle(())  # the request failed while storing (the disk, a disconnect)
+        raise
+    if not stored.names and not failed:
         raise InputError("No files were sent", hint="send multipart/form-data with 'files'")
     options = ingest_options(state.settings, collection=coll, groups=readers, progress=False)
-    if wait or not stored:
+    if wait or not stored.names:
         return await run_in_threadpool(
             lambda: ingest_uploads(state.db, state.embedder_loader(), options, stored, failed)
         )

@@ -91,6 +91,9 @@ def test_a_background_upload_answers_at_once_and_reports_when_done(
     for unknown in ("00000000-0000-0000-0000-000000000000", "not-an-id"):
         missing = client.get(f"/v1/uploads/{unknown}", headers=auth(keys.root))
         assert missing.status_code == 404 and "POST /v1/documents" in missing.text
+    # The id as a URN names the same job.
+    urn = client.get(f"/v1/uploads/urn:uuid:{job['id']}", headers=auth(keys.root))
+    assert urn.status_code == 200 and urn.json()["id"] == job["id"]
     # Cancelling a finished upload changes nothing.
     again = client.delete(job["url"], headers=auth(keys.root))
     assert again.status_code == 200 and again.json()["status"] == "done"
@@ -115,7 +118,16 @@ def test_a_cancelled_upload_keeps_whole_documents_and_lists_the_files_it_did_not
     )
     names = [f"bay-{n:02d}.md" for n in range(40)]
     files = [("files", (name, _page(n))) for n, name in enumerate(names)]
+    earlier = b"# Bay 39\n\nBay 39 is closed for repairs.\n"
     with TestClient(app, raise_server_exceptions=False) as client:
+        # The last file is in the collection already: the cancel never reaches its new text.
+        first = client.post(
+            "/v1/documents",
+            files=[("files", ("bay-39.md", earlier))],
+            data={"collection": "cancelled"},
+            headers=auth(keys.root),
+        )
+        assert first.status_code == 201, first.text
         made = client.post(
             "/v1/documents?wait=false",
             files=files,
@@ -133,10 +145,13 @@ def test_a_cancelled_upload_keeps_whole_documents_and_lists_the_files_it_did_not
         report = ended["report"]
         written = {d["source"] for d in report["documents"]}
         left = {name for name, why in report["failed"].items() if "cancelled" in why}
-        assert written and left and written | left == set(names)
+        assert written and left and written | left == set(names) and "bay-39.md" in left
         assert set(report["failed"]) == left
-        # Left files are not kept on disk; written documents are whole (every chunk stored).
-        assert {p.name for p in (tmp_path / "uploads" / "cancelled").iterdir()} == written
+        # Left files are not kept on disk, and the one that replaced an earlier file put it
+        # back: that document still reads as its file. Written documents are whole.
+        folder = tmp_path / "uploads" / "cancelled"
+        assert {p.name for p in folder.iterdir()} == written | {"bay-39.md"}
+        assert (folder / "bay-39.md").read_bytes() == earlier
         with service_db.administering() as conn:
             stored = dict(
                 conn.execute(
@@ -146,7 +161,8 @@ def test_a_cancelled_upload_keeps_whole_documents_and_lists_the_files_it_did_not
                     " GROUP BY d.source"
                 ).fetchall()
             )
-        assert set(stored) == written
+        assert set(stored) == written | {"bay-39.md"}
+        assert "closed for repairs" in stored.pop("bay-39.md")
         lines = {name: [f"Bay {n}-{i} holds" for i in range(25)] for n, name in enumerate(names)}
         assert [s for s, text in stored.items() if not all(x in text for x in lines[s])] == []
         # Uploading everything again finishes the job.
@@ -157,7 +173,9 @@ def test_a_cancelled_upload_keeps_whole_documents_and_lists_the_files_it_did_not
             headers=auth(keys.root),
         )
         assert rest.status_code == 201, rest.text
-        assert rest.json()["added"] == len(left) and rest.json()["unchanged"] == len(written)
+        again = rest.json()
+        assert again["added"] == len(left) - 1 and again["updated"] == 1
+        assert again["unchanged"] == len(written)
 
 
 def test_a_job_whose_process_stopped_is_reported_interrupted(

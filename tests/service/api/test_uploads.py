@@ -87,3 +87,29 @@ def test_an_upload_whose_every_file_failed_is_an_error_with_each_reason(
     assert "No file could be ingested" in message
     assert "empty.md:" in message and "../../etc/x.md:" in message, message
     assert _stored(service_state_dir, "nothing") == set()
+
+
+def test_a_failed_reupload_puts_the_earlier_file_back(
+    client: TestClient, keys: Keys, service_state_dir: Path
+) -> None:
+    good = b"# Dock\n\nThe loading dock opens at 06:00.\n"
+    made = client.post(
+        "/v1/documents",
+        files=[("files", ("dock.md", good))],
+        data={"collection": "again"},
+        headers=auth(keys.root),
+    )
+    assert made.status_code == 201, made.text
+    # The same name, now empty: refused, and the document's file is what it was.
+    bad = client.post(
+        "/v1/documents",
+        files=[("files", ("dock.md", b""))],
+        data={"collection": "again"},
+        headers=auth(keys.root),
+    )
+    assert bad.status_code == 400, bad.text
+    folder = service_state_dir / "uploads" / "again"
+    assert [p.name for p in folder.iterdir()] == ["dock.md"]
+    assert (folder / "dock.md").read_bytes() == good
+    listed = client.get("/v1/documents?collection=again", headers=auth(keys.alice)).json()
+    assert [d["source"] for d in listed["documents"]] == ["dock.md"]
