@@ -141,10 +141,14 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         kinds = {404: "not_found", 405: "method_not_allowed"}
         message = str(exc.detail) if exc.detail else "HTTP error"
+        hint = "see /docs for the endpoints"
         if exc.status_code == 404 and message == "Not Found":
             message = f"No such endpoint: {request.method} {request.url.path}"
+        elif message.startswith(("Too many files", "Too many fields")):
+            # Starlette's multipart parser caps one form at 1,000 files and 1,000 fields.
+            hint = "send at most 1,000 files in one upload: split it into several requests"
         return JSONResponse(
-            error_body(message, "see /docs for the endpoints", kinds.get(exc.status_code, "http")),
+            error_body(message, hint, kinds.get(exc.status_code, "http")),
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )

@@ -29,8 +29,10 @@ class _JobWatcher:
         self._db = db
         self._job_id = job_id
         self.stopped = False
+        self.embedded = 0  # the most chunks it was told of: a stop drops those not written
 
     def progress(self, files_done: int, chunks_embedded: int) -> bool:
+        self.embedded = max(self.embedded, chunks_embedded)
         if record_progress(self._db, self._job_id, files_done, chunks_embedded):
             self.stopped = True
         return self.stopped
@@ -79,16 +81,17 @@ def _run(
         try:
             embedder = state.embedder_loader()
             report = ingest_uploads(state.db, embedder, options, stored, failed, watcher)
-        except InputError as exc:
-            status: Status = "cancelled" if watcher.stopped else "failed"
-            finish_job(state.db, job_id, status, error=f"{exc.message} ({exc.hint})")
+        except InputError as exc:  # every file failed, each reason in the message
+            record_progress(state.db, job_id, len(stored.names), watcher.embedded)
+            finish_job(state.db, job_id, "failed", error=f"{exc.message} ({exc.hint})")
         except Exception as exc:
             log.exception("upload job %s failed", job_id)
             finish_job(state.db, job_id, "failed", error=f"the ingest failed: {exc}")
         else:
             ended: Status = "cancelled" if watcher.stopped else "done"
             left = sum(1 for why in report.failed.values() if why == CANCELLED)
-            record_progress(state.db, job_id, len(stored.names) - left, report.embedded)
+            embedded = max(watcher.embedded, report.embedded)
+            record_progress(state.db, job_id, len(stored.names) - left, embedded)
             finish_job(state.db, job_id, ended, report=report.model_dump(mode="json"))
     except Exception:
         # The database is gone (a shutdown, an outage): the job is found interrupted later.

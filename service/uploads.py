@@ -44,7 +44,10 @@ def safe_file_name(filename: str) -> str:
             f"Unusable file name {filename!r}: a file name may not contain a folder (/ or \\)",
             hint="upload the file under its own name, without a path",
         )
-    cleaned = _UNSAFE.sub("_", filename).strip(" .")[:MAX_NAME_CHARS]
+    cleaned = _UNSAFE.sub("_", filename).strip(" .")
+    if len(cleaned) > MAX_NAME_CHARS:  # shortened before its extension, which names the format
+        ext = PurePosixPath(cleaned).suffix[:16]
+        cleaned = cleaned[: MAX_NAME_CHARS - len(ext)].rstrip(" .") + ext
     if not cleaned or cleaned.strip("_") == "":
         raise InputError(f"Unusable file name {filename!r}", hint="rename the file")
     suffix = PurePosixPath(cleaned).suffix.lower()

@@ -180,4 +180,9 @@ async def delete_document(
             f"No document with id {document_id!r} in collection {coll!r}",
             hint="see GET /v1/documents",
         )
+    uploaded = FsPath(report.paths[document_id])
+    if uploaded.is_relative_to(state.uploads_dir):
+        # An uploaded file exists for its document only; a file ingested from a folder is
+        # the owner's, and stays.
+        uploaded.unlink(missing_ok=True)
     return DeletedDocument(id=document_id, deleted_chunks=removed)

@@ -110,7 +110,9 @@ def test_documents_list_only_what_the_key_may_read(client: TestClient, keys: Key
     assert bad.status_code == 400 and "collection" in _error(bad)["message"]
 
 
-def test_upload_and_delete_need_an_admin_key(client: TestClient, keys: Keys) -> None:
+def test_upload_and_delete_need_an_admin_key(
+    client: TestClient, keys: Keys, service_state_dir: Path
+) -> None:
     doc = ("files", ("notice.md", b"# Notice\n\nThe canteen closes at 15:00 on Fridays.\n"))
     refused = client.post("/v1/documents", files=[doc], headers=auth(keys.harriet))
     assert refused.status_code == 403 and "admin" in _error(refused)["message"]
@@ -151,6 +153,9 @@ def test_upload_and_delete_need_an_admin_key(client: TestClient, keys: Keys) -> 
         f"/v1/documents/{ids['notice.md']}?collection=uploads", headers=auth(keys.root)
     )
     assert gone.status_code == 200 and gone.json()["deleted_chunks"] >= 1
+    # The uploaded file went with its document; the other upload's file stays.
+    kept = {p.name for p in (service_state_dir / "uploads" / "uploads").iterdir()}
+    assert kept == {"faq-copy.md"}
     twice = client.delete(
         f"/v1/documents/{ids['notice.md']}?collection=uploads", headers=auth(keys.root)
     )

@@ -113,3 +113,24 @@ def test_a_failed_reupload_puts_the_earlier_file_back(
     assert (folder / "dock.md").read_bytes() == good
     listed = client.get("/v1/documents?collection=again", headers=auth(keys.alice)).json()
     assert [d["source"] for d in listed["documents"]] == ["dock.md"]
+
+
+def test_a_long_name_is_shortened_before_its_extension_and_too_many_files_say_what_to_do(
+    client: TestClient, keys: Keys, service_state_dir: Path
+) -> None:
+    long = "quarterly-dock-schedule-" * 12 + "final.md"
+    made = client.post(
+        "/v1/documents",
+        files=[("files", (long, b"# Dock\n\nThe dock opens at 06:00.\n"))],
+        data={"collection": "long"},
+        headers=auth(keys.root),
+    )
+    assert made.status_code == 201, made.text
+    (stored,) = _stored(service_state_dir, "long")
+    assert len(stored) == 120 and stored.endswith(".md") and stored.startswith("quarterly")
+    many = [("files", (f"n{i}.md", b"# N\n\nText.\n")) for i in range(1001)]
+    refused = client.post(
+        "/v1/documents", files=many, data={"collection": "many"}, headers=auth(keys.root)
+    )
+    assert refused.status_code == 400
+    assert "1,000 files" in refused.json()["error"]["hint"]
