@@ -6,7 +6,9 @@ from __future__ import annotations
 import collections
 import hashlib
 import itertools
+import logging
 import os
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +23,8 @@ from indexes.ingest.options import IngestOptions
 from indexes.loaders.dispatch import FORMATS, load_file
 from indexes.loaders.document import LoadedDocument, RedirectStub
 from ragtune.errors import RagtuneError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,13 @@ def parse(
     except RagtuneError as exc:
         return Parsed(file, failure=exc.message.removeprefix(f"{file.path}: "))
     except Exception as exc:  # noqa: BLE001 - reported: one file fails, not the batch
-        return Parsed(file, failure=f"could not be chunked ({type(exc).__name__})")
+        # The log keeps where it failed (a bug in a library, or ours, is otherwise invisible),
+        # not the message, which may quote the document.
+        where = "".join(traceback.format_tb(exc.__traceback__)[-3:])
+        log.warning("chunking %s failed: %s at\n%s", file.path, type(exc).__name__, where)
+        said = str(exc).splitlines()[0][:200] if str(exc) else ""
+        why = f"{type(exc).__name__}: {said}" if said else type(exc).__name__
+        return Parsed(file, failure=f"could not be chunked ({why})")
     known_id = known.id if known else None
     return Parsed(file, Pending(file, digest, len(data), doc, chunks, known_id, options.chunking))
 
