@@ -49,9 +49,9 @@ def _embed_group(
     """Fill ``vectors`` (and, ``with_sentences``, ``sentences``) for every pending document,
     reusing the stored vectors of chunks whose text did not change.
 
-    Embeds EMBED_GROUP chunks at a time, telling ``bar`` after each, so that one large file
-    shows progress and a stop is heard within seconds: _Stopped then leaves the group
-    unwritten."""
+    A group of more than twice EMBED_GROUP chunks (a large file) is embedded EMBED_GROUP at a
+    time, telling ``bar`` after each, so that it shows progress and a stop is heard within
+    seconds: _Stopped then leaves the group unwritten."""
     todo: list[tuple[Pending, int]] = []
     for item in group:
         hashes = [text_hash(c.readable) for c in item.chunks]
@@ -78,10 +78,14 @@ def _embed_group(
     parts = [(title, c.section, c.text, c.table_header) for title, c in picked]
     slices: list[np.ndarray] = []
     packed: list[bytes | None] = []
-    for low in range(0, len(parts), EMBED_GROUP):
+    # A group of small documents is embedded in one call, as it always was: the int8
+    # embedder's vectors move slightly with what shares their batch, and a threshold decision
+    # near its bar with them. Only a group past twice the size (one large file) is sliced.
+    step = EMBED_GROUP if len(parts) > 2 * EMBED_GROUP else max(len(parts), 1)
+    for low in range(0, len(parts), step):
         if bar.stopping:
             raise _Stopped
-        some, packs = embed_chunks(embedder, parts[low : low + EMBED_GROUP], with_sentences)
+        some, packs = embed_chunks(embedder, parts[low : low + step], with_sentences)
         slices.append(some)
         packed.extend(packs)
         bar.embedded(len(packs))

@@ -69,7 +69,7 @@ async def get_upload(state: State, who: AdminDep, job_id: JobId) -> UploadJobOut
     response_model=UploadJobOut,
     responses=_ERRORS,
     summary="Cancel a background upload (admin)",
-    description="The ingest stops before the next slice of chunks it embeds (seconds): "
+    description="The ingest stops before the next group of chunks it embeds (seconds): "
     "documents already written stay, whole; files it did not finish are listed in the "
     "report's `failed` and deleted from disk. A finished upload is returned as it is.",
 )
