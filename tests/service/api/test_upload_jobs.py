@@ -32,6 +32,18 @@ def _finished(client: TestClient, url: str, token: str, within_s: float = 120) -
         time.sleep(0.2)
 
 
+def _upload(
+    client: TestClient, token: str, files: list[Any], collection: str, *, wait: bool = True
+) -> Any:
+    """POST /v1/documents (``wait=false``: in the background) as ``token``."""
+    return client.post(
+        "/v1/documents" if wait else "/v1/documents?wait=false",
+        files=files,
+        data={"collection": collection},
+        headers=auth(token),
+    )
+
+
 def _page(n: int) -> bytes:
     lines = [
         f"Bay {n}-{i} holds pallets of lot {n * 100 + i}, checked every {i % 9 + 2} days by "
@@ -68,12 +80,7 @@ def test_a_background_upload_answers_at_once_and_reports_when_done(
         ("files", ("empty.md", b"")),
         ("files", ("../x.md", b"# X\n\nText.\n")),
     ]
-    made = client.post(
-        "/v1/documents?wait=false",
-        files=files,
-        data={"collection": "later"},
-        headers=auth(keys.root),
-    )
+    made = _upload(client, keys.root, files, "later", wait=False)
     assert made.status_code == 202, made.text
     job = made.json()
     assert made.headers["location"] == job["url"] == f"/v1/uploads/{job['id']}"
@@ -121,19 +128,9 @@ def test_a_cancelled_upload_keeps_whole_documents_and_lists_the_files_it_did_not
     earlier = b"# Bay 39\n\nBay 39 is closed for repairs.\n"
     with TestClient(app, raise_server_exceptions=False) as client:
         # The last file is in the collection already: the cancel never reaches its new text.
-        first = client.post(
-            "/v1/documents",
-            files=[("files", ("bay-39.md", earlier))],
-            data={"collection": "cancelled"},
-            headers=auth(keys.root),
-        )
+        first = _upload(client, keys.root, [("files", ("bay-39.md", earlier))], "cancelled")
         assert first.status_code == 201, first.text
-        made = client.post(
-            "/v1/documents?wait=false",
-            files=files,
-            data={"collection": "cancelled"},
-            headers=auth(keys.root),
-        )
+        made = _upload(client, keys.root, files, "cancelled", wait=False)
         assert made.status_code == 202, made.text
         url = made.json()["url"]
         asked = client.delete(url, headers=auth(keys.root))
@@ -166,12 +163,7 @@ def test_a_cancelled_upload_keeps_whole_documents_and_lists_the_files_it_did_not
         lines = {name: [f"Bay {n}-{i} holds" for i in range(25)] for n, name in enumerate(names)}
         assert [s for s, text in stored.items() if not all(x in text for x in lines[s])] == []
         # Uploading everything again finishes the job.
-        rest = client.post(
-            "/v1/documents",
-            files=files,
-            data={"collection": "cancelled"},
-            headers=auth(keys.root),
-        )
+        rest = _upload(client, keys.root, files, "cancelled")
         assert rest.status_code == 201, rest.text
         again = rest.json()
         assert again["added"] == len(left) - 1 and again["updated"] == 1
@@ -188,18 +180,20 @@ def test_a_job_whose_process_stopped_is_reported_interrupted(
     # Shut down while the ingest runs: the job is marked interrupted, not left running.
     app, _ = build_app(service_db, embedder, tmp_path)
     with TestClient(app, raise_server_exceptions=False) as client:
-        made = client.post(
-            "/v1/documents?wait=false",
-            files=[("files", ("bay.md", _page(1)))],
-            data={"collection": "shutdown"},
-            headers=auth(keys.root),
-        )
+        made = _upload(client, keys.root, [("files", ("bay.md", _page(1)))], "shutdown", wait=False)
         assert made.status_code == 202, made.text
         job_id = made.json()["id"]
     stopped = get_job(service_db, job_id)
     assert stopped is not None and stopped.status == "interrupted"
     assert "shut down" in (stopped.error or "")
     gate.set()
+    # Here the process lives on, so the ingest finishes and says so; wait for it, so that no
+    # thread is left embedding when the test process exits.
+    deadline = time.monotonic() + 60
+    while (job := get_job(service_db, job_id)) is not None and job.status == "interrupted":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert job is not None and job.status == "done"
     # A process that died without a shutdown: its heartbeat stops, and the job is reported
     # interrupted once it is older than the limit.
     lost = create_job(service_db, "default", "root", 3)
