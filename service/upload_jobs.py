@@ -79,8 +79,9 @@ def _run(
     ).start()
     try:
         try:
-            embedder = state.embedder_loader()
-            report = ingest_uploads(state.db, embedder, options, stored, failed, watcher)
+            report = ingest_uploads(
+                state.db, state.embedder_loader, options, stored, failed, watcher
+            )
         except InputError as exc:  # every file failed, each reason in the message
             record_progress(state.db, job_id, len(stored.names), watcher.embedded)
             finish_job(state.db, job_id, "failed", error=f"{exc.message} ({exc.hint})")

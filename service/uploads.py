@@ -10,7 +10,7 @@ import os
 import re
 import tempfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -131,7 +131,7 @@ CANCELLED = "not ingested: the upload was cancelled before this file was written
 
 def ingest_uploads(
     db: Database,
-    embedder: Embedder,
+    load_embedder: Callable[[], Embedder],
     options: IngestOptions,
     stored: StoredFiles,
     failed: dict[str, str],
@@ -145,7 +145,7 @@ def ingest_uploads(
     names = stored.names
     paths = [Path(p) for p in names]
     try:
-        report = ingest(db, embedder, paths, options, watcher) if paths else None
+        report = ingest(db, load_embedder(), paths, options, watcher) if paths else None
     except BaseException:
         stored.settle(())  # nothing was ingested: keep nothing of it on disk
         raise

@@ -119,7 +119,7 @@ async def upload_documents(
     options = ingest_options(state.settings, collection=coll, groups=readers, progress=False)
     if wait or not stored.names:
         return await run_in_threadpool(
-            lambda: ingest_uploads(state.db, state.embedder_loader(), options, stored, failed)
+            ingest_uploads, state.db, state.embedder_loader, options, stored, failed
         )
     job_id = await run_in_threadpool(
         lambda: start_upload_job(
