@@ -160,9 +160,8 @@ def ingest_uploads(
         done = {*kept, *report.failed, *report.skipped}
         if report.stopped:
             failed |= {name: CANCELLED for p, name in names.items() if p not in done}
-    ingested = report is not None and bool(report.added or report.updated or report.unchanged)
     cancelled = report is not None and report.stopped
-    if failed and not (ingested or skipped or cancelled):
+    if failed and not (kept or skipped or cancelled):
         # Nothing of the request was ingested: an error, not "201 Created" with an empty list.
         reasons = "; ".join(f"{name}: {why}" for name, why in failed.items())
         raise InputError(
