@@ -50,6 +50,12 @@ class BodyTimeoutError(RagtuneError):
     http_status = 408
 
 
+class UploadBusyError(RagtuneError):
+    """Another upload (or a delete) holds the same file name in the same collection."""
+
+    http_status = 409
+
+
 class GenerationTimeoutError(RagtuneError):
     """The answer took longer than the configured generation timeout."""
 

@@ -6,13 +6,16 @@ collection again replaces that document (and unchanged bytes embed nothing).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from indexes.collections import check_collection_name
 from indexes.database import Database
@@ -20,6 +23,7 @@ from indexes.embeddings import Embedder
 from indexes.ingest import IngestOptions, IngestWatcher, ingest
 from indexes.loaders.dispatch import FORMATS
 from ragtune.errors import InputError
+from service.errors import UploadBusyError
 from service.schemas import UploadedDocument, UploadReport
 from service.text_input import text_problem
 
@@ -59,10 +63,47 @@ def safe_file_name(filename: str) -> str:
     return cleaned
 
 
+CLAIMS_FOLDER = ".claims"  # never a collection's folder: their names hold no dot
+
+
+def claim_name(root: Path, collection: str, name: str) -> BinaryIO:
+    """An exclusive claim on file ``name`` of ``collection``'s upload folder, held until the
+    returned handle is closed; UploadBusyError when another upload or a delete holds it.
+
+    A claim spans one upload from storing its file to keeping or putting back the earlier one,
+    so two uploads of one name cannot restore each other's files. It is a lock on a file
+    (flock), so it holds across the service's worker processes on one machine.
+    """
+    check_collection_name(collection)
+    folder = root / CLAIMS_FOLDER / collection
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = (folder / name).open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise UploadBusyError(
+            f"Another upload of {name!r} into collection {collection!r} is being ingested",
+            hint="upload it again when that one has ended",
+        ) from None
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+@contextmanager
+def claimed(root: Path, collection: str, name: str) -> Iterator[None]:
+    """Hold ``claim_name`` for the block."""
+    with claim_name(root, collection, name):
+        yield
+
+
 @dataclass
 class StoredFiles:
     """One upload's files on disk: ``names`` maps each stored path to its name as uploaded,
-    ``previous`` each path that held a file before to a copy of that file.
+    ``previous`` each path that held a file before to a copy of that file, ``claims`` each
+    path to its claim (``claim_name``).
 
     A document's file is replaced before the new one is ingested (its identity is its path),
     so an upload that fails, is cancelled or is refused must put the earlier file back: the
@@ -71,25 +112,49 @@ class StoredFiles:
 
     names: dict[str, str] = field(default_factory=dict)
     previous: dict[str, Path] = field(default_factory=dict)
+    claims: dict[str, BinaryIO] = field(default_factory=dict)
+
+    def store(self, root: Path, collection: str, file_name: str, name: str, data: bytes) -> None:
+        """Claim ``file_name`` and write ``data`` under it (``store_upload``), reported as
+        ``name``; UploadBusyError when another upload holds that name."""
+        claim = claim_name(root, collection, file_name)
+        try:
+            path, before = store_upload(root, collection, file_name, data)
+        except BaseException:
+            claim.close()
+            raise
+        self.names[str(path)] = name
+        self.claims[str(path)] = claim
+        if before is not None:
+            self.previous[str(path)] = before
 
     def settle(self, kept: Iterable[str]) -> None:
         """Keep the files of ``kept`` (their documents now read as them) and drop the copies
-        of what they replaced; put every other path back as it was (or delete it)."""
+        of what they replaced; put every other path back as it was (or delete it). Then let
+        go of the names' claims."""
         keep = set(kept)
-        for path in self.names:
-            before = self.previous.pop(path, None)
-            if path in keep:
-                if before is not None:
-                    before.unlink(missing_ok=True)
-            elif before is not None:
-                os.replace(before, path)
-            else:
-                Path(path).unlink(missing_ok=True)
+        try:
+            for path in self.names:
+                before = self.previous.pop(path, None)
+                if path in keep:
+                    if before is not None:
+                        before.unlink(missing_ok=True)
+                elif before is not None:
+                    os.replace(before, path)
+                else:
+                    Path(path).unlink(missing_ok=True)
+        finally:
+            for claim in self.claims.values():
+                claim.close()
+            self.claims.clear()
 
 
 def store_upload(root: Path, collection: str, name: str, data: bytes) -> tuple[Path, Path | None]:
     """Write ``data`` atomically to ``root/collection/name``; that path, and a copy of the file
-    it replaced (None when there was none), for StoredFiles to keep or put back."""
+    it replaced (None when there was none), for StoredFiles to keep or put back.
+
+    The caller holds the name's claim (``StoredFiles.store`` does).
+    """
     check_collection_name(collection)
     folder = (root / collection).resolve()
     target = (folder / name).resolve()
@@ -124,6 +189,21 @@ def document_ids(db: Database, collection: str, paths: list[Path]) -> dict[str, 
             (collection, [str(p) for p in paths]),
         ).fetchall()
     return {path: (doc_id, source) for path, doc_id, source in rows}
+
+
+def uploaded_path(db: Database, root: Path, collection: str, document_id: str) -> Path | None:
+    """The uploaded file behind a document of ``collection`` (admin); None when the document
+    is not there or was ingested from elsewhere."""
+    with db.administering() as conn:
+        row = conn.execute(
+            "SELECT d.path FROM documents d JOIN collections c ON c.id = d.collection_id"
+            " WHERE c.name = %s AND d.id = %s",
+            (collection, document_id),
+        ).fetchone()
+    if row is None:
+        return None
+    path = Path(row[0])
+    return path if path.is_relative_to((root / collection).resolve()) else None
 
 
 CANCELLED = "not ingested: the upload was cancelled before this file was written; upload it again"

@@ -19,6 +19,7 @@ from ragtune.errors import InputError, NotFoundError
 from ragtune.principal import EVERYONE, parse_groups
 from service.api.uploads import job_out, job_url
 from service.auth import AdminDep, CallerDep, State
+from service.errors import UploadBusyError
 from service.schemas import (
     DeletedDocument,
     DocumentList,
@@ -29,13 +30,15 @@ from service.schemas import (
 )
 from service.state import ServiceState
 from service.upload_jobs import start_upload_job
-from service.uploads import StoredFiles, ingest_uploads, safe_file_name, store_upload
+from service.uploads import StoredFiles, claimed, ingest_uploads, safe_file_name, uploaded_path
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 413, 422, 429, 503)
 }
+# Another upload of the same file name into the same collection is being ingested.
+_BUSY: dict[int | str, dict[str, object]] = {409: {"model": ErrorResponse}}
 CollectionQuery = Annotated[
     str | None,
     Query(max_length=63, description="Collection; unset: the configured default."),
@@ -66,6 +69,7 @@ async def get_documents(
     status_code=201,
     responses={
         **_ERRORS,
+        **_BUSY,
         202: {
             "model": UploadJobOut,
             "description": "With `wait=false`: stored, and being ingested in the background.",
@@ -78,7 +82,9 @@ async def get_documents(
     "are ingested. When every file failed the answer is a 400 error that gives each reason. "
     "An upload is ingested within its request (about 20 chunks a second on a CPU); with "
     "`wait=false` the files are stored, the answer is 202 with the job to follow "
-    "(`GET /v1/uploads/{id}`, also its `Location`), and the ingest runs on.",
+    "(`GET /v1/uploads/{id}`, also its `Location`), and the ingest runs on. A file whose "
+    "name another upload into the collection is still ingesting is refused (`409` when it is "
+    "the only file).",
 )
 async def upload_documents(
     state: State,
@@ -94,6 +100,7 @@ async def upload_documents(
     readers = parse_groups(groups) or frozenset({EVERYONE})
     stored = StoredFiles()
     failed: dict[str, str] = {}
+    busy: list[UploadBusyError] = []
     try:
         for upload in files:
             given = upload.filename or "(unnamed)"
@@ -102,20 +109,19 @@ async def upload_documents(
             try:
                 safe = safe_file_name(given)
                 _refuse_repeat(safe, name, stored.names)
-                path, before = await run_in_threadpool(
-                    store_upload, state.uploads_dir, coll, safe, data
-                )
+                await run_in_threadpool(stored.store, state.uploads_dir, coll, safe, name, data)
             except InputError as exc:
                 failed[name] = exc.message
-                continue
-            stored.names[str(path)] = name
-            if before is not None:
-                stored.previous[str(path)] = before
+            except UploadBusyError as exc:
+                failed[name] = f"{exc.message}; {exc.hint}"
+                busy.append(exc)
     except BaseException:
         stored.settle(())  # the request failed while storing (the disk, a disconnect)
         raise
     if not stored.names and not failed:
         raise InputError("No files were sent", hint="send multipart/form-data with 'files'")
+    if not stored.names and len(busy) == len(failed):
+        raise busy[0]  # 409: nothing wrong with the files, only their timing
     options = ingest_options(state.settings, collection=coll, groups=readers, progress=False)
     if wait or not stored.names:
         return await run_in_threadpool(
@@ -157,7 +163,7 @@ def _refuse_repeat(safe: str, name: str, stored: dict[str, str]) -> None:
 @router.delete(
     "/{document_id}",
     response_model=DeletedDocument,
-    responses=_ERRORS,
+    responses=_ERRORS | _BUSY,
     summary="Delete a document and its chunks (admin)",
 )
 async def delete_document(
@@ -173,16 +179,27 @@ async def delete_document(
             f"No document with id {document_id!r}", hint="ids are UUIDs; see GET /v1/documents"
         ) from None
     coll = _collection(state, collection)
-    report = await run_in_threadpool(delete_documents, state.db, coll, [document_id])
-    removed = report.deleted.get(document_id)
+    uploaded = await run_in_threadpool(
+        uploaded_path, state.db, state.uploads_dir, coll, document_id
+    )
+    if uploaded is None:
+        # Not an upload: a file ingested from a folder is its owner's, and stays.
+        removed = await run_in_threadpool(_delete_one, state, coll, document_id)
+    else:
+        # An uploaded file exists for its document only. Its name is claimed as an upload
+        # claims it, so a delete cannot take the file of an upload of the same name.
+        with claimed(state.uploads_dir, coll, uploaded.name):
+            removed = await run_in_threadpool(_delete_one, state, coll, document_id)
+            uploaded.unlink(missing_ok=True)
+    return DeletedDocument(id=document_id, deleted_chunks=removed)
+
+
+def _delete_one(state: ServiceState, collection: str, document_id: str) -> int:
+    """The chunks deleted with the document; NotFoundError when the collection lacks it."""
+    removed = delete_documents(state.db, collection, [document_id]).deleted.get(document_id)
     if removed is None:
         raise NotFoundError(
-            f"No document with id {document_id!r} in collection {coll!r}",
+            f"No document with id {document_id!r} in collection {collection!r}",
             hint="see GET /v1/documents",
         )
-    uploaded = FsPath(report.paths[document_id])
-    if uploaded.is_relative_to(state.uploads_dir):
-        # An uploaded file exists for its document only; a file ingested from a folder is
-        # the owner's, and stays.
-        uploaded.unlink(missing_ok=True)
-    return DeletedDocument(id=document_id, deleted_chunks=removed)
+    return removed

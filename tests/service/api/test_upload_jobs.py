@@ -205,3 +205,51 @@ def test_a_job_whose_process_stopped_is_reported_interrupted(
     found = get_job(service_db, lost)
     assert found is not None and found.status == "interrupted"
     assert found.finished_at is not None
+
+
+def test_an_upload_or_delete_of_a_name_another_upload_holds_is_refused_until_it_ends(
+    service_db: Database,
+    embedder: Embedder,
+    keys: Keys,
+    tmp_path: Path,
+    gate: threading.Event,
+) -> None:
+    app, _ = build_app(service_db, embedder, tmp_path)
+    folder = tmp_path / "uploads" / "claims"
+
+    def upload(*named: tuple[str, bytes], wait: bool = True) -> Any:
+        files = [("files", item) for item in named]
+        return _upload(client, keys.root, files, "claims", wait=wait)
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        first = upload(("same.md", b"# Same\n\nThe first text of the same file.\n"))
+        assert first.status_code == 201, first.text
+        doc_id = first.json()["documents"][0]["id"]
+        # A background re-upload holds the name from storing to keeping its file.
+        second = b"# Same\n\nThe second text of the same file.\n"
+        held = upload(("same.md", second), ("pad.md", _page(1)), wait=False)
+        assert held.status_code == 202, held.text
+        # A delete of its document would take the file the re-upload stored.
+        refused = client.delete(
+            f"/v1/documents/{doc_id}?collection=claims", headers=auth(keys.root)
+        )
+        assert refused.status_code == 409, refused.text
+        assert "same.md" in refused.json()["error"]["message"]
+        # Another upload of the name is refused per file; the rest of its files go in.
+        third = b"# Same\n\nThe third text of the same file.\n"
+        mixed = upload(("same.md", third), ("other.md", b"# Other\n\nAnother text.\n"))
+        assert mixed.status_code == 201, mixed.text
+        assert [d["source"] for d in mixed.json()["documents"]] == ["other.md"]
+        assert "being ingested" in mixed.json()["failed"]["same.md"]
+        alone = upload(("same.md", third))
+        assert alone.status_code == 409 and "upload it again" in alone.text
+        gate.set()
+        assert _finished(client, held.json()["url"], keys.root)["status"] == "done"
+        # The refused uploads changed nothing: the file is the one the job stored.
+        assert (folder / "same.md").read_bytes() == second
+        # Once the job has ended, the name is free again.
+        assert upload(("same.md", third)).status_code == 201
+        assert (folder / "same.md").read_bytes() == third
+        gone = client.delete(f"/v1/documents/{doc_id}?collection=claims", headers=auth(keys.root))
+        assert gone.status_code == 200, gone.text
+        assert not (folder / "same.md").exists()
