@@ -47,14 +47,37 @@ class UploadJob:
     finished_at: datetime | None
 
 
-def create_job(db: Database, collection: str, created_by: str, files: int) -> str:
-    """A new running job for ``files`` stored files; its id."""
+@dataclass(frozen=True)
+class UnsettledJob:
+    """A job whose stored files were not yet kept or put back: ``stored`` maps each stored
+    path to the copy of the file it replaced (None: none)."""
+
+    id: str
+    collection: str
+    stored: dict[str, str | None]
+
+
+def create_job(
+    db: Database,
+    collection: str,
+    created_by: str,
+    files: int,
+    *,
+    stored: dict[str, str | None] | None = None,
+    folder: str = "",
+) -> str:
+    """A new running job for ``files`` stored files; its id.
+
+    ``stored`` (each stored path, and the copy of the file it replaced) and ``folder`` (the id
+    of the uploads folder holding them) let a later service settle the files of a job whose
+    process died (``unsettled_jobs``).
+    """
     job_id = str(uuid.uuid4())
     with db.administering() as conn:
         conn.execute(
-            "INSERT INTO upload_jobs (id, collection, created_by, status, files)"
-            " VALUES (%s, %s, %s, 'running', %s)",
-            (job_id, collection, created_by, files),
+            "INSERT INTO upload_jobs (id, collection, created_by, status, files, stored, folder)"
+            " VALUES (%s, %s, %s, 'running', %s, %s, %s)",
+            (job_id, collection, created_by, files, Jsonb(stored or {}), folder),
         )
     return job_id
 
@@ -84,11 +107,12 @@ def finish_job(
     report: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> None:
-    """Record how the job ended, with its report (the synchronous upload's body) or error."""
+    """Record how the job ended, with its report (the synchronous upload's body) or error;
+    its files were settled by the job itself."""
     with db.administering() as conn:
         conn.execute(
             "UPDATE upload_jobs SET status = %s, report = %s, error = %s,"
-            " finished_at = now(), heartbeat_at = now() WHERE id = %s",
+            " finished_at = now(), heartbeat_at = now(), settled_at = now() WHERE id = %s",
             (status, Jsonb(report) if report is not None else None, error, job_id),
         )
 
@@ -138,4 +162,31 @@ def interrupt_jobs(db: Database, job_ids: list[str]) -> None:
             " error = 'the service shut down before the upload was ingested'"
             " WHERE id = ANY(%s::uuid[]) AND status = 'running'",
             (job_ids,),
+        )
+
+
+def unsettled_jobs(db: Database, folder: str) -> list[UnsettledJob]:
+    """The jobs of uploads folder ``folder`` whose files are neither kept nor put back, oldest
+    first: running ones (their process may be alive: the caller checks) and interrupted ones."""
+    with db.administering() as conn:
+        rows = conn.execute(
+            "SELECT id::text, collection, stored FROM upload_jobs"
+            " WHERE folder = %s AND settled_at IS NULL ORDER BY created_at",
+            (folder,),
+        ).fetchall()
+    return [UnsettledJob(job_id, collection, dict(stored)) for job_id, collection, stored in rows]
+
+
+def mark_settled(db: Database, job_id: str) -> None:
+    """The job's files were kept or put back after its process stopped: a job still shown
+    running is interrupted."""
+    with db.administering() as conn:
+        conn.execute(
+            "UPDATE upload_jobs SET settled_at = now(),"
+            " status = CASE WHEN status = 'running' THEN 'interrupted' ELSE status END,"
+            " error = CASE WHEN status = 'running'"
+            "   THEN 'the service process running it stopped' ELSE error END,"
+            " finished_at = coalesce(finished_at, now())"
+            " WHERE id = %s",
+            (job_id,),
         )

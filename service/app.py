@@ -32,6 +32,7 @@ from service.limits import BodyLimits, GenerationSlots, RateLimiter
 from service.metrics import Metrics
 from service.state import AnsweringAgent, ServiceState
 from service.text_input import TextInputGuard
+from service.upload_jobs import settle_uploads_in_background
 
 log = logging.getLogger("ragtune.service")
 
@@ -216,6 +217,8 @@ def lifespan(
                 ",".join(sorted(state.dev_principal.groups)) or "-",
                 extra={"fields": {"dev_user": state.dev_principal.user}},
             )
+        # Background uploads whose process died left their files as stored: keep or put back.
+        settle_uploads_in_background(state)
         if state.agent is None:
             threading.Thread(
                 target=_load_agent,

@@ -17,7 +17,13 @@ from indexes.ingest import IngestOptions
 from indexes.upload_jobs import HEARTBEAT_S, Status, beat, create_job, finish_job, record_progress
 from ragtune.errors import InputError, RagtuneError
 from service.state import ServiceState
-from service.uploads import CANCELLED, StoredFiles, ingest_uploads
+from service.uploads import (
+    CANCELLED,
+    StoredFiles,
+    folder_id,
+    ingest_uploads,
+    settle_interrupted,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +54,14 @@ def start_upload_job(
 ) -> str:
     """Ingest the stored uploads on a thread of their own; the job's id, at once."""
     try:
-        job_id = create_job(state.db, options.collection, created_by, len(stored.names))
+        job_id = create_job(
+            state.db,
+            options.collection,
+            created_by,
+            len(stored.names),
+            stored=stored.as_record(),
+            folder=folder_id(state.uploads_dir),
+        )
     except BaseException:
         stored.settle(())  # no job will ingest them: put back what was there
         raise
@@ -110,3 +123,19 @@ def _beat_until(db: Database, job_id: str, ended: threading.Event) -> None:
             beat(db, job_id)
         except (RagtuneError, psycopg.Error):  # the database is away: the next beat may reach it
             log.warning("upload job %s: heartbeat not recorded", job_id)
+
+
+def settle_uploads_in_background(state: ServiceState) -> None:
+    """Settle the files of jobs whose process died (``settle_interrupted``), on a thread of its
+    own: the service starts at once, and a database that is down only delays it."""
+
+    def run() -> None:
+        try:
+            settled = settle_interrupted(state.db, state.uploads_dir)
+        except Exception:
+            log.exception("could not settle the files of interrupted uploads")
+            return
+        if settled:
+            log.info("settled the files of %d interrupted upload(s)", len(settled))
+
+    threading.Thread(target=run, name="ragtune-upload-settle", daemon=True).start()

@@ -7,12 +7,13 @@ collection again replaces that document (and unchanged bytes embed nothing).
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -21,11 +22,15 @@ from indexes.collections import check_collection_name
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.ingest import IngestOptions, IngestWatcher, ingest
+from indexes.ingest.files import sha256
 from indexes.loaders.dispatch import FORMATS
+from indexes.upload_jobs import mark_settled, unsettled_jobs
 from ragtune.errors import InputError
 from service.errors import UploadBusyError
 from service.schemas import UploadedDocument, UploadReport
 from service.text_input import text_problem
+
+log = logging.getLogger(__name__)
 
 # Letters and digits of any script, and a few separators; anything else becomes "_".
 _UNSAFE = re.compile(r"[^\w.() -]+")
@@ -128,6 +133,11 @@ class StoredFiles:
         if before is not None:
             self.previous[str(path)] = before
 
+    def as_record(self) -> dict[str, str | None]:
+        """Each stored path and the copy of the file it replaced (None: none), as a job keeps
+        them for ``settle_interrupted``."""
+        return {path: _str_or_none(self.previous.get(path)) for path in self.names}
+
     def settle(self, kept: Iterable[str]) -> None:
         """Keep the files of ``kept`` (their documents now read as them) and drop the copies
         of what they replaced; put every other path back as it was (or delete it). Then let
@@ -147,6 +157,90 @@ class StoredFiles:
             for claim in self.claims.values():
                 claim.close()
             self.claims.clear()
+
+
+def _str_or_none(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+FOLDER_ID_FILE = "folder-id"
+
+
+def folder_id(root: Path) -> str:
+    """The id of uploads folder ``root``, written in it on first use: a background job records
+    it, so that only a service using the same folder settles the job's files."""
+    path = root / CLAIMS_FOLDER / FOLDER_ID_FILE
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".folder-id-")
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(uuid.uuid4().hex)
+            os.link(tmp, path)  # fails when another process wrote it first: its id stands
+        except FileExistsError:
+            pass
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+def settle_interrupted(db: Database, root: Path) -> list[str]:
+    """Keep or put back the files of background uploads whose process stopped before settling
+    them; the ids of the jobs settled.
+
+    A job holds its names' claims until it settles, and a claim ends with its process, so a job
+    whose every name can be claimed has no process left. Each file is kept when its document
+    reads as it (the same SHA-256), the earlier file is put back when the document still reads
+    as that one, and a file no document reads as, which replaced nothing, is deleted. Anything
+    else is left as it is, and logged.
+    """
+    settled = []
+    for job in unsettled_jobs(db, folder_id(root)):
+        with ExitStack() as held:
+            try:
+                for path in job.stored:
+                    held.enter_context(claimed(root, job.collection, Path(path).name))
+            except UploadBusyError:
+                continue  # its process lives on, or a new upload holds a name: not now
+            hashes = _content_hashes(db, job.collection, list(job.stored))
+            for path, previous in job.stored.items():
+                before = Path(previous) if previous else None
+                _settle_file(Path(path), before, hashes.get(path))
+            mark_settled(db, job.id)
+            settled.append(job.id)
+    return settled
+
+
+def _content_hashes(db: Database, collection: str, paths: list[str]) -> dict[str, str]:
+    with db.administering() as conn:
+        rows = conn.execute(
+            "SELECT d.path, d.content_hash FROM documents d"
+            " JOIN collections c ON c.id = d.collection_id"
+            " WHERE c.name = %s AND d.path = ANY(%s)",
+            (collection, paths),
+        ).fetchall()
+    return dict(rows)
+
+
+def _digest(path: Path) -> str | None:
+    return sha256(path.read_bytes()) if path.is_file() else None
+
+
+def _settle_file(current: Path, before: Path | None, stored_hash: str | None) -> None:
+    """Keep ``current`` or put ``before`` back, by what its document (``stored_hash``) reads."""
+    if stored_hash is not None and _digest(current) == stored_hash:
+        if before is not None:
+            before.unlink(missing_ok=True)
+    elif stored_hash is not None and before is not None and _digest(before) == stored_hash:
+        os.replace(before, current)
+    elif stored_hash is None and before is None:
+        current.unlink(missing_ok=True)
+    else:
+        log.warning(
+            "left an interrupted upload's file as it is: no document reads as %s or the file"
+            " it replaced",
+            current.name,
+        )
 
 
 def store_upload(root: Path, collection: str, name: str, data: bytes) -> tuple[Path, Path | None]:

@@ -132,6 +132,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[SourceFile], dict[str, str], l
 
 
 def sha256(data: bytes) -> str:
+    """A file's content hash as documents.content_hash stores it."""
     return hashlib.sha256(data).hexdigest()
 
 

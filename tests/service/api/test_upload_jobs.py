@@ -17,7 +17,9 @@ import indexes.ingest.pipeline
 import service.upload_jobs
 from indexes.database import Database
 from indexes.embeddings import Embedder
+from indexes.ingest import IngestOptions, ingest
 from indexes.upload_jobs import create_job, get_job
+from service.uploads import StoredFiles, folder_id, settle_interrupted
 from tests.service.conftest import Keys, auth, build_app
 
 
@@ -253,3 +255,50 @@ def test_an_upload_or_delete_of_a_name_another_upload_holds_is_refused_until_it_
         gone = client.delete(f"/v1/documents/{doc_id}?collection=claims", headers=auth(keys.root))
         assert gone.status_code == 200, gone.text
         assert not (folder / "same.md").exists()
+
+
+def test_the_files_of_a_job_whose_process_died_are_kept_or_put_back_at_the_next_start(
+    service_db: Database, embedder: Embedder, keys: Keys, tmp_path: Path
+) -> None:
+    app, _ = build_app(service_db, embedder, tmp_path)
+    root = tmp_path / "uploads"
+    folder = root / "crash"
+    dock = b"# Dock\n\nThe loading dock opens at 06:00.\n"
+    yard = b"# Yard\n\nThe yard is swept on Fridays.\n"
+    with TestClient(app, raise_server_exceptions=False) as client:
+        first = _upload(
+            client, keys.root, [("files", ("dock.md", dock)), ("files", ("yard.md", yard))], "crash"
+        )
+        assert first.status_code == 201, first.text
+    # What a process that died inside a background job leaves behind: the job's files stored
+    # (two replacing a document's file, one new), one of them ingested before it died, and
+    # its row still running.
+    new_yard = b"# Yard\n\nThe yard is swept on Mondays.\n"
+    stored = StoredFiles()
+    stored.store(root, "crash", "dock.md", "dock.md", b"# Dock\n\nThe dock opens at 07:00.\n")
+    stored.store(root, "crash", "yard.md", "yard.md", new_yard)
+    stored.store(root, "crash", "gate.md", "gate.md", b"# Gate\n\nThe gate code changes monthly.\n")
+    options = IngestOptions(collection="crash", progress=False)
+    assert ingest(service_db, embedder, [folder / "yard.md"], options).updated == 1
+    job_id = create_job(
+        service_db, "crash", "root", 3, stored=stored.as_record(), folder=folder_id(root)
+    )
+    # While its process lives (it holds the names' claims), nothing is touched.
+    assert settle_interrupted(service_db, root) == []
+    for claim in stored.claims.values():
+        claim.close()  # the process died: its claims went with it
+    with TestClient(app, raise_server_exceptions=False) as client:
+        deadline = time.monotonic() + 30
+        while (job := get_job(service_db, job_id)) is not None and job.status == "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert job is not None and job.status == "interrupted"
+        shown = client.get(f"/v1/uploads/{job_id}", headers=auth(keys.root)).json()
+        assert shown["status"] == "interrupted"
+    # The document that never read the new dock.md has its file back; the yard.md that was
+    # ingested stays; the new gate.md, which no document reads, is gone; no copies are left.
+    assert (folder / "dock.md").read_bytes() == dock
+    assert (folder / "yard.md").read_bytes() == new_yard
+    assert sorted(p.name for p in folder.iterdir()) == ["dock.md", "yard.md"]
+    # Settled once: a second start finds nothing left to do.
+    assert settle_interrupted(service_db, root) == []
