@@ -37,6 +37,37 @@ def list_documents(db: Database, principal: Principal, collection: str) -> list[
     return [DocumentInfo(*row) for row in rows]
 
 
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document as its file names it: what uploads report and settle their files by."""
+
+    id: str
+    path: str
+    source: str
+    content_hash: str
+
+
+_STORED = (
+    "SELECT d.id::text, d.path, d.source, d.content_hash FROM documents d"
+    " JOIN collections c ON c.id = d.collection_id WHERE c.name = %s"
+)
+
+
+def documents_at(db: Database, collection: str, paths: list[str]) -> dict[str, StoredDocument]:
+    """The documents of ``collection`` stored for ``paths``, by path (admin); a path with no
+    document is left out."""
+    with db.administering() as conn:
+        rows = conn.execute(f"{_STORED} AND d.path = ANY(%s)", (collection, paths)).fetchall()
+    return {row[1]: StoredDocument(*row) for row in rows}
+
+
+def document_by_id(db: Database, collection: str, document_id: str) -> StoredDocument | None:
+    """The document of ``collection`` with id ``document_id`` (a UUID), or None (admin)."""
+    with db.administering() as conn:
+        row = conn.execute(f"{_STORED} AND d.id = %s", (collection, document_id)).fetchone()
+    return StoredDocument(*row) if row else None
+
+
 def _as_uuid(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)

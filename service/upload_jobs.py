@@ -1,4 +1,5 @@
-"""Uploads ingested in the background: the thread that runs one and records how it ends.
+"""Uploads ingested in the background: the thread that runs one and records how it ends, and
+the settling of the files of jobs whose process died.
 
 ``POST /v1/documents?wait=false`` stores the files within its request, as a synchronous
 upload does, then answers 202 and hands them to ``start_upload_job``. The job's row
@@ -8,22 +9,32 @@ upload does, then answers 202 and hands them to ``start_upload_job``. The job's 
 from __future__ import annotations
 
 import logging
+import os
 import threading
+from contextlib import ExitStack
+from pathlib import Path
 
 import psycopg
 
 from indexes.database import Database
+from indexes.documents import documents_at
 from indexes.ingest import IngestOptions
-from indexes.upload_jobs import HEARTBEAT_S, Status, beat, create_job, finish_job, record_progress
-from ragtune.errors import InputError, RagtuneError
-from service.state import ServiceState
-from service.uploads import (
-    CANCELLED,
-    StoredFiles,
-    folder_id,
-    ingest_uploads,
-    settle_interrupted,
+from indexes.ingest.files import sha256
+from indexes.upload_jobs import (
+    HEARTBEAT_S,
+    Status,
+    beat,
+    create_job,
+    finish_job,
+    mark_settled,
+    record_progress,
+    unsettled_jobs,
 )
+from ragtune.errors import InputError, RagtuneError
+from service.errors import UploadBusyError
+from service.state import ServiceState
+from service.upload_files import StoredFiles, claimed, folder_id
+from service.uploads import CANCELLED, ingest_uploads
 
 log = logging.getLogger(__name__)
 
@@ -139,3 +150,52 @@ def settle_uploads_in_background(state: ServiceState) -> None:
             log.info("settled the files of %d interrupted upload(s)", len(settled))
 
     threading.Thread(target=run, name="ragtune-upload-settle", daemon=True).start()
+
+
+def settle_interrupted(db: Database, root: Path) -> list[str]:
+    """Keep or put back the files of background uploads whose process stopped before settling
+    them; the ids of the jobs settled.
+
+    A job holds its names' claims until it settles, and a claim ends with its process, so a job
+    whose every name can be claimed has no process left. Each file is kept when its document
+    reads as it (the same SHA-256), the earlier file is put back when the document still reads
+    as that one, and a file no document reads as, which replaced nothing, is deleted. Anything
+    else is left as it is, and logged.
+    """
+    settled = []
+    for job in unsettled_jobs(db, folder_id(root)):
+        with ExitStack() as held:
+            try:
+                for path in job.stored:
+                    held.enter_context(claimed(root, job.collection, Path(path).name))
+            except UploadBusyError:
+                continue  # its process lives on, or a new upload holds a name: not now
+            found = documents_at(db, job.collection, list(job.stored))
+            for path, previous in job.stored.items():
+                before = Path(previous) if previous else None
+                document = found.get(path)
+                _settle_file(Path(path), before, document.content_hash if document else None)
+            mark_settled(db, job.id)
+            settled.append(job.id)
+    return settled
+
+
+def _digest(path: Path) -> str | None:
+    return sha256(path.read_bytes()) if path.is_file() else None
+
+
+def _settle_file(current: Path, before: Path | None, stored_hash: str | None) -> None:
+    """Keep ``current`` or put ``before`` back, by what its document (``stored_hash``) reads."""
+    if stored_hash is not None and _digest(current) == stored_hash:
+        if before is not None:
+            before.unlink(missing_ok=True)
+    elif stored_hash is not None and before is not None and _digest(before) == stored_hash:
+        os.replace(before, current)
+    elif stored_hash is None and before is None:
+        current.unlink(missing_ok=True)
+    else:
+        log.warning(
+            "left an interrupted upload's file as it is: no document reads as %s or the file"
+            " it replaced",
+            current.name,
+        )

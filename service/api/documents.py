@@ -29,8 +29,9 @@ from service.schemas import (
     UploadReport,
 )
 from service.state import ServiceState
+from service.upload_files import StoredFiles, claimed
 from service.upload_jobs import start_upload_job
-from service.uploads import StoredFiles, claimed, ingest_uploads, safe_file_name, uploaded_path
+from service.uploads import ingest_uploads, safe_file_name, uploaded_path
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 

@@ -19,7 +19,8 @@ from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.ingest import IngestOptions, ingest
 from indexes.upload_jobs import create_job, get_job
-from service.uploads import StoredFiles, folder_id, settle_interrupted
+from service.upload_files import StoredFiles, folder_id
+from service.upload_jobs import settle_interrupted
 from tests.service.conftest import Keys, auth, build_app
 
 

@@ -1,0 +1,164 @@
+"""An upload's files on disk: each name claimed while an upload holds it, written atomically,
+and the file it replaced kept aside until the upload keeps its own file or puts that one back.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from indexes.collections import check_collection_name
+from ragtune.errors import InputError
+from service.errors import UploadBusyError
+
+CLAIMS_FOLDER = ".claims"  # never a collection's folder: their names hold no dot
+
+
+def claim_name(root: Path, collection: str, name: str) -> BinaryIO:
+    """An exclusive claim on file ``name`` of ``collection``'s upload folder, held until the
+    returned handle is closed; UploadBusyError when another upload or a delete holds it.
+
+    A claim spans one upload from storing its file to keeping or putting back the earlier one,
+    so two uploads of one name cannot restore each other's files. It is a lock on a file
+    (flock), so it holds across the service's worker processes on one machine.
+    """
+    check_collection_name(collection)
+    folder = root / CLAIMS_FOLDER / collection
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = (folder / name).open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise UploadBusyError(
+            f"Another upload of {name!r} into collection {collection!r} is being ingested",
+            hint="upload it again when that one has ended",
+        ) from None
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+@contextmanager
+def claimed(root: Path, collection: str, name: str) -> Iterator[None]:
+    """Hold ``claim_name`` for the block."""
+    with claim_name(root, collection, name):
+        yield
+
+
+@dataclass
+class StoredFiles:
+    """One upload's files on disk: ``names`` maps each stored path to its name as uploaded,
+    ``previous`` each path that held a file before to a copy of that file, ``claims`` each
+    path to its claim (``claim_name``).
+
+    A document's file is replaced before the new one is ingested (its identity is its path),
+    so an upload that fails, is cancelled or is refused must put the earlier file back: the
+    stored document still reads as that file.
+    """
+
+    names: dict[str, str] = field(default_factory=dict)
+    previous: dict[str, Path] = field(default_factory=dict)
+    claims: dict[str, BinaryIO] = field(default_factory=dict)
+
+    def store(self, root: Path, collection: str, file_name: str, name: str, data: bytes) -> None:
+        """Claim ``file_name`` and write ``data`` under it (``store_upload``), reported as
+        ``name``; UploadBusyError when another upload holds that name."""
+        claim = claim_name(root, collection, file_name)
+        try:
+            path, before = store_upload(root, collection, file_name, data)
+        except BaseException:
+            claim.close()
+            raise
+        self.names[str(path)] = name
+        self.claims[str(path)] = claim
+        if before is not None:
+            self.previous[str(path)] = before
+
+    def as_record(self) -> dict[str, str | None]:
+        """Each stored path and the copy of the file it replaced (None: none), as a job keeps
+        them for ``settle_interrupted``."""
+        return {path: _str_or_none(self.previous.get(path)) for path in self.names}
+
+    def settle(self, kept: Iterable[str]) -> None:
+        """Keep the files of ``kept`` (their documents now read as them) and drop the copies
+        of what they replaced; put every other path back as it was (or delete it). Then let
+        go of the names' claims."""
+        keep = set(kept)
+        try:
+            for path in self.names:
+                before = self.previous.pop(path, None)
+                if path in keep:
+                    if before is not None:
+                        before.unlink(missing_ok=True)
+                elif before is not None:
+                    os.replace(before, path)
+                else:
+                    Path(path).unlink(missing_ok=True)
+        finally:
+            for claim in self.claims.values():
+                claim.close()
+            self.claims.clear()
+
+
+def _str_or_none(path: Path | None) -> str | None:
+    return None if path is None else str(path)
+
+
+FOLDER_ID_FILE = "folder-id"
+
+
+def folder_id(root: Path) -> str:
+    """The id of uploads folder ``root``, written in it on first use: a background job records
+    it, so that only a service using the same folder settles the job's files."""
+    path = root / CLAIMS_FOLDER / FOLDER_ID_FILE
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".folder-id-")
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(uuid.uuid4().hex)
+            os.link(tmp, path)  # fails when another process wrote it first: its id stands
+        except FileExistsError:
+            pass
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    return path.read_text().strip()
+
+
+def store_upload(root: Path, collection: str, name: str, data: bytes) -> tuple[Path, Path | None]:
+    """Write ``data`` atomically to ``root/collection/name``; that path, and a copy of the file
+    it replaced (None when there was none), for StoredFiles to keep or put back.
+
+    The caller holds the name's claim (``StoredFiles.store`` does).
+    """
+    check_collection_name(collection)
+    folder = (root / collection).resolve()
+    target = (folder / name).resolve()
+    if folder not in target.parents:
+        raise InputError(f"Unusable file name {name!r}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    before: Path | None = None
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        if target.is_file():
+            # A hard link keeps the earlier file whole while the new one takes its name.
+            before = target.with_name(f".previous-{uuid.uuid4().hex}-{target.name}")
+            os.link(target, before)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        if before is not None:
+            before.unlink(missing_ok=True)
+        raise
+    return target, before
