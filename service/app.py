@@ -229,6 +229,7 @@ def lifespan(
         try:
             yield
         finally:
+            state.stopping.set()
             if state.upload_jobs:
                 try:
                     interrupt_jobs(state.db, list(state.upload_jobs))

@@ -66,6 +66,8 @@ class ServiceState:
     adapter_watch: AdapterWatch = field(default_factory=AdapterWatch)  # hot swap (issue 14)
     # Ids of the background uploads this process runs (service/upload_jobs.py).
     upload_jobs: set[str] = field(default_factory=set)
+    # Set when the service shuts down: background loops (settling uploads) end.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     @property
     def uploads_dir(self) -> Path:

@@ -38,8 +38,9 @@ def claim_name(root: Path, collection: str, name: str) -> BinaryIO:
     except BlockingIOError:
         handle.close()
         raise UploadBusyError(
-            f"Another upload of {name!r} into collection {collection!r} is being ingested",
-            hint="upload it again when that one has ended",
+            f"Another upload or a delete of {name!r} in collection {collection!r} has not"
+            " ended yet",
+            hint="upload it again when it has ended",
         ) from None
     except BaseException:
         handle.close()
@@ -90,30 +91,34 @@ class StoredFiles:
 
     def settle(self, kept: Iterable[str]) -> None:
         """Keep the files of ``kept`` (their documents now read as them) and drop the copies
-        of what they replaced; put every other path back as it was (or delete it). Then let
-        go of the names' claims."""
+        of what they replaced; put every other path back as it was (or delete it).
+
+        The names stay claimed until ``release``: a job lets go of them only once its end is
+        recorded, so a starting service never takes it for a job whose process died.
+        """
         keep = set(kept)
-        try:
-            for path in self.names:
-                before = self.previous.pop(path, None)
-                if path in keep:
-                    if before is not None:
-                        before.unlink(missing_ok=True)
-                elif before is not None:
-                    os.replace(before, path)
-                else:
-                    Path(path).unlink(missing_ok=True)
-        finally:
-            for claim in self.claims.values():
-                claim.close()
-            self.claims.clear()
+        for path in self.names:
+            before = self.previous.pop(path, None)
+            if path in keep:
+                if before is not None:
+                    before.unlink(missing_ok=True)
+            elif before is not None:
+                os.replace(before, path)
+            else:
+                Path(path).unlink(missing_ok=True)
+
+    def release(self) -> None:
+        """Let go of the names' claims (again: a no-op)."""
+        for claim in self.claims.values():
+            claim.close()
+        self.claims.clear()
 
 
 def _str_or_none(path: Path | None) -> str | None:
     return None if path is None else str(path)
 
 
-FOLDER_ID_FILE = "folder-id"
+FOLDER_ID_FILE = ".folder-id"  # beside the collections' claim folders: no name of theirs
 
 
 def folder_id(root: Path) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Collection
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -75,14 +76,22 @@ def start_upload_job(
         )
     except BaseException:
         stored.settle(())  # no job will ingest them: put back what was there
+        stored.release()
         raise
     state.upload_jobs.add(job_id)
-    threading.Thread(
-        target=_run,
-        args=(state, job_id, options, stored, failed),
-        name=f"ragtune-upload-{job_id[:8]}",
-        daemon=True,  # a shutdown marks it interrupted (service/app.py); whole documents stay
-    ).start()
+    try:
+        threading.Thread(
+            target=_run,
+            args=(state, job_id, options, stored, failed),
+            name=f"ragtune-upload-{job_id[:8]}",
+            daemon=True,  # a shutdown marks it interrupted (service/app.py); whole documents stay
+        ).start()
+    except BaseException:  # no thread (the process is at its limit): nothing will ingest them
+        state.upload_jobs.discard(job_id)
+        stored.settle(())
+        stored.release()
+        finish_job(state.db, job_id, "failed", error="the service could not start the ingest")
+        raise
     return job_id
 
 
@@ -122,6 +131,7 @@ def _run(
         # The database is gone (a shutdown, an outage): the job is found interrupted later.
         log.exception("could not record how upload job %s ended", job_id)
     finally:
+        stored.release()  # after its end is recorded: see StoredFiles.settle
         ended_event.set()
         state.upload_jobs.discard(job_id)
 
@@ -136,48 +146,61 @@ def _beat_until(db: Database, job_id: str, ended: threading.Event) -> None:
             log.warning("upload job %s: heartbeat not recorded", job_id)
 
 
+SETTLE_RETRY_S = 60.0
+
+
 def settle_uploads_in_background(state: ServiceState) -> None:
-    """Settle the files of jobs whose process died (``settle_interrupted``), on a thread of its
-    own: the service starts at once, and a database that is down only delays it."""
+    """Settle the files of jobs whose process died (``settle_interrupted``) on a thread of its
+    own, so the service starts at once; the jobs left (a database that is down, a name still
+    held by a process on its way out) are tried again every SETTLE_RETRY_S until each is
+    settled, by this thread or by its own process, or the service stops."""
 
     def run() -> None:
-        try:
-            settled = settle_interrupted(state.db, state.uploads_dir)
-        except Exception:
-            log.exception("could not settle the files of interrupted uploads")
-            return
-        if settled:
-            log.info("settled the files of %d interrupted upload(s)", len(settled))
+        pending: set[str] | None = None  # None: every unsettled job, as on the first pass
+        while True:
+            try:
+                pending = set(settle_interrupted(state.db, state.uploads_dir, only=pending))
+            except (OSError, RagtuneError, psycopg.Error) as exc:  # the database is away
+                log.warning("the files of interrupted uploads are not settled yet: %s", exc)
+            if pending == set() or state.stopping.wait(SETTLE_RETRY_S):
+                return
 
     threading.Thread(target=run, name="ragtune-upload-settle", daemon=True).start()
 
 
-def settle_interrupted(db: Database, root: Path) -> list[str]:
+def settle_interrupted(
+    db: Database, root: Path, *, only: Collection[str] | None = None
+) -> list[str]:
     """Keep or put back the files of background uploads whose process stopped before settling
-    them; the ids of the jobs settled.
+    them (of those in ``only``, when given); the ids of the unsettled jobs left, whose process
+    still holds a name or whose files could not be settled.
 
-    A job holds its names' claims until it settles, and a claim ends with its process, so a job
-    whose every name can be claimed has no process left. Each file is kept when its document
-    reads as it (the same SHA-256), the earlier file is put back when the document still reads
-    as that one, and a file no document reads as, which replaced nothing, is deleted. Anything
-    else is left as it is, and logged.
+    A job holds its names' claims until its end is recorded, and a claim ends with its process,
+    so a job whose every name can be claimed has no process left. Each file is kept when its
+    document reads as it (the same SHA-256), the earlier file is put back when the document
+    still reads as that one, and a file no document reads as, which replaced nothing, is
+    deleted. Anything else is left as it is, and logged.
     """
-    settled = []
+    left = []
     for job in unsettled_jobs(db, folder_id(root)):
-        with ExitStack() as held:
-            try:
+        if only is not None and job.id not in only:
+            continue
+        try:
+            with ExitStack() as held:
                 for path in job.stored:
                     held.enter_context(claimed(root, job.collection, Path(path).name))
-            except UploadBusyError:
-                continue  # its process lives on, or a new upload holds a name: not now
-            found = documents_at(db, job.collection, list(job.stored))
-            for path, previous in job.stored.items():
-                before = Path(previous) if previous else None
-                document = found.get(path)
-                _settle_file(Path(path), before, document.content_hash if document else None)
-            mark_settled(db, job.id)
-            settled.append(job.id)
-    return settled
+                found = documents_at(db, job.collection, list(job.stored))
+                for path, previous in job.stored.items():
+                    before = Path(previous) if previous else None
+                    document = found.get(path)
+                    _settle_file(Path(path), before, document.content_hash if document else None)
+                mark_settled(db, job.id)
+        except UploadBusyError:
+            left.append(job.id)  # its process lives on, or a new upload holds a name: not now
+        except (OSError, RagtuneError, psycopg.Error):
+            log.exception("could not settle the files of upload job %s", job.id)
+            left.append(job.id)
+    return left
 
 
 def _digest(path: Path) -> str | None:

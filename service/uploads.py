@@ -23,6 +23,9 @@ from service.upload_files import StoredFiles
 # Letters and digits of any script, and a few separators; anything else becomes "_".
 _UNSAFE = re.compile(r"[^\w.() -]+")
 MAX_NAME_CHARS = 120
+# File names are limited in bytes (255 on Linux file systems), and a replaced file's copy adds
+# a 43-byte prefix (service/upload_files.py): 120 letters of a non-Latin script can exceed it.
+MAX_NAME_BYTES = 200
 
 
 def safe_file_name(filename: str) -> str:
@@ -42,9 +45,8 @@ def safe_file_name(filename: str) -> str:
             hint="upload the file under its own name, without a path",
         )
     cleaned = _UNSAFE.sub("_", filename).strip(" .")
-    if len(cleaned) > MAX_NAME_CHARS:  # shortened before its extension, which names the format
-        ext = PurePosixPath(cleaned).suffix[:16]
-        cleaned = cleaned[: MAX_NAME_CHARS - len(ext)].rstrip(" .") + ext
+    if len(cleaned) > MAX_NAME_CHARS or len(cleaned.encode()) > MAX_NAME_BYTES:
+        cleaned = _shortened(cleaned)
     if not cleaned or cleaned.strip("_") == "":
         raise InputError(f"Unusable file name {filename!r}", hint="rename the file")
     suffix = PurePosixPath(cleaned).suffix.lower()
@@ -54,6 +56,16 @@ def safe_file_name(filename: str) -> str:
             hint="supported: " + ", ".join(sorted(FORMATS)),
         )
     return cleaned
+
+
+def _shortened(name: str) -> str:
+    """``name`` cut to MAX_NAME_CHARS characters and MAX_NAME_BYTES bytes before its
+    extension, which names the format."""
+    ext = PurePosixPath(name).suffix[:16]
+    stem = name[: MAX_NAME_CHARS - len(ext)]
+    while len(stem.encode()) + len(ext.encode()) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem.rstrip(" .") + ext
 
 
 def uploaded_path(db: Database, root: Path, collection: str, document_id: str) -> Path | None:

@@ -118,6 +118,7 @@ async def upload_documents(
                 busy.append(exc)
     except BaseException:
         stored.settle(())  # the request failed while storing (the disk, a disconnect)
+        stored.release()
         raise
     if not stored.names and not failed:
         raise InputError("No files were sent", hint="send multipart/form-data with 'files'")
@@ -125,9 +126,13 @@ async def upload_documents(
         raise busy[0]  # 409: nothing wrong with the files, only their timing
     options = ingest_options(state.settings, collection=coll, groups=readers, progress=False)
     if wait or not stored.names:
-        return await run_in_threadpool(
-            ingest_uploads, state.db, state.embedder_loader, options, stored, failed
-        )
+        try:
+            return await run_in_threadpool(
+                ingest_uploads, state.db, state.embedder_loader, options, stored, failed
+            )
+        finally:
+            stored.release()
+    # The job holds the claims from here on, and lets go of them when its end is recorded.
     job_id = await run_in_threadpool(
         lambda: start_upload_job(
             state, created_by=who.principal.user, options=options, stored=stored, failed=failed

@@ -243,7 +243,7 @@ def test_an_upload_or_delete_of_a_name_another_upload_holds_is_refused_until_it_
         mixed = upload(("same.md", third), ("other.md", b"# Other\n\nAnother text.\n"))
         assert mixed.status_code == 201, mixed.text
         assert [d["source"] for d in mixed.json()["documents"]] == ["other.md"]
-        assert "being ingested" in mixed.json()["failed"]["same.md"]
+        assert "has not ended" in mixed.json()["failed"]["same.md"]
         alone = upload(("same.md", third))
         assert alone.status_code == 409 and "upload it again" in alone.text
         gate.set()
@@ -285,7 +285,8 @@ def test_the_files_of_a_job_whose_process_died_are_kept_or_put_back_at_the_next_
         service_db, "crash", "root", 3, stored=stored.as_record(), folder=folder_id(root)
     )
     # While its process lives (it holds the names' claims), nothing is touched.
-    assert settle_interrupted(service_db, root) == []
+    assert settle_interrupted(service_db, root) == [job_id]
+    assert (folder / "yard.md").read_bytes() == new_yard and (folder / "gate.md").is_file()
     for claim in stored.claims.values():
         claim.close()  # the process died: its claims went with it
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -296,10 +297,13 @@ def test_the_files_of_a_job_whose_process_died_are_kept_or_put_back_at_the_next_
         assert job is not None and job.status == "interrupted"
         shown = client.get(f"/v1/uploads/{job_id}", headers=auth(keys.root)).json()
         assert shown["status"] == "interrupted"
+        # The folder's id is kept beside the claims under a name no collection can have.
+        named = _upload(client, keys.root, [("files", ("dock.md", dock))], "folder-id")
+        assert named.status_code == 201, named.text
     # The document that never read the new dock.md has its file back; the yard.md that was
     # ingested stays; the new gate.md, which no document reads, is gone; no copies are left.
     assert (folder / "dock.md").read_bytes() == dock
     assert (folder / "yard.md").read_bytes() == new_yard
     assert sorted(p.name for p in folder.iterdir()) == ["dock.md", "yard.md"]
-    # Settled once: a second start finds nothing left to do.
+    # Settled once: a second pass finds nothing left.
     assert settle_interrupted(service_db, root) == []

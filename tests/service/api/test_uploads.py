@@ -128,6 +128,19 @@ def test_a_long_name_is_shortened_before_its_extension_and_too_many_files_say_wh
     assert made.status_code == 201, made.text
     (stored,) = _stored(service_state_dir, "long")
     assert len(stored) == 120 and stored.endswith(".md") and stored.startswith("quarterly")
+    # A name in a script of three bytes a letter is shortened by bytes, and can be uploaded
+    # again (the copy of the file it replaces has a longer name still).
+    wide = "倉庫の出荷予定表" * 12 + ".md"
+    for text in (b"# Dock\n\nThe dock opens at 06:00.\n", b"# Dock\n\nThe dock opens at 07:00.\n"):
+        again = client.post(
+            "/v1/documents",
+            files=[("files", (wide, text))],
+            data={"collection": "wide"},
+            headers=auth(keys.root),
+        )
+        assert again.status_code == 201, again.text
+    (stored,) = _stored(service_state_dir, "wide")
+    assert stored.endswith(".md") and stored.startswith("倉庫") and len(stored.encode()) <= 200
     many = [("files", (f"n{i}.md", b"# N\n\nText.\n")) for i in range(1001)]
     refused = client.post(
         "/v1/documents", files=many, data={"collection": "many"}, headers=auth(keys.root)
