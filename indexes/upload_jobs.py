@@ -8,7 +8,7 @@ slices of chunks it embeds (service/upload_jobs.py); nothing here holds document
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -48,13 +48,22 @@ class UploadJob:
 
 
 @dataclass(frozen=True)
+class StoredFile:
+    """One file a background upload stored: its path, its name as uploaded, and the copy of
+    the file it replaced (None: none)."""
+
+    path: str
+    name: str
+    previous: str | None
+
+
+@dataclass(frozen=True)
 class UnsettledJob:
-    """A job whose stored files were not yet kept or put back: ``stored`` maps each stored
-    path to the copy of the file it replaced (None: none)."""
+    """A job whose stored files were not yet kept or put back."""
 
     id: str
     collection: str
-    stored: dict[str, str | None]
+    files: list[StoredFile]
 
 
 def create_job(
@@ -63,21 +72,22 @@ def create_job(
     created_by: str,
     files: int,
     *,
-    stored: dict[str, str | None] | None = None,
+    stored: list[StoredFile] | None = None,
     folder: str = "",
 ) -> str:
     """A new running job for ``files`` stored files; its id.
 
-    ``stored`` (each stored path, and the copy of the file it replaced) and ``folder`` (the id
+    ``stored`` (each stored file, and the copy of the file it replaced) and ``folder`` (the id
     of the uploads folder holding them) let a later service settle the files of a job whose
     process died (``unsettled_jobs``).
     """
     job_id = str(uuid.uuid4())
+    record = Jsonb([asdict(f) for f in stored or ()])
     with db.administering() as conn:
         conn.execute(
             "INSERT INTO upload_jobs (id, collection, created_by, status, files, stored, folder)"
             " VALUES (%s, %s, %s, 'running', %s, %s, %s)",
-            (job_id, collection, created_by, files, Jsonb(stored or {}), folder),
+            (job_id, collection, created_by, files, record, folder),
         )
     return job_id
 
@@ -174,19 +184,29 @@ def unsettled_jobs(db: Database, folder: str) -> list[UnsettledJob]:
             " WHERE folder = %s AND settled_at IS NULL ORDER BY created_at",
             (folder,),
         ).fetchall()
-    return [UnsettledJob(job_id, collection, dict(stored)) for job_id, collection, stored in rows]
+    return [
+        UnsettledJob(job_id, collection, [StoredFile(**f) for f in stored])
+        for job_id, collection, stored in rows
+    ]
 
 
-def mark_settled(db: Database, job_id: str) -> None:
+MAX_NAMES_SHOWN = 20
+
+
+def mark_settled(db: Database, job_id: str, not_ingested: list[str]) -> None:
     """The job's files were kept or put back after its process stopped: a job still shown
-    running is interrupted."""
+    running is interrupted, and its error names the files ``not_ingested`` (to upload again)."""
+    shown = ", ".join(not_ingested[:MAX_NAMES_SHOWN])
+    if len(not_ingested) > MAX_NAMES_SHOWN:
+        shown += f" and {len(not_ingested) - MAX_NAMES_SHOWN} more"
+    missing = f"; not ingested (upload them again): {shown}" if not_ingested else ""
     with db.administering() as conn:
         conn.execute(
             "UPDATE upload_jobs SET settled_at = now(),"
             " status = CASE WHEN status = 'running' THEN 'interrupted' ELSE status END,"
-            " error = CASE WHEN status = 'running'"
-            "   THEN 'the service process running it stopped' ELSE error END,"
+            " error = nullif(coalesce(CASE WHEN status = 'running'"
+            "   THEN 'the service process running it stopped' ELSE error END, '') || %s, ''),"
             " finished_at = coalesce(finished_at, now())"
             " WHERE id = %s",
-            (job_id,),
+            (missing, job_id),
         )

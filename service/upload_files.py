@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from indexes.collections import check_collection_name
+from indexes.upload_jobs import StoredFile
 from ragtune.errors import InputError
 from service.errors import UploadBusyError
 
@@ -84,10 +85,13 @@ class StoredFiles:
         if before is not None:
             self.previous[str(path)] = before
 
-    def as_record(self) -> dict[str, str | None]:
-        """Each stored path and the copy of the file it replaced (None: none), as a job keeps
-        them for ``settle_interrupted``."""
-        return {path: _str_or_none(self.previous.get(path)) for path in self.names}
+    def as_record(self) -> list[StoredFile]:
+        """Each stored file with its name as uploaded and the copy of the file it replaced,
+        as a job keeps them for ``settle_interrupted``."""
+        return [
+            StoredFile(path, name, _str_or_none(self.previous.get(path)))
+            for path, name in self.names.items()
+        ]
 
     def settle(self, kept: Iterable[str]) -> None:
         """Keep the files of ``kept`` (their documents now read as them) and drop the copies

@@ -18,12 +18,13 @@ from pathlib import Path
 import psycopg
 
 from indexes.database import Database
-from indexes.documents import documents_at
+from indexes.documents import StoredDocument, documents_at
 from indexes.ingest import IngestOptions
 from indexes.ingest.files import sha256
 from indexes.upload_jobs import (
     HEARTBEAT_S,
     Status,
+    StoredFile,
     beat,
     create_job,
     finish_job,
@@ -187,14 +188,15 @@ def settle_interrupted(
             continue
         try:
             with ExitStack() as held:
-                for path in job.stored:
-                    held.enter_context(claimed(root, job.collection, Path(path).name))
-                found = documents_at(db, job.collection, list(job.stored))
-                for path, previous in job.stored.items():
-                    before = Path(previous) if previous else None
-                    document = found.get(path)
-                    _settle_file(Path(path), before, document.content_hash if document else None)
-                mark_settled(db, job.id)
+                for file in job.files:
+                    held.enter_context(claimed(root, job.collection, Path(file.path).name))
+                found = documents_at(db, job.collection, [f.path for f in job.files])
+                not_ingested = [
+                    file.name
+                    for file in job.files
+                    if not _settle_file(file, _hash_of(found.get(file.path)))
+                ]
+                mark_settled(db, job.id, not_ingested)
         except UploadBusyError:
             left.append(job.id)  # its process lives on, or a new upload holds a name: not now
         except (OSError, RagtuneError, psycopg.Error):
@@ -203,16 +205,24 @@ def settle_interrupted(
     return left
 
 
+def _hash_of(document: StoredDocument | None) -> str | None:
+    return document.content_hash if document else None
+
+
 def _digest(path: Path) -> str | None:
     return sha256(path.read_bytes()) if path.is_file() else None
 
 
-def _settle_file(current: Path, before: Path | None, stored_hash: str | None) -> None:
-    """Keep ``current`` or put ``before`` back, by what its document (``stored_hash``) reads."""
+def _settle_file(file: StoredFile, stored_hash: str | None) -> bool:
+    """Keep ``file`` or put the one it replaced back, by what its document (``stored_hash``)
+    reads; whether the document reads as the new file."""
+    current = Path(file.path)
+    before = Path(file.previous) if file.previous else None
     if stored_hash is not None and _digest(current) == stored_hash:
         if before is not None:
             before.unlink(missing_ok=True)
-    elif stored_hash is not None and before is not None and _digest(before) == stored_hash:
+        return True
+    if stored_hash is not None and before is not None and _digest(before) == stored_hash:
         os.replace(before, current)
     elif stored_hash is None and before is None:
         current.unlink(missing_ok=True)
@@ -222,3 +232,4 @@ def _settle_file(current: Path, before: Path | None, stored_hash: str | None) ->
             " it replaced",
             current.name,
         )
+    return False

@@ -297,6 +297,10 @@ def test_the_files_of_a_job_whose_process_died_are_kept_or_put_back_at_the_next_
         assert job is not None and job.status == "interrupted"
         shown = client.get(f"/v1/uploads/{job_id}", headers=auth(keys.root)).json()
         assert shown["status"] == "interrupted"
+        assert shown["error"] == (
+            "the service process running it stopped;"
+            " not ingested (upload them again): dock.md, gate.md"
+        )
         # The folder's id is kept beside the claims under a name no collection can have.
         named = _upload(client, keys.root, [("files", ("dock.md", dock))], "folder-id")
         assert named.status_code == 201, named.text
