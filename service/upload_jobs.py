@@ -34,6 +34,7 @@ from indexes.upload_jobs import (
 )
 from ragtune.errors import InputError, RagtuneError
 from service.errors import UploadBusyError
+from service.schemas import UploadReport
 from service.state import ServiceState
 from service.upload_files import StoredFiles, claimed, folder_id
 from service.uploads import CANCELLED, ingest_uploads
@@ -57,17 +58,16 @@ class _JobWatcher:
         return self.stopped
 
 
-def start_upload_job(
-    state: ServiceState,
-    *,
-    created_by: str,
-    options: IngestOptions,
-    stored: StoredFiles,
-    failed: dict[str, str],
+def open_upload_job(
+    state: ServiceState, *, created_by: str, options: IngestOptions, stored: StoredFiles
 ) -> str:
-    """Ingest the stored uploads on a thread of their own; the job's id, at once."""
+    """A running job's row for the stored uploads; its id.
+
+    Every upload has one, waited for or not: it records the files, so that a service starting
+    after this process died can settle them (``settle_interrupted``).
+    """
     try:
-        job_id = create_job(
+        return create_job(
             state.db,
             options.collection,
             created_by,
@@ -79,30 +79,21 @@ def start_upload_job(
         stored.settle(())  # no job will ingest them: put back what was there
         stored.release()
         raise
-    state.upload_jobs.add(job_id)
-    try:
-        threading.Thread(
-            target=_run,
-            args=(state, job_id, options, stored, failed),
-            name=f"ragtune-upload-{job_id[:8]}",
-            daemon=True,  # a shutdown marks it interrupted (service/app.py); whole documents stay
-        ).start()
-    except BaseException:  # no thread (the process is at its limit): nothing will ingest them
-        state.upload_jobs.discard(job_id)
-        stored.settle(())
-        stored.release()
-        finish_job(state.db, job_id, "failed", error="the service could not start the ingest")
-        raise
-    return job_id
 
 
-def _run(
+def run_upload_job(
     state: ServiceState,
     job_id: str,
     options: IngestOptions,
     stored: StoredFiles,
     failed: dict[str, str],
-) -> None:
+) -> UploadReport:
+    """Ingest the stored uploads as job ``job_id`` and record how it ends; the report, or the
+    ingest's error (InputError when no file could be ingested), raised once recorded.
+
+    The names' claims are let go only after the end is recorded (see StoredFiles.settle).
+    """
+    state.upload_jobs.add(job_id)
     watcher = _JobWatcher(state.db, job_id)
     ended_event = threading.Event()
     threading.Thread(
@@ -112,29 +103,92 @@ def _run(
         daemon=True,
     ).start()
     try:
-        try:
-            report = ingest_uploads(
-                state.db, state.embedder_loader, options, stored, failed, watcher
-            )
-        except InputError as exc:  # every file failed, each reason in the message
-            record_progress(state.db, job_id, len(stored.names), watcher.embedded)
-            finish_job(state.db, job_id, "failed", error=f"{exc.message} ({exc.hint})")
-        except Exception as exc:
-            log.exception("upload job %s failed", job_id)
-            finish_job(state.db, job_id, "failed", error=f"the ingest failed: {exc}")
-        else:
-            ended: Status = "cancelled" if watcher.stopped else "done"
-            left = sum(1 for why in report.failed.values() if why == CANCELLED)
-            embedded = max(watcher.embedded, report.embedded)
-            record_progress(state.db, job_id, len(stored.names) - left, embedded)
-            finish_job(state.db, job_id, ended, report=report.model_dump(mode="json"))
-    except Exception:
-        # The database is gone (a shutdown, an outage): the job is found interrupted later.
-        log.exception("could not record how upload job %s ended", job_id)
+        report = ingest_uploads(state.db, state.embedder_loader, options, stored, failed, watcher)
+    except InputError as exc:  # every file failed, each reason in the message
+        every = len(stored.names)
+        _record(state.db, job_id, "failed", files_done=every, watcher=watcher, error=exc)
+        raise
+    except Exception as exc:
+        _record(state.db, job_id, "failed", files_done=None, watcher=watcher, error=exc)
+        raise
+    else:
+        ended: Status = "cancelled" if watcher.stopped else "done"
+        left = sum(1 for why in report.failed.values() if why == CANCELLED)
+        done = len(stored.names) - left
+        _record(state.db, job_id, ended, files_done=done, watcher=watcher, report=report)
+        return report
     finally:
-        stored.release()  # after its end is recorded: see StoredFiles.settle
+        stored.release()
         ended_event.set()
         state.upload_jobs.discard(job_id)
+
+
+def _record(
+    db: Database,
+    job_id: str,
+    status: Status,
+    *,
+    files_done: int | None,
+    watcher: _JobWatcher,
+    error: Exception | None = None,
+    report: UploadReport | None = None,
+) -> None:
+    """Record how job ``job_id`` ended; a database that is away is logged, not raised: the
+    upload's own answer stands, and the job is found interrupted later."""
+    try:
+        embedded = max(watcher.embedded, report.embedded if report else 0)
+        if files_done is not None:
+            record_progress(db, job_id, files_done, embedded)
+        if isinstance(error, InputError):
+            message: str | None = f"{error.message} ({error.hint})"
+        elif error is not None:
+            message = f"the ingest failed: {error}"
+        else:
+            message = None
+        body = report.model_dump(mode="json") if report else None
+        finish_job(db, job_id, status, report=body, error=message)
+    except (RagtuneError, psycopg.Error):
+        log.exception("could not record how upload job %s ended", job_id)
+
+
+def start_upload_job(
+    state: ServiceState,
+    *,
+    created_by: str,
+    options: IngestOptions,
+    stored: StoredFiles,
+    failed: dict[str, str],
+) -> str:
+    """Ingest the stored uploads on a thread of their own; the job's id, at once."""
+    job_id = open_upload_job(state, created_by=created_by, options=options, stored=stored)
+    try:
+        threading.Thread(
+            target=_run_in_background,
+            args=(state, job_id, options, stored, failed),
+            name=f"ragtune-upload-{job_id[:8]}",
+            daemon=True,  # a shutdown marks it interrupted (service/app.py); whole documents stay
+        ).start()
+    except BaseException:  # no thread (the process is at its limit): nothing will ingest them
+        stored.settle(())
+        stored.release()
+        finish_job(state.db, job_id, "failed", error="the service could not start the ingest")
+        raise
+    return job_id
+
+
+def _run_in_background(
+    state: ServiceState,
+    job_id: str,
+    options: IngestOptions,
+    stored: StoredFiles,
+    failed: dict[str, str],
+) -> None:
+    try:
+        run_upload_job(state, job_id, options, stored, failed)
+    except InputError:
+        pass  # no file could be ingested: each reason is in the job's error
+    except Exception:
+        log.exception("upload job %s failed", job_id)
 
 
 def _beat_until(db: Database, job_id: str, ended: threading.Event) -> None:

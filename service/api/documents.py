@@ -30,7 +30,7 @@ from service.schemas import (
 )
 from service.state import ServiceState
 from service.upload_files import StoredFiles, claimed
-from service.upload_jobs import start_upload_job
+from service.upload_jobs import open_upload_job, run_upload_job, start_upload_job
 from service.uploads import ingest_uploads, safe_file_name, uploaded_path
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
@@ -125,14 +125,18 @@ async def upload_documents(
     if not stored.names and len(busy) == len(failed):
         raise busy[0]  # 409: nothing wrong with the files, only their timing
     options = ingest_options(state.settings, collection=coll, groups=readers, progress=False)
-    if wait or not stored.names:
-        try:
-            return await run_in_threadpool(
-                ingest_uploads, state.db, state.embedder_loader, options, stored, failed
+    if not stored.names:  # every file was refused: the error gives each reason
+        return await run_in_threadpool(
+            ingest_uploads, state.db, state.embedder_loader, options, stored, failed
+        )
+    # From here the job holds the names' claims, and lets go of them when its end is recorded.
+    if wait:
+        job_id = await run_in_threadpool(
+            lambda: open_upload_job(
+                state, created_by=who.principal.user, options=options, stored=stored
             )
-        finally:
-            stored.release()
-    # The job holds the claims from here on, and lets go of them when its end is recorded.
+        )
+        return await run_in_threadpool(run_upload_job, state, job_id, options, stored, failed)
     job_id = await run_in_threadpool(
         lambda: start_upload_job(
             state, created_by=who.principal.user, options=options, stored=stored, failed=failed
