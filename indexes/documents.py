@@ -81,8 +81,6 @@ class DeleteReport:
     nothing, and each source that names several documents (then none of them is deleted)."""
 
     deleted: dict[str, int] = field(default_factory=dict)
-    # ref -> the file path of the document it deleted
-    paths: dict[str, str] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     # ref -> "id path (groups)" of every document the source names
     ambiguous: dict[str, list[str]] = field(default_factory=dict)
@@ -121,12 +119,11 @@ def delete_documents(db: Database, collection: str, refs: list[str]) -> DeleteRe
                 ids = [row[0] for row in rows]
             removed = conn.execute(
                 "DELETE FROM documents WHERE collection_id = %s AND id = ANY(%s)"
-                " RETURNING n_chunks, path",
+                " RETURNING n_chunks",
                 (coll.id, ids),
             ).fetchall()
             if removed:
                 report.deleted[ref] = sum(r[0] for r in removed)
-                report.paths[ref] = removed[0][1]
             else:
                 report.missing.append(ref)
     return report

@@ -8,8 +8,7 @@ import fcntl
 import os
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -24,7 +23,8 @@ CLAIMS_FOLDER = ".claims"  # never a collection's folder: their names hold no do
 
 def claim_name(root: Path, collection: str, name: str) -> BinaryIO:
     """An exclusive claim on file ``name`` of ``collection``'s upload folder, held until the
-    returned handle is closed; UploadBusyError when another upload or a delete holds it.
+    returned handle is closed (``with claim_name(...):`` holds it for a block);
+    UploadBusyError when another upload or a delete holds it.
 
     A claim spans one upload from storing its file to keeping or putting back the earlier one,
     so two uploads of one name cannot restore each other's files. It is a lock on a file
@@ -47,13 +47,6 @@ def claim_name(root: Path, collection: str, name: str) -> BinaryIO:
         handle.close()
         raise
     return handle
-
-
-@contextmanager
-def claimed(root: Path, collection: str, name: str) -> Iterator[None]:
-    """Hold ``claim_name`` for the block."""
-    with claim_name(root, collection, name):
-        yield
 
 
 @dataclass

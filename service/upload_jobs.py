@@ -36,7 +36,7 @@ from ragtune.errors import InputError, RagtuneError
 from service.errors import UploadBusyError
 from service.schemas import UploadReport
 from service.state import ServiceState
-from service.upload_files import StoredFiles, claimed, folder_id
+from service.upload_files import StoredFiles, claim_name, folder_id
 from service.uploads import CANCELLED, ingest_uploads
 
 log = logging.getLogger(__name__)
@@ -243,7 +243,7 @@ def settle_interrupted(
         try:
             with ExitStack() as held:
                 for file in job.files:
-                    held.enter_context(claimed(root, job.collection, Path(file.path).name))
+                    held.enter_context(claim_name(root, job.collection, Path(file.path).name))
                 found = documents_at(db, job.collection, [f.path for f in job.files])
                 not_ingested = [
                     file.name

@@ -29,7 +29,7 @@ from service.schemas import (
     UploadReport,
 )
 from service.state import ServiceState
-from service.upload_files import StoredFiles, claimed
+from service.upload_files import StoredFiles, claim_name
 from service.upload_jobs import open_upload_job, run_upload_job, start_upload_job
 from service.uploads import ingest_uploads, safe_file_name, uploaded_path
 
@@ -198,7 +198,7 @@ async def delete_document(
     else:
         # An uploaded file exists for its document only. Its name is claimed as an upload
         # claims it, so a delete cannot take the file of an upload of the same name.
-        with claimed(state.uploads_dir, coll, uploaded.name):
+        with claim_name(state.uploads_dir, coll, uploaded.name):
             removed = await run_in_threadpool(_delete_one, state, coll, document_id)
             uploaded.unlink(missing_ok=True)
     return DeletedDocument(id=document_id, deleted_chunks=removed)
