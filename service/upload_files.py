@@ -21,32 +21,80 @@ from service.errors import UploadBusyError
 CLAIMS_FOLDER = ".claims"  # never a collection's folder: their names hold no dot
 
 
-def claim_name(root: Path, collection: str, name: str) -> BinaryIO:
-    """An exclusive claim on file ``name`` of ``collection``'s upload folder, held until the
-    returned handle is closed (``with claim_name(...):`` holds it for a block);
-    UploadBusyError when another upload or a delete holds it.
+# Tries at a name whose lock file other claims keep removing; each try that loses follows a
+# claim that ended, so running out means the name is busy, not that anything is wrong.
+CLAIM_TRIES = 100
+
+
+class NameClaim:
+    """A held claim on one upload name (``claim_name``). Closing it lets the name go and
+    removes the name's lock file, so the claims folder holds only names in use."""
+
+    def __init__(self, handle: BinaryIO, path: Path) -> None:
+        self._handle = handle
+        self._path = path
+
+    def close(self) -> None:
+        """Let the name go (again: a no-op)."""
+        if self._handle.closed:
+            return
+        try:
+            # Removed while still locked: a claimant that opened it before cannot hold it after,
+            # as claim_name checks that the file it locked is still the one at the path.
+            self._path.unlink(missing_ok=True)
+        finally:
+            self._handle.close()
+
+    def __enter__(self) -> NameClaim:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def claim_name(root: Path, collection: str, name: str) -> NameClaim:
+    """An exclusive claim on file ``name`` of ``collection``'s upload folder, held until it is
+    closed (``with claim_name(...):`` holds it for a block); UploadBusyError when another
+    upload or a delete holds it.
 
     A claim spans one upload from storing its file to keeping or putting back the earlier one,
     so two uploads of one name cannot restore each other's files. It is a lock on a file
-    (flock), so it holds across the service's worker processes on one machine.
+    (flock), so it holds across the service's worker processes on one machine, and it ends
+    with its process.
     """
     check_collection_name(collection)
     folder = root / CLAIMS_FOLDER / collection
     folder.mkdir(parents=True, exist_ok=True)
-    handle = (folder / name).open("ab")
+    path = folder / name
+    for _ in range(CLAIM_TRIES):
+        handle = path.open("ab")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held = _same_file(handle, path)
+        except BlockingIOError:
+            handle.close()
+            break
+        except BaseException:
+            handle.close()
+            raise
+        if held:
+            return NameClaim(handle, path)
+        # The claim before this one ended and removed the file after this open: a lock on a
+        # file no longer at the path claims nothing. Open what is there now.
+        handle.close()
+    raise UploadBusyError(
+        f"Another upload or a delete of {name!r} in collection {collection!r} has not ended yet",
+        hint="upload it again when it has ended",
+    )
+
+
+def _same_file(handle: BinaryIO, path: Path) -> bool:
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise UploadBusyError(
-            f"Another upload or a delete of {name!r} in collection {collection!r} has not"
-            " ended yet",
-            hint="upload it again when it has ended",
-        ) from None
-    except BaseException:
-        handle.close()
-        raise
-    return handle
+        at_path = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(handle.fileno())
+    return (held.st_dev, held.st_ino) == (at_path.st_dev, at_path.st_ino)
 
 
 @dataclass
@@ -62,7 +110,7 @@ class StoredFiles:
 
     names: dict[str, str] = field(default_factory=dict)
     previous: dict[str, Path] = field(default_factory=dict)
-    claims: dict[str, BinaryIO] = field(default_factory=dict)
+    claims: dict[str, NameClaim] = field(default_factory=dict)
 
     def store(self, root: Path, collection: str, file_name: str, name: str, data: bytes) -> None:
         """Claim ``file_name`` and write ``data`` under it (``store_upload``), reported as

@@ -259,6 +259,8 @@ def test_an_upload_or_delete_of_a_name_another_upload_holds_is_refused_until_it_
         gone = client.delete(f"/v1/documents/{doc_id}?collection=claims", headers=auth(keys.root))
         assert gone.status_code == 200, gone.text
         assert not (folder / "same.md").exists()
+        # No upload or delete holds a name now: no lock file is left behind.
+        assert list((tmp_path / "uploads" / ".claims" / "claims").iterdir()) == []
 
 
 def test_the_files_of_a_job_whose_process_died_are_kept_or_put_back_at_the_next_start(
