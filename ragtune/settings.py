@@ -330,6 +330,20 @@ class Settings(BaseSettings):
         description="Longest a client may pause while sending a request body (seconds); "
         "0: no limit. A client slower than that gets 408.",
     )
+    service_body_min_rate_kb_s: float = Field(
+        default=0.5,
+        ge=0,
+        description="Slowest average rate (KiB/s) a request body may arrive at, counted after "
+        "service_body_timeout_s: a client trickling a byte just before each pause limit gets "
+        "408. 0: no limit.",
+    )
+    service_header_timeout_s: float = Field(
+        default=20.0,
+        ge=0,
+        description="Longest a client may take to send a request's headers (seconds), from "
+        "connecting or from the end of its previous response; the connection is closed after "
+        "that. 0: no limit.",
+    )
     service_rate_per_minute: float = Field(
         default=120.0, ge=0, description="Requests per minute per API key; 0: no limit."
     )

@@ -28,6 +28,7 @@ from ragtune.settings import Settings, load_settings
 from service.api import adapters, ask, documents, feedback, health, openai_compat, uploads
 from service.docs_ui import install_docs
 from service.errors import install_error_handlers
+from service.http_protocol import use_header_timeout
 from service.limits import BodyLimits, GenerationSlots, RateLimiter
 from service.metrics import Metrics
 from service.state import AnsweringAgent, ServiceState
@@ -266,7 +267,10 @@ def install_middleware(app: FastAPI, state: ServiceState) -> None:
     # Inside the size limit: the guard reads JSON bodies whole, so they must be bounded first.
     app.add_middleware(TextInputGuard)
     app.add_middleware(
-        BodyLimits, limit_for=limit_for, read_timeout_s=settings.service_body_timeout_s
+        BodyLimits,
+        limit_for=limit_for,
+        read_timeout_s=settings.service_body_timeout_s,
+        min_rate_bytes_s=settings.service_body_min_rate_kb_s * 1024,
     )
     app.add_middleware(RequestLog, metrics=state.metrics)
 
@@ -277,4 +281,5 @@ def app_from_environment() -> FastAPI:
 
     settings = load_settings()
     configure_json_logging(settings.log_level)
+    use_header_timeout(settings.service_header_timeout_s)
     return create_app(settings)

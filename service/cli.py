@@ -41,6 +41,7 @@ def serve(
     """Serve the API (/v1, /docs) and the chat frontend (/chat) until interrupted."""
     import uvicorn
 
+    from service.http_protocol import HTTP_PROTOCOL
     from service.logs import configure_json_logging
 
     # Workers build their own settings from the environment, so flags travel through it.
@@ -66,6 +67,7 @@ def serve(
     uvicorn.run(
         "service.app:app_from_environment",
         factory=True,
+        http=HTTP_PROTOCOL,
         host=host,
         port=port,
         workers=workers,

@@ -36,20 +36,29 @@ class _Refused(Exception):
 
 class BodyLimits:
     """Refuse request bodies over a size limit with 413 (by Content-Length or while reading),
-    and clients that pause longer than ``read_timeout_s`` while sending one with 408.
+    and with 408 clients that pause longer than ``read_timeout_s`` while sending one, or send
+    it slower on average than ``min_rate_bytes_s`` once ``read_timeout_s`` has passed.
 
     ``limit_for(method, path)`` gives the size limit in bytes for one request (uploads get
     more). Without the timeout a client trickling an upload a byte at a time holds its
-    connection, and the stored part of its body, for as long as it likes. Only the body's
-    reads are timed: after it, the app's own waits (for a disconnect) are left alone.
+    connection, and the stored part of its body, for as long as it likes; without the rate, a
+    client that sends a byte just before each timeout does. The body's deadline is its start
+    plus ``read_timeout_s`` plus what has arrived at the minimum rate, so any client faster
+    than that rate is never cut short. Only the body's reads are timed: after it, the app's
+    own waits (for a disconnect) are left alone. ``read_timeout_s`` 0 turns both off.
     """
 
     def __init__(
-        self, app: ASGIApp, limit_for: Callable[[str, str], int], read_timeout_s: float = 0
+        self,
+        app: ASGIApp,
+        limit_for: Callable[[str, str], int],
+        read_timeout_s: float = 0,
+        min_rate_bytes_s: float = 0,
     ) -> None:
         self.app = app
         self.limit_for = limit_for
         self.read_timeout_s = read_timeout_s
+        self.min_rate_bytes_s = min_rate_bytes_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,16 +78,24 @@ class BodyLimits:
         refused: _Refused | None = None
         seen = 0
         body_done = False
+        body_started: float | None = None
 
         async def limited_receive() -> Message:
-            nonlocal seen, refused, body_done
+            nonlocal seen, refused, body_done, body_started
             if body_done or not self.read_timeout_s:
                 message = await receive()
             else:
+                now = time.monotonic()
+                body_started = now if body_started is None else body_started
+                wait, slow = self.read_timeout_s, _too_slow(self.read_timeout_s)
+                if self.min_rate_bytes_s:
+                    deadline = body_started + self.read_timeout_s + seen / self.min_rate_bytes_s
+                    if deadline - now < wait:
+                        wait, slow = max(deadline - now, 0.0), _below_rate(self.min_rate_bytes_s)
                 try:
-                    message = await asyncio.wait_for(receive(), self.read_timeout_s)
+                    message = await asyncio.wait_for(receive(), wait)
                 except TimeoutError:
-                    refused = _Refused(*_too_slow(self.read_timeout_s))
+                    refused = _Refused(*slow)
                     raise refused from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
@@ -115,6 +132,13 @@ def _too_slow(timeout_s: float) -> tuple[BodyTimeoutError, str]:
     return BodyTimeoutError(
         f"The request body stopped arriving for {timeout_s:g} s",
         hint="send the body without pauses (service_body_timeout_s sets the limit)",
+    ), "request_timeout"
+
+
+def _below_rate(rate_bytes_s: float) -> tuple[BodyTimeoutError, str]:
+    return BodyTimeoutError(
+        f"The request body arrived slower than {rate_bytes_s / 1024:g} KiB/s on average",
+        hint="send the body faster (service_body_min_rate_kb_s sets the limit)",
     ), "request_timeout"
 
 

@@ -3,6 +3,7 @@ users with and without the hr group, the app in-process, and a real uvicorn serv
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -21,6 +22,7 @@ from indexes.ingest import IngestOptions, ingest
 from ragtune.principal import Principal
 from ragtune.settings import Settings
 from service.app import create_app
+from service.http_protocol import HeaderTimedH11Protocol
 from service.keys import create_key
 from tests.conftest import SAMPLE_CORPUS, fresh_database_url, opened
 from tests.support.standin_agent import StandInAgent
@@ -133,13 +135,20 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """A real uvicorn server on a loopback port, in a thread."""
+    """A real uvicorn server on a loopback port, in a thread, with the HTTP protocol
+    ``ragtune serve`` runs (``http``: a variant of it)."""
 
-    def __init__(self, app: FastAPI) -> None:
+    def __init__(self, app: FastAPI, http: type[asyncio.Protocol] = HeaderTimedH11Protocol) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="on"
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+            http=http,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -32,6 +32,7 @@ def slow(
         token_delay_s=0.25,
         service_timeout_s=2.0,
         service_body_timeout_s=1.0,  # shorter than the streams below: they must not trip it
+        service_body_min_rate_kb_s=0.01,  # about 10 bytes a second, after the first second
     )
     with LiveServer(app) as live:
         yield live, agent
@@ -167,3 +168,42 @@ def test_a_client_that_stalls_while_sending_a_body_gets_408(
     error = json.loads(rest.partition(b"\r\n\r\n")[2])["error"]
     assert "stopped arriving" in error["message"] and "service_body_timeout_s" in error["hint"]
     assert 0.9 <= waited < 5
+
+
+def test_a_client_that_trickles_its_body_just_inside_the_pause_limit_gets_408(
+    slow: tuple[LiveServer, StandInAgent], keys: Keys
+) -> None:
+    """A byte every 0.6 s never pauses for the 1 s limit, but falls behind the minimum rate:
+    without it the 60-byte body below would hold the connection for 36 s."""
+    server, _ = slow
+    body = json.dumps({"question": QUESTION}).encode()
+    head = (
+        f"POST /v1/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {keys.alice}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=0.6) as conn:
+        conn.sendall(head)
+        started = time.monotonic()
+        reply = b""
+        for byte in body:
+            try:
+                conn.sendall(bytes([byte]))
+                reply += conn.recv(4096)
+            except TimeoutError:
+                continue
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            if reply:
+                break
+        conn.settimeout(5)
+        while not reply.rstrip().endswith(b"}"):
+            chunk = conn.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+        waited = time.monotonic() - started
+    status_line, _, rest = reply.partition(b"\r\n")
+    assert b" 408 " in status_line, reply
+    error = json.loads(rest.partition(b"\r\n\r\n")[2])["error"]
+    assert "slower than" in error["message"] and "service_body_min_rate_kb_s" in error["hint"]
+    assert waited < 10
