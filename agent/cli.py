@@ -9,6 +9,7 @@ from typing import Annotated, cast
 import typer
 
 from agent.answer import ROUTE_CHOICES, RouteChoice, caveat
+from ragtune.console import CollectionOpt, JsonOpt
 from ragtune.errors import InputError
 from ragtune.settings import load_settings
 
@@ -28,16 +29,21 @@ def ask(
     adapter: Annotated[
         str | None, typer.Option(help="Use this adapter (default: the active one).")
     ] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    collection: CollectionOpt = None,
+    json_out: JsonOpt = False,
 ) -> None:
     """Ask the agent: it routes to the documents, the domain adapter, both, or abstains."""
     from agent.runtime import build_agent
+    from indexes.collections import check_collection_name
     from ragtune.principal import Principal, parse_groups
 
     if route not in ROUTE_CHOICES:
         raise InputError(f"Unknown route {route!r}", hint=f"use one of {', '.join(ROUTE_CHOICES)}")
     principal = Principal(user, parse_groups(groups))
-    agent = build_agent(load_settings())
+    settings = load_settings()
+    if collection is not None:
+        settings = settings.model_copy(update={"collection": check_collection_name(collection)})
+    agent = build_agent(settings)
     try:
         answer = agent.ask(
             question, principal, thread_id=thread, route=cast(RouteChoice, route), adapter=adapter

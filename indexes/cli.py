@@ -10,15 +10,12 @@ from typing import Annotated, Any
 
 import typer
 
-from ragtune.console import JsonOpt, cli_settings, principal_of, print_json
+from ragtune.console import CollectionOpt, JsonOpt, cli_settings, principal_of, print_json
 from ragtune.resources import Resources, open_resources
 
 db_app = typer.Typer(
     help="The database: status, migrations, the embedded server.", no_args_is_help=True
 )
-CollectionOpt = Annotated[
-    str | None, typer.Option("--collection", "-c", help="Collection name [default: settings]")
-]
 
 
 def ingest(

@@ -42,7 +42,9 @@ def get_collection(conn: psycopg.Connection, name: str) -> Collection:
     ).fetchone()
     if row is None:
         raise NotFoundError(
-            f"No collection named {name!r}", hint="ingest documents into it first: ragtune ingest"
+            f"No collection named {name!r}",
+            hint=f"ingest documents into it first (ragtune ingest --collection {name!r} PATH), or "
+            "name one that exists (ragtune db status lists them)",
         )
     return Collection(row[0], row[1], row[2], row[3], tuple(row[4]))
 

@@ -1,5 +1,5 @@
-"""What every package's commands share: the --json flag, JSON printing, the principal from
---user/--groups, and how a ragtune error becomes a message and an exit code."""
+"""What every package's commands share: the --json and --collection flags, JSON printing, the
+principal from --user/--groups, and how a ragtune error becomes a message and an exit code."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ from ragtune.principal import Principal, parse_groups
 from ragtune.settings import Settings, load_settings
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+CollectionOpt = Annotated[
+    str | None, typer.Option("--collection", "-c", help="Collection name [default: settings]")
+]
 
 
 def cli_settings() -> Settings:

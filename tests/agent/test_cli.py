@@ -51,7 +51,14 @@ def test_ask_json_and_thread(sample_db: Database, tmp_path: Path) -> None:
 def test_ask_reports_bad_input_clearly(sample_db: Database, tmp_path: Path) -> None:
     bad_route = _ask(sample_db, tmp_path, "Anything?", "--route", "sideways")
     assert bad_route.returncode == 2 and "Unknown route" in bad_route.stderr
-    other = _ask(sample_db, tmp_path, "What is the minimum password length?", "--json")
+    # A collection that does not exist says how to find the ones that do.
+    missing = _ask(sample_db, tmp_path, "Anything?", "--collection", "handbok")
+    assert missing.returncode != 0 and "No collection named 'handbok'" in missing.stderr
+    assert "ragtune db status" in missing.stderr
+    other = _ask(
+        sample_db, tmp_path, "What is the minimum password length?", "-c", "default", "--json"
+    )
+    assert "14" in json.loads(other.stdout)["answer"]
     thread = json.loads(other.stdout)["thread_id"]
     stolen = _ask(sample_db, tmp_path, "Go on", "--thread", thread, "--user", "mallory")
     assert stolen.returncode == 5 and "belongs to another user" in stolen.stderr
