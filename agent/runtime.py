@@ -147,7 +147,8 @@ class Agent:
         """One turn of ``thread_id`` (a new thread when None) as ``ctx`` says."""
         if ctx.requested_route not in ROUTE_CHOICES:
             raise InputError(
-                f"Unknown route {ctx.requested_route!r}", hint=f"use one of {ROUTE_CHOICES}"
+                f"Unknown route {ctx.requested_route!r}",
+                hint=f"use one of {', '.join(ROUTE_CHOICES)}",
             )
         if not isinstance(question, str) or not question.strip():
             raise InputError("The question is empty", hint="ask something")

@@ -144,11 +144,15 @@ def documents(
     from indexes.documents import list_documents
 
     settings = cli_settings()
+    name = collection or settings.collection
     with open_resources(settings) as ctx:
-        docs = list_documents(ctx.db, principal_of(user, groups), collection or settings.collection)
+        docs = list_documents(ctx.db, principal_of(user, groups), name)
     if json_out:
         print_json([asdict(d) for d in docs])
         return
+    if not docs:
+        # Silence would read as a failure: say what was listed, for whom.
+        typer.echo(f"No documents in collection {name!r} that {user!r} may read.", err=True)
     for d in docs:
         typer.echo(f"{d.id}  {d.source}  ({d.format}, {d.n_chunks} chunks, {','.join(d.groups)})")
 

@@ -22,7 +22,16 @@ def quiet_libraries() -> None:
     # quiet them would cost a process that never uses them (the ONNX embedder's) about 0.5 s.
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    for name in ("transformers", "sentence_transformers", "bitsandbytes", "httpx", "pgserver"):
+    # pypdf warns of the damage in a file it still reads ("EOF marker not found"); a file it
+    # cannot read is reported by ingest with the reason, so its log line is only noise.
+    for name in (
+        "transformers",
+        "sentence_transformers",
+        "bitsandbytes",
+        "httpx",
+        "pgserver",
+        "pypdf",
+    ):
         logging.getLogger(name).setLevel(logging.ERROR)
     if "transformers" in sys.modules:  # already imported: the variables came too late
         from transformers.utils import logging as hf_logging

@@ -60,7 +60,8 @@ class IngestReport:
         skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         return (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.removed} removed, {len(self.failed)} failed{skipped}; {self.chunks} chunks "
+            f"{self.removed} removed, {len(self.failed)} failed{skipped}; {self.chunks} "
+            f"chunk{'' if self.chunks == 1 else 's'} "
             f"({self.embedded} embedded) in {self.seconds:.1f} s"
         )
 

@@ -91,9 +91,13 @@ def check_query(query: str, options: SearchOptions) -> str:
             hint="shorten the query",
         )
     if options.mode not in MODES:
-        raise InputError(f"Unknown search mode {options.mode!r}", hint=f"use one of {MODES}")
+        raise InputError(
+            f"Unknown search mode {options.mode!r}", hint=f"use one of {', '.join(MODES)}"
+        )
     if options.fusion not in FUSIONS:
-        raise InputError(f"Unknown fusion {options.fusion!r}", hint=f"use one of {FUSIONS}")
+        raise InputError(
+            f"Unknown fusion {options.fusion!r}", hint=f"use one of {', '.join(FUSIONS)}"
+        )
     if not 0 <= options.vector_weight <= 1:
         raise InputError(f"vector_weight must be between 0 and 1, got {options.vector_weight}")
     if not 0 <= options.sentence_weight <= 10:

@@ -42,6 +42,17 @@ def test_ingest_then_search_json(cli_env: dict[str, str], tmp_path: Path) -> Non
     assert ingested.returncode == 1, ingested.stderr  # one file failed
     assert "bad.pdf" in ingested.stderr and "2 added" in ingested.stdout
 
+    # A cut-off PDF fails with its reason, and the PDF library's own log line stays out.
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    (cut / "cut.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n")
+    failed = _run(["ingest", str(cut), "--collection", "cut"], cli_env)
+    assert failed.returncode == 1 and "cut.pdf" in failed.stderr, failed.stderr
+    assert "pypdf" not in failed.stderr and "EOF marker" not in failed.stderr, failed.stderr
+    # Listing nothing says so, rather than printing nothing.
+    empty = _run(["documents", "--collection", "cut"], cli_env)
+    assert empty.returncode == 0 and "No documents in collection 'cut'" in empty.stderr
+
     # k = 0 is refused like any k outside 1-100, not read as "the default".
     for k in ("0", "101"):
         refused = _run(["search", "lidar occlusion", "--k", k], cli_env)
