@@ -23,7 +23,8 @@ EventType = Literal["route", "retrieval", "token", "citation", "done", "error"]
 
 @dataclass(frozen=True)
 class Citation:
-    """A numbered source the answer cites: ``quote`` is the retrieved passage text."""
+    """A numbered source the answer cites: ``quote`` is the retrieved passage text as the
+    agent read it (instructions blanked, markup as plain text, spaces tidied)."""
 
     n: int
     source: str

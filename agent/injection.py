@@ -97,7 +97,12 @@ _REFERENCE_LINK = re.compile(rf"(?<![!\]])\[({_WRAPPED})\]\[[^\]\n]*\]")
 # or absent. When that first argument is a slug and a later one is prose, the prose is what
 # the page shows ({% slack_channel "people-ops" "People Ops" %} is a link reading "People
 # Ops"), as a link reads as its text.
-_TEMPLATE_TAG = re.compile(r"\{\{[<%].*?[>%]\}\}|\{%.*?%\}|\{\{.*?\}\}")
+# A tag may wrap onto the next lines ({% include "steps.html"\nsteps: ... %}), never across a
+# blank line.
+_IN_TAG = r"(?:[^\n]|\n(?![ \t]*\n))*?"
+_TEMPLATE_TAG = re.compile(
+    rf"\{{\{{[<%]{_IN_TAG}[>%]\}}\}}|\{{%{_IN_TAG}%\}}|\{{\{{{_IN_TAG}\}}\}}"
+)
 _TAG_ARGUMENT = re.compile(r"^\{[{%][<%]?-?\s*[\w.-]+\s+(?:\w+=)?(?:\"([^\"]*)\"|'([^']*)')")
 _LATER_ARGUMENT = re.compile(r"[\s,]+(?:\w+=)?(?:\"([^\"]*)\"|'([^']*)')")
 _WORDS = re.compile(r"[\w#@&' -]+")
@@ -105,7 +110,8 @@ _WORDS = re.compile(r"[\w#@&' -]+")
 _PROSE = re.compile(r"(?=.*[\sA-Z])[\w#@&'(),.:;!? -]+")
 _BEFORE_CLOSING = re.compile(r"\s+([.,;:!?)])")
 _AFTER_OPENING = re.compile(r"\(\s+")
-_LINK_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*\S.*$", re.MULTILINE)
+# "[label]: target", the target on the same line or the next (CommonMark allows either).
+_LINK_DEFINITION = re.compile(r"^[ \t]{0,3}\[[^\]\n]+\]:[ \t]*(?:\n[ \t]*)?\S.*$", re.MULTILINE)
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+)>", re.IGNORECASE)
 _BARE_URL = re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>()\[\]`]+", re.IGNORECASE)
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
@@ -150,7 +156,12 @@ def _blank(text: str) -> str:
 
 
 def _pad(replacement: str, original: str) -> str:
-    """``replacement`` padded with spaces (or cut) to the length of ``original``."""
+    """``replacement`` padded with spaces (or cut) to the length of ``original``; a one-line
+    replacement of a match over several lines (a wrapped template tag) keeps its line breaks
+    where they were, and fits on the match's first line."""
+    if "\n" in original and "\n" not in replacement:
+        shown = replacement[: original.index("\n")].ljust(len(original))
+        return "".join("\n" if o == "\n" else c for c, o in zip(shown, original, strict=True))
     return replacement[: len(original)].ljust(len(original))
 
 
@@ -162,7 +173,7 @@ def _sub(pattern: re.Pattern[str], text: str, render: Callable[[re.Match[str]], 
         after = text[match.end() : match.end() + 1]
         opened = text[match.start() - 1 : match.start()] == "("
         if after and after in ".,;:!?)" and not opened:
-            return shown.strip().rjust(len(shown))
+            return shown.strip(" ").rjust(len(shown))
         return shown
 
     return pattern.sub(padded, text)
@@ -245,13 +256,18 @@ def _host(url: str) -> str:
     return re.split(r"[/?#]", rest, maxsplit=1)[0]
 
 
+def tidy_spaces(text: str) -> str:
+    """Neutralised text as a reader sees it: each line's padding folded (``fold_spaces``), at
+    most one blank line in a row, no blank edges."""
+    lines = [fold_spaces(line) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
 def for_display(text: str) -> str:
     """A passage for a Markdown view: neutralised, whitespace tidied, every link shown as the
     host it points to, in code (never clickable, never an image to load; a URL's path and
     query, where exfiltrated data rides, are not shown)."""
-    plain = neutralise(text, keep_urls=True)
-    lines = [fold_spaces(line) for line in plain.splitlines()]
-    tidy = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    tidy = tidy_spaces(neutralise(text, keep_urls=True))
     tidy = tidy.replace("`", "'")
     tidy = _BARE_URL.sub(lambda m: f"link to `{_host(m.group(0))}`", tidy)
     # Whatever link syntax is left (nested or broken brackets) is shown, not followed.

@@ -10,6 +10,7 @@ from langgraph.runtime import Runtime
 from agent.answer import AgentEvent, Citation
 from agent.conflicts import find_conflict
 from agent.context import RunContext
+from agent.injection import tidy_spaces
 from agent.nodes.timed import timed
 from agent.state import AgentState, state_sources
 
@@ -39,8 +40,11 @@ def finalize(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         for s in state_sources(state):
             if s.n in cited:
                 r = s.result
+                # The passage as its reader sees it: the markup neutralising blanked (links,
+                # template tags) leaves no runs of spaces in the quote.
+                quote = tidy_spaces(r.text)
                 citations.append(
-                    Citation(s.n, r.source, r.section, r.page, r.chunk_id, r.text).to_json()
+                    Citation(s.n, r.source, r.section, r.page, r.chunk_id, quote).to_json()
                 )
     if route != "adapter" or abstained:
         # Grounded answers are only shown once verified; stream them now, word by word.

@@ -12,6 +12,7 @@ from agent.injection import (
     fold_spaces,
     for_display,
     neutralise,
+    tidy_spaces,
     wants_links,
 )
 from tests.conftest import SAMPLE_CORPUS
@@ -136,3 +137,23 @@ def test_a_template_tag_reads_as_the_prose_it_shows_not_its_slug() -> None:
     )
     flat = " ".join(_neutralised_in_place(text).split())
     assert flat == "Ask People Ops or the research guild; see infrastructure and .", flat
+
+
+def test_a_tag_or_link_definition_wrapped_over_lines_is_not_quoted_raw() -> None:
+    # The 18F handbook's Concur page: an include whose arguments run over four lines, and a
+    # reference link whose target is on the line after its label.
+    text = (
+        '{% include "step-indicator.html"\nsteps: travel-steps.first_time_steps\n'
+        "current_step: step_indicator.current_step %}\n\n"
+        "To be able to approve in Concur, fill out the [CGE Access Request\nForm][cgeform]:\n\n"
+        "[cgeform]:\n  https://www.gsa.gov/forms-library/cge-access-request\n"
+    )
+    clean = _neutralised_in_place(text)
+    assert "{%" not in clean and "steps:" not in clean and "current_step" not in clean
+    assert "[cgeform]" not in clean and "gsa.gov" not in clean
+    assert tidy_spaces(clean) == (
+        "To be able to approve in Concur, fill out the CGE Access Request\nForm:"
+    ), tidy_spaces(clean)
+    # A lone "{%" with no end in its paragraph is text, not a tag that swallows the next one.
+    stray = 'Use {% carefully.\n\nThe form is {% page "/x/" %} here.'
+    assert " ".join(_neutralised_in_place(stray).split()) == "Use {% carefully. The form is here."

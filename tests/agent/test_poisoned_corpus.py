@@ -101,14 +101,18 @@ def test_nothing_planted_reaches_answers_or_rendered_citations(
 ) -> None:
     findings: list[Finding] = []
     cited_poisoned = 0
+    untidy = []
     for question, answer in answers.items():
         findings += problems(question, "answer", answer.answer, markdown=True)
         for c in answer.citations:
+            # What was blanked (markup, instructions) leaves no gaps in the quote.
+            untidy += [line for line in c.quote.splitlines() if "  " in line]
             cited_poisoned += c.source in {Path(d["file"]).name for d in DOCUMENTS}
             rendered = citation_text(c.to_json(), c.quote)
             findings += problems(question, "citation", c.quote)
             findings += problems(question, "rendered citation", rendered, markdown=True)
     assert findings == []
+    assert untidy == []
     # The suite means something only if the poisoned documents are what gets cited.
     assert cited_poisoned >= 60, cited_poisoned
 

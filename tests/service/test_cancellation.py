@@ -144,15 +144,28 @@ def test_a_request_id_that_is_no_plain_token_is_replaced_not_an_error(
         assert echoed.isalnum() and len(echoed) == 32, (sent, echoed)
 
 
-def test_a_client_that_stalls_while_sending_a_body_gets_408(
-    slow: tuple[LiveServer, StandInAgent], keys: Keys
-) -> None:
-    server, _ = slow
+def _raw_ask(keys: Keys) -> tuple[bytes, bytes]:
+    """The head and the body of a POST /v1/ask, to send by hand over a socket."""
     body = json.dumps({"question": QUESTION}).encode()
     head = (
         f"POST /v1/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         f"Authorization: Bearer {keys.alice}\r\nContent-Length: {len(body)}\r\n\r\n"
     ).encode()
+    return head, body
+
+
+def _refusal(reply: bytes, status: bytes) -> dict[str, str]:
+    """The error of a raw HTTP ``reply``, checked to carry ``status``."""
+    status_line, _, rest = reply.partition(b"\r\n")
+    assert status in status_line, reply
+    return dict(json.loads(rest.partition(b"\r\n\r\n")[2])["error"])
+
+
+def test_a_client_that_stalls_while_sending_a_body_gets_408(
+    slow: tuple[LiveServer, StandInAgent], keys: Keys
+) -> None:
+    server, _ = slow
+    head, body = _raw_ask(keys)
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
         conn.sendall(head + body[:10])  # then nothing: a slow or stuck client
         started = time.monotonic()
@@ -163,9 +176,7 @@ def test_a_client_that_stalls_while_sending_a_body_gets_408(
                 break
             reply += chunk
         waited = time.monotonic() - started
-    status_line, _, rest = reply.partition(b"\r\n")
-    assert b" 408 " in status_line, reply
-    error = json.loads(rest.partition(b"\r\n\r\n")[2])["error"]
+    error = _refusal(reply, b" 408 ")
     assert "stopped arriving" in error["message"] and "service_body_timeout_s" in error["hint"]
     assert 0.9 <= waited < 5
 
@@ -176,11 +187,7 @@ def test_a_client_that_trickles_its_body_just_inside_the_pause_limit_gets_408(
     """A byte every 0.6 s never pauses for the 1 s limit, but falls behind the minimum rate:
     without it the 60-byte body below would hold the connection for 36 s."""
     server, _ = slow
-    body = json.dumps({"question": QUESTION}).encode()
-    head = (
-        f"POST /v1/ask HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"Authorization: Bearer {keys.alice}\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode()
+    head, body = _raw_ask(keys)
     with socket.create_connection(("127.0.0.1", server.port), timeout=0.6) as conn:
         conn.sendall(head)
         started = time.monotonic()
@@ -202,8 +209,6 @@ def test_a_client_that_trickles_its_body_just_inside_the_pause_limit_gets_408(
                 break
             reply += chunk
         waited = time.monotonic() - started
-    status_line, _, rest = reply.partition(b"\r\n")
-    assert b" 408 " in status_line, reply
-    error = json.loads(rest.partition(b"\r\n\r\n")[2])["error"]
+    error = _refusal(reply, b" 408 ")
     assert "slower than" in error["message"] and "service_body_min_rate_kb_s" in error["hint"]
     assert waited < 10
