@@ -178,7 +178,9 @@ def parse(
     except RedirectStub as exc:
         return Parsed(file, skipped=exc.message.removeprefix(f"{file.path}: "))
     except RagtuneError as exc:
-        return Parsed(file, failure=exc.message.removeprefix(f"{file.path}: "))
+        # The hint says what to do about it (re-save as UTF-8, re-export the PDF).
+        reason = exc.message.removeprefix(f"{file.path}: ")
+        return Parsed(file, failure=f"{reason}; {exc.hint}" if exc.hint else reason)
     except Exception as exc:  # noqa: BLE001 - reported: one file fails, not the batch
         # The log keeps where it failed (a bug in a library, or ours, is otherwise invisible),
         # not the message, which may quote the document.

@@ -48,6 +48,7 @@ def test_ingest_then_search_json(cli_env: dict[str, str], tmp_path: Path) -> Non
     (cut / "cut.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n")
     failed = _run(["ingest", str(cut), "--collection", "cut"], cli_env)
     assert failed.returncode == 1 and "cut.pdf" in failed.stderr, failed.stderr
+    assert "re-export the PDF" in failed.stderr  # what to do about it
     assert "pypdf" not in failed.stderr and "EOF marker" not in failed.stderr, failed.stderr
     # Listing nothing says so, rather than printing nothing.
     empty = _run(["documents", "--collection", "cut"], cli_env)
