@@ -154,6 +154,16 @@ def _raw_ask(keys: Keys) -> tuple[bytes, bytes]:
     return head, body
 
 
+def _rest_of_reply(conn: socket.socket, reply: bytes) -> bytes:
+    """``reply`` read on to the end of its JSON body, or until the server closes."""
+    while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        reply += chunk
+    return reply
+
+
 def _refusal(reply: bytes, status: bytes) -> dict[str, str]:
     """The error of a raw HTTP ``reply``, checked to carry ``status``."""
     status_line, _, rest = reply.partition(b"\r\n")
@@ -169,12 +179,7 @@ def test_a_client_that_stalls_while_sending_a_body_gets_408(
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
         conn.sendall(head + body[:10])  # then nothing: a slow or stuck client
         started = time.monotonic()
-        reply = b""
-        while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
+        reply = _rest_of_reply(conn, b"")
         waited = time.monotonic() - started
     error = _refusal(reply, b" 408 ")
     assert "stopped arriving" in error["message"] and "service_body_timeout_s" in error["hint"]
@@ -203,11 +208,7 @@ def test_a_client_that_trickles_its_body_just_inside_the_pause_limit_gets_408(
             if reply:
                 break
         conn.settimeout(5)
-        while not reply.rstrip().endswith(b"}"):
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
+        reply = _rest_of_reply(conn, reply)
         waited = time.monotonic() - started
     error = _refusal(reply, b" 408 ")
     assert "slower than" in error["message"] and "service_body_min_rate_kb_s" in error["hint"]
