@@ -17,6 +17,8 @@ from typing import Any, ClassVar
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from ragtune.settings import Settings
+
 # How uvicorn is told to use it (``uvicorn.run(http=...)``): a worker process imports it.
 HTTP_PROTOCOL = "service.http_protocol:HeaderTimedH11Protocol"
 
@@ -28,7 +30,7 @@ class HeaderTimedH11Protocol(H11Protocol):
     from ``service_header_timeout_s`` (``use_header_timeout``), before any connection opens.
     """
 
-    header_timeout_s: ClassVar[float] = 20.0
+    header_timeout_s: ClassVar[float] = Settings.model_fields["service_header_timeout_s"].default
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
