@@ -10,6 +10,7 @@ to be checked against), and a "none" guess with clearly relevant documents becom
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from agent.context import AgentConfig
@@ -30,18 +31,39 @@ _ASKS_FOR_FIGURE = re.compile(
 )
 
 
+def unused_note(unused: Sequence[str], probed: int) -> str:
+    """ "; none of them uses 'vacaciones' or 'días'", with a hint when most of the question's
+    words are unused (a misspelling, or another language than the documents'); "" for none."""
+    if not unused:
+        return ""
+    quoted = [f"'{w}'" for w in unused]
+    listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    note = f"; none of them uses {listed}"
+    if 2 * len(unused) > probed:
+        note += ": check the spelling, or ask in the language the documents are written in"
+    return note
+
+
 def asks_for_figure(question: str) -> bool:
     """Whether ``question`` asks for a number, amount, date or range."""
     return _ASKS_FOR_FIGURE.search(question) is not None
 
 
 def reroute(
-    state: AgentState, best: float, cov: Coverage, unknown: list[str], cfg: AgentConfig
+    state: AgentState,
+    best: float,
+    cov: Coverage,
+    unknown: list[str],
+    cfg: AgentConfig,
+    unused: Sequence[str] = (),
+    probed: int = 0,
 ) -> dict[str, Any]:
     """The route update after retrieval, or ``{}`` when the router's route stands.
 
     ``unknown``: identifiers of the question that no document the caller may read mentions;
     the adapter learned from the same company knowledge, so it is not asked about them either.
+    ``unused``: the question's words that no such document uses, of ``probed`` words looked
+    up (only when no source reached the bar); a declined answer names them.
     """
     route = state["route"]
     by = state.get("route_by", "")
@@ -65,9 +87,8 @@ def reroute(
     if relevant and not cov.covered:
         note = f"{cov.describe()}; {note}"
     if route in ("rag", "both") and not covered:
-        return route_update(
-            "none", f"the documents you can access do not cover this ({note})", confidence, by
-        )
+        reason = f"the documents you can access do not cover this ({note})"
+        return route_update("none", reason + unused_note(unused, probed), confidence, by)
     clearly = covered and best >= cfg.min_relevance + NONE_OVERRIDE_MARGIN
     if (
         route == "adapter"

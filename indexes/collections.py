@@ -49,6 +49,28 @@ def get_collection(conn: psycopg.Connection, name: str) -> Collection:
     return Collection(row[0], row[1], row[2], row[3], tuple(row[4]))
 
 
+def has_collection(conn: psycopg.Connection, name: str) -> bool:
+    """Whether a collection called ``name`` exists."""
+    return conn.execute("SELECT 1 FROM collections WHERE name = %s", (name,)).fetchone() is not None
+
+
+def drop_if_empty(conn: psycopg.Connection, collection: Collection) -> bool:
+    """Remove ``collection`` and its vector index when it holds no document; True if removed.
+
+    For an ingest that created the collection and stored nothing (every file failed): the
+    name is left free, and `ragtune db status` does not list an empty collection nobody made
+    on purpose. A document written meanwhile by another ingest keeps the collection.
+    """
+    gone = conn.execute(
+        "DELETE FROM collections c WHERE c.id = %s"
+        " AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.collection_id = c.id) RETURNING id",
+        (collection.id,),
+    ).fetchone()
+    if gone is not None:
+        drop_vector_index(conn, collection)
+    return gone is not None
+
+
 def vector_expression(collection: Collection) -> sql.Composable:
     """``embedding::vector(dim)``: the expression the collection's HNSW index is built on.
 

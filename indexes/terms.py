@@ -7,6 +7,9 @@ something the company's knowledge does not contain.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 from indexes.collections import get_collection
 from indexes.database import Database
 from ragtune.principal import Principal
@@ -43,3 +46,46 @@ def document_share(db: Database, principal: Principal, collection: str, term: st
         found = get_collection(conn, collection)
         row = conn.execute(_DOCUMENT_SHARE, {"cid": found.id, "term": term}).fetchone()
     return float(row[0]) / float(row[1]) if row and row[1] else 0.0
+
+
+# A word as a reader writes it, in any script ("vacaciones", "días"), with inner apostrophes
+# or hyphens; digits alone are figures, not words.
+_WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*")
+# Probed at most: a question's words, not a pasted page.
+MAX_PROBED_WORDS = 16
+
+# The words no readable chunk uses; a word English text search drops (a function word) has
+# an empty query and is left out, as is one of fewer than three letters.
+_UNUSED = """
+SELECT w FROM unnest(%(words)s::text[]) WITH ORDINALITY AS t(w, i)
+WHERE numnode(plainto_tsquery('english', w)) > 0
+  AND NOT EXISTS (SELECT 1 FROM chunks c
+                  WHERE c.collection_id = %(cid)s AND c.tsv @@ plainto_tsquery('english', w))
+ORDER BY i"""
+
+
+def question_words(text: str) -> list[str]:
+    """The distinct words of ``text`` worth probing, as written, in order (at most
+    MAX_PROBED_WORDS; two-letter words left out)."""
+    words = dict.fromkeys(w for w in _WORD.findall(text) if len(w) >= 3)
+    return list(words)[:MAX_PROBED_WORDS]
+
+
+def unused_words(
+    db: Database, principal: Principal, collection: str, words: Sequence[str]
+) -> tuple[list[str], int]:
+    """Which of ``words`` no chunk ``principal`` may read in ``collection`` uses (after English
+    text search normalisation), and how many were probed (function words are not): one query.
+
+    For telling a user why nothing matched: a misspelt word, or a question in another
+    language than the documents', leaves most of its words unused.
+    """
+    with db.reading(principal) as conn:
+        found = get_collection(conn, collection)
+        probed = conn.execute(
+            "SELECT count(*) FROM unnest(%s::text[]) AS w"
+            " WHERE numnode(plainto_tsquery('english', w)) > 0",
+            (list(words),),
+        ).fetchone()
+        rows = conn.execute(_UNUSED, {"cid": found.id, "words": list(words)}).fetchall()
+    return [r[0] for r in rows], int(probed[0]) if probed else 0

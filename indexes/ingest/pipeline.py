@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexes.collections import ensure_collection
+from indexes.collections import drop_if_empty, ensure_collection, has_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder, embedder_backend
 from indexes.ingest.files import Parsed, Pending, SourceFile, discover, parse, parsed_in_order
@@ -209,6 +209,7 @@ def ingest(
     files, report.failed, roots = discover(paths)
     groups = sorted(options.groups or {EVERYONE})
     with db.administering() as conn:
+        created = not has_collection(conn, options.collection)
         collection = ensure_collection(
             conn, options.collection, embedder.name, embedder.dim, embedder_backend(embedder)
         )
@@ -263,6 +264,9 @@ def ingest(
     if options.sync:
         # A page turned into a redirect stub no longer holds the text stored for it.
         report.removed = remove_missing(db, collection, roots, [Path(p) for p in report.skipped])
+    if created and not report.stored:
+        with db.administering() as conn:
+            drop_if_empty(conn, collection)
     analyzing = time.perf_counter()
     if refresh_statistics(db, report.embedded):
         report.db_seconds += time.perf_counter() - analyzing

@@ -166,3 +166,19 @@ def test_a_source_naming_the_asked_acronym_is_relevant_below_the_bar() -> None:
     update = reroute(_state("rag", "classifier"), weak, COVERED, [], CONFIG)
     assert update["route"] == "none"
     assert "best source relevance" in update["route_reason"]
+
+
+@pytest.mark.parametrize(
+    ("question", "named", "hint"),
+    [
+        ("¿Cuántos días de vacaciones tengo al año?", "'Cuántos', 'días'", True),
+        ("How do I calibrate the flux capacitor of the Stacker?", "'flux' or 'capacitor'", False),
+    ],
+)
+def test_a_declined_question_names_the_words_no_document_uses(
+    agent: Agent, question: str, named: str, hint: bool
+) -> None:
+    answer = agent.ask(question, EMPLOYEE)
+    assert answer.abstained, answer.answer
+    assert named in answer.answer, answer.answer
+    assert ("ask in the language the documents are written in" in answer.answer) is hint

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from indexes.collections import has_collection
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.ingest import IngestOptions, ingest
@@ -52,3 +53,24 @@ def test_cli_reports_bad_files_and_ingests_the_rest(database_url: str, tmp_path:
     for name in ("deep.json", "deep.jsonl", "broken.docx"):
         assert f"failed: {folder / name}" in done.stderr
     assert "2 added" in done.stdout + done.stderr
+
+
+def test_an_ingest_where_every_file_fails_leaves_no_new_collection(
+    db: Database, embedder: Embedder, tmp_path: Path
+) -> None:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "broken.docx").write_bytes(b"PK\x03\x04 not a zip")
+    (folder / "deep.json").write_text('{"a": ' * 990 + "1" + "}" * 990)
+    report = ingest(db, embedder, [folder], IngestOptions(collection="all_bad", progress=False))
+    assert len(report.failed) == 2 and report.added == 0
+    with db.administering() as conn:
+        assert not has_collection(conn, "all_bad")
+
+    # A collection that already holds documents stays when a later ingest stores nothing.
+    good = hostile_folder(tmp_path / "good")
+    ingest(db, embedder, [good], IngestOptions(collection="kept", progress=False))
+    again = ingest(db, embedder, [folder], IngestOptions(collection="kept", progress=False))
+    assert again.added == 0 and len(again.failed) == 2
+    with db.administering() as conn:
+        assert has_collection(conn, "kept")

@@ -10,7 +10,7 @@ import pytest
 from indexes.database import Database
 from indexes.embeddings import Embedder
 from indexes.ingest import IngestOptions, ingest
-from indexes.terms import document_share, mentioned
+from indexes.terms import document_share, mentioned, question_words, unused_words
 from ragtune.errors import NotFoundError
 from ragtune.principal import Principal
 from tests.conftest import SAMPLE_CORPUS, fresh_database_url, opened
@@ -75,3 +75,20 @@ def test_odd_terms_are_data_not_syntax(terms_db: Database) -> None:
 def test_an_unknown_collection_is_not_found(terms_db: Database) -> None:
     with pytest.raises(NotFoundError, match="No collection named 'nope'"):
         mentioned(terms_db, EMPLOYEE, "nope", "deal registration")
+
+
+def test_the_words_no_readable_document_uses_are_listed_in_order(terms_db: Database) -> None:
+    words = question_words("¿Cuántos días de vacaciones tengo con Tier 2 en el portal?")
+    assert words == ["Cuántos", "días", "vacaciones", "tengo", "con", "Tier", "portal"]
+    unused, probed = unused_words(terms_db, EMPLOYEE, "default", words)
+    # "portal" is in the partner portal notes; "Tier" only in the HR-only pay bands.
+    assert unused == ["Cuántos", "días", "vacaciones", "tengo", "con", "Tier"]
+    assert probed == len(words)
+    unused_hr, _ = unused_words(terms_db, HR, "default", words)
+    assert "Tier" not in unused_hr and "portal" not in unused_hr
+
+
+def test_function_words_are_not_probed(terms_db: Database) -> None:
+    words = question_words("What is the portal for?")
+    unused, probed = unused_words(terms_db, EMPLOYEE, "default", words)
+    assert (unused, probed) == ([], 1)  # "What", "the" and "for" are English stop words
