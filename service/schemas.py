@@ -72,6 +72,11 @@ class UploadReport(BaseModel):
     embedded: int
     seconds: float
     documents: list[UploadedDocument]
+    job: str | None = Field(
+        None,
+        description="The upload's job id: GET /v1/uploads/{job} keeps its record (who, when, "
+        "the report) after this answer.",
+    )
 
 
 class UploadJobOut(BaseModel):

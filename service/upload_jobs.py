@@ -116,7 +116,7 @@ def run_upload_job(
         left = sum(1 for why in report.failed.values() if why == CANCELLED)
         done = len(stored.names) - left
         _record(state.db, job_id, ended, files_done=done, watcher=watcher, report=report)
-        return report
+        return report.model_copy(update={"job": job_id})
     finally:
         stored.release()
         ended_event.set()

@@ -29,6 +29,11 @@ def test_bad_uploads_fail_alone_and_leave_nothing_on_disk(
     assert report["added"] == 2
     assert set(report["failed"]) == {"deep.json", "deep.jsonl", "broken.docx"}
     assert _stored(service_state_dir, "hostile") == {"good.md", "also-good.txt"}
+    # The upload's job keeps its record, the same report, after the answer.
+    job = client.get(f"/v1/uploads/{report['job']}", headers=auth(keys.root))
+    assert job.status_code == 200, job.text
+    assert job.json()["status"] == "done"
+    assert job.json()["report"]["added"] == 2
 
 
 def test_a_redirect_stub_upload_is_skipped_and_not_kept(
