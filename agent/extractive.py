@@ -53,6 +53,11 @@ RANK_WEIGHT = 0.1
 # that holds it ("3 to less than 6 years"): the rows of one table read alike, and only this
 # tells the asked row from its neighbours. As ATTRIBUTE_WEIGHT, set a priori.
 VALUE_WEIGHT = 0.15
+# Taken off the score of a sentence of a worked example (read_units), unless the question
+# asks about an example: the case's figures ("you can request up to 56 hours") answer the
+# question only for that case, and the rule beside it is what a reader needs. As
+# ATTRIBUTE_WEIGHT, set a priori and measured on the trust sets (docs/benchmarks.md).
+EXAMPLE_WEIGHT = 0.15
 # "how many days", "how much", "how long", ...: the question asks for a quantity, and the
 # sentence that answers it holds a number (English question grammar, not corpus words).
 _QUANTITY = re.compile(
@@ -61,6 +66,7 @@ _QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _DIGIT = re.compile(r"\d")
+_ASKS_EXAMPLE = re.compile(r"\b(?:examples?|for instance|e\.\s?g\.)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -174,21 +180,50 @@ def logical_lines(text: str) -> list[str]:
     return out
 
 
+# A paragraph that opens as an illustration ("For example: It is June 19th ... Therefore, you
+# can request up to 56 hours"): its sentences hold the figures of one made-up case, and quoted
+# alone they read as the rule. English discourse markers, not corpus words.
+_EXAMPLE = re.compile(r"^\W*(?:for\s+(?:example|instance)\b|e\.\s?g\.|example\s*:)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A quotable unit of a passage, and whether it belongs to a worked example."""
+
+    text: str
+    example: bool = False
+
+
 def quotable_units(passage: str) -> list[str]:
     """The passage's sentences, with a lead-in ending in ":" joined to the list that follows
     ("covered by a per diem: Domestic: $65 per day; International: $90 per day"), since the
     items alone lose their subject, and each table row read with its header (see
     ``table_row``). Headings and Markdown emphasis are dropped."""
-    units: list[str] = []
+    return [unit.text for unit in read_units(passage)]
+
+
+def read_units(passage: str) -> list[Unit]:
+    """``quotable_units`` with each unit marked when it is part of a worked example: a
+    paragraph that opens with "For example", "For instance", "E.g." or "Example:", or the
+    paragraph or list that such a lead-in alone introduces."""
+    units: list[Unit] = []
     lead: str | None = None
+    lead_example = False
     items: list[str] = []
+    # The paragraph after a lead-in that is only "For example:" is the example.
+    next_example = False
 
     def flush() -> None:
-        nonlocal lead
+        nonlocal lead, next_example
         if lead is not None:
-            units.append(f"{lead} {'; '.join(items)}." if items else lead)
+            text = f"{lead} {'; '.join(items)}." if items else lead
+            units.append(Unit(text, lead_example))
+            next_example = lead_example and not items
         lead = None
         items.clear()
+
+    def add(sentences: list[str], example: bool) -> None:
+        units.extend(Unit(s, example) for s in sentences)
 
     text = plain_markdown(passage)
     table: list[str] = []  # a table's lines, read together so each row has its header
@@ -198,27 +233,31 @@ def quotable_units(passage: str) -> list[str]:
             table.append(line)
             continue
         if table:
-            units.extend(split_sentences("\n".join(table)))
+            add(split_sentences("\n".join(table)), False)
             table.clear()
         if not line:
             break
         if heading_text(line) is not None:
             flush()
+            next_example = False
             continue
         if _BULLET.match(line):
             item = _BULLET.sub("", line).rstrip(" .;")
             if lead is not None:
                 items.append(item)
             else:
-                units.extend(split_sentences(item))
+                add(split_sentences(item), next_example)
             continue
         flush()
+        example = next_example or bool(_EXAMPLE.match(line))
+        next_example = False
         sentences = split_sentences(line)
         if sentences and sentences[-1].rstrip().endswith(":"):
-            units.extend(sentences[:-1])
+            add(sentences[:-1], example)
             lead = sentences[-1].rstrip()
+            lead_example = example or bool(_EXAMPLE.match(lead))
         else:
-            units.extend(sentences)
+            add(sentences, example)
     flush()
     return units
 
@@ -267,12 +306,13 @@ def candidates(
     the per diem" does not lose to a sentence that only repeats the question's words; plus
     RANK_WEIGHT / the passage's search rank (``Source.n``), so the search's ranking decides
     between sentences that score alike; plus VALUE_WEIGHT when the sentence states a value the
-    question names or a band holding it (the asked row of a table). ``focus`` is the turn's
+    question names or a band holding it (the asked row of a table); minus EXAMPLE_WEIGHT for a
+    sentence of a worked example, unless the question asks about one. ``focus`` is the turn's
     own words when ``question`` was rewritten from a follow-up: half the word share and half
     the similarity come from it, so "what about the first day?" quotes the first-day rule
     rather than the earlier turn's answer again.
     """
-    pieces: list[tuple[str, int, float]] = []
+    pieces: list[tuple[str, int, float, bool]] = []
     sources = [s for s in sources if s.relevance >= min_relevance or names_all(s, named)]
     # The whole heading path and the title: "4.1 Wear limits" of the "Stacker S6 Maintenance
     # Manual" is about the S6 as much as a section called "S6".
@@ -305,15 +345,15 @@ def candidates(
     for source in sources:
         if about and source.n not in about:
             continue
-        for sentence in quotable_units(source.result.text):
-            text = strip_markers(sentence).strip()
+        for unit in read_units(source.result.text):
+            text = strip_markers(unit.text).strip()
             if _words_read(text) < MIN_WORDS or looks_like_injection(text):
                 continue
             if _names_the_record(text, source.result.section) or echoes(text):
                 continue
             if text.endswith(":"):
                 continue  # a lead-in whose list or table follows says nothing alone
-            pieces.append((text, source.n, source.relevance))
+            pieces.append((text, source.n, source.relevance, unit.example))
     if not pieces:
         return []
     queries = [question] if focus is None else [question, focus]
@@ -321,7 +361,8 @@ def candidates(
     # Similarity to the rewritten question and, for a follow-up, equally to its own words.
     sims = (vectors[len(queries) :] @ vectors[: len(queries)].T).mean(axis=1)
     scored = []
-    for (text, n, passage_relevance), sim in zip(pieces, sims, strict=True):
+    asks_example = bool(_ASKS_EXAMPLE.search(focus or question))
+    for (text, n, passage_relevance, example), sim in zip(pieces, sims, strict=True):
         words = _content_words(text)
         overlap = len(asked & words) / max(1, len(asked))
         if focused:
@@ -330,6 +371,8 @@ def candidates(
         score += ATTRIBUTE_WEIGHT * attribute_share(attribute, text, headings.get(n, ""))
         if asked_values and any(states_value(facts_of(text), q) for q in asked_values):
             score += VALUE_WEIGHT
+        if example and not asks_example:
+            score -= EXAMPLE_WEIGHT
         scored.append(Candidate(text, n, score))
     return sorted(scored, key=lambda c: (-c.score, c.n))
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from agent.extractive import Candidate, candidates, cite, extractive_answer, quotable_units, quote
+from agent.extractive import (
+    Candidate,
+    candidates,
+    cite,
+    extractive_answer,
+    quotable_units,
+    quote,
+    read_units,
+)
 from evals.citations import split_cited_sentences
 from indexes.embeddings import Embedder
 from indexes.search.results import SearchResult
@@ -363,3 +371,40 @@ def test_a_passage_below_the_bar_that_names_the_asked_acronym_is_quoted(
     # A weak passage that does not name it stays out.
     other = [source(1, PER_DIEM, relevance=MIN_RELEVANCE - 0.1)]
     assert candidates(embedder, question, other, MIN_RELEVANCE, named=["EMPMO"]) == []
+
+
+ADVANCE = """You may borrow vacation days before you earn them, up to the days you will earn by the \
+end of the calendar year.
+
+For example: it is the first of September and you earn 2 days a month. You will earn 8 more \
+days by December. Therefore, you can borrow up to 8 vacation days."""
+
+
+def test_a_worked_examples_figures_are_not_quoted_as_the_rule(embedder: Embedder) -> None:
+    answer = one_quote(embedder, "How many vacation days can I borrow in advance?", ADVANCE)
+    assert answer.startswith("You may borrow vacation days before you earn them"), answer
+
+
+def test_a_question_about_the_example_quotes_the_example(embedder: Embedder) -> None:
+    question = "In the example that starts in September, how many vacation days can be borrowed?"
+    answer = one_quote(embedder, question, ADVANCE)
+    assert "8" in answer and not answer.startswith("You may borrow"), answer
+
+
+@pytest.mark.parametrize(
+    ("passage", "examples"),
+    [
+        (ADVANCE, [False, True, True, True]),
+        (
+            "A rule.\n\nFor example:\n\nA case here. Its outcome.\n\nAnother rule.",
+            [False, True, True, True, False],
+        ),
+        (
+            "A rule.\n\nFor instance:\n\n- one case\n- another case\n\nA second rule.",
+            [False, True, False],
+        ),
+        ("E.g. a case of it. A rule follows later.", [True, True]),
+    ],
+)
+def test_units_of_a_worked_example_are_marked(passage: str, examples: list[bool]) -> None:
+    assert [u.example for u in read_units(passage)] == examples
