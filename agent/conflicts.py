@@ -6,7 +6,10 @@ the answer names both: "Two documents disagree: [1] says 7 percent, [2] says 25 
 
 Two statements conflict when they come from different documents, speak about the same thing
 (each holds two thirds of the question's words, and they share at least two), and give a
-different number in the same unit.
+different number in the same unit, and neither document also states the other's number on
+that topic: two pages that both say "up to 240 hours" agree, whatever else one of them counts
+in hours ("you earn 4 hours per pay period"). A worked example's figures ("For example: ...
+you will earn 104 more hours") describe one made-up case and are not statements of the rule.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agent.extractive import read_units
 from tools.rag import Source
 
 _NUMBER = re.compile(
@@ -91,13 +95,14 @@ def statements(question: str, sources: list[Source]) -> list[Statement]:
     asked = _words(question)
     found = []
     for source in sources:
-        for sentence in _SENTENCE.findall(source.result.text):
+        units = [u.text for u in read_units(source.result.text) if not u.example]
+        for sentence in (s for unit in units for s in _SENTENCE.findall(unit)):
             topic = frozenset(_words(sentence) & asked)
             if len(topic) < max(2, -(-2 * len(asked) // 3)):
                 continue
             for number, unit in _NUMBER.findall(sentence):
                 value = float(number.replace(",", ""))
-                shown = f"{number} {_unit(unit)}" if unit != "%" else f"{number}%"
+                shown = f"{number} {' '.join(unit.split())}" if unit != "%" else f"{number}%"
                 found.append(
                     Statement(source.n, source.result.document_id, value, _unit(unit), shown, topic)
                 )
@@ -108,6 +113,16 @@ def find_conflict(question: str, sources: list[Source]) -> Conflict | None:
     """The first pair of sources (in rank order) that state different figures for the same
     topic in the same unit; None when the documents agree or say nothing comparable."""
     found = statements(question, sources)
+
+    def states(document_id: str, s: Statement) -> bool:
+        """Whether the document also gives ``s``'s figure on ``s``'s topic."""
+        return any(
+            o.document_id == document_id
+            and (o.unit, o.value) == (s.unit, s.value)
+            and len(o.topic & s.topic) >= 2
+            for o in found
+        )
+
     for i, a in enumerate(found):
         for b in found[i + 1 :]:
             if (
@@ -115,6 +130,8 @@ def find_conflict(question: str, sources: list[Source]) -> Conflict | None:
                 and a.unit == b.unit
                 and a.value != b.value
                 and len(a.topic & b.topic) >= 2
+                and not states(b.document_id, a)
+                and not states(a.document_id, b)
             ):
                 return Conflict(a, b) if a.n < b.n else Conflict(b, a)
     return None

@@ -373,8 +373,8 @@ def test_a_passage_below_the_bar_that_names_the_asked_acronym_is_quoted(
     assert candidates(embedder, question, other, MIN_RELEVANCE, named=["EMPMO"]) == []
 
 
-ADVANCE = """You may borrow vacation days before you earn them, up to the days you will earn by the \
-end of the calendar year.
+ADVANCE = """You may borrow vacation days before you earn them, up to the days you will earn \
+by the end of the calendar year.
 
 For example: it is the first of September and you earn 2 days a month. You will earn 8 more \
 days by December. Therefore, you can borrow up to 8 vacation days."""
