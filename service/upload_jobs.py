@@ -115,8 +115,9 @@ def run_upload_job(
         ended: Status = "cancelled" if watcher.stopped else "done"
         left = sum(1 for why in report.failed.values() if why == CANCELLED)
         done = len(stored.names) - left
+        report = report.model_copy(update={"job": job_id})
         _record(state.db, job_id, ended, files_done=done, watcher=watcher, report=report)
-        return report.model_copy(update={"job": job_id})
+        return report
     finally:
         stored.release()
         ended_event.set()

@@ -58,7 +58,9 @@ async def get_documents(
     try:
         docs = await run_in_threadpool(list_documents, state.db, who.principal, coll)
     except NotFoundError:
-        docs = []  # an empty (never ingested) collection lists nothing
+        if coll != state.settings.collection:
+            raise  # a misspelt name is not an empty collection
+        docs = []  # the default collection before anything was ingested lists nothing
     return DocumentList(
         collection=coll, documents=[DocumentOut.model_validate(asdict(d)) for d in docs]
     )
@@ -93,11 +95,24 @@ async def upload_documents(
     files: Annotated[list[UploadFile], File(description="The files to ingest.")],
     groups: Annotated[str | None, Form(max_length=1000)] = None,
     collection: Annotated[str | None, Form(max_length=63)] = None,
+    collection_query: Annotated[
+        str | None,
+        Query(
+            alias="collection",
+            max_length=63,
+            description="The collection, as the form field `collection` may also name it.",
+        ),
+    ] = None,
     wait: Annotated[
         bool, Query(description="false: answer 202 once stored and ingest in the background.")
     ] = True,
 ) -> UploadReport | JSONResponse:
-    coll = _collection(state, collection)
+    if collection and collection_query and collection != collection_query:
+        raise InputError(
+            f"The form names collection {collection!r} and the query {collection_query!r}",
+            hint="name the collection once, in the form field or in ?collection=",
+        )
+    coll = _collection(state, collection or collection_query)
     readers = parse_groups(groups) or frozenset({EVERYONE})
     stored = StoredFiles()
     failed: dict[str, str] = {}

@@ -104,8 +104,9 @@ def test_documents_list_only_what_the_key_may_read(client: TestClient, keys: Key
     assert "salary-pay-bands.md" in hr_sources and "salary-pay-bands.md" not in plain_sources
     assert all("hr" not in d["groups"] and "finance" not in d["groups"] for d in plain["documents"])
     assert not any(m in json.dumps(plain) for m in HR_MARKERS)
-    empty = client.get("/v1/documents?collection=nothing_here", headers=auth(keys.alice))
-    assert empty.status_code == 200 and empty.json()["documents"] == []
+    # A collection nobody ingested into is unknown, not empty: a typo must not read as "none".
+    unknown = client.get("/v1/documents?collection=nothing_here", headers=auth(keys.alice))
+    assert unknown.status_code == 404 and "nothing_here" in _error(unknown)["message"]
     bad = client.get("/v1/documents?collection=no%20spaces", headers=auth(keys.alice))
     assert bad.status_code == 400 and "collection" in _error(bad)["message"]
 

@@ -96,6 +96,7 @@ def test_a_background_upload_answers_at_once_and_reports_when_done(
     report = done["report"]
     assert done["files_done"] == 2 and done["chunks_embedded"] == report["embedded"] > 0
     assert report["added"] == 1 and [d["source"] for d in report["documents"]] == ["dock.md"]
+    assert report["job"] == job["id"]
     assert set(report["failed"]) == {"empty.md", "../x.md"}
     listed = client.get("/v1/documents?collection=later", headers=auth(keys.alice)).json()
     assert [d["source"] for d in listed["documents"]] == ["dock.md"]

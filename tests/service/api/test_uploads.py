@@ -33,7 +33,7 @@ def test_bad_uploads_fail_alone_and_leave_nothing_on_disk(
     job = client.get(f"/v1/uploads/{report['job']}", headers=auth(keys.root))
     assert job.status_code == 200, job.text
     assert job.json()["status"] == "done"
-    assert job.json()["report"]["added"] == 2
+    assert job.json()["report"]["added"] == 2 and job.json()["report"]["job"] == report["job"]
 
 
 def test_a_redirect_stub_upload_is_skipped_and_not_kept(
@@ -152,3 +152,23 @@ def test_a_long_name_is_shortened_before_its_extension_and_too_many_files_say_wh
     )
     assert refused.status_code == 400
     assert "1,000 files" in refused.json()["error"]["hint"]
+
+
+def test_the_collection_may_be_named_in_the_query_and_a_misspelt_one_is_not_empty(
+    client: TestClient, keys: Keys
+) -> None:
+    files = [("files", ("dock.md", b"# Dock\n\nThe loading dock opens at 06:00.\n"))]
+    made = client.post("/v1/documents?collection=byquery", files=files, headers=auth(keys.root))
+    assert made.status_code == 201, made.text
+    assert made.json()["collection"] == "byquery"
+    listed = client.get("/v1/documents?collection=byquery", headers=auth(keys.alice))
+    assert [d["source"] for d in listed.json()["documents"]] == ["dock.md"]
+    both = client.post(
+        "/v1/documents?collection=one",
+        files=files,
+        data={"collection": "other"},
+        headers=auth(keys.root),
+    )
+    assert both.status_code == 400 and "name the collection once" in both.text
+    missing = client.get("/v1/documents?collection=byqeury", headers=auth(keys.alice))
+    assert missing.status_code == 404 and "ragtune db status" in missing.text
