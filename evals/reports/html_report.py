@@ -19,6 +19,7 @@ from typing import Any
 from evals.runs.record import GateMetric, ItemResult, RunRecord, SentenceResult
 from evals.runs.summary import (
     BY_NAME,
+    GATE_HEADERS,
     METRICS,
     RETRIEVAL_METRICS,
     format_value,
@@ -50,7 +51,7 @@ def _metrics_table(run: RunRecord) -> str:
     gated = {m.metric: m for m in run.gate.metrics} if run.gate else {}
     head = "<tr><th>metric</th><th>value</th><th>scored</th><th>unscorable</th>"
     if gated:
-        head += "<th>baseline</th><th>change</th><th>CI</th><th>verdict</th>"
+        head += "".join(f"<th>{_e(h)}</th>" for h in GATE_HEADERS)
     rows = [head + "</tr>"]
     for spec in METRICS:
         m = run.metrics.get(spec.name)

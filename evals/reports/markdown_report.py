@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from evals.runs.record import GateMetric, RunRecord
-from evals.runs.summary import METRICS, format_value, gate_cells, retrieval_note
+from evals.runs.summary import GATE_HEADERS, METRICS, format_value, gate_cells, retrieval_note
 
 MAX_LISTED = 30
 
@@ -38,7 +38,7 @@ def _metrics_table(run: RunRecord) -> list[str]:
     gated = {m.metric: m for m in run.gate.metrics} if run.gate else {}
     headers = ["metric", "value", "scored", "unscorable"]
     if gated:
-        headers += ["baseline", "change", "CI", "verdict"]
+        headers += list(GATE_HEADERS)
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     for spec in METRICS:
         m = run.metrics.get(spec.name)

@@ -1,10 +1,14 @@
 """The regression gate: a paired bootstrap of each metric's change against a baseline run.
 
-Only items both runs scored for a metric are compared (paired by item id), so a change of the
-suite or a few errored items cannot pass for a quality change. The items are resampled with
-replacement (the same resample for both runs: that is what makes it paired), the metric is
-recomputed on each resample for both runs, and the ``confidence`` interval of the change
-(new − baseline) is read from the percentiles of those differences.
+Only items both runs answered are compared (paired by item id), so a change of the suite or a
+few errored items cannot pass for a quality change. An answered item that one run scored for
+a metric and the other did not counts for the run that scored it and adds nothing to the
+other's sums: abstention precision is over the questions each run refused, so questions the
+new run newly refuses must weigh in its figure, not drop out of the comparison.
+
+The items are resampled with replacement (the same resample for both runs: that is what makes
+it paired), the metric is recomputed on each resample for both runs, and the ``confidence``
+interval of the change (new − baseline) is read from the percentiles of those differences.
 
 A metric regresses when the whole interval lies beyond its tolerance on the bad side: for a
 higher-is-better metric when the interval's upper bound is below ``-tolerance``, for a
@@ -86,14 +90,22 @@ def _paired(
                 rows_b.append((b.latency_ms, 1.0))
                 rows_n.append((n.latency_ms, 1.0))
             continue
-        cb, cn = b.contributions.get(spec.name), n.contributions.get(spec.name)
-        if cb is not None and cn is not None and cb[1] > 0 and cn[1] > 0:
-            rows_b.append(cb)
-            rows_n.append(cn)
+        if b.answer is None or n.answer is None:
+            continue  # an error, not an answer: nothing to compare
+        cb, cn = _scored(b, spec.name), _scored(n, spec.name)
+        if cb is not None or cn is not None:
+            rows_b.append(cb or (0.0, 0.0))
+            rows_n.append(cn or (0.0, 0.0))
     shape = (len(rows_b), 2)
     return np.asarray(rows_b, dtype=np.float64).reshape(shape), np.asarray(
         rows_n, dtype=np.float64
     ).reshape(shape)
+
+
+def _scored(item: ItemResult, metric: str) -> tuple[float, float] | None:
+    """The item's (numerator, denominator) for ``metric``; None when it adds nothing."""
+    found = item.contributions.get(metric)
+    return found if found is not None and found[1] > 0 else None
 
 
 def _statistic(spec: MetricSpec, rows: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
@@ -102,7 +114,10 @@ def _statistic(spec: MetricSpec, rows: np.ndarray, idx: np.ndarray | None = None
         idx = np.arange(len(rows))[None, :]
     if spec.kind == "percentile":
         return np.asarray(np.percentile(rows[idx, 0], spec.percentile, axis=1))
-    return np.asarray(rows[idx, 0].sum(axis=1) / rows[idx, 1].sum(axis=1))
+    den = rows[idx, 1].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # A resample without a scored item of one run has no value for it (NaN).
+        return np.asarray(np.where(den > 0, rows[idx, 0].sum(axis=1) / den, np.nan))
 
 
 def bootstrap_change(
@@ -127,6 +142,7 @@ def bootstrap_change(
         deltas.append(_statistic(spec, new_rows, idx) - _statistic(spec, base_rows, idx))
         done += size
     all_deltas = np.concatenate(deltas)
+    all_deltas = all_deltas[~np.isnan(all_deltas)]
     alpha = (1 - confidence) / 2
     low, high = np.percentile(all_deltas, [100 * alpha, 100 * (1 - alpha)])
     return change, float(low), float(high)
@@ -177,6 +193,21 @@ def compare_metric(
         )
     b_value = float(_statistic(spec, base_rows)[0])
     n_value = float(_statistic(spec, new_rows)[0])
+    if np.isnan(b_value) or np.isnan(n_value):
+        which = "the baseline" if np.isnan(b_value) else "this run"
+        return GateMetric(
+            metric=spec.name,
+            higher_is_better=spec.higher_is_better,
+            paired_items=len(base_rows),
+            baseline=None if np.isnan(b_value) else b_value,
+            new=None if np.isnan(n_value) else n_value,
+            change=None,
+            ci_low=None,
+            ci_high=None,
+            tolerance=tolerance,
+            verdict="n/a",
+            reason=f"{spec.label}: {which} scored none of the {len(base_rows)} items compared",
+        )
     change, low, high = bootstrap_change(
         spec, base_rows, new_rows, resamples=resamples, seed=seed, confidence=confidence
     )

@@ -134,6 +134,9 @@ def _gold(item: ItemResult, response: AskResponse, suite_item: SuiteItem) -> Non
     scores = citation_correctness(cited, gold)
     if scores.precision.value is None:
         item.unscorable["gold_citation_precision"] = "the answer cites nothing"
+    elif not gold and suite_item.answerable:
+        # No gold was written for it: nothing says which citations are right.
+        item.unscorable["gold_citation_precision"] = "the item has no gold citations"
     else:
         item.contributions["gold_citation_precision"] = (scores.precision.value, 1.0)
     if scores.recall.value is None:

@@ -114,17 +114,28 @@ def format_change(name: str, value: float | None) -> str:
     return f"{value:+.0f}" if name.endswith("_ms") else f"{value:+.3f}"
 
 
+# The gate's columns: both values are over the items the gate paired (docs/metrics.md), so
+# "this run, paired" - "baseline, paired" = "change"; the "value" column is the whole run's.
+GATE_HEADERS = ("baseline, paired", "this run, paired", "change", "CI", "verdict")
+
+
 def gate_cells(name: str, gate: GateMetric | None) -> list[str]:
-    """A metric's gate as report cells: baseline, change, confidence interval, verdict (four
-    blanks for a metric the gate did not compare)."""
+    """A metric's gate as report cells under GATE_HEADERS (blanks for a metric the gate did
+    not compare)."""
     if gate is None:
-        return ["", "", "", ""]
+        return ["", "", "", "", ""]
     ci = (
         f"[{format_change(name, gate.ci_low)}, {format_change(name, gate.ci_high)}]"
         if gate.ci_low is not None
         else "n/a"
     )
-    return [format_value(name, gate.baseline), format_change(name, gate.change), ci, gate.verdict]
+    return [
+        format_value(name, gate.baseline),
+        format_value(name, gate.new),
+        format_change(name, gate.change),
+        ci,
+        gate.verdict,
+    ]
 
 
 def retrieval_note(config: dict[str, Any]) -> str | None:

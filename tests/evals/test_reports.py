@@ -103,7 +103,23 @@ def test_word_diff_escapes_both_sides() -> None:
 
 def test_markdown_summary_has_the_metric_table_with_the_baseline_diff(bad_run: RunRecord) -> None:
     text = render_markdown(bad_run)
-    assert "| metric | value | scored | unscorable | baseline | change | CI | verdict |" in text
+    header = (
+        "| metric | value | scored | unscorable | baseline, paired | this run, paired | change "
+        "| CI | verdict |"
+    )
+    assert header in text
+    # The change is what the two paired columns say it is.
+    rows = [line.split(" | ") for line in text.splitlines() if line.count(" | ") == 8]
+    checked = 0
+    for cells in rows[1:]:
+        baseline, new, change = cells[4], cells[5], cells[6]
+        try:
+            b, n, c = float(baseline), float(new), float(change)
+        except ValueError:
+            continue  # n/a, a percentage or milliseconds
+        assert abs((n - b) - c) < 2e-3, cells
+        checked += 1
+    assert checked >= 3
     assert "| Citation recall (ALCE) |" in text
     assert "## Gate: FAILED" in text or "## Gate: passed" in text
     assert "## Partial run: 1 items without an answer" in text

@@ -112,14 +112,43 @@ def test_for_lower_is_better_metrics_a_rise_is_the_regression() -> None:
     assert better.passed
 
 
-def test_only_items_scored_in_both_runs_are_paired() -> None:
+def test_only_items_both_runs_answered_are_paired() -> None:
     items = [_item(i) for i in range(1, 40)] + [_item(99, recall=0.0)]
-    items[0].contributions.pop("citation_recall")  # q001 unscorable in the new run
+    items[0].contributions.pop("citation_recall")  # q001 answered, unscorable in the new run
+    items[1].answer = None  # q002: an error in the new run, not an answer
     gate = compare_runs(BASE, _run("new", items))
     assert gate.shared_items == 39
     assert gate.only_in_baseline == ["q000"] and gate.only_in_new == ["q099"]
-    assert _metric(gate, "citation_recall").paired_items == 38
-    assert gate.passed  # q099's zero is not in the comparison
+    recall = _metric(gate, "citation_recall")
+    # q001 counts for the baseline only; q002 for neither; q099 is in one run only.
+    assert recall.paired_items == 38 and recall.change == 0.0
+    assert gate.passed
+
+
+def _refusal(i: int, answerable: bool) -> ItemResult:
+    item = _item(i)
+    item.contributions = {"abstention_precision": (0.0 if answerable else 1.0, 1.0)}
+    return item
+
+
+def test_questions_newly_refused_weigh_in_abstention_precision() -> None:
+    # The baseline refuses the 10 unanswerable questions and answers the 30 others; the new
+    # run also refuses 20 answerable ones. Both runs answered every item.
+    answered = [_item(i) for i in range(10, 40)]
+    for item in answered:
+        item.contributions = {}
+    base = _run("base", [_refusal(i, False) for i in range(10)] + answered)
+    new = _run(
+        "new",
+        [_refusal(i, False) for i in range(10)]
+        + [_refusal(i, True) for i in range(10, 30)]
+        + [_item(i) for i in range(30, 40)],
+    )
+    gate = compare_runs(base, new)
+    precision = _metric(gate, "abstention_precision")
+    assert precision.paired_items == 30
+    assert precision.baseline == 1.0 and precision.new == pytest.approx(1 / 3)
+    assert gate.regressions == ["abstention_precision"]
 
 
 def test_latency_is_gated_when_a_tolerance_is_configured() -> None:

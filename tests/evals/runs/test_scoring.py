@@ -200,3 +200,11 @@ def test_an_answerable_item_without_a_recorded_ranking_is_unscorable_for_retriev
     )
     assert missed.contributions["retrieval_recall_at_5"] == (0.0, 1.0)  # searched, found nothing
     assert missed.contributions["retrieval_mrr"] == (0.0, 1.0)
+
+
+def test_gold_precision_needs_gold_for_an_answerable_item(offline_judge: OfflineJudge) -> None:
+    no_gold = ITEMS["pto-carry"].model_copy(update={"gold_citations": []})
+    attempt = Attempt("pto-carry", "ok", response=AskResponse.model_validate(GOOD["pto-carry"]))
+    item = score_attempt(no_gold, attempt, offline_judge)
+    assert "gold_citation_precision" not in item.contributions
+    assert item.unscorable["gold_citation_precision"] == "the item has no gold citations"
