@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ragtune.console import JsonOpt, print_json
+from ragtune.console import CollectionOpt, JsonOpt, print_json
 from ragtune.errors import InputError, NotFoundError
 from ragtune.settings import load_settings
 
@@ -130,7 +130,7 @@ def run(
     ] = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Report folder [default: <state_dir>/evals/<run id>]."),
+        typer.Option("--out", help="Report folder (default: <state_dir>/evals/<run id>)."),
     ] = None,
     judge: Annotated[
         str | None, typer.Option("--judge", help="offline, nli, llm or overlap [default: settings]")
@@ -141,16 +141,21 @@ def run(
             "--concurrency", min=1, max=64, help="Questions in flight [default: settings; inproc 1]"
         ),
     ] = None,
+    collection: CollectionOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
 ) -> None:
     """Run a suite, score it, write reports, store the run; exit 1 on a regression or a
     partial run."""
     from evals.runs.workflow import run_and_gate
+    from indexes.collections import check_collection_name
     from ragtune.resources import quiet_libraries
 
     quiet_libraries()
+    settings = load_settings()
+    if collection is not None:
+        settings = settings.model_copy(update={"collection": check_collection_name(collection)})
     done = run_and_gate(
-        load_settings(),
+        settings,
         suite,
         target=target,
         answers=answers,
@@ -170,6 +175,10 @@ def run(
         raise typer.Exit(1)
 
 
+# The longest metric label, so that every value lines up.
+_LABEL_WIDTH = 40
+
+
 def _print_run(record: RunRecord, out_dir: Path, *, stored: bool) -> None:
     from evals.runs.summary import METRICS, format_value
 
@@ -180,7 +189,8 @@ def _print_run(record: RunRecord, out_dir: Path, *, stored: bool) -> None:
     )
     for spec in METRICS:
         m = record.metrics[spec.name]
-        typer.echo(f"  {spec.label:<36} {format_value(spec.name, m.value):>8}  ({m.scored} scored)")
+        label = spec.label.ljust(_LABEL_WIDTH)
+        typer.echo(f"  {label} {format_value(spec.name, m.value):>8}  ({m.scored} scored)")
     if record.gate is not None:
         gate = record.gate
         verdict = "passed" if gate.passed else "REGRESSION"

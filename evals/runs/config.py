@@ -90,6 +90,17 @@ def describe_models(settings: Settings, adapters: list[dict[str, Any]]) -> dict[
     }
 
 
+def describe_answering(settings: Settings) -> dict[str, Any]:
+    """The settings that decide how the in-process agent answers: the collection, every
+    ``agent_*`` and ``search_*`` setting. Two runs that differ only here (report or abstain
+    mode, a relevance bar, a fusion weight) are told apart by it."""
+    values = settings.model_dump(mode="json")
+    return {
+        "collection": settings.collection,
+        **{k: v for k, v in values.items() if k.startswith(("agent_", "search_"))},
+    }
+
+
 def describe_judge(judge: Judge) -> dict[str, str]:
     """Name and fingerprint (name, version, model, threshold) of the judge."""
     return {"name": judge.name, "fingerprint": judge.fingerprint}

@@ -53,12 +53,13 @@ DEFAULT_TOLERANCES: dict[str, float | None] = {
 _CELLS_PER_BATCH = 2_000_000
 
 
-def check_same_suite(baseline: RunRecord, new: RunRecord) -> None:
-    """Refuse to compare runs of differently named suites (edits of one suite are compared on
-    the items both versions share; their SHA-256s are in each run's pins)."""
-    if baseline.suite != new.suite:
+def check_same_suite(baseline: RunRecord, suite: str, run: str = "This run") -> None:
+    """Refuse to compare a run of ``suite`` with a baseline of a differently named suite
+    (edits of one suite are compared on the items both versions share; their SHA-256s are in
+    each run's pins)."""
+    if baseline.suite != suite:
         raise InputError(
-            f"Run {new.run_id} is of suite {new.suite!r} but the baseline {baseline.run_id} is of "
+            f"{run} is of suite {suite!r} but the baseline {baseline.run_id} is of "
             f"suite {baseline.suite!r}: the gate only compares runs of the same suite",
             hint="pick a baseline run of the same suite (ragtune eval history --suite NAME)",
         )
@@ -247,7 +248,7 @@ def compare_runs(
 
     InputError when the two runs are of different suites: their items answer different
     questions, so a paired comparison would measure the suites, not the change."""
-    check_same_suite(baseline, new)
+    check_same_suite(baseline, new.suite, f"Run {new.run_id}")
     limits = resolve_tolerances(tolerances or {})
     base = {i.id: i for i in baseline.items}
     fresh = {i.id: i for i in new.items}

@@ -21,12 +21,13 @@ from evals.reports import write_reports
 from evals.runs.baseline import load_baseline
 from evals.runs.config import (
     describe_adapters,
+    describe_answering,
     describe_index,
     describe_models,
     describe_pins,
     file_sha256,
 )
-from evals.runs.gate import compare_runs, resolve_tolerances
+from evals.runs.gate import check_same_suite, compare_runs, resolve_tolerances
 from evals.runs.record import RunRecord
 from evals.runs.runner import build_target, run_suite
 from evals.runs.store import save_run
@@ -99,6 +100,8 @@ def run_and_gate(
             return db
 
         base = load_baseline(baseline, database) if baseline else None
+        if base is not None:  # before any question is asked, not after scoring them all
+            check_same_suite(base[0], suite.name.removesuffix(".jsonl"))
         target_obj = build_target(target, answers, settings, inproc_target)
         is_url = answers is None and target != "inproc"
         config = describe_run(settings, suite, suite_path, answers, db, db_error, tolerances)
@@ -153,6 +156,7 @@ def describe_run(
         },
         "answers": {"path": str(answers), "sha256": file_sha256(answers)} if answers else None,
         "models": describe_models(settings, describe_adapters(db)),
+        "answering": describe_answering(settings),
         "index": describe_index(db, db_error),
         "pins": describe_pins(db),
         "git_commit": git_commit(),

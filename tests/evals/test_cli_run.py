@@ -58,6 +58,10 @@ def test_a_recorded_run_writes_reports_is_stored_and_shows_in_history(env: Path)
     assert config["suite"]["items"] == len(SUITE) and len(config["suite"]["sha256"]) == 64
     assert config["target"] == f"answers:{answers}"
     assert config["models"]["embed_model"] == "all-MiniLM-L6-v2"
+    # What decides how the agent answers is recorded, so two runs can be told apart.
+    assert config["answering"]["collection"] == "default"
+    assert config["answering"]["agent_answerability"] == "report"
+    assert "search_fusion" in config["answering"]
     assert config["index"] == {"collections": [], "documents": 0, "chunks": 0}
     assert "git_commit" in config
     assert run["metrics"]["route_accuracy"]["value"] == 1.0
@@ -186,3 +190,36 @@ def test_bad_input_is_reported_before_anything_runs(env: Path) -> None:
 
     target = _invoke("run", str(suite), "--target", "ftp://nowhere")
     assert isinstance(target.exception, InputError)
+
+
+def test_a_baseline_of_another_suite_is_refused_before_anything_is_asked(env: Path) -> None:
+    suite = write_suite(env / "mini.jsonl")
+    answers = write_answers(env / "good.jsonl", GOOD)
+    first = _invoke("run", str(suite), "--answers", str(answers), "--out", str(env / "base"))
+    assert first.exit_code == 0, first.output
+    other = write_suite(env / "other.jsonl")
+    refused = _invoke(
+        "run",
+        str(other),
+        "--answers",
+        str(answers),
+        "--baseline",
+        str(env / "base" / "run.json"),
+        "--collection",
+        "handbook",
+        "--out",
+        str(env / "other"),
+    )
+    assert isinstance(refused.exception, InputError)
+    assert "is of suite 'other' but the baseline" in refused.exception.message
+    assert not (env / "other").exists()  # refused before a question was asked
+
+
+def test_the_collection_is_named_on_the_command_line(env: Path) -> None:
+    suite = write_suite(env / "mini.jsonl")
+    answers = write_answers(env / "good.jsonl", GOOD)
+    result = _invoke("run", str(suite), "--answers", str(answers), "-c", "handbook", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["config"]["answering"]["collection"] == "handbook"
+    bad = _invoke("run", str(suite), "--answers", str(answers), "-c", "no spaces")
+    assert isinstance(bad.exception, InputError) and "collection" in bad.exception.message
