@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from agent.answer import AgentEvent, RouteChoice
 from agent.router import Router
@@ -76,6 +76,16 @@ class RunContext:
     adapter: str | None = None
     emit: Callable[[AgentEvent], None] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
+    # The collection this run searches; None: the configured one.
+    collection: str | None = None
+
+    @property
+    def search(self) -> SearchOptions:
+        """The search options of this run: the agent's, on the run's collection."""
+        options = self.resources.config.search
+        if self.collection is None or self.collection == options.collection:
+            return options
+        return replace(options, collection=self.collection)
 
     def send(self, event: AgentEvent) -> None:
         if self.emit is not None:

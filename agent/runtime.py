@@ -28,6 +28,7 @@ from agent.state import TURN_RESET, AgentState
 from evals.judges.protocol import Judge
 from generation.generator import Generator
 from indexes import threads
+from indexes.collections import check_collection_name, get_collection
 from indexes.database import Database, pool_recovery
 from indexes.embeddings import Embedder
 from indexes.search.options import search_options
@@ -138,9 +139,13 @@ class Agent:
         thread_id: str | None = None,
         route: RouteChoice = "auto",
         adapter: str | None = None,
+        collection: str | None = None,
     ) -> Answer:
-        """Answer ``question`` as ``principal``; ``thread_id`` continues a conversation."""
-        ctx = RunContext(self.resources, principal, requested_route=route, adapter=adapter)
+        """Answer ``question`` as ``principal``; ``thread_id`` continues a conversation;
+        ``collection`` searches another collection than the configured one."""
+        ctx = RunContext(
+            self.resources, principal, requested_route=route, adapter=adapter, collection=collection
+        )
         return self._run(question, thread_id, ctx)
 
     def _run(self, question: str, thread_id: str | None, ctx: RunContext) -> Answer:
@@ -152,6 +157,10 @@ class Agent:
             )
         if not isinstance(question, str) or not question.strip():
             raise InputError("The question is empty", hint="ask something")
+        if ctx.collection is not None:
+            # An unknown name is an error whatever the route, not a search that finds nothing.
+            with self.db.reading(ctx.principal) as conn:
+                get_collection(conn, check_collection_name(ctx.collection))
         tid = thread_id or uuid.uuid4().hex
         threads.claim(self.db, tid, ctx.principal, question.strip())
         started = time.perf_counter()
@@ -161,14 +170,15 @@ class Agent:
             {"configurable": {"thread_id": tid}},
             context=ctx,
         )
-        pins = self.pins(state.get("adapter"))
+        pins = self.pins(state.get("adapter"), ctx.search.collection)
         timings = dict(state.get("timings_ms", {}))
         timings["total"] = (time.perf_counter() - started) * 1000
         return _answer(state, tid, timings, pins)
 
-    def pins(self, adapter: str | None = None) -> PinsOut:
-        """What an answer is produced by now, in hashes: the searched collection's snapshot,
-        the prompt templates, the judge, and ``adapter`` with its training data's SHA-256."""
+    def pins(self, adapter: str | None = None, collection: str | None = None) -> PinsOut:
+        """What an answer is produced by now, in hashes: the searched collection's snapshot
+        (``collection``, or the configured one), the prompt templates, the judge, and
+        ``adapter`` with its training data's SHA-256."""
         from generation import adapter_registry
         from generation.grounded_prompt import prompt_template_hash
 
@@ -179,7 +189,7 @@ class Agent:
                 data_sha256 = (manifest.get("data") or {}).get("sha256")
             except NotFoundError:  # removed since it answered; the name still says which
                 pass
-        collection = self.resources.config.search.collection
+        collection = collection or self.resources.config.search.collection
         return PinsOut(
             index_snapshot_sha256=self._snapshots.collection_sha256(self.db, collection),
             prompt_template_sha256=prompt_template_hash(),
@@ -212,6 +222,7 @@ class Agent:
         thread_id: str | None = None,
         route: RouteChoice = "auto",
         adapter: str | None = None,
+        collection: str | None = None,
     ) -> AsyncIterator[AgentEvent]:
         """Events of one answer: route, retrieval, token..., citation..., then done (or error).
 
@@ -225,7 +236,12 @@ class Agent:
             loop.call_soon_threadsafe(queue.put_nowait, event)
 
         ctx = RunContext(
-            self.resources, principal, requested_route=route, adapter=adapter, emit=emit
+            self.resources,
+            principal,
+            requested_route=route,
+            adapter=adapter,
+            emit=emit,
+            collection=collection,
         )
 
         def work() -> None:

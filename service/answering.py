@@ -103,6 +103,7 @@ async def answer_events(
     *,
     thread_id: str | None,
     route: str,
+    collection: str | None = None,
     disconnected: Callable[[], Awaitable[None]] | None = None,
 ) -> AsyncGenerator[AgentEvent | None, None]:
     """The agent's events, then nothing: ``None`` items are keep-alive ticks.
@@ -118,7 +119,9 @@ async def answer_events(
     started = time.perf_counter()
     async with state.slots.slot():
         deadline = loop.time() + state.settings.service_timeout_s
-        events = agent.astream(question, principal, thread_id=thread_id, route=route)
+        events = agent.astream(
+            question, principal, thread_id=thread_id, route=route, collection=collection
+        )
         gone: asyncio.Future[Any] = (
             asyncio.ensure_future(disconnected()) if disconnected else loop.create_future()
         )

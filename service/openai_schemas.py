@@ -70,6 +70,12 @@ class ChatCompletionRequest(BaseModel):
         pattern=THREAD_ID_PATTERN,
         description="ragtune extension: continue this thread instead of matching the history.",
     )
+    collection: str | None = Field(
+        default=None,
+        max_length=63,
+        description="ragtune extension: the collection to search (the SDK's extra_body); "
+        "unset: the configured default.",
+    )
     user: str | None = Field(
         default=None, max_length=256, description="Your end user's id; recorded, not trusted."
     )

@@ -24,6 +24,11 @@ class AskRequest(BaseModel):
     route: Literal["auto", "rag", "adapter", "both"] = Field(
         default="auto", description="Force a route; auto lets the agent choose."
     )
+    collection: str | None = Field(
+        default=None,
+        max_length=63,
+        description="The collection to search; unset: the configured default. Unknown: 404.",
+    )
 
 
 class ErrorDetail(BaseModel):
@@ -73,7 +78,7 @@ class UploadReport(BaseModel):
     seconds: float
     documents: list[UploadedDocument]
     job: str | None = Field(
-        None,
+        default=None,
         description="The upload's job id: GET /v1/uploads/{job} keeps its record (who, when, "
         "the report) after this answer.",
     )

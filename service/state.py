@@ -30,6 +30,7 @@ class AnsweringAgent(Protocol):
         *,
         thread_id: str | None = None,
         route: Any = "auto",
+        collection: str | None = None,
     ) -> Answer: ...
 
     def astream(
@@ -39,6 +40,7 @@ class AnsweringAgent(Protocol):
         *,
         thread_id: str | None = None,
         route: Any = "auto",
+        collection: str | None = None,
     ) -> AsyncIterator[AgentEvent]: ...
 
     def history(self, thread_id: str, principal: Principal) -> list[dict[str, Any]]: ...

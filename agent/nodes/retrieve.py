@@ -35,7 +35,7 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     """The sources (as JSON), the best relevance, and any route change they force."""
     ctx = runtime.context
     res, cfg = ctx.resources, ctx.resources.config
-    found = rag.retrieve(res.db, res.embedder, state["standalone"], ctx.principal, cfg.search)
+    found = rag.retrieve(res.db, res.embedder, state["standalone"], ctx.principal, ctx.search)
     best = found.best_relevance
     ctx.send(AgentEvent("retrieval", {"results": len(found.sources), "best_relevance": best}))
     keep_urls = wants_links(state["question"])
@@ -48,7 +48,7 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         "sources": [s.to_json() for s in sources],
         "best_relevance": best,
     }
-    corpus = (res.db, ctx.principal, cfg.search.collection)
+    corpus = (res.db, ctx.principal, ctx.search.collection)
     cov = coverage(
         state["standalone"],
         sources,
@@ -58,7 +58,7 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     unknown = [
         term
         for term in cov.missing_identifiers
-        if not mentioned(res.db, ctx.principal, cfg.search.collection, term)
+        if not mentioned(res.db, ctx.principal, ctx.search.collection, term)
     ]
     # When no source reaches the bar, one that names the question's codes and acronyms may
     # be quoted. When some do but none names its codes ("E-214": a digit and a letter), one
@@ -76,7 +76,7 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     if best < cfg.min_relevance:
         # Only on the way to declining: say which of the asker's own words no document uses.
         words = question_words(state["question"])
-        unused = unused_words(res.db, ctx.principal, cfg.search.collection, words)
+        unused = unused_words(res.db, ctx.principal, ctx.search.collection, words)
     update.update(reroute(state, best, cov, unknown, cfg, *unused))
     return update
 

@@ -56,7 +56,7 @@ def verify(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         checked = check(res.judge, draft, sources)
         repaired = "pruned"
     question = state["standalone"]
-    share = corpus_share((res.db, ctx.principal, cfg.search.collection))
+    share = corpus_share((res.db, ctx.principal, ctx.search.collection))
     if checked is None or checked.supported_sentences == 0:
         draft, checked = _extractive(state, ctx, sources, share)
         repaired = "extractive"

@@ -37,6 +37,7 @@ def _events(
         who.principal,
         thread_id=body.thread_id,
         route=body.route,
+        collection=body.collection,
         disconnected=disconnect_waiter(request.receive),
     )
 

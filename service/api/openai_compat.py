@@ -163,6 +163,7 @@ async def chat_completions(
         who.principal,
         thread_id=thread_id,
         route=route,
+        collection=body.collection,
         disconnected=disconnect_waiter(request.receive),
     )
     if not body.stream:

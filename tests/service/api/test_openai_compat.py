@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 
@@ -150,3 +151,56 @@ def test_errors_reach_the_sdk_as_exceptions(server: LiveServer, keys: Keys) -> N
         client.chat.completions.create(
             model="ragtune", messages=[{"role": "user", "content": "hi"}], n=2
         )
+
+
+def test_a_request_may_search_another_collection(server: LiveServer, keys: Keys) -> None:
+    garden = b"# Annex\n\nThe annex rooftop garden opens at 07:30 on weekdays.\n"
+    made = httpx.post(
+        server.url + "/v1/documents",
+        files=[("files", ("garden.md", garden))],
+        data={"collection": "annex"},
+        headers={"Authorization": f"Bearer {keys.root}"},
+        timeout=120,
+    )
+    assert made.status_code == 201, made.text
+    question = "When does the annex rooftop garden open?"
+    native = httpx.post(
+        server.url + "/v1/ask",
+        json={"question": question, "collection": "annex"},
+        headers={"Authorization": f"Bearer {keys.alice}"},
+        timeout=120,
+    )
+    assert native.status_code == 200, native.text
+    body = native.json()
+    assert "07:30" in body["answer"] and {c["source"] for c in body["citations"]} == {"garden.md"}
+    # The default collection does not hold it.
+    default = httpx.post(
+        server.url + "/v1/ask",
+        json={"question": question},
+        headers={"Authorization": f"Bearer {keys.alice}"},
+        timeout=120,
+    ).json()
+    assert "garden.md" not in {c["source"] for c in default["citations"]}
+
+    client = sdk(server, keys.alice)
+    messages = [{"role": "user", "content": question}]
+    done = client.chat.completions.create(
+        model="ragtune-rag",
+        messages=messages,  # type: ignore[arg-type]
+        extra_body={"collection": "annex"},
+    )
+    assert "07:30" in (done.choices[0].message.content or "")
+    assert {c["source"] for c in (done.model_extra or {})["citations"]} == {"garden.md"}
+    with pytest.raises(openai.NotFoundError, match="annexe"):
+        client.chat.completions.create(
+            model="ragtune-rag",
+            messages=messages,  # type: ignore[arg-type]
+            extra_body={"collection": "annexe"},
+        )
+    missing = httpx.post(
+        server.url + "/v1/ask",
+        json={"question": question, "collection": "annexe"},
+        headers={"Authorization": f"Bearer {keys.alice}"},
+        timeout=120,
+    )
+    assert missing.status_code == 404 and "ragtune ingest --collection" in missing.text
