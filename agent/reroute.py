@@ -10,12 +10,12 @@ to be checked against), and a "none" guess with clearly relevant documents becom
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from agent.context import AgentConfig
 from agent.coverage import Coverage
 from agent.state import AgentState, route_update
+from indexes.terms import WordUse
 
 # A "none" guess is overturned only by clearly relevant documents, not borderline ones.
 NONE_OVERRIDE_MARGIN = 0.15
@@ -31,16 +31,22 @@ _ASKS_FOR_FIGURE = re.compile(
 )
 
 
-def unused_note(unused: Sequence[str], probed: int) -> str:
+NO_WORDS = WordUse()  # nothing looked up
+
+
+def unused_note(use: WordUse) -> str:
     """ "; none of them uses 'vacaciones' or 'días'", with a hint when most of the question's
-    words are unused (a misspelling, or another language than the documents'); "" for none."""
-    if not unused:
+    words are unused (a misspelling; another language than the documents' when the question
+    holds no English function word); "" when every word is used."""
+    if not use.unused:
         return ""
-    quoted = [f"'{w}'" for w in unused]
+    quoted = [f"'{w}'" for w in use.unused]
     listed = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
     note = f"; none of them uses {listed}"
-    if 2 * len(unused) > probed:
-        note += ": check the spelling, or ask in the language the documents are written in"
+    if use.mostly_unused:
+        note += ": check the spelling"
+        if not use.reads_as_english:
+            note += ", or ask in the language the documents are written in"
     return note
 
 
@@ -55,15 +61,14 @@ def reroute(
     cov: Coverage,
     unknown: list[str],
     cfg: AgentConfig,
-    unused: Sequence[str] = (),
-    probed: int = 0,
+    words: WordUse = NO_WORDS,
 ) -> dict[str, Any]:
     """The route update after retrieval, or ``{}`` when the router's route stands.
 
     ``unknown``: identifiers of the question that no document the caller may read mentions;
     the adapter learned from the same company knowledge, so it is not asked about them either.
-    ``unused``: the question's words that no such document uses, of ``probed`` words looked
-    up (only when no source reached the bar); a declined answer names them.
+    ``words``: the question's words that no such document uses (looked up only when no
+    source reached the bar); a declined answer names them.
     """
     route = state["route"]
     by = state.get("route_by", "")
@@ -88,7 +93,7 @@ def reroute(
         note = f"{cov.describe()}; {note}"
     if route in ("rag", "both") and not covered:
         reason = f"the documents you can access do not cover this ({note})"
-        return route_update("none", reason + unused_note(unused, probed), confidence, by)
+        return route_update("none", reason + unused_note(words), confidence, by)
     clearly = covered and best >= cfg.min_relevance + NONE_OVERRIDE_MARGIN
     if (
         route == "adapter"

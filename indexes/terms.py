@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from indexes.collections import get_collection
 from indexes.database import Database
@@ -71,11 +72,31 @@ def question_words(text: str) -> list[str]:
     return list(words)[:MAX_PROBED_WORDS]
 
 
+@dataclass(frozen=True)
+class WordUse:
+    """Which of a question's words no chunk the caller may read uses."""
+
+    unused: tuple[str, ...] = ()
+    probed: int = 0  # the words looked up
+    function_words: int = 0  # words English text search drops ("what", "the", "how")
+
+    @property
+    def mostly_unused(self) -> bool:
+        """More than half of the words looked up are in no document."""
+        return 2 * len(self.unused) > self.probed
+
+    @property
+    def reads_as_english(self) -> bool:
+        """The question holds an English function word: a question in another language
+        rarely does, an English one nearly always."""
+        return self.function_words > 0
+
+
 def unused_words(
     db: Database, principal: Principal, collection: str, words: Sequence[str]
-) -> tuple[list[str], int]:
+) -> WordUse:
     """Which of ``words`` no chunk ``principal`` may read in ``collection`` uses (after English
-    text search normalisation), and how many were probed (function words are not): one query.
+    text search normalisation), in one query; function words are counted, not looked up.
 
     For telling a user why nothing matched: a misspelt word, or a question in another
     language than the documents', leaves most of its words unused.
@@ -88,4 +109,5 @@ def unused_words(
             (list(words),),
         ).fetchone()
         rows = conn.execute(_UNUSED, {"cid": found.id, "words": list(words)}).fetchall()
-    return [r[0] for r in rows], int(probed[0]) if probed else 0
+    looked_up = int(probed[0]) if probed else 0
+    return WordUse(tuple(r[0] for r in rows), looked_up, len(words) - looked_up)

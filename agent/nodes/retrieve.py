@@ -24,7 +24,7 @@ from agent.state import AgentState
 from evals.judges.readings import CORPUS_NAME_SHARE
 from generation.likelihood import LikelihoodScorer
 from indexes.tables import with_table_header
-from indexes.terms import document_share, mentioned, question_words, unused_words
+from indexes.terms import WordUse, document_share, mentioned, question_words, unused_words
 from ragtune.errors import ConfigError
 from tools import rag
 from tools.rag import Source
@@ -72,12 +72,12 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         codes = [n for n in cov.named if any(ch.isdigit() for ch in n)]
         above = [s for s in sources if s.relevance >= cfg.min_relevance]
         update["named"] = codes if not any(names_all(s, codes) for s in above) else []
-    unused: tuple[list[str], int] = ([], 0)
+    use = WordUse()
     if best < cfg.min_relevance:
         # Only on the way to declining: say which of the asker's own words no document uses.
         words = question_words(state["question"])
-        unused = unused_words(res.db, ctx.principal, ctx.search.collection, words)
-    update.update(reroute(state, best, cov, unknown, cfg, *unused))
+        use = unused_words(res.db, ctx.principal, ctx.search.collection, words)
+    update.update(reroute(state, best, cov, unknown, cfg, use))
     return update
 
 

@@ -9,9 +9,11 @@ from langgraph.runtime import Runtime
 from agent.answer import Route
 from agent.context import RunContext
 from agent.nodes.timed import timed
+from agent.reroute import unused_note
 from agent.router import is_writing_task
 from agent.state import AgentState, route_update
 from generation.adapter_registry import RegisteredAdapter
+from indexes.terms import question_words, unused_words
 from ragtune.errors import NotFoundError
 from tools.adapter import choose_adapter
 
@@ -27,7 +29,8 @@ def route(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         decision = route_update(chosen, "requested by the caller", 1.0, "caller")
     else:
         d = ctx.resources.router.route(state["standalone"])
-        decision = route_update(d.route, d.reason, d.confidence, d.by)
+        reason = d.reason + (_language_note(state, ctx) if d.route == "none" else "")
+        decision = route_update(d.route, reason, d.confidence, d.by)
     decision["writing"] = is_writing_task(state["standalone"])
     if decision["route"] in ("adapter", "both"):
         adapter = _usable_adapter(ctx)
@@ -52,3 +55,16 @@ def _usable_adapter(ctx: RunContext) -> RegisteredAdapter | None:
         if ctx.adapter is not None:
             raise  # a named adapter that does not exist is the caller's error
         return None
+
+
+def _language_note(state: AgentState, ctx: RunContext) -> str:
+    """The unused-words note (agent.reroute.unused_note) when most of the question's words
+    are in no document the caller may read: a question in another language than the
+    documents' reads as out of scope to the router, and the decline should say why."""
+    words = question_words(state["question"])
+    try:
+        use = unused_words(ctx.resources.db, ctx.principal, ctx.search.collection, words)
+    except NotFoundError:
+        return ""  # nothing ingested yet: no words to compare with
+    # An English question out of scope is what the router says; only another language is news.
+    return unused_note(use) if use.mostly_unused and not use.reads_as_english else ""

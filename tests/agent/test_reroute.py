@@ -168,17 +168,34 @@ def test_a_source_naming_the_asked_acronym_is_relevant_below_the_bar() -> None:
     assert "best source relevance" in update["route_reason"]
 
 
+LANGUAGE = "ask in the language the documents are written in"
+
+
 @pytest.mark.parametrize(
     ("question", "named", "hint"),
     [
-        ("¿Cuántos días de vacaciones tengo al año?", "'Cuántos', 'días'", True),
-        ("How do I calibrate the flux capacitor of the Stacker?", "'flux' or 'capacitor'", False),
+        # Nothing relevant found: the decline names the words no document uses.
+        ("¿Cuántos días de vacaciones tengo al año?", "'Cuántos', 'días'", LANGUAGE),
+        ("How do I calibrate the flux capacitor of the Stacker?", "'flux' or 'capacitor'", None),
+        ("How many vactoin dayz do I get?", "'vactoin'", "check the spelling"),
+        # Routed out of scope: another language is said; English out of scope is not news.
+        ("Wie viele Stunden Krankenurlaub kann ich beantragen?", "'Stunden'", LANGUAGE),
     ],
 )
 def test_a_declined_question_names_the_words_no_document_uses(
-    agent: Agent, question: str, named: str, hint: bool
+    agent: Agent, question: str, named: str, hint: str | None
 ) -> None:
     answer = agent.ask(question, EMPLOYEE)
     assert answer.abstained, answer.answer
     assert named in answer.answer, answer.answer
-    assert ("ask in the language the documents are written in" in answer.answer) is hint
+    if hint is None:
+        assert "check the spelling" not in answer.answer, answer.answer
+    else:
+        assert hint in answer.answer, answer.answer
+    if hint != LANGUAGE:
+        assert LANGUAGE not in answer.answer, answer.answer
+
+
+def test_an_english_question_out_of_scope_gets_no_language_hint(agent: Agent) -> None:
+    answer = agent.ask("What will the weather be like tomorrow?", EMPLOYEE)
+    assert answer.abstained and LANGUAGE not in answer.answer, answer.answer

@@ -80,15 +80,16 @@ def test_an_unknown_collection_is_not_found(terms_db: Database) -> None:
 def test_the_words_no_readable_document_uses_are_listed_in_order(terms_db: Database) -> None:
     words = question_words("¿Cuántos días de vacaciones tengo con Tier 2 en el portal?")
     assert words == ["Cuántos", "días", "vacaciones", "tengo", "con", "Tier", "portal"]
-    unused, probed = unused_words(terms_db, EMPLOYEE, "default", words)
+    use = unused_words(terms_db, EMPLOYEE, "default", words)
     # "portal" is in the partner portal notes; "Tier" only in the HR-only pay bands.
-    assert unused == ["Cuántos", "días", "vacaciones", "tengo", "con", "Tier"]
-    assert probed == len(words)
-    unused_hr, _ = unused_words(terms_db, HR, "default", words)
-    assert "Tier" not in unused_hr and "portal" not in unused_hr
+    assert use.unused == ("Cuántos", "días", "vacaciones", "tengo", "con", "Tier")
+    assert use.probed == len(words) and use.mostly_unused and not use.reads_as_english
+    as_hr = unused_words(terms_db, HR, "default", words)
+    assert "Tier" not in as_hr.unused and "portal" not in as_hr.unused
 
 
-def test_function_words_are_not_probed(terms_db: Database) -> None:
-    words = question_words("What is the portal for?")
-    unused, probed = unused_words(terms_db, EMPLOYEE, "default", words)
-    assert (unused, probed) == ([], 1)  # "What", "the" and "for" are English stop words
+def test_function_words_are_counted_not_looked_up(terms_db: Database) -> None:
+    use = unused_words(terms_db, EMPLOYEE, "default", question_words("What is the portal for?"))
+    # "What", "the" and "for" are English function words.
+    assert (use.unused, use.probed, use.function_words) == ((), 1, 3)
+    assert use.reads_as_english and not use.mostly_unused
