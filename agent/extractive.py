@@ -416,9 +416,19 @@ def quote(found: Sequence[Candidate], max_sentences: int = 2) -> str:
         same_table = (
             cand.n == first.n and _first_column(cand.text) == _first_column(first.text) != ""
         )
-        if cand.score >= 0.85 * first.score and cand.text != first.text and not same_table:
+        repeat = any(_repeats(cand.text, c.text) for c in chosen)
+        if cand.score >= 0.85 * first.score and not repeat and not same_table:
             chosen.append(cand)
     return " ".join(cite(c.text, c.n) for c in chosen)
+
+
+def _repeats(one: str, other: str) -> bool:
+    """Whether two quotes say the same words: overlapping chunks hold the same sentence,
+    with or without its final stop, or once whole and once cut where a chunk starts ("...
+    you take." and "whatever leave you take"). A quote that goes on past the other ("1.8 m/s
+    on open floors" after "1.8 m/s") says more, and is no repeat."""
+    a, b = (" ".join(t.lower().split()).rstrip(" .!?;:") for t in (one, other))
+    return a.endswith(b) or b.endswith(a)
 
 
 def _first_column(unit: str) -> str:
