@@ -56,19 +56,23 @@ def parse_records(
         if not isinstance(data, dict):
             problems.append(f"{name}:{number}: expected a JSON object, got {type(data).__name__}")
             continue
+        # The id is checked before the rest, so a repeated id is listed with the line's other
+        # problems rather than only once they are fixed.
+        raw_id = data.get("id")
+        repeated = isinstance(raw_id, str) and raw_id in seen
+        if repeated:
+            problems.append(
+                f"{name}:{number}: duplicate id {raw_id!r} (first on line {seen[str(raw_id)]})"
+            )
+        elif isinstance(raw_id, str):
+            seen[raw_id] = number
         try:
             record = model.model_validate(data)
         except ValidationError as exc:
             problems += [f"{name}:{number}: {p}" for p in describe(exc)]
             continue
-        record_id = str(getattr(record, "id", ""))
-        if record_id in seen:
-            problems.append(
-                f"{name}:{number}: duplicate id {record_id!r} (first on line {seen[record_id]})"
-            )
-            continue
-        seen[record_id] = number
-        records.append(record)
+        if not repeated:
+            records.append(record)
     return records, problems
 
 

@@ -19,7 +19,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from evals.jsonl import describe_validation, parse_records, raise_problems
 from ragtune.errors import InputError, NotFoundError
@@ -48,7 +56,8 @@ class SuiteItem(BaseModel):
     reference_answer: str | None = None
     gold_citations: list[GoldCitation] = Field(default_factory=list)
     expected_route: Route
-    answerable: bool
+    # true or false only: "yes" or 1 would be read as true without a word.
+    answerable: StrictBool
     user: str = "eval"
     groups: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
@@ -90,7 +99,10 @@ def parse_suite(text: str, name: str = "suite") -> Suite:
     """Validate suite JSONL; raise InputError listing every problem as ``name:line: problem``."""
     items, problems = parse_records(text, name, SuiteItem, _describe)
     if not problems and not items:
-        problems.append(f"{name}: the suite has no items")
+        raise InputError(
+            f"Invalid suite: {name} has no items",
+            hint="write one JSON object per line, one line per question (see docs/metrics.md)",
+        )
     raise_problems(
         problems,
         "suite",

@@ -61,6 +61,7 @@ def test_every_problem_is_reported_with_its_line() -> None:
         {**GOOD, "id": "c", "gold_citations": [{"page": 0}]},
         {**GOOD, "id": "d", "colour": "red"},
         [1, 2],
+        {**GOOD, "id": "d", "question": "", "answerable": "yes"},
     )
     with pytest.raises(InputError) as caught:
         parse_suite(text, "s.jsonl")
@@ -74,6 +75,10 @@ def test_every_problem_is_reported_with_its_line() -> None:
         "s.jsonl:5: gold_citations.0.page",
         "s.jsonl:6: unknown field 'colour'",
         "s.jsonl:7: expected a JSON object",
+        # A repeated id is listed with the line's other problems, and "yes" is no boolean.
+        "s.jsonl:8: duplicate id 'd' (first on line 6)",
+        "s.jsonl:8: question",
+        "s.jsonl:8: answerable",
     ):
         assert expected in message, message
 
@@ -84,8 +89,9 @@ def test_route_none_must_be_unanswerable() -> None:
 
 
 def test_empty_and_missing_files() -> None:
-    with pytest.raises(InputError, match="no items"):
+    with pytest.raises(InputError, match="no items") as empty:
         parse_suite("\n\n")
+    assert "one JSON object per line" in empty.value.hint
     with pytest.raises(NotFoundError):
         load_suite(Path("/nonexistent/suite.jsonl"))
 
