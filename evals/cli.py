@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -164,7 +165,7 @@ def run(
         judge=judge,
         concurrency=concurrency,
         inproc_target=command.obj.inproc_target,
-        progress=not json_out,
+        progress=not json_out and sys.stderr.isatty(),  # no bars in CI logs
         warn=lambda message: typer.echo(message, err=True),
     )
     if json_out:

@@ -28,6 +28,7 @@ from evals.runs.config import (
     file_sha256,
 )
 from evals.runs.gate import check_same_suite, compare_runs, resolve_tolerances
+from evals.runs.gold_check import gold_not_found
 from evals.runs.record import RunRecord
 from evals.runs.runner import build_target, run_suite
 from evals.runs.store import save_run
@@ -105,6 +106,14 @@ def run_and_gate(
         target_obj = build_target(target, answers, settings, inproc_target)
         is_url = answers is None and target != "inproc"
         config = describe_run(settings, suite, suite_path, answers, db, db_error, tolerances)
+        if db is not None and target == "inproc" and answers is None:
+            # Only the agent here reads this database; a service or recorded answers may not.
+            missing = gold_not_found(db, suite, settings.collection)
+            for line in missing[:10]:
+                warn(f"warning: {line}")
+            if len(missing) > 10:
+                warn(f"warning: ... and {len(missing) - 10} more gold sources not found")
+            config["suite"]["gold_not_found"] = missing
         try:
             record = run_suite(
                 suite,
