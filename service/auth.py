@@ -94,10 +94,11 @@ async def caller(
 
 
 async def admin_caller(found: Annotated[Caller, Depends(caller)]) -> Caller:
-    """Only keys created with ``--admin`` may ingest or delete documents."""
+    """Only keys created with ``--admin`` may ingest or delete documents, or follow uploads."""
     if not found.admin:
         raise PermissionDeniedError(
-            f"{found.principal.user} may not change documents: this needs an admin key",
+            f"{found.principal.user} may not upload, delete or follow uploads of documents: "
+            "this needs an admin key",
             hint="create one with: ragtune keys create --user NAME --admin",
         )
     return found

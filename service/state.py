@@ -15,7 +15,6 @@ from ragtune.errors import ModelLoadError
 from ragtune.principal import Principal
 from ragtune.settings import Settings
 from service.adapter_watch import AdapterWatch
-from service.errors import OverloadedError
 from service.limits import GenerationSlots, RateLimiter
 from service.metrics import Metrics
 
@@ -84,6 +83,7 @@ class ServiceState:
             raise ModelLoadError(
                 f"The agent failed to load: {self.agent_error}", hint="see the service log"
             )
-        raise OverloadedError(
+        # model_load, not overloaded: no slot is busy, the models are not there yet.
+        raise ModelLoadError(
             "The agent is still loading its models", hint="retry in a few seconds; see /readyz"
         )
