@@ -423,12 +423,11 @@ def quote(found: Sequence[Candidate], max_sentences: int = 2) -> str:
 
 
 def _repeats(one: str, other: str) -> bool:
-    """Whether two quotes say the same words: overlapping chunks hold the same sentence,
-    with or without its final stop, or once whole and once cut where a chunk starts ("...
-    you take." and "whatever leave you take"). A quote that goes on past the other ("1.8 m/s
-    on open floors" after "1.8 m/s") says more, and is no repeat."""
+    """Whether two quotes say the same words: overlapping chunks hold the same sentence, with
+    or without its final stop. Only the same words: "Travel comp time expires after a year"
+    ends as "Comp time expires after a year" does, and says something else."""
     a, b = (" ".join(t.lower().split()).rstrip(" .!?;:") for t in (one, other))
-    return a.endswith(b) or b.endswith(a)
+    return a == b
 
 
 def _first_column(unit: str) -> str:

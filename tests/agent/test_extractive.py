@@ -412,7 +412,6 @@ def test_units_of_a_worked_example_are_marked(passage: str, examples: list[bool]
 
 def test_a_sentence_two_overlapping_passages_hold_is_quoted_once() -> None:
     whole = Candidate("The agreement holds whatever leave you take.", 1, 1.0)
-    same = Candidate("The agreement holds whatever leave you take", 2, 0.99)
-    cut = Candidate("holds whatever leave you take.", 3, 0.99)
-    other = Candidate("Leave requests go to your supervisor first.", 2, 0.95)
-    assert quote([whole, same, cut, other]) == f"{cite(whole.text, 1)} {cite(other.text, 2)}"
+    same = Candidate("The  agreement holds whatever leave you take", 2, 0.99)
+    other = Candidate("Travel: the agreement holds whatever leave you take.", 3, 0.95)
+    assert quote([whole, same, other]) == f"{cite(whole.text, 1)} {cite(other.text, 3)}"
