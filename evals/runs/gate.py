@@ -165,6 +165,31 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.4g}"
 
 
+def _not_compared(
+    spec: MetricSpec,
+    tolerance: float | None,
+    paired: int,
+    why: str,
+    *,
+    baseline: float | None = None,
+    new: float | None = None,
+) -> GateMetric:
+    """An n/a verdict: the metric could not be compared, and ``why``."""
+    return GateMetric(
+        metric=spec.name,
+        higher_is_better=spec.higher_is_better,
+        paired_items=paired,
+        baseline=baseline,
+        new=new,
+        change=None,
+        ci_low=None,
+        ci_high=None,
+        tolerance=tolerance,
+        verdict="n/a",
+        reason=f"{spec.label}: {why}",
+    )
+
+
 def compare_metric(
     spec: MetricSpec,
     base: dict[str, ItemResult],
@@ -179,35 +204,18 @@ def compare_metric(
     """One metric's paired comparison and verdict."""
     base_rows, new_rows = _paired(spec, base, new, shared)
     if len(base_rows) == 0:
-        return GateMetric(
-            metric=spec.name,
-            higher_is_better=spec.higher_is_better,
-            paired_items=0,
-            baseline=None,
-            new=None,
-            change=None,
-            ci_low=None,
-            ci_high=None,
-            tolerance=tolerance,
-            verdict="n/a",
-            reason=f"{spec.label}: no item was scored in both runs",
-        )
+        return _not_compared(spec, tolerance, 0, "no item was scored in both runs")
     b_value = float(_statistic(spec, base_rows)[0])
     n_value = float(_statistic(spec, new_rows)[0])
     if np.isnan(b_value) or np.isnan(n_value):
         which = "the baseline" if np.isnan(b_value) else "this run"
-        return GateMetric(
-            metric=spec.name,
-            higher_is_better=spec.higher_is_better,
-            paired_items=len(base_rows),
+        return _not_compared(
+            spec,
+            tolerance,
+            len(base_rows),
+            f"{which} scored none of the {len(base_rows)} items compared",
             baseline=None if np.isnan(b_value) else b_value,
             new=None if np.isnan(n_value) else n_value,
-            change=None,
-            ci_low=None,
-            ci_high=None,
-            tolerance=tolerance,
-            verdict="n/a",
-            reason=f"{spec.label}: {which} scored none of the {len(base_rows)} items compared",
         )
     change, low, high = bootstrap_change(
         spec, base_rows, new_rows, resamples=resamples, seed=seed, confidence=confidence

@@ -236,3 +236,13 @@ def test_runs_of_different_suites_are_not_compared() -> None:
     other = _run("other", [_item(i) for i in range(40)]).model_copy(update={"suite": "t"})
     with pytest.raises(InputError, match="only compares runs of the same suite"):
         compare_runs(BASE, other)
+
+
+def test_a_metric_one_run_never_scored_is_not_compared() -> None:
+    answered = [_item(i) for i in range(20)]
+    refusing = [_refusal(i, True) for i in range(20)]
+    precision = _metric(
+        compare_runs(_run("base", answered), _run("new", refusing)), "abstention_precision"
+    )
+    assert precision.verdict == "n/a" and precision.new == 0.0 and precision.baseline is None
+    assert precision.reason.endswith("the baseline scored none of the 20 items compared")
