@@ -94,15 +94,6 @@ def thread_owner(db: Database, thread_id: str) -> str | None:
     return owner_of(db, thread_id)
 
 
-def has_step(db: Database, thread_id: str, step_id: str) -> bool:
-    """Whether the chat stored a step (a message) ``step_id`` in ``thread_id``."""
-    with db.administering() as conn:
-        row = conn.execute(
-            "SELECT 1 FROM chat_steps WHERE id = %s AND thread_id = %s", (step_id, thread_id)
-        ).fetchone()
-    return row is not None
-
-
 def save_step(db: Database, thread_id: str, user: str, step: dict[str, Any]) -> bool:
     """Create or replace a displayed step (a message) of ``user``'s thread."""
     if not save_thread(db, thread_id, user):

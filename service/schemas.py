@@ -115,7 +115,11 @@ class FeedbackRequest(BaseModel):
 
     thread_id: str = Field(pattern=THREAD_ID_PATTERN)
     message_id: str | None = Field(
-        default=None, max_length=128, description="The rated answer; unset: the thread."
+        default=None,
+        max_length=128,
+        description="A key of your choosing for this rating (the chat sends its message id): "
+        "a later rating with the same key replaces it. Whatever the key, the rating is of the "
+        "thread's latest answer; unset: each rating is kept.",
     )
     rating: Literal["up", "down"]
     comment: str = Field(default="", max_length=4000)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
-from indexes.chat_history import has_step, thread_owner
+from indexes.chat_history import thread_owner
 from indexes.feedback import record_feedback
 from ragtune.errors import NotFoundError, PermissionDeniedError
 from ragtune.principal import Principal
@@ -70,15 +70,6 @@ def _rated_step(turns: list[dict[str, Any]]) -> dict[str, Any] | None:
 )
 async def post_feedback(state: State, who: CallerDep, body: FeedbackRequest) -> FeedbackOut:
     turns = await run_in_threadpool(check_thread_owner, state, body.thread_id, who.principal)
-    if body.message_id is not None and not await run_in_threadpool(
-        has_step, state.db, body.thread_id, body.message_id
-    ):
-        # API answers have no message id: a made-up one would be stored as if it named one.
-        raise NotFoundError(
-            f"No message {body.message_id!r} in thread {body.thread_id!r}",
-            hint="leave message_id out: the rating goes to the thread's latest answer "
-            "(message ids are the chat's)",
-        )
     # The thread's latest answer is what an API rating rates: kept with the rating, so the
     # review queue and the export read it (the agent's checkpoints are not joined there).
     rated = _rated_step(turns) if turns is not None else None

@@ -50,9 +50,16 @@ def test_ingest_then_search_json(cli_env: dict[str, str], tmp_path: Path) -> Non
     assert failed.returncode == 1 and "cut.pdf" in failed.stderr, failed.stderr
     assert "re-export the PDF" in failed.stderr  # what to do about it
     assert "pypdf" not in failed.stderr and "EOF marker" not in failed.stderr, failed.stderr
+    # Nothing stored: no collection 'cut' was left behind, and listing it says so.
+    absent = _run(["documents", "--collection", "cut"], cli_env)
+    assert absent.returncode == 4 and "No collection named 'cut'" in absent.stderr
     # Listing nothing says so, rather than printing nothing.
-    empty = _run(["documents", "--collection", "cut"], cli_env)
-    assert empty.returncode == 0 and "No documents in collection 'cut'" in empty.stderr
+    hr_only = _run(
+        ["ingest", str(docs / "error-code-reference.md"), "-c", "hr", "--groups", "hr"], cli_env
+    )
+    assert hr_only.returncode == 0, hr_only.stderr
+    empty = _run(["documents", "--collection", "hr"], cli_env)
+    assert empty.returncode == 0 and "No documents in collection 'hr'" in empty.stderr
 
     # k = 0 is refused like any k outside 1-100, not read as "the default".
     for k in ("0", "101"):

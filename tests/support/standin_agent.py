@@ -95,6 +95,7 @@ class StandInAgent:
         *,
         thread_id: str | None = None,
         route: Any = "auto",
+        collection: str | None = None,
     ) -> Answer:
         return self._answer(question, principal, thread_id, route)
 
@@ -105,6 +106,7 @@ class StandInAgent:
         *,
         thread_id: str | None = None,
         route: Any = "auto",
+        collection: str | None = None,
     ) -> AsyncIterator[AgentEvent]:
         try:
             answer = await asyncio.to_thread(self._answer, question, principal, thread_id, route)

@@ -40,21 +40,12 @@ def test_an_api_rating_keeps_the_rated_answer_for_review_and_export(
     assert export.records[0]["question"] == "How many vacation days carry over?"
 
 
-def test_a_made_up_message_id_and_someone_elses_thread_are_refused_with_a_hint(
-    real_client: TestClient, keys: Keys
-) -> None:
+def test_someone_elses_thread_is_refused_with_a_hint(real_client: TestClient, keys: Keys) -> None:
     asked = real_client.post(
         "/v1/ask", json={"question": "What does error E-214 mean?"}, headers=auth(keys.alice)
     )
     thread = asked.json()["thread_id"]
-    invented = real_client.post(
-        "/v1/feedback",
-        json={"thread_id": thread, "message_id": "xyz", "rating": "up"},
-        headers=auth(keys.alice),
-    )
-    assert invented.status_code == 404, invented.text
-    assert "leave message_id out" in invented.json()["error"]["hint"]
     other = real_client.post(
         "/v1/feedback", json={"thread_id": thread, "rating": "up"}, headers=auth(keys.harriet)
     )
-    assert other.status_code == 403 and other.json()["error"]["hint"]
+    assert other.status_code == 403 and "your own threads" in other.json()["error"]["hint"]
