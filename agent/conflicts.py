@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from agent.extractive import read_units
+from agent.passage_units import read_units
 from tools.rag import Source
 
 _NUMBER = re.compile(

@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.extractive import (
-    Candidate,
-    candidates,
-    cite,
-    extractive_answer,
-    quotable_units,
-    quote,
-    read_units,
-)
+from agent.extractive import Candidate, candidates, cite, extractive_answer, quote
+from agent.passage_units import quotable_units, read_units
 from evals.citations import split_cited_sentences
 from indexes.embeddings import Embedder
 from indexes.search.results import SearchResult
