@@ -55,13 +55,15 @@ _WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*")
 # Probed at most: a question's words, not a pasted page.
 MAX_PROBED_WORDS = 16
 
-# The words no readable chunk uses; a word English text search drops (a function word) has
-# an empty query and is left out, as is one of fewer than three letters.
-_UNUSED = """
-SELECT w FROM unnest(%(words)s::text[]) WITH ORDINALITY AS t(w, i)
-WHERE numnode(plainto_tsquery('english', w)) > 0
-  AND NOT EXISTS (SELECT 1 FROM chunks c
-                  WHERE c.collection_id = %(cid)s AND c.tsv @@ plainto_tsquery('english', w))
+# Each word in order: whether it is looked up (a word English text search drops, a function
+# word, has an empty query and is not), and whether no readable chunk uses it.
+_WORD_USE = """
+SELECT w, numnode(plainto_tsquery('english', w)) > 0 AS probed,
+       numnode(plainto_tsquery('english', w)) > 0
+       AND NOT EXISTS (SELECT 1 FROM chunks c
+                       WHERE c.collection_id = %(cid)s AND c.tsv @@ plainto_tsquery('english', w))
+       AS unused
+FROM unnest(%(words)s::text[]) WITH ORDINALITY AS t(w, i)
 ORDER BY i"""
 
 
@@ -103,11 +105,6 @@ def unused_words(
     """
     with db.reading(principal) as conn:
         found = get_collection(conn, collection)
-        probed = conn.execute(
-            "SELECT count(*) FROM unnest(%s::text[]) AS w"
-            " WHERE numnode(plainto_tsquery('english', w)) > 0",
-            (list(words),),
-        ).fetchone()
-        rows = conn.execute(_UNUSED, {"cid": found.id, "words": list(words)}).fetchall()
-    looked_up = int(probed[0]) if probed else 0
-    return WordUse(tuple(r[0] for r in rows), looked_up, len(words) - looked_up)
+        rows = conn.execute(_WORD_USE, {"cid": found.id, "words": list(words)}).fetchall()
+    looked_up = sum(1 for _, probed, _ in rows if probed)
+    return WordUse(tuple(w for w, _, unused in rows if unused), looked_up, len(rows) - looked_up)

@@ -73,8 +73,9 @@ def retrieve(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         above = [s for s in sources if s.relevance >= cfg.min_relevance]
         update["named"] = codes if not any(names_all(s, codes) for s in above) else []
     use = WordUse()
-    if best < cfg.min_relevance:
-        # Only on the way to declining: say which of the asker's own words no document uses.
+    if best < cfg.min_relevance and state["route"] in ("rag", "both"):
+        # Only on the way to declining a grounded route (reroute's only use of it): say which
+        # of the asker's own words no document uses. A "none" route was probed when routed.
         words = question_words(state["question"])
         use = unused_words(res.db, ctx.principal, ctx.search.collection, words)
     update.update(reroute(state, best, cov, unknown, cfg, use))
